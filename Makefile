@@ -1,0 +1,123 @@
+# sockwatchd: plain GNU Makefile. See README.md for the two commands that
+# matter (make run, make check) and ../shared/DESIGN.md for the layout.
+
+VERSION     := 0.1.0
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+DATADIR     ?= $(PREFIX)/share
+UNITDIR     ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+CATALOGDIR  ?= $(shell pkg-config --variable=catalogdir systemd 2>/dev/null || echo /usr/lib/systemd/catalog)
+SYSUSERSDIR ?= $(shell pkg-config --variable=sysusersdir systemd 2>/dev/null || echo /usr/lib/sysusers.d)
+TMPFILESDIR ?= $(shell pkg-config --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
+DESTDIR     ?=
+
+# Each helper session or parallel build may use its own tree: make BUILD=build-x
+BUILD       ?= build
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+PKG_CONFIG  ?= pkg-config
+
+# Debian packages the build and the tests need; `make deps` installs missing ones.
+DEB_DEPS := gcc make pkg-config libnl-3-dev libnl-idiag-3-dev libsystemd-dev \
+            libinih-dev libjson-c-dev check iproute2 nftables systemd mandoc \
+            procps
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+        -Wstrict-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifeq ($(SANITIZE),1)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKGS_D   := libnl-3.0 libsystemd inih json-c
+PKGS_CTL := json-c
+PKG_CF   = $(shell $(PKG_CONFIG) --cflags $(PKGS_D) check 2>/dev/null)
+LIBS_D   = $(shell $(PKG_CONFIG) --libs $(PKGS_D) 2>/dev/null)
+LIBS_CTL = $(shell $(PKG_CONFIG) --libs $(PKGS_CTL) 2>/dev/null)
+LIBS_CHK = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+SW_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DSW_VERSION='"$(VERSION)"' \
+             -DSW_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP $(WARN) $(SAN)
+ALL_CFLAGS = $(SW_CFLAGS) $(PKG_CF) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+# Every src/*.c except the two mains is a module linked into the daemon and
+# into the unit tests; sockwatchctl takes only what CTL_MODULES lists.
+MAINS       := src/sockwatchd.c src/sockwatchctl.c
+MODULES     := $(filter-out $(MAINS),$(sort $(wildcard src/*.c)))
+CTL_MODULES := $(filter $(addprefix src/,protocol.c render.c util.c),$(MODULES))
+MOD_OBJS    := $(MODULES:%.c=$(BUILD)/%.o)
+CTL_OBJS    := $(CTL_MODULES:%.c=$(BUILD)/%.o)
+
+UNIT_SRCS   := $(sort $(wildcard tests/check_*.c))
+UNIT_BINS   := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
+TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+BENCH_SRCS  := $(sort $(wildcard bench/*.c))
+BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+DAEMON := $(BUILD)/sockwatchd
+CTL    := $(BUILD)/sockwatchctl
+PROGS  := $(DAEMON) $(if $(wildcard src/sockwatchctl.c),$(CTL))
+
+.PHONY: all deps run check unit integration tests clean install uninstall bench lint-man
+all: $(PROGS)
+
+$(BUILD)/libsw.a: $(MOD_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(DAEMON): $(BUILD)/src/sockwatchd.o $(BUILD)/libsw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_D) -lm
+
+$(CTL): $(BUILD)/src/sockwatchctl.o $(CTL_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CTL) -lm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CHK) $(LIBS_D) -lm
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libsw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_D) -lm
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libsw.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_D) -lm
+
+tests: $(PROGS) $(UNIT_BINS) $(TOOL_BINS)
+
+deps:
+	@./tools/deps.sh $(DEB_DEPS)
+
+# `make run`: the daemon in the foreground against this host's sockets.
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(DAEMON) --config conf/sockwatchd.conf --control-socket $(BUILD)/control $(RUN_ARGS)
+
+# `make check`: every unit test, then every integration test (root; with
+# CI=true a missing privilege or tool is a failure, never a skip).
+check: deps
+	@$(MAKE) --no-print-directory tests
+	BUILD=$(BUILD) ./tests/run-tests.sh $(UNIT_BINS) $(sort $(wildcard tests/integration/*.sh))
+
+unit: tests
+	BUILD=$(BUILD) ./tests/run-tests.sh $(UNIT_BINS)
+
+integration: tests
+	BUILD=$(BUILD) ./tests/run-tests.sh $(sort $(wildcard tests/integration/*.sh))
+
+bench: deps
+	@$(MAKE) --no-print-directory tests $(BENCH_BINS)
+	BUILD=$(BUILD) ./bench/run.sh $(BENCH_ARGS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

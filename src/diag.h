@@ -1,0 +1,35 @@
+/* The sock_diag (NETLINK_SOCK_DIAG / inet_diag) collector. The only module
+ * that includes netlink headers; libnl's NLE_* codes never leave it. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+struct sw_diag;
+
+/* Opens the netlink socket (close-on-exec) in the caller's namespace. */
+int diag_open(struct sw_diag **ret);
+/* NULL-safe. */
+void diag_close(struct sw_diag *d);
+/* Receive buffer size in bytes (tests shrink it to provoke ENOBUFS). */
+int diag_set_rcvbuf(struct sw_diag *d, size_t bytes);
+
+/* Dumps TCP_LISTEN sockets of both families with SKMEMINFO (and the cgroup
+ * id where the kernel gives it) and appends them to s. Redoes an interrupted
+ * (NLM_F_DUMP_INTR) or overrun (ENOBUFS) dump up to 3 times, then fails with
+ * -EINTR / -ENOBUFS. NLMSG_ERROR replies become their negative errno. */
+int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s);
+
+/* Dumps TCP_SYN_RECV of both families and tallies each request socket with
+ * snapshot_add_request(); s must be indexed. Sets s->syn_scanned. */
+int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s);
+
+/* Pure parsers over the bytes of one recv() of a dump reply, for tests and
+ * fuzzers. Each returns 0 when more parts follow, 1 when NLMSG_DONE was
+ * seen, -EINTR when a message carried NLM_F_DUMP_INTR, or the negative errno
+ * of an NLMSG_ERROR. Malformed or truncated messages and attributes are
+ * skipped and counted in s->skipped_msgs / s->skipped_attrs. */
+int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s);
+int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s);
