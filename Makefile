@@ -23,7 +23,7 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_DEPS := gcc make pkg-config libnl-3-dev libnl-idiag-3-dev libsystemd-dev \
             libinih-dev libjson-c-dev check iproute2 nftables systemd mandoc \
-            procps
+            procps jq bc
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
         -Wstrict-prototypes -Wno-unused-parameter
@@ -80,7 +80,7 @@ $(CTL): $(BUILD)/src/sockwatchctl.o $(CTL_OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -iquote src -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CHK) $(LIBS_D) -lm

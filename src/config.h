@@ -102,3 +102,30 @@ bool config_filter_match(const struct sw_config *c, int family, const uint8_t *a
 const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, int family,
 						  const uint8_t *addr, uint16_t port,
 						  bool *ret_ignore);
+
+/* Added by the config module: value syntax shared with the command line,
+ * the control protocol and the tests. */
+
+/* A whole number and a unit: ms, s, min or h ("200ms", "1s", "5min"); a
+ * bare "0" is zero, any other bare number is an error. 0, -EINVAL (syntax)
+ * or -ERANGE (overflow); the key's own range is the caller's business. */
+int config_parse_duration(const char *s, uint64_t *ret_usec);
+/* "80", "80%", "12.5%", "99.95%": at most two decimals, optional '%'. 0,
+ * -EINVAL or -ERANGE; the range is the caller's. */
+int config_parse_percent(const char *s, double *ret);
+
+/* Room for any output of the two formatters below. */
+#define CONFIG_FMT_MAX 32
+/* In the largest unit that is exact: "5min", "1s", "200ms", "0". */
+const char *config_format_duration(uint64_t usec, char *buf, size_t len);
+/* "80%", "12.5%", "99.95%". */
+const char *config_format_percent(double pct, char *buf, size_t len);
+
+/* err, warning, notice, info, debug <-> LOG_ERR .. LOG_DEBUG; -EINVAL / NULL. */
+int config_parse_log_level(const char *s);
+const char *config_log_level_name(int level);
+/* auto, journal, stderr. */
+int config_parse_log_target(const char *s, enum sw_log_target *ret);
+const char *config_log_target_name(enum sw_log_target t);
+/* auto, always, off. */
+const char *config_syn_scan_name(enum sw_syn_scan mode);

@@ -1,0 +1,113 @@
+#include "synsched.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Smoothing of the scan cost. Rising by half the difference follows a
+ * growing connection count within a few scans; falling by a quarter makes a
+ * one-off slow scan weigh on the next few intervals, which pays its excess
+ * back (twice over) instead of stalling scanning for cost/budget at once. */
+#define EST_RISE 0.5
+#define EST_FALL 0.25
+
+/* Polls arrive on a timer with some jitter: a scan whose spacing is only the
+ * poll interval must not slip to every other poll because a timer fired a
+ * few microseconds early. This much early is accepted, never below the
+ * spacing the budget asks for. */
+#define POLL_SLACK_DIV 8
+
+static uint64_t usec_from_double(double v, uint64_t cap)
+{
+	if (!(v > 0))              /* also NaN */
+		return 0;
+	if (v >= (double)cap)
+		return cap;
+	return (uint64_t)v;
+}
+
+static void synsched_recompute(struct sw_synsched *s)
+{
+	double share = s->budget_pct / 100.0;
+	const uint64_t cap = SW_SYNSCHED_MAX_INTERVAL_USEC;
+
+	s->budget_gap_usec = 0;
+	s->trigger_gap_usec = 0;
+	switch (s->mode) {
+	case SW_SYN_SCAN_OFF:
+		s->interval_usec = 0;
+		return;
+	case SW_SYN_SCAN_ALWAYS:
+		s->interval_usec = s->poll_interval_usec;
+		return;
+	case SW_SYN_SCAN_AUTO:
+		break;
+	}
+	if (!(share > 0) || isinf(share)) {
+		/* No usable budget (config validation should not let this
+		 * through): scan as rarely as allowed. */
+		s->budget_gap_usec = cap;
+		s->trigger_gap_usec = cap;
+	} else {
+		s->budget_gap_usec = usec_from_double(s->cost_est_usec / share, cap);
+		s->trigger_gap_usec = usec_from_double(
+			s->cost_est_usec / (share * SW_SYNSCHED_TRIGGER_FACTOR), cap);
+	}
+	s->interval_usec = SW_MAX(s->poll_interval_usec, s->budget_gap_usec);
+}
+
+void synsched_configure(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
+			uint64_t poll_interval_usec)
+{
+	s->mode = mode;
+	s->budget_pct = budget_pct;
+	s->poll_interval_usec = poll_interval_usec;
+	synsched_recompute(s);
+}
+
+void synsched_init(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
+		   uint64_t poll_interval_usec)
+{
+	memset(s, 0, sizeof(*s));
+	synsched_configure(s, mode, budget_pct, poll_interval_usec);
+}
+
+void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec)
+{
+	double c = (double)cost_usec;
+
+	if (!s->scanned)
+		s->cost_est_usec = c;
+	else
+		s->cost_est_usec += (c - s->cost_est_usec) *
+			(c > s->cost_est_usec ? EST_RISE : EST_FALL);
+	s->scanned = true;
+	s->n_scans++;
+	s->last_scan_usec = now_usec;
+	s->last_cost_usec = cost_usec;
+	synsched_recompute(s);
+}
+
+bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered)
+{
+	uint64_t elapsed, slack;
+
+	if (s->mode == SW_SYN_SCAN_OFF)
+		return false;
+	if (!s->scanned || s->mode == SW_SYN_SCAN_ALWAYS)
+		return true;
+	/* A clock that went back (it should not: monotonic) counts as no
+	 * time passed rather than as an age of 2^64. */
+	elapsed = now_usec >= s->last_scan_usec ? now_usec - s->last_scan_usec : 0;
+	if (triggered && elapsed >= s->trigger_gap_usec)
+		return true;
+	slack = SW_MIN(s->poll_interval_usec / POLL_SLACK_DIV,
+		       s->interval_usec - s->budget_gap_usec);
+	return elapsed + slack >= s->interval_usec;
+}
+
+uint64_t synsched_interval(const struct sw_synsched *s)
+{
+	return s->interval_usec;
+}

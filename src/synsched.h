@@ -1,0 +1,65 @@
+/* Pure: when to run the SYN_RECV scan. Its cost grows with every TCP
+ * connection in the namespace, not with the listeners (KERNEL-NOTES.md), so
+ * it gets its own cadence, spaced to stay within a CPU budget.
+ *
+ * - always: every poll.
+ * - off: never, whatever triggers.
+ * - auto: after each scan the spacing becomes
+ *       interval = max(poll interval, min(est / (budget/100), 60 s))
+ *   where est is a smoothed scan cost (fast to rise, slow to fall: a single
+ *   slow scan widens the spacing by only part of its cost, and the slow
+ *   decay repays the rest, so the average share still stays in budget).
+ *   The 60 s cap wins over the budget: a scan that costs more than
+ *   budget x 60 s still runs once a minute, so no SYN queue goes unseen for
+ *   longer.
+ *   A trigger (a counter that says a SYN queue overflowed) makes a scan due
+ *   at once, but only once est / (10 x budget/100) has passed since the
+ *   last one: a SYN flood that triggers every poll can make scanning use at
+ *   most ten times the budget (10% of a core at the default 1%), never a
+ *   whole core.
+ * - The first scan is due at once in every mode but off.
+ * Times are monotonic microseconds; costs are CPU microseconds. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define SW_SYNSCHED_MAX_INTERVAL_USEC (60ULL * 1000000ULL)
+#define SW_SYNSCHED_TRIGGER_FACTOR    10.0
+
+struct sw_synsched {
+	enum sw_syn_scan mode;
+	double budget_pct;            /* share of one core, percent */
+	uint64_t poll_interval_usec;
+
+	uint64_t last_scan_usec;      /* start of the last scan */
+	uint64_t last_cost_usec;      /* its CPU cost */
+	uint64_t interval_usec;       /* spacing chosen after it */
+
+	bool scanned;                 /* any scan yet */
+	uint64_t n_scans;
+	double cost_est_usec;         /* smoothed cost */
+	uint64_t budget_gap_usec;     /* est / budget, capped: never scan closer (untriggered) */
+	uint64_t trigger_gap_usec;    /* closest spacing of triggered scans */
+};
+
+void synsched_init(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
+		   uint64_t poll_interval_usec);
+
+/* Added: changes mode, budget or poll interval (reload, fast polling) and
+ * keeps the scan history, so a reload neither forgets the cost nor forces
+ * a scan. */
+void synsched_configure(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
+			uint64_t poll_interval_usec);
+
+/* After a scan that started at now and cost cost_usec of CPU: recompute the spacing. */
+void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec);
+
+/* Whether to scan at this poll. triggered: a counter that calls for a scan at once moved. */
+bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered);
+
+/* The cadence chosen, for status: the poll interval for always (and for
+ * auto before the first scan), 0 for off. */
+uint64_t synsched_interval(const struct sw_synsched *s);

@@ -1,0 +1,897 @@
+/* Unit tests of config: value syntax tables, golden files (good-*.conf ->
+ * printed effective config in good-*.out, bad-*.conf -> FILE:LINE messages
+ * in bad-*.err), the print/parse round trip, the shipped
+ * conf/sockwatchd.conf, and the filter and per-listener lookups.
+ *
+ * Paths are relative to the repository root (the runner's cwd) or to
+ * $SW_TOP. With SW_GOLDEN_UPDATE=1 the golden tests rewrite the expected
+ * files from the actual output instead of comparing: review the diff. */
+#include "config.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+
+#define MAX_TEXT (1024 * 1024)
+
+static const char *top(void)
+{
+	const char *t = getenv("SW_TOP");
+
+	return t && *t ? t : ".";
+}
+
+static char *path_in_top(const char *rel)
+{
+	char *p;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", top(), rel), 0);
+	return p;
+}
+
+static char *read_text(const char *path)
+{
+	char *text = NULL;
+	int r = util_read_file(path, MAX_TEXT, &text, NULL);
+
+	ck_assert_msg(r == 0, "cannot read %s: %s", path, strerror(-r));
+	return text;
+}
+
+static char *print_config(const struct sw_config *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	config_print(c, f);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+static char *join_errors(const struct sw_config_errors *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(f, "%s\n", e->msg[i]);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* Parses text that must be valid; fails the test with the messages if not. */
+static struct sw_config *load_ok(const char *name, const char *text)
+{
+	struct sw_config_errors e = { 0 };
+	struct sw_config *c = NULL;
+	int r = config_load_string(name, text, &c, &e);
+
+	if (r != 0) {
+		char *msgs = join_errors(&e);
+
+		ck_abort_msg("%s: expected no errors, got %d:\n%s", name, r, msgs);
+	}
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+/* Parses text that must be invalid; returns the messages, one per line. */
+static char *load_bad(const char *name, const char *text)
+{
+	struct sw_config_errors e = { 0 };
+	struct sw_config *sentinel = (struct sw_config *)&e, *c = sentinel;
+	char *msgs;
+	int r = config_load_string(name, text, &c, &e);
+
+	ck_assert_msg(r == -EINVAL, "%s: expected -EINVAL, got %d", name, r);
+	ck_assert_msg(c == sentinel, "%s: *ret written on failure", name);
+	ck_assert_uint_gt(e.n, 0);
+	msgs = join_errors(&e);
+	config_errors_clear(&e);
+	return msgs;
+}
+
+static void assert_ports_eq(const struct sw_port_range *a, size_t na,
+			    const struct sw_port_range *b, size_t nb)
+{
+	ck_assert_uint_eq(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		ck_assert_uint_eq(a[i].lo, b[i].lo);
+		ck_assert_uint_eq(a[i].hi, b[i].hi);
+	}
+}
+
+static void assert_cidrs_eq(const struct sw_cidr *a, size_t na, const struct sw_cidr *b, size_t nb)
+{
+	ck_assert_uint_eq(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		ck_assert_uint_eq(a[i].family, b[i].family);
+		ck_assert_uint_eq(a[i].prefix, b[i].prefix);
+		ck_assert_mem_eq(a[i].addr, b[i].addr, 16);
+	}
+}
+
+static void assert_th_eq(const struct sw_thresholds *a, const struct sw_thresholds *b)
+{
+	ck_assert(a->warn == b->warn);
+	ck_assert(a->critical == b->critical);
+	ck_assert(a->clear == b->clear);
+}
+
+/* Every field but path. */
+static void assert_config_eq(const struct sw_config *a, const struct sw_config *b)
+{
+	ck_assert_uint_eq(a->interval_usec, b->interval_usec);
+	ck_assert_uint_eq(a->fast_interval_usec, b->fast_interval_usec);
+	ck_assert_int_eq(a->syn_scan, b->syn_scan);
+	ck_assert(a->cpu_budget == b->cpu_budget);
+	ck_assert_int_eq(a->log_target, b->log_target);
+	ck_assert_int_eq(a->log_level, b->log_level);
+	assert_th_eq(&a->th, &b->th);
+	ck_assert_uint_eq(a->sustain, b->sustain);
+	ck_assert_uint_eq(a->realert_usec, b->realert_usec);
+	assert_ports_eq(a->ports, a->n_ports, b->ports, b->n_ports);
+	assert_ports_eq(a->exclude_ports, a->n_exclude_ports, b->exclude_ports, b->n_exclude_ports);
+	assert_cidrs_eq(a->addresses, a->n_addresses, b->addresses, b->n_addresses);
+	assert_cidrs_eq(a->exclude_addresses, a->n_exclude_addresses,
+			b->exclude_addresses, b->n_exclude_addresses);
+	ck_assert_str_eq(a->control_socket, b->control_socket);
+	ck_assert_pstr_eq(a->control_group, b->control_group);
+	ck_assert_uint_eq(a->n_overrides, b->n_overrides);
+	for (size_t i = 0; i < a->n_overrides; i++) {
+		const struct sw_listener_override *x = &a->overrides[i], *y = &b->overrides[i];
+
+		ck_assert_str_eq(x->name, y->name);
+		ck_assert_int_eq(x->any_address, y->any_address);
+		ck_assert_uint_eq(x->family, y->family);
+		ck_assert_mem_eq(x->addr, y->addr, 16);
+		ck_assert_uint_eq(x->port, y->port);
+		ck_assert_int_eq(x->has_warn, y->has_warn);
+		ck_assert_int_eq(x->has_critical, y->has_critical);
+		ck_assert_int_eq(x->has_clear, y->has_clear);
+		assert_th_eq(&x->th, &y->th);
+		ck_assert_int_eq(x->ignore, y->ignore);
+	}
+}
+
+/* ---- value syntax ------------------------------------------------------ */
+
+static const struct {
+	const char *s;
+	int r;
+	uint64_t usec;
+} duration_cases[] = {
+	{ "0", 0, 0 },
+	{ "0s", 0, 0 },
+	{ "0ms", 0, 0 },
+	{ "1s", 0, 1000000 },
+	{ "200ms", 0, 200000 },
+	{ "100ms", 0, 100000 },
+	{ "5min", 0, 300000000 },
+	{ "1h", 0, 3600000000ULL },
+	{ "24h", 0, 86400000000ULL },
+	{ "007s", 0, 7000000 },
+	{ "18446744073709551ms", 0, 18446744073709551000ULL },
+	{ "18446744073709552ms", -ERANGE, 0 },
+	{ "99999999999999999999s", -ERANGE, 0 },
+	{ "", -EINVAL, 0 },
+	{ "5", -EINVAL, 0 },            /* a bare number other than 0 has no unit */
+	{ "1.5s", -EINVAL, 0 },
+	{ "1.5.3", -EINVAL, 0 },
+	{ "abc", -EINVAL, 0 },
+	{ "-5s", -EINVAL, 0 },
+	{ "+5s", -EINVAL, 0 },
+	{ " 1s", -EINVAL, 0 },
+	{ "1s ", -EINVAL, 0 },
+	{ "1 s", -EINVAL, 0 },
+	{ "1S", -EINVAL, 0 },
+	{ "1sec", -EINVAL, 0 },
+	{ "1m", -EINVAL, 0 },
+	{ "1hh", -EINVAL, 0 },
+	{ "1us", -EINVAL, 0 },
+	{ "s", -EINVAL, 0 },
+	{ "ms", -EINVAL, 0 },
+	{ "1ms5", -EINVAL, 0 },
+	{ "0x10s", -EINVAL, 0 },
+	{ "80%", -EINVAL, 0 },
+};
+
+START_TEST(test_parse_duration)
+{
+	uint64_t usec = 12345;
+	int r = config_parse_duration(duration_cases[_i].s, &usec);
+
+	ck_assert_msg(r == duration_cases[_i].r, "'%s': got %d, want %d",
+		      duration_cases[_i].s, r, duration_cases[_i].r);
+	if (r == 0)
+		ck_assert_uint_eq(usec, duration_cases[_i].usec);
+	else
+		ck_assert_uint_eq(usec, 12345);    /* untouched on error */
+}
+END_TEST
+
+static const struct {
+	const char *s;
+	int r;
+	double pct;
+} percent_cases[] = {
+	{ "80%", 0, 80 },
+	{ "80", 0, 80 },
+	{ "0", 0, 0 },
+	{ "100%", 0, 100 },
+	{ "12.5%", 0, 12.5 },
+	{ "99.95", 0, 99.95 },
+	{ "0.01%", 0, 0.01 },
+	{ "50.25%", 0, 50.25 },
+	{ "007", 0, 7 },
+	{ "1000%", 0, 1000 },           /* syntax only: the range is the caller's */
+	{ "1234567890123456", -ERANGE, 0 },
+	{ "", -EINVAL, 0 },
+	{ "%", -EINVAL, 0 },
+	{ "80%%", -EINVAL, 0 },
+	{ "abc", -EINVAL, 0 },
+	{ "-5", -EINVAL, 0 },
+	{ "+5", -EINVAL, 0 },
+	{ "1.5.3", -EINVAL, 0 },
+	{ "80 %", -EINVAL, 0 },
+	{ " 80", -EINVAL, 0 },
+	{ "80 ", -EINVAL, 0 },
+	{ ".5", -EINVAL, 0 },
+	{ "5.", -EINVAL, 0 },
+	{ "5.%", -EINVAL, 0 },
+	{ "1.234", -EINVAL, 0 },
+	{ "1e2", -EINVAL, 0 },
+	{ "inf", -EINVAL, 0 },
+	{ "nan", -EINVAL, 0 },
+	{ "0x10", -EINVAL, 0 },
+	{ "80%x", -EINVAL, 0 },
+	{ "1,5", -EINVAL, 0 },
+};
+
+START_TEST(test_parse_percent)
+{
+	double pct = -1;
+	int r = config_parse_percent(percent_cases[_i].s, &pct);
+
+	ck_assert_msg(r == percent_cases[_i].r, "'%s': got %d, want %d",
+		      percent_cases[_i].s, r, percent_cases[_i].r);
+	if (r == 0)
+		ck_assert_msg(pct == percent_cases[_i].pct, "'%s': got %.17g", percent_cases[_i].s, pct);
+	else
+		ck_assert(pct == -1);
+}
+END_TEST
+
+static const struct {
+	uint64_t usec;
+	const char *s;
+} format_duration_cases[] = {
+	{ 0, "0" },
+	{ 1000, "1ms" },
+	{ 200000, "200ms" },
+	{ 1000000, "1s" },
+	{ 1500000, "1500ms" },
+	{ 60000000, "1min" },
+	{ 90000000, "90s" },
+	{ 5400000000ULL, "90min" },
+	{ 3600000000ULL, "1h" },
+	{ 86400000000ULL, "24h" },
+	{ 1, "1us" },
+	{ 1001000, "1001ms" },
+};
+
+START_TEST(test_format_duration)
+{
+	char buf[CONFIG_FMT_MAX];
+
+	ck_assert_str_eq(config_format_duration(format_duration_cases[_i].usec, buf, sizeof(buf)),
+			 format_duration_cases[_i].s);
+}
+END_TEST
+
+START_TEST(test_percent_round_trip)
+{
+	char buf[CONFIG_FMT_MAX];
+
+	/* every value the parser can produce from 0% to 100% */
+	for (unsigned i = 0; i <= 10000; i++) {
+		double v, back = -1;
+
+		snprintf(buf, sizeof(buf), "%u.%02u", i / 100, i % 100);
+		ck_assert_int_eq(config_parse_percent(buf, &v), 0);
+		config_format_percent(v, buf, sizeof(buf));
+		ck_assert_int_eq(config_parse_percent(buf, &back), 0);
+		ck_assert_msg(back == v, "%u: %s", i, buf);
+	}
+	ck_assert_str_eq(config_format_percent(80, buf, sizeof(buf)), "80%");
+	ck_assert_str_eq(config_format_percent(12.5, buf, sizeof(buf)), "12.5%");
+	ck_assert_str_eq(config_format_percent(99.95, buf, sizeof(buf)), "99.95%");
+	ck_assert_str_eq(config_format_percent(0.01, buf, sizeof(buf)), "0.01%");
+	ck_assert_str_eq(config_format_percent(0.1, buf, sizeof(buf)), "0.1%");
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{ "err", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	enum sw_log_target t = SW_LOG_AUTO;
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(levels); i++) {
+		ck_assert_int_eq(config_parse_log_level(levels[i].name), levels[i].level);
+		ck_assert_str_eq(config_log_level_name(levels[i].level), levels[i].name);
+	}
+	ck_assert_int_eq(config_parse_log_level("error"), -EINVAL);
+	ck_assert_int_eq(config_parse_log_level("emerg"), -EINVAL);
+	ck_assert_int_eq(config_parse_log_level(""), -EINVAL);
+	ck_assert_ptr_null(config_log_level_name(LOG_EMERG));
+	ck_assert_ptr_null(config_log_level_name(99));
+
+	ck_assert_int_eq(config_parse_log_target("journal", &t), 0);
+	ck_assert_int_eq(t, SW_LOG_JOURNAL);
+	ck_assert_int_eq(config_parse_log_target("stderr", &t), 0);
+	ck_assert_int_eq(t, SW_LOG_STDERR);
+	ck_assert_int_eq(config_parse_log_target("syslog", &t), -EINVAL);
+	ck_assert_int_eq(t, SW_LOG_STDERR);
+	ck_assert_str_eq(config_log_target_name(SW_LOG_AUTO), "auto");
+	ck_assert_str_eq(config_syn_scan_name(SW_SYN_SCAN_ALWAYS), "always");
+	ck_assert_str_eq(config_syn_scan_name(SW_SYN_SCAN_OFF), "off");
+}
+END_TEST
+
+/* ---- defaults and the shipped file -------------------------------------- */
+
+START_TEST(test_defaults)
+{
+	struct sw_config *c = NULL;
+
+	ck_assert_int_eq(config_new_default(&c), 0);
+	ck_assert_ptr_null(c->path);
+	ck_assert_uint_eq(c->interval_usec, 1000000);
+	ck_assert_uint_eq(c->fast_interval_usec, 200000);
+	ck_assert_int_eq(c->syn_scan, SW_SYN_SCAN_AUTO);
+	ck_assert(c->cpu_budget == 1);
+	ck_assert_int_eq(c->log_target, SW_LOG_AUTO);
+	ck_assert_int_eq(c->log_level, LOG_INFO);
+	ck_assert(c->th.warn == 80 && c->th.critical == 95 && c->th.clear == 60);
+	ck_assert_uint_eq(c->sustain, 1);
+	ck_assert_uint_eq(c->realert_usec, 300000000);
+	ck_assert_uint_eq(c->n_ports + c->n_exclude_ports + c->n_addresses + c->n_exclude_addresses, 0);
+	ck_assert_str_eq(c->control_socket, "/run/sockwatchd/control");
+	ck_assert_ptr_null(c->control_group);
+	ck_assert_uint_eq(c->n_overrides, 0);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_shipped_conf)
+{
+	struct sw_config_errors e = { 0 };
+	struct sw_config *c = NULL, *d = NULL;
+	char *path = path_in_top("conf/sockwatchd.conf");
+	char *got, *want, *msgs;
+	int r;
+
+	r = config_load(path, &c, &e);
+	msgs = join_errors(&e);
+	ck_assert_msg(r == 0, "%s: %d\n%s", path, r, msgs);
+	ck_assert_str_eq(c->path, path);
+	ck_assert_int_eq(config_new_default(&d), 0);
+	assert_config_eq(c, d);
+	got = print_config(c);
+	want = print_config(d);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	free(msgs);
+	free(path);
+	config_free(c);
+	config_free(d);
+}
+END_TEST
+
+/* ---- golden files ------------------------------------------------------- */
+
+static glob_t good_files, bad_files;
+
+/* The brief's minimum set; each must exist with its expected output. */
+static const char *const required_golden[] = {
+	"good-empty", "good-design", "good-full", "good-inherit-late",
+	"bad-unknown-section", "bad-unknown-key", "bad-duration", "bad-percent",
+	"bad-range", "bad-warn-critical", "bad-clear-warn", "bad-override", "bad-ports",
+	"bad-cidr", "bad-listener-name", "bad-duplicate-key", "bad-many",
+};
+
+START_TEST(test_golden_inventory)
+{
+	for (size_t i = 0; i < SW_ARRAY_SIZE(required_golden); i++) {
+		const char *n = required_golden[i];
+		char *conf, *exp;
+
+		ck_assert_int_ge(asprintf(&conf, "%s/tests/golden/config/%s.conf", top(), n), 0);
+		ck_assert_int_ge(asprintf(&exp, "%s/tests/golden/config/%s.%s", top(), n,
+					  n[0] == 'g' ? "out" : "err"), 0);
+		ck_assert_msg(access(conf, R_OK) == 0, "missing %s", conf);
+		ck_assert_msg(access(exp, R_OK) == 0, "missing %s", exp);
+		free(conf);
+		free(exp);
+	}
+	ck_assert_uint_ge(good_files.gl_pathc, 4);
+	ck_assert_uint_ge(bad_files.gl_pathc, 13);
+}
+END_TEST
+
+/* "dir/good-x.conf" -> "dir/good-x.out" */
+static char *expected_path(const char *conf, const char *ext)
+{
+	size_t n = strlen(conf) - strlen(".conf");
+	char *p;
+
+	ck_assert_int_ge(asprintf(&p, "%.*s.%s", (int)n, conf, ext), 0);
+	return p;
+}
+
+static void golden_compare(const char *exp_path, const char *got)
+{
+	char *want;
+
+	if (getenv("SW_GOLDEN_UPDATE")) {
+		FILE *f = fopen(exp_path, "we");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(got, f);
+		ck_assert_int_eq(fclose(f), 0);
+		return;
+	}
+	want = read_text(exp_path);
+	ck_assert_msg(strcmp(got, want) == 0, "%s differs.\n--- expected:\n%s--- got:\n%s",
+		      exp_path, want, got);
+	free(want);
+}
+
+START_TEST(test_golden_good)
+{
+	const char *conf = good_files.gl_pathv[_i];
+	_cleanup_free_ char *pathbuf = strdup(conf);
+	const char *name = basename(pathbuf);
+	char *text = read_text(conf), *out = expected_path(conf, "out");
+	struct sw_config *c, *again;
+	char *printed, *printed_again;
+
+	c = load_ok(name, text);
+	ck_assert_str_eq(c->path, name);
+	printed = print_config(c);
+	golden_compare(out, printed);
+
+	/* The printed config parses back to the same config and prints the same. */
+	again = load_ok("printed", printed);
+	assert_config_eq(c, again);
+	printed_again = print_config(again);
+	ck_assert_str_eq(printed_again, printed);
+
+	free(printed_again);
+	free(printed);
+	config_free(again);
+	config_free(c);
+	free(out);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_golden_bad)
+{
+	const char *conf = bad_files.gl_pathv[_i];
+	_cleanup_free_ char *pathbuf = strdup(conf);
+	char *text = read_text(conf), *err = expected_path(conf, "err");
+	char *msgs = load_bad(basename(pathbuf), text);
+
+	golden_compare(err, msgs);
+	free(msgs);
+	free(err);
+	free(text);
+}
+END_TEST
+
+/* ---- lexing details, as a table ----------------------------------------- */
+
+static const struct {
+	const char *text;
+	const char *errors;     /* NULL: valid */
+} lex_cases[] = {
+	/* CRLF line ends and a UTF-8 BOM */
+	{ "\xEF\xBB\xBF[daemon]\r\ninterval = 2s\r\n\r\nlog_level = nope\r\n",
+	  "t:4: log_level: invalid value 'nope' (expected err, warning, notice, info or debug)\n" },
+	/* no newline at the end of the file */
+	{ "[alerts]\nwarn = 81%", NULL },
+	{ "[alerts]\nwarn = x", "t:2: warn: invalid percentage 'x' (a number with at most two decimals and an optional %, e.g. 80%)\n" },
+	/* ';' or '#' only start a comment after whitespace */
+	{ "[daemon]\nlog_level = info;x\n",
+	  "t:2: log_level: invalid value 'info;x' (expected err, warning, notice, info or debug)\n" },
+	{ "[daemon]\nlog_level = info#x\n",
+	  "t:2: log_level: invalid value 'info#x' (expected err, warning, notice, info or debug)\n" },
+	{ "[daemon]\t# c\n\tlog_level\t=\tinfo\t; c\n  # indented comment\n", NULL },
+	/* indented lines are keys of their own, not continuations */
+	{ "[alerts]\nwarn = 70%\n  critical = 90%\n", NULL },
+	{ "[alerts]\nwarn = 70%\n  warn = 90%\n", "t:3: duplicate key 'warn' (first set at line 2)\n" },
+	/* a 'key: value' line is not inih's concession here */
+	{ "[alerts]\nwarn: 70%\n",
+	  "t:2: expected 'key = value', '[section]' or a comment: 'warn: 70%'\n" },
+	/* '=' in a value is part of it */
+	{ "[control]\nsocket = /run/a=b\n", NULL },
+};
+
+START_TEST(test_lex)
+{
+	struct sw_config_errors e = { 0 };
+	struct sw_config *c = NULL;
+	char *msgs;
+	int r = config_load_string("t", lex_cases[_i].text, &c, &e);
+
+	msgs = join_errors(&e);
+	if (!lex_cases[_i].errors) {
+		ck_assert_msg(r == 0, "case %d: %s", _i, msgs);
+	} else {
+		ck_assert_int_eq(r, -EINVAL);
+		ck_assert_str_eq(msgs, lex_cases[_i].errors);
+	}
+	free(msgs);
+	config_errors_clear(&e);
+	config_free(c);
+}
+END_TEST
+
+/* inih alone would cut these lines at 199 bytes and section names at 49. */
+START_TEST(test_long_lines)
+{
+	char *ports = NULL, *text = NULL, *msgs;
+	size_t plen = 0;
+	FILE *f = open_memstream(&ports, &plen);
+	struct sw_config *c;
+
+	ck_assert_ptr_nonnull(f);
+	for (unsigned p = 1000; p < 1200; p++)
+		fprintf(f, "%s%u", p > 1000 ? ", " : "", p);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_uint_gt(plen, 1000);
+	ck_assert_int_ge(asprintf(&text,
+				  "[filter]\nports = %s\n"
+				  "[listener [ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535]\n"
+				  "warn = 70%%\n", ports), 0);
+	c = load_ok("long", text);
+	ck_assert_uint_eq(c->n_ports, 200);
+	ck_assert_uint_eq(c->ports[199].lo, 1199);
+	ck_assert_uint_eq(c->n_overrides, 1);
+	ck_assert_uint_eq(c->overrides[0].port, 65535);
+	ck_assert_uint_eq(c->overrides[0].family, AF_INET6);
+	ck_assert(c->overrides[0].has_warn && c->overrides[0].th.warn == 70);
+	config_free(c);
+	free(text);
+
+	/* and the line after a long one still has the right number */
+	ck_assert_int_ge(asprintf(&text, "[filter]\nports = %s\nbogus = 1\n", ports), 0);
+	msgs = load_bad("long", text);
+	ck_assert_str_eq(msgs, "long:3: unknown key 'bogus' in [filter]\n");
+	free(msgs);
+	free(text);
+	free(ports);
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+	char *text = NULL, *msgs;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct sw_config_errors e = { 0 };
+	struct sw_config *c = NULL;
+
+	/* more errors than are kept: the first ones and a note */
+	ck_assert_ptr_nonnull(f);
+	fputs("[daemon]\n", f);
+	for (int i = 0; i < 150; i++)
+		fprintf(f, "bogus%d = 1\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(config_load_string("many", text, &c, &e), -EINVAL);
+	ck_assert_uint_eq(e.n, 101);
+	ck_assert_str_eq(e.msg[0], "many:2: unknown key 'bogus0' in [daemon]");
+	ck_assert_str_eq(e.msg[99], "many:101: unknown key 'bogus99' in [daemon]");
+	ck_assert_str_eq(e.msg[100], "many:101: too many errors, not all are shown");
+	config_errors_clear(&e);
+	free(text);
+
+	/* a list longer than the bound */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(f);
+	fputs("[filter]\nexclude_ports = 1", f);
+	for (int i = 2; i <= 1025; i++)
+		fprintf(f, ",%d", i);
+	fputc('\n', f);
+	ck_assert_int_eq(fclose(f), 0);
+	msgs = load_bad("list", text);
+	ck_assert_str_eq(msgs, "list:2: exclude_ports: too many elements (at most 1024)\n");
+	free(msgs);
+	free(text);
+}
+END_TEST
+
+/* ---- loading files and the error list ----------------------------------- */
+
+static char *write_temp(const char *content, size_t len)
+{
+	char *path = strdup("/tmp/check_config.XXXXXX");
+	int fd;
+
+	ck_assert_ptr_nonnull(path);
+	fd = mkostemp(path, O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, content, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+START_TEST(test_load_file)
+{
+	static const char bad[] = "[daemon]\ninterval = 1s\n[alerts]\nwarn = 99%\n";
+	static const char nul[] = "[daemon]\ninterval = 1s\nlog_level = de\0bug\n";
+	struct sw_config_errors e = { 0 };
+	struct sw_config *c = NULL;
+	char *path, *want;
+
+	ck_assert_int_eq(config_load("/nonexistent/sockwatchd.conf", &c, &e), -ENOENT);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 0);
+
+	/* messages name the path as given; errors are appended to what the
+	 * list already holds */
+	ck_assert_int_eq(config_load_string("first", "[nope]\n", &c, &e), -EINVAL);
+	ck_assert_uint_eq(e.n, 1);
+	path = write_temp(bad, sizeof(bad) - 1);
+	ck_assert_int_eq(config_load(path, &c, &e), -EINVAL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 2);
+	ck_assert_str_eq(e.msg[0],
+			 "first:1: unknown section [nope] (expected daemon, alerts, filter, control or listener ADDR:PORT)");
+	ck_assert_int_ge(asprintf(&want, "%s:4: warn (99%%) is above critical (95%%, the default)", path), 0);
+	ck_assert_str_eq(e.msg[1], want);
+	free(want);
+	unlink(path);
+	free(path);
+	config_errors_clear(&e);
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_ptr_null(e.msg);
+
+	/* a NUL byte in the file is an error on its line, not a silent end */
+	path = write_temp(nul, sizeof(nul) - 1);
+	ck_assert_int_eq(config_load(path, &c, &e), -EINVAL);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_int_ge(asprintf(&want, "%s:3: line contains a NUL byte", path), 0);
+	ck_assert_str_eq(e.msg[0], want);
+	free(want);
+	config_errors_clear(&e);
+	unlink(path);
+	free(path);
+
+	/* a good file */
+	path = write_temp(bad, strlen("[daemon]\ninterval = 1s\n"));
+	ck_assert_int_eq(config_load(path, &c, &e), 0);
+	ck_assert_str_eq(c->path, path);
+	config_free(c);
+	unlink(path);
+	free(path);
+
+	/* destructors take NULL */
+	config_free(NULL);
+	config_errors_clear(NULL);
+	config_errors_clear(&e);
+}
+END_TEST
+
+/* ---- filter ------------------------------------------------------------- */
+
+static const char *const filter_configs[] = {
+	/* 0 */ "",
+	/* 1 */ "[filter]\nports = 80, 8000-8100\nexclude_ports = 8080\n"
+		"addresses = 10.0.0.0/8, ::1/128, 2001:db8::/32\nexclude_addresses = 10.9.0.0/16\n",
+	/* 2 */ "[filter]\nexclude_addresses = ::/0\n",
+	/* 3 */ "[filter]\naddresses = 192.168.0.0/23, 0.0.0.0/32\n",
+	/* 4 */ "[filter]\nexclude_ports = 1-1023\naddresses = 0.0.0.0/0\n",
+};
+
+static const struct {
+	int config;
+	int family;
+	const char *addr;
+	uint16_t port;
+	bool match;
+} filter_cases[] = {
+	{ 0, AF_INET, "10.1.2.3", 1, true },
+	{ 0, AF_INET6, "::", 65535, true },
+	{ 1, AF_INET, "10.1.2.3", 80, true },
+	{ 1, AF_INET, "10.1.2.3", 81, false },          /* port not listed */
+	{ 1, AF_INET, "10.1.2.3", 7999, false },
+	{ 1, AF_INET, "10.1.2.3", 8000, true },         /* range bounds */
+	{ 1, AF_INET, "10.1.2.3", 8100, true },
+	{ 1, AF_INET, "10.1.2.3", 8101, false },
+	{ 1, AF_INET, "10.1.2.3", 8080, false },        /* excluded port */
+	{ 1, AF_INET, "10.9.1.1", 80, false },          /* excluded address */
+	{ 1, AF_INET, "10.10.0.1", 80, true },
+	{ 1, AF_INET, "11.0.0.1", 80, false },          /* address not listed */
+	{ 1, AF_INET, "0.0.0.0", 80, false },
+	{ 1, AF_INET6, "::1", 80, true },
+	{ 1, AF_INET6, "::2", 80, false },
+	{ 1, AF_INET6, "2001:db8:ffff::5", 80, true },
+	{ 1, AF_INET6, "2001:db9::", 80, false },
+	{ 1, AF_INET6, "::ffff:10.1.2.3", 80, true },   /* v4-mapped, v4 CIDR */
+	{ 1, AF_INET6, "::ffff:10.9.0.1", 80, false },  /* ... and excluded */
+	{ 1, AF_INET6, "::ffff:11.0.0.1", 80, false },
+	{ 1, AF_INET6, "::10.1.2.3", 80, false },       /* v4-compatible is not mapped */
+	{ 2, AF_INET, "10.0.0.1", 80, true },           /* ::/0 is IPv6 only */
+	{ 2, AF_INET6, "::1", 80, false },
+	{ 2, AF_INET6, "::ffff:10.0.0.1", 80, false },
+	{ 3, AF_INET, "192.168.1.255", 80, true },      /* prefix not on a byte */
+	{ 3, AF_INET, "192.168.2.0", 80, false },
+	{ 3, AF_INET, "192.167.255.255", 80, false },
+	{ 3, AF_INET, "0.0.0.0", 80, true },
+	{ 3, AF_INET, "0.0.0.1", 80, false },
+	{ 4, AF_INET, "1.2.3.4", 1023, false },
+	{ 4, AF_INET, "1.2.3.4", 1024, true },
+	{ 4, AF_INET6, "2001:db8::1", 1024, false },
+	{ 4, AF_INET6, "::ffff:1.2.3.4", 1024, true },
+};
+
+START_TEST(test_filter_match)
+{
+	struct sw_config *c = load_ok("filter", filter_configs[filter_cases[_i].config]);
+	uint8_t addr[16] = { 0 };
+
+	ck_assert_int_eq(inet_pton(filter_cases[_i].family, filter_cases[_i].addr, addr), 1);
+	ck_assert_msg(config_filter_match(c, filter_cases[_i].family, addr, filter_cases[_i].port) ==
+			      filter_cases[_i].match,
+		      "config %d, %s port %u: want %s", filter_cases[_i].config,
+		      filter_cases[_i].addr, filter_cases[_i].port,
+		      filter_cases[_i].match ? "match" : "no match");
+	config_free(c);
+}
+END_TEST
+
+/* ---- thresholds_for ----------------------------------------------------- */
+
+/* The "*" section comes first in the file: the exact one must still win. */
+static const char thresholds_config[] =
+	"[listener *:80]\nwarn = 50%\n"
+	"[listener 127.0.0.1:80]\nwarn = 70%\n"
+	"[listener [::1]:80]\nwarn = 75%\nignore = yes\n"
+	"[listener 0.0.0.0:443]\nwarn = 65%\n"
+	"[listener [::]:443]\nwarn = 66%\n"
+	"[listener [::ffff:127.0.0.1]:8080]\nwarn = 55%\n"
+	"[listener *:9000]\nignore = yes\n"
+	"[alerts]\nwarn = 80%\ncritical = 90%\nclear = 40%\n";
+
+static const struct {
+	int family;
+	const char *addr;
+	uint16_t port;
+	double warn;            /* 0: the global thresholds themselves */
+	bool ignore;
+} thresholds_cases[] = {
+	{ AF_INET, "127.0.0.1", 80, 70, false },        /* exact before "*" */
+	{ AF_INET, "127.0.0.2", 80, 50, false },        /* "*" */
+	{ AF_INET6, "::1", 80, 75, true },
+	{ AF_INET6, "::2", 80, 50, false },             /* "*" matches v6 too */
+	{ AF_INET, "127.0.0.1", 81, 0, false },         /* no override */
+	{ AF_INET, "0.0.0.0", 443, 65, false },
+	{ AF_INET6, "::", 443, 66, false },
+	{ AF_INET, "10.0.0.1", 443, 0, false },
+	{ AF_INET, "127.0.0.1", 8080, 0, false },       /* a v6 override misses v4 */
+	{ AF_INET6, "::ffff:127.0.0.1", 8080, 55, false },
+	{ AF_INET6, "::1", 8080, 0, false },
+	{ AF_INET, "192.0.2.1", 9000, 80, true },       /* inherits every value */
+};
+
+START_TEST(test_thresholds_for)
+{
+	struct sw_config *c = load_ok("th", thresholds_config);
+	uint8_t addr[16] = { 0 };
+	const struct sw_thresholds *th;
+	bool ignore = !thresholds_cases[_i].ignore;
+
+	ck_assert_int_eq(inet_pton(thresholds_cases[_i].family, thresholds_cases[_i].addr, addr), 1);
+	th = config_thresholds_for(c, thresholds_cases[_i].family, addr, thresholds_cases[_i].port,
+				   &ignore);
+	ck_assert_ptr_nonnull(th);
+	ck_assert_int_eq(ignore, thresholds_cases[_i].ignore);
+	if (thresholds_cases[_i].warn == 0) {
+		ck_assert_ptr_eq(th, &c->th);
+	} else {
+		ck_assert_ptr_ne(th, &c->th);
+		ck_assert_msg(th->warn == thresholds_cases[_i].warn, "%s:%u: warn %g",
+			      thresholds_cases[_i].addr, thresholds_cases[_i].port, th->warn);
+	}
+	/* values not set in the override come from [alerts], set after it */
+	ck_assert(th->critical == 90 && th->clear == 40);
+	ck_assert_ptr_eq(config_thresholds_for(c, thresholds_cases[_i].family, addr,
+					       thresholds_cases[_i].port, NULL), th);
+	config_free(c);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("values");
+
+	tcase_add_loop_test(tc, test_parse_duration, 0, SW_ARRAY_SIZE(duration_cases));
+	tcase_add_loop_test(tc, test_parse_percent, 0, SW_ARRAY_SIZE(percent_cases));
+	tcase_add_loop_test(tc, test_format_duration, 0, SW_ARRAY_SIZE(format_duration_cases));
+	tcase_add_test(tc, test_percent_round_trip);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_shipped_conf);
+	tcase_add_test(tc, test_golden_inventory);
+	tcase_add_loop_test(tc, test_golden_good, 0, (int)good_files.gl_pathc);
+	tcase_add_loop_test(tc, test_golden_bad, 0, (int)bad_files.gl_pathc);
+	tcase_add_loop_test(tc, test_lex, 0, SW_ARRAY_SIZE(lex_cases));
+	tcase_add_test(tc, test_long_lines);
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_load_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lookups");
+	tcase_add_loop_test(tc, test_filter_match, 0, SW_ARRAY_SIZE(filter_cases));
+	tcase_add_loop_test(tc, test_thresholds_for, 0, SW_ARRAY_SIZE(thresholds_cases));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static void glob_golden(const char *pattern, glob_t *g)
+{
+	char *p;
+	int r;
+
+	if (asprintf(&p, "%s/tests/golden/config/%s", top(), pattern) < 0)
+		abort();
+	r = glob(p, 0, NULL, g);
+	/* GLOB_NOMATCH leaves an empty list: test_golden_inventory fails. */
+	if (r != 0 && r != GLOB_NOMATCH)
+		abort();
+	free(p);
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	glob_golden("good-*.conf", &good_files);
+	glob_golden("bad-*.conf", &bad_files);
+	sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	globfree(&good_files);
+	globfree(&bad_files);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
