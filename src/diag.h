@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "snapshot.h"
 
@@ -33,3 +34,22 @@ int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s);
  * skipped and counted in s->skipped_msgs / s->skipped_attrs. */
 int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s);
 int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s);
+
+/* As above, but only messages answering request seq from port portid count:
+ * others (stale replies) are skipped and counted in s->skipped_msgs. The
+ * dumps use these. */
+int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			     struct sw_snapshot *s);
+int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			   struct sw_snapshot *s);
+
+/* The netlink socket's fd (tests check it is close-on-exec); -1 if closed. */
+int diag_fd(const struct sw_diag *d);
+
+/* Test seam: while set, dumps send nothing and take each datagram of the
+ * reply to request seq (family, states, from port portid) from fn, which
+ * copies at most len bytes to buf and returns their number or a negative
+ * errno. NULL restores the socket. */
+typedef ssize_t (*sw_diag_recv_hook)(void *userdata, int family, uint32_t states,
+				     uint32_t seq, uint32_t portid, void *buf, size_t len);
+void diag_set_recv_hook(struct sw_diag *d, sw_diag_recv_hook fn, void *userdata);

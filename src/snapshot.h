@@ -109,5 +109,10 @@ int snapshot_index(struct sw_snapshot *s);
  * ->syn_unmatched. Returns 0 or -ENOMEM. */
 int snapshot_add_request(struct sw_snapshot *s, const struct sw_request *r);
 
+/* Drops the SYN-queue tallies (depths, sources, syn_requests/unmatched,
+ * syn_scanned) but keeps listeners and groups: a SYN scan that is redone
+ * starts from here. */
+void snapshot_reset_requests(struct sw_snapshot *s);
+
 /* Finds a listener by cookie (NULL if absent). */
 const struct sw_listener *snapshot_find_cookie(const struct sw_snapshot *s, uint64_t cookie);

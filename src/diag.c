@@ -1,0 +1,630 @@
+/* The sock_diag collector: one NETLINK_SOCK_DIAG socket (made by libnl-3),
+ * inet_diag dump requests, and pure parsers that turn the reply bytes into
+ * snapshot entries.
+ *
+ * Replies are read with recvmmsg(): the kernel builds the next part of a
+ * dump (at most 32 KiB) inside each recvmsg() call, so a batch of slots
+ * collects many parts per system call. The parsers copy every header out of
+ * the buffer before reading it and check every length against what is
+ * left, so a short or lying message is counted and skipped, never read past
+ * its end. */
+#include "diag.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "util.h"
+
+/* Not in the UAPI headers: the state of a request socket. */
+#ifndef TCP_NEW_SYN_RECV
+#define TCP_NEW_SYN_RECV 12
+#endif
+
+/* The kernel sizes each dump part after the largest buffer recvmsg() was
+ * given, capped just under 32 KiB: 64 KiB slots never truncate a part. */
+#define DIAG_SLOTS          8
+#define DIAG_SLOT_SIZE      (64 * 1024)
+#define DIAG_RCVBUF_DEFAULT (2 * 1024 * 1024)
+#define DIAG_RCVBUF_MIN     4096
+#define DIAG_RCVBUF_MAX     (64 * 1024 * 1024)
+/* A kernel that stops sending, or never sends NLMSG_DONE, must not hang
+ * the daemon: each recv waits at most this long, each dump at most
+ * DIAG_DUMP_DEADLINE_USEC and DIAG_DUMP_MAX_BYTES. */
+#define DIAG_RECV_TIMEOUT_SEC   5
+#define DIAG_DUMP_DEADLINE_USEC (30 * USEC_PER_SEC)
+#define DIAG_DUMP_MAX_BYTES     ((size_t)1 << 30)
+/* Redos of an interrupted or overrun dump before giving up. */
+#define DIAG_MAX_REDO 3
+
+struct sw_diag {
+	struct nl_sock *nl;
+	int fd;
+	uint32_t portid;
+	uint32_t seq;
+	size_t rcvbuf;             /* 0: DIAG_RCVBUF_DEFAULT */
+	bool dirty;                /* a dump may be half read: reopen first */
+
+	uint8_t *buf;              /* DIAG_SLOTS * DIAG_SLOT_SIZE */
+	struct iovec iov[DIAG_SLOTS];
+	struct sockaddr_nl from[DIAG_SLOTS];
+	struct mmsghdr msgs[DIAG_SLOTS];
+
+	sw_diag_recv_hook hook;
+	void *hook_data;
+};
+
+enum diag_kind { DIAG_LISTENERS, DIAG_SYNRECV };
+
+struct diag_expect {
+	bool check;
+	uint32_t seq;
+	uint32_t portid;
+};
+
+/* libnl's NLE_* codes never leave this file. */
+static int diag_nlerr(int e)
+{
+	switch (e < 0 ? -e : e) {
+	case NLE_NOMEM:          return -ENOMEM;
+	case NLE_AGAIN:          return -EAGAIN;
+	case NLE_INTR:           return -EINTR;
+	case NLE_BAD_SOCK:       return -EBADF;
+	case NLE_PERM:           return -EPERM;
+	case NLE_NOACCESS:       return -EACCES;
+	case NLE_INVAL:          return -EINVAL;
+	case NLE_RANGE:          return -ERANGE;
+	case NLE_BUSY:           return -EBUSY;
+	case NLE_EXIST:          return -EEXIST;
+	case NLE_OPNOTSUPP:      return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:   return -EAFNOSUPPORT;
+	case NLE_PROTO_MISMATCH: return -EPROTONOSUPPORT;
+	case NLE_NOADDR:         return -EADDRNOTAVAIL;
+	case NLE_OBJ_NOTFOUND:   return -ENOENT;
+	case NLE_MSGSIZE:        return -EMSGSIZE;
+	case NLE_MSG_TRUNC:      return -EMSGSIZE;
+	case NLE_NODEV:          return -ENODEV;
+	case NLE_DUMP_INTR:      return -EINTR;
+	default:                 return -EIO;
+	}
+}
+
+/* ---- pure parsers ---------------------------------------------------- */
+
+static void diag_parse_listener_attrs(const uint8_t *p, size_t len, struct sw_listener *l,
+				      struct sw_snapshot *s)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		struct nlattr a;
+		const uint8_t *data;
+		size_t dlen;
+
+		if (len - off < sizeof(a)) {
+			s->skipped_attrs++;
+			return;
+		}
+		memcpy(&a, p + off, sizeof(a));
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > len - off) {
+			/* The lengths after this one cannot be trusted either. */
+			s->skipped_attrs++;
+			return;
+		}
+		data = p + off + NLA_HDRLEN;
+		dlen = a.nla_len - NLA_HDRLEN;
+		switch (a.nla_type & NLA_TYPE_MASK) {
+		case INET_DIAG_SKMEMINFO:
+			if (dlen < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+				s->skipped_attrs++;
+				break;
+			}
+			memcpy(&l->drops, data + SK_MEMINFO_DROPS * sizeof(uint32_t), sizeof(uint32_t));
+			l->has_drops = true;
+			break;
+		case INET_DIAG_CGROUP_ID:
+			if (dlen < sizeof(uint64_t)) {
+				s->skipped_attrs++;
+				break;
+			}
+			memcpy(&l->cgroup_id, data, sizeof(uint64_t));
+			break;
+		case INET_DIAG_SKV6ONLY:
+			if (dlen < 1) {
+				s->skipped_attrs++;
+				break;
+			}
+			l->v6only = l->family == AF_INET6 && data[0] != 0;
+			break;
+		default:
+			/* Attributes we do not use (SHUTDOWN, MARK, SOCKOPT...)
+			 * are normal, not skipped. */
+			break;
+		}
+		off += NLA_ALIGN((size_t)a.nla_len);
+	}
+}
+
+/* One SOCK_DIAG_BY_FAMILY payload. */
+static int diag_parse_reply(const uint8_t *p, size_t len, enum diag_kind kind,
+			    struct sw_snapshot *s)
+{
+	struct inet_diag_msg m;
+	size_t alen;
+
+	if (len < sizeof(m)) {
+		s->skipped_msgs++;
+		return 0;
+	}
+	memcpy(&m, p, sizeof(m));
+	if (m.idiag_family == AF_INET)
+		alen = 4;
+	else if (m.idiag_family == AF_INET6)
+		alen = 16;
+	else {
+		s->skipped_msgs++;
+		return 0;
+	}
+
+	if (kind == DIAG_LISTENERS) {
+		struct sw_listener l = { .syn_group = -1 };
+		size_t aoff = NLMSG_ALIGN(sizeof(m));
+
+		if (m.idiag_state != TCP_LISTEN) {
+			s->skipped_msgs++;
+			return 0;
+		}
+		l.family = m.idiag_family;
+		memcpy(l.addr, m.id.idiag_src, alen);
+		l.port = ntohs(m.id.idiag_sport);
+		l.ifindex = m.id.idiag_if;
+		l.cookie = (uint64_t)m.id.idiag_cookie[0] | (uint64_t)m.id.idiag_cookie[1] << 32;
+		l.inode = m.idiag_inode;
+		l.uid = m.idiag_uid;
+		l.accept_depth = m.idiag_rqueue;
+		l.accept_limit = m.idiag_wqueue;
+		if (aoff < len)
+			diag_parse_listener_attrs(p + aoff, len - aoff, &l, s);
+		return snapshot_add_listener(s, &l);
+	} else {
+		struct sw_request r = { 0 };
+
+		/* Request sockets come back as TCP_SYN_RECV; a fast-open child
+		 * is a full socket in that state and also holds a slot. */
+		if (m.idiag_state != TCP_SYN_RECV && m.idiag_state != TCP_NEW_SYN_RECV) {
+			s->skipped_msgs++;
+			return 0;
+		}
+		r.family = m.idiag_family;
+		memcpy(r.laddr, m.id.idiag_src, alen);
+		r.lport = ntohs(m.id.idiag_sport);
+		memcpy(r.raddr, m.id.idiag_dst, alen);
+		r.rport = ntohs(m.id.idiag_dport);
+		r.ifindex = m.id.idiag_if;
+		return snapshot_add_request(s, &r);
+	}
+}
+
+static int diag_parse(const void *buf, size_t len, enum diag_kind kind,
+		      const struct diag_expect *ex, struct sw_snapshot *s)
+{
+	const uint8_t *b = buf;
+	size_t off = 0;
+
+	while (off < len) {
+		size_t rem = len - off, mlen, plen, next;
+		const uint8_t *payload;
+		struct nlmsghdr h;
+		int32_t e;
+		int r;
+
+		if (rem < sizeof(h)) {
+			s->skipped_msgs++;
+			break;
+		}
+		memcpy(&h, b + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > rem) {
+			/* Nothing after a bad length can be framed. */
+			s->skipped_msgs++;
+			break;
+		}
+		mlen = h.nlmsg_len;
+		payload = b + off + NLMSG_HDRLEN;
+		plen = mlen - NLMSG_HDRLEN;
+		next = off + NLMSG_ALIGN(mlen);
+		if (next > len || next < off)
+			next = len;
+
+		if (ex && ex->check && (h.nlmsg_seq != ex->seq || h.nlmsg_pid != ex->portid)) {
+			/* Not the answer to our request: a stale reply. */
+			s->skipped_msgs++;
+			off = next;
+			continue;
+		}
+		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
+			return -EINTR;
+
+		switch (h.nlmsg_type) {
+		case NLMSG_DONE:
+			/* A dump that failed half way ends with its errno here. */
+			if (plen >= sizeof(e)) {
+				memcpy(&e, payload, sizeof(e));
+				if (e < 0)
+					return e == INT32_MIN ? -EIO : e;
+			}
+			return 1;
+		case NLMSG_ERROR:
+			if (plen < sizeof(e)) {
+				s->skipped_msgs++;
+				break;
+			}
+			memcpy(&e, payload, sizeof(e));
+			if (e < 0)
+				return e == INT32_MIN ? -EIO : e;
+			if (e > 0)
+				s->skipped_msgs++;
+			/* 0 is an acknowledgement. */
+			break;
+		case NLMSG_NOOP:
+			break;
+		case SOCK_DIAG_BY_FAMILY:
+			r = diag_parse_reply(payload, plen, kind, s);
+			if (r < 0)
+				return r;
+			break;
+		default:
+			s->skipped_msgs++;
+			break;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s)
+{
+	return diag_parse(buf, len, DIAG_LISTENERS, NULL, s);
+}
+
+int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s)
+{
+	return diag_parse(buf, len, DIAG_SYNRECV, NULL, s);
+}
+
+int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			     struct sw_snapshot *s)
+{
+	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
+
+	return diag_parse(buf, len, DIAG_LISTENERS, &ex, s);
+}
+
+int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			   struct sw_snapshot *s)
+{
+	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
+
+	return diag_parse(buf, len, DIAG_SYNRECV, &ex, s);
+}
+
+/* ---- the socket ------------------------------------------------------ */
+
+static int diag_apply_rcvbuf(struct sw_diag *d)
+{
+	int v = (int)(d->rcvbuf ? d->rcvbuf : DIAG_RCVBUF_DEFAULT);
+
+	/* FORCE passes net.core.rmem_max when we have CAP_NET_ADMIN. */
+	if (setsockopt(d->fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == 0)
+		return 0;
+	if (setsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0)
+		return -errno;
+	return 0;
+}
+
+static void diag_socket_close(struct sw_diag *d)
+{
+	if (d->nl) {
+		nl_close(d->nl);
+		nl_socket_free(d->nl);
+	}
+	d->nl = NULL;
+	d->fd = -1;
+}
+
+static int diag_socket_open(struct sw_diag *d)
+{
+	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_SEC };
+	int r, fl;
+
+	d->nl = nl_socket_alloc();
+	if (!d->nl)
+		return -ENOMEM;
+	/* Dump requests are never acknowledged; do not ask. */
+	nl_socket_disable_auto_ack(d->nl);
+	r = nl_connect(d->nl, NETLINK_SOCK_DIAG);
+	if (r < 0) {
+		nl_socket_free(d->nl);
+		d->nl = NULL;
+		return diag_nlerr(r);
+	}
+	d->fd = nl_socket_get_fd(d->nl);
+	/* libnl >= 3.2.x opens with SOCK_CLOEXEC; make sure of it anyway, so
+	 * owner lookups or anything we spawn never inherit the socket. */
+	fl = fcntl(d->fd, F_GETFD);
+	if (fl < 0 || (!(fl & FD_CLOEXEC) && fcntl(d->fd, F_SETFD, fl | FD_CLOEXEC) < 0)) {
+		r = -errno;
+		goto fail;
+	}
+	r = diag_apply_rcvbuf(d);
+	if (r < 0)
+		goto fail;
+	if (setsockopt(d->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	d->portid = nl_socket_get_local_port(d->nl);
+	d->dirty = false;
+	return 0;
+fail:
+	diag_socket_close(d);
+	return r;
+}
+
+int diag_open(struct sw_diag **ret)
+{
+	struct sw_diag *d;
+	int r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->fd = -1;
+	d->buf = malloc((size_t)DIAG_SLOTS * DIAG_SLOT_SIZE);
+	if (!d->buf) {
+		free(d);
+		return -ENOMEM;
+	}
+	/* Any start value will do; a varying one keeps replies meant for an
+	 * earlier instance's socket from looking like ours. */
+	d->seq = (uint32_t)util_now_usec();
+	r = diag_socket_open(d);
+	if (r < 0) {
+		free(d->buf);
+		free(d);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+void diag_close(struct sw_diag *d)
+{
+	if (!d)
+		return;
+	diag_socket_close(d);
+	free(d->buf);
+	free(d);
+}
+
+int diag_set_rcvbuf(struct sw_diag *d, size_t bytes)
+{
+	if (bytes < DIAG_RCVBUF_MIN || bytes > DIAG_RCVBUF_MAX)
+		return -EINVAL;
+	d->rcvbuf = bytes;
+	return d->fd >= 0 ? diag_apply_rcvbuf(d) : 0;
+}
+
+int diag_fd(const struct sw_diag *d)
+{
+	return d->fd;
+}
+
+void diag_set_recv_hook(struct sw_diag *d, sw_diag_recv_hook fn, void *userdata)
+{
+	d->hook = fn;
+	d->hook_data = userdata;
+}
+
+static int diag_send(struct sw_diag *d, int family, uint32_t states, uint8_t ext, uint32_t seq)
+{
+	struct inet_diag_req_v2 req = {
+		.sdiag_family = (uint8_t)family,
+		.sdiag_protocol = IPPROTO_TCP,
+		.idiag_ext = ext,
+		.idiag_states = states,
+	};
+	struct nl_msg *m;
+	int r;
+
+	m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+	if (!m)
+		return -ENOMEM;
+	r = nlmsg_append(m, &req, sizeof(req), NLMSG_ALIGNTO);
+	if (r < 0)
+		goto out;
+	/* Our own sequence number (never NL_AUTO_SEQ, 0) so that replies can
+	 * be matched; nl_send_auto() fills in the port. */
+	nlmsg_hdr(m)->nlmsg_seq = seq;
+	r = nl_send_auto(d->nl, m);
+out:
+	nlmsg_free(m);
+	return r < 0 ? diag_nlerr(r) : 0;
+}
+
+/* Fills slots with the next datagrams; returns how many, or -errno. */
+static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t seq,
+		     size_t lens[DIAG_SLOTS], struct sw_snapshot *s)
+{
+	int n, k = 0;
+
+	if (d->hook) {
+		ssize_t got = d->hook(d->hook_data, family, states, seq, d->portid,
+				      d->buf, DIAG_SLOT_SIZE);
+
+		if (got < 0)
+			return (int)got;
+		if (got == 0 || got > DIAG_SLOT_SIZE)
+			return -EIO;
+		lens[0] = (size_t)got;
+		return 1;
+	}
+
+	for (int i = 0; i < DIAG_SLOTS; i++) {
+		d->iov[i].iov_base = d->buf + (size_t)i * DIAG_SLOT_SIZE;
+		d->iov[i].iov_len = DIAG_SLOT_SIZE;
+		memset(&d->msgs[i], 0, sizeof(d->msgs[i]));
+		d->msgs[i].msg_hdr.msg_iov = &d->iov[i];
+		d->msgs[i].msg_hdr.msg_iovlen = 1;
+		d->msgs[i].msg_hdr.msg_name = &d->from[i];
+		d->msgs[i].msg_hdr.msg_namelen = sizeof(d->from[i]);
+	}
+	do
+		n = recvmmsg(d->fd, d->msgs, DIAG_SLOTS, MSG_WAITFORONE, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	if (n == 0)
+		return -EIO;
+	for (int i = 0; i < n; i++) {
+		if (d->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+			/* Part of the dump is lost: redo it. */
+			return -EMSGSIZE;
+		if (d->msgs[i].msg_hdr.msg_namelen < sizeof(struct sockaddr_nl) ||
+		    d->from[i].nl_pid != 0) {
+			/* Only the kernel answers dumps. */
+			s->skipped_msgs++;
+			continue;
+		}
+		/* Compact to the front so slot i holds the i-th datagram. */
+		if (k != i)
+			memmove(d->buf + (size_t)k * DIAG_SLOT_SIZE,
+				d->buf + (size_t)i * DIAG_SLOT_SIZE, d->msgs[i].msg_len);
+		lens[k++] = d->msgs[i].msg_len;
+	}
+	return k;
+}
+
+/* One dump request of one family, read to NLMSG_DONE. */
+static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
+			    int family, uint32_t states, uint8_t ext)
+{
+	struct diag_expect ex = { .check = true };
+	size_t lens[DIAG_SLOTS], bytes = 0;
+	uint64_t deadline = util_now_usec() + DIAG_DUMP_DEADLINE_USEC;
+	int r;
+
+	if (!d->hook && (d->dirty || d->fd < 0)) {
+		/* A dump left half read would answer our next request with
+		 * -EBUSY or stale parts: start on a fresh socket. */
+		diag_socket_close(d);
+		r = diag_socket_open(d);
+		if (r < 0)
+			return r;
+	}
+	if (++d->seq == 0)
+		d->seq = 1;
+	ex.seq = d->seq;
+	ex.portid = d->portid;
+	if (!d->hook) {
+		r = diag_send(d, family, states, ext, ex.seq);
+		if (r < 0)
+			return r;
+	}
+	d->dirty = true;
+
+	for (;;) {
+		int n = diag_recv(d, family, states, ex.seq, lens, s);
+
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			bytes += lens[i];
+			r = diag_parse(d->buf + (size_t)i * DIAG_SLOT_SIZE, lens[i], kind, &ex, s);
+			if (r < 0)
+				return r;
+			if (r == 1) {
+				d->dirty = false;
+				return 0;
+			}
+		}
+		if (bytes > DIAG_DUMP_MAX_BYTES)
+			return -EFBIG;
+		if (util_now_usec() > deadline)
+			return -ETIMEDOUT;
+	}
+}
+
+static bool diag_redo_worthy(int r)
+{
+	/* Interrupted by a table change, overrun, or a part lost. */
+	return r == -EINTR || r == -ENOBUFS || r == -EMSGSIZE;
+}
+
+int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
+{
+	const size_t n0 = s->n_listeners;
+	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs;
+	const uint8_t ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+	const uint32_t states = 1u << TCP_LISTEN;
+
+	for (int attempt = 0;; attempt++) {
+		uint64_t t0 = util_now_usec();
+		int r;
+
+		/* The cgroup id comes unasked (kernel >= 5.8); it cannot be
+		 * requested through the 8-bit idiag_ext anyway. */
+		r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET, states, ext);
+		if (r >= 0)
+			r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET6, states, ext);
+		if (r >= 0) {
+			s->taken_usec = t0;
+			return 0;
+		}
+		/* Leave s as it was: drop what this dump added. */
+		s->n_listeners = n0;
+		s->skipped_msgs = msgs0;
+		s->skipped_attrs = attrs0;
+		if (!diag_redo_worthy(r) || attempt >= DIAG_MAX_REDO)
+			return r;
+		s->dump_retries++;
+	}
+}
+
+int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s)
+{
+	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs;
+	/* The kernel adds TCP_NEW_SYN_RECV for TCP_SYN_RECV; say so anyway. */
+	const uint32_t states = 1u << TCP_SYN_RECV | 1u << TCP_NEW_SYN_RECV;
+
+	for (int attempt = 0;; attempt++) {
+		int r;
+
+		snapshot_reset_requests(s);
+		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0);
+		if (r >= 0)
+			r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0);
+		if (r >= 0) {
+			s->syn_scanned = true;
+			return 0;
+		}
+		snapshot_reset_requests(s);
+		s->skipped_msgs = msgs0;
+		s->skipped_attrs = attrs0;
+		if (!diag_redo_worthy(r) || attempt >= DIAG_MAX_REDO)
+			return r;
+		s->dump_retries++;
+	}
+}
