@@ -1,0 +1,58 @@
+/* Alert and lifecycle events to the systemd journal, or to stderr when there
+ * is no journald (DESIGN.md "Journal entries"). The only module that talks to
+ * sd-journal. */
+#pragma once
+
+#include <stddef.h>
+
+#include "config.h"
+#include "event.h"
+
+/* MESSAGE_IDs, one per event kind; systemd/sockwatchd.catalog explains each. */
+#define SW_MID_ACCEPT_QUEUE "fb9b3958caf6426baacdec81634eb20e"
+#define SW_MID_SYN_QUEUE    "ce535b3f83cf4e6f88f1c7d5ad06702b"
+#define SW_MID_LISTEN_DROPS "a354a0bea78f43e5a2b2ef21b23f3fab"
+#define SW_MID_SYNCOOKIES   "37d9b9e930cf462a84fdc1a1ccc798a8"
+#define SW_MID_CLEARED      "8f671c50c535449aae17a9d8d19c161f"
+#define SW_MID_LIFECYCLE    "94bb75e3129d4d37afce83d92844a968"
+
+/* Longest MESSAGE journal_format_message produces for any event (its
+ * variable parts are all bounded by event.h). */
+#define SW_MESSAGE_MAX 2048
+
+/* Where the journal socket lives; "auto" looks for it. */
+#define SW_JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+struct sw_journal;
+
+/* target auto: the journal if SW_JOURNAL_SOCKET exists (checked at open and
+ * again when sending fails), else stderr. level: LOG_* max priority to emit
+ * for daemon diagnostics (alerts and lifecycle events are always emitted). */
+int journal_open(enum sw_log_target target, int level, struct sw_journal **ret);
+void journal_close(struct sw_journal *j);
+/* On reload. */
+void journal_set(struct sw_journal *j, enum sw_log_target target, int level);
+
+/* Alerts and lifecycle events: one journal entry with every field that
+ * applies, or one stderr line. Returns 0 when the event went out either way,
+ * a negative errno when even stderr failed. */
+int journal_emit(struct sw_journal *j, const struct sw_event *ev);
+
+/* Daemon diagnostics (not alerts): printf-like, PRIORITY prio,
+ * SYSLOG_IDENTIFIER=sockwatchd. Dropped when prio > level. */
+void journal_log(struct sw_journal *j, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Pure: the human MESSAGE for an event, NUL-terminated in buf. Returns its
+ * length, or -ENOBUFS when it did not fit (buf then holds a truncated
+ * message), -EINVAL on a NULL or empty buffer. */
+int journal_format_message(const struct sw_event *ev, char *buf, size_t len);
+
+/* Pure: the PRIORITY (LOG_*) of an event: 4 warning, 3 critical, 5 cleared,
+ * 6 lifecycle. */
+int journal_event_priority(const struct sw_event *ev);
+
+/* Pure: the one stderr line for an event (no trailing newline), with control
+ * characters made visible so a hostile comm or unit cannot forge lines.
+ * Same return convention as journal_format_message. */
+int journal_format_line(const struct sw_event *ev, int pid, char *buf, size_t len);
