@@ -395,9 +395,13 @@ static void journal_msg_drops(struct journal_sbuf *b, const struct sw_event *ev)
 {
 	journal_put_subject(b, ev);
 	journal_sbuf_add(b, ": %" PRIu64 " connection%s dropped since the last report "
-			 "(%" PRIu64 " in all), though no poll saw the queue full: a burst "
-			 "shorter than the poll interval",
+			 "(%" PRIu64 " in all)",
 			 ev->drops, journal_plural(ev->drops), ev->drops_total);
+	/* peak is the highest depth since the last entry: a queue never seen
+	 * past its limit overflowed between two polls. */
+	if (ev->peak <= ev->limit)
+		journal_sbuf_add(b, ", though no poll saw the queue full: a burst "
+				 "shorter than the poll interval");
 	if (ev->queue != SW_QUEUE_NONE && ev->limit > 0) {
 		journal_sbuf_add(b, "; %s now ", journal_queue_phrase(ev->queue));
 		journal_put_figures(b, ev);

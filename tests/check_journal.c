@@ -208,6 +208,14 @@ static const struct msg_case msg_cases[] = {
 	  "poll saw the queue full: a burst shorter than the poll interval; accept queue now "
 	  "0/16 (0%); its listen() backlog binds, not net.core.somaxconn (4096): raise the "
 	  "backlog in the application (raising net.core.somaxconn alone does nothing)", {0}, {0} },
+	{ "listen drops while the queue is seen full",
+	  { .kind = SW_EV_LISTEN_DROPS, .listener = "127.0.0.1:8080", .level = SW_LEVEL_CRITICAL,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 17, .limit = 16, .peak = 17, .percent = 106.25,
+	    .src = SW_SRC_LISTEN_BACKLOG, .drops = 7, .drops_total = 20, .somaxconn = 4096 },
+	  "127.0.0.1:8080: 7 connections dropped since the last report (20 in all); accept queue "
+	  "now 17/16 (106.3%); its listen() backlog binds, not net.core.somaxconn (4096): raise "
+	  "the backlog in the application (raising net.core.somaxconn alone does nothing)",
+	  {0}, {0} },
 	{ "listen drops, no queue",
 	  { .kind = SW_EV_LISTEN_DROPS, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
 	    .drops = 1, .drops_total = 1 },

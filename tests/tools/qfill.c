@@ -10,7 +10,9 @@
  * listen prints "LISTEN <addr> <port> <inode> <cookie>" per listener and
  * never accept()s; connect issues N non-blocking connect()s. Both write the
  * ready file (atomically, by rename) once every socket exists, then wait for
- * a signal. Exit status: 0 after a signal, 1 on any error, 2 on bad usage. */
+ * a signal. Exit status: 0 after a signal, 1 on any error, 2 on bad usage.
+ * SIGUSR1 makes a listen-mode qfill accept() and close every connection
+ * waiting in its accept queues (draining them), then wait again. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -380,6 +382,24 @@ static int qfill_parse_args(int argc, char **argv, struct qfill_opts *o)
 	return 0;
 }
 
+/* Empties every listener's accept queue: accept and close until EAGAIN. */
+static void qfill_drain(const int *fds, long n)
+{
+	for (long i = 0; i < n; i++) {
+		int fl = fcntl(fds[i], F_GETFL);
+
+		if (fl >= 0)
+			fcntl(fds[i], F_SETFL, fl | O_NONBLOCK);
+		for (;;) {
+			int c = accept4(fds[i], NULL, NULL, SOCK_CLOEXEC);
+
+			if (c < 0)
+				break;
+			close(c);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct qfill_opts o;
@@ -398,6 +418,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
 		perror("qfill: sigprocmask");
 		return 1;
@@ -418,8 +439,16 @@ int main(int argc, char **argv)
 		if (r < 0)
 			fprintf(stderr, "qfill: writing %s: %s\n", o.ready_file, strerror(-r));
 	}
-	if (r >= 0 && sigwait(&mask, &sig) != 0)
-		r = -EINTR;
+	while (r >= 0) {
+		if (sigwait(&mask, &sig) != 0) {
+			r = -EINTR;
+			break;
+		}
+		if (sig != SIGUSR1)
+			break;
+		if (o.listen)
+			qfill_drain(fds, n);
+	}
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	free(fds);

@@ -1,0 +1,218 @@
+/* Per-listener state across polls of one network namespace, keyed by socket
+ * cookie: current and peak depths of both queues, drops deltas, a bounded
+ * history, the alert rule states; and the namespace counters' deltas. Pure:
+ * no I/O, no clock (the caller passes the poll time). One tracker per
+ * namespace.
+ *
+ * Pointers returned by tracker_get()/tracker_find()/tracker_ns() stay valid
+ * until the next tracker_update() or tracker_free(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "event.h"
+#include "limits.h"
+#include "netstat.h"
+#include "rules.h"
+#include "snapshot.h"
+#include "sysctl.h"
+#include "util.h"
+
+/* Upper bound on listeners tracked per namespace; beyond it new listeners
+ * are not tracked and tracker_update() returns -ENOBUFS. */
+#define SW_TRACKER_MAX_LISTENERS (1u << 24)
+
+/* History: the peak of each 10 s slot over the last 10 min, both queues. */
+#define SW_HISTORY_SLOTS     60
+#define SW_HISTORY_SLOT_USEC (10 * USEC_PER_SEC)
+
+/* Top SYN-queue sources kept per listener (from its group's last scan). */
+#define SW_TRACKER_TOP_SOURCES 8
+
+/* ---- Events handed to the journal ---------------------------------------- */
+
+struct sw_events {
+	struct sw_event *v;
+	size_t n, cap;
+};
+
+/* Appends a zeroed event; NULL on -ENOMEM. */
+struct sw_event *events_push(struct sw_events *e);
+/* Empties the array; keeps a small allocation for the next poll. */
+void events_clear(struct sw_events *e);
+void events_free(struct sw_events *e);            /* NULL-safe */
+
+/* ---- Per-listener state ---------------------------------------------------- */
+
+struct sw_history_slot {
+	uint32_t epoch;             /* usec / SW_HISTORY_SLOT_USEC + 1; 0: never written */
+	uint32_t accept_peak;
+	uint32_t syn_peak;
+	bool has_accept;            /* a listener sample fell in this slot */
+	bool has_syn;               /* a SYN scan fell in this slot */
+};
+
+struct sw_top_source {
+	uint8_t family;
+	uint8_t addr[16];
+	uint32_t count;
+};
+
+/* Allocated only for listeners whose queues were non-empty in the last
+ * 10 min or that hold top sources; freed again once all of that has aged
+ * out. */
+struct sw_tracked_detail {
+	struct sw_history_slot slot[SW_HISTORY_SLOTS];   /* ring, by epoch */
+	struct sw_top_source top[SW_TRACKER_TOP_SOURCES]; /* most entries first */
+	uint32_t n_top;
+	uint32_t other_sources;     /* group requests not in top[] */
+	char top_sources[SW_SOURCES_MAX];                /* "addr=count,...", "" if none */
+};
+
+struct sw_queue_figures {
+	uint32_t depth;
+	uint32_t limit;             /* SYN: the group's, summed over reuseport members */
+	double percent;
+	uint32_t peak;              /* since the last entry for this queue */
+	uint32_t window_peak;       /* highest in the history window (10 min) */
+	enum sw_limit_source source;
+};
+
+/* Memory per tracked listener (x86-64, gcc 12): sizeof(struct sw_tracked) is
+ * 360 bytes, in a dense array kept between 1/4 and fully used (doubling,
+ * halving), plus 8 bytes of index per array entry (two uint32 slots). The
+ * detail (1416 bytes: history ring, top sources) exists only while a queue
+ * was non-empty in the last 10 min or top sources are held. 10k idle
+ * listeners: an array of 16384 entries, about 6 MiB, no detail. Per update,
+ * scratch of 8 bytes per listener and 24 per SYN group of the snapshot. */
+struct sw_tracked {
+	/* Identity, from the last listener dump. */
+	uint64_t cookie;
+	uint8_t family;
+	bool v6only;
+	uint8_t addr[16];
+	uint16_t port;
+	uint32_t ifindex;
+	uint32_t inode;
+	uint32_t uid;
+	uint64_t cgroup_id;
+	uint64_t netns;
+
+	struct sw_queue_figures accept;
+	struct sw_queue_figures syn;        /* of the SYN group: depth and peak as of
+					     * its last scan, limit from the last dump */
+	enum sw_syn_mode syn_mode;
+	bool syn_scanned;                   /* ever scanned */
+	bool syn_scanned_last;              /* scanned in the last update */
+	uint32_t syn_members;               /* tracked listeners sharing the group */
+	/* Reports the group's SYN-queue entries: members of a reuseport group
+	 * share one SYN queue; only the member with the lowest cookie writes
+	 * its entries, so one flood is not logged once per member. When the
+	 * reporter vanishes with an alert open, the next lowest takes its rule
+	 * state over. (A member with a lower cookie joining later, rare since
+	 * the kernel hands cookies out in increasing order, is not handed the
+	 * state.) */
+	bool syn_reporter;
+	bool somaxconn_stale;
+	int32_t somaxconn_at_first;         /* somaxconn when first seen, -1 unknown */
+
+	struct {
+		uint64_t total;             /* since first seen (that sighting is the baseline) */
+		uint64_t delta;             /* in the last update */
+		uint32_t last_raw;          /* SK_MEMINFO_DROPS as last read */
+		bool known;                 /* last_raw is a baseline */
+	} drops;
+	struct sw_drops_rule drops_rule;    /* .unreported: since the last listen-drops entry */
+
+	enum sw_level level;                /* max of both queues' raised levels */
+	struct sw_rule_state accept_rule;
+	struct sw_rule_state syn_rule;
+
+	uint64_t first_seen_usec;
+	uint64_t last_seen_usec;
+
+	struct sw_tracked_detail *detail;   /* NULL: nothing recent to show */
+
+	/* Private to tracker.c. */
+	uint64_t seen_gen;
+	uint64_t stepped_gen;
+};
+
+/* ---- Namespace view -------------------------------------------------------- */
+
+struct sw_ns_state {
+	uint64_t netns;
+	struct sw_sysctl sysctl;            /* of the last poll */
+	struct sw_netstat counters;         /* values of the last poll */
+	uint64_t delta[_SW_CTR_MAX];        /* of the last poll, where delta_known */
+	uint32_t delta_known;               /* bit (1u << counter): delta[] is real */
+	uint64_t listener_drops_delta;      /* sum over tracked listeners, last poll */
+	uint64_t polls;
+	uint64_t first_usec, last_usec;
+	struct sw_ns_rule rule;
+};
+
+struct sw_tracker;
+
+int tracker_new(struct sw_tracker **ret);
+void tracker_free(struct sw_tracker *t);            /* NULL-safe */
+
+/* Feeds one snapshot (listeners always; SYN groups when s->syn_scanned) taken
+ * at now_usec (monotonic). Appends the events to emit to *out. Listeners that
+ * fail cfg's filter or are ignored are not tracked at all. Listeners absent
+ * from s are dropped at once, after a listen-drops entry for unreported
+ * drops and a cleared entry (listener_gone) for each raised level.
+ * Returns 0, or -ENOMEM/-ENOBUFS when some listener or event could not be
+ * stored; the tracker stays consistent and the rest of the poll is done.
+ *
+ * The events: accept-queue/syn-queue (warning, critical, re-alerts) and
+ * cleared from the rules; listen-drops at level critical (connections were
+ * refused), its figures those of the accept queue unless only the SYN queue
+ * (cookies off) was seen full; syncookies for the namespace. Per listener,
+ * a listen-drops entry comes before its queue entries of the same poll, and
+ * ->drops of queue entries counts the drops no entry has carried yet. Owner
+ * fields are left empty for the caller. */
+int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
+		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out);
+
+/* The config changed: listeners first seen at the next update may be old
+ * sockets a new filter brought into view, so their drops are a baseline
+ * rather than news. (A listener first seen at any other update was born
+ * since the last one, with sk_drops at 0: all its drops are reported.) */
+void tracker_reloaded(struct sw_tracker *t);
+
+/* Walk for status. */
+size_t tracker_count(const struct sw_tracker *t);
+const struct sw_tracked *tracker_get(const struct sw_tracker *t, size_t i);  /* NULL past the end */
+const struct sw_tracked *tracker_find(const struct sw_tracker *t, uint64_t cookie);
+
+/* Some listener is at or above its warn threshold on either queue, or has an
+ * alert open: poll at fast_interval (so sustain runs and clears are seen
+ * promptly). */
+bool tracker_any_at_warn(const struct sw_tracker *t);
+
+/* In the last update ListenDrops, TCPReqQFullDoCookies, TCPReqQFullDrop,
+ * SyncookiesSent or some tracked listener's drops moved: worth a SYN scan now. */
+bool tracker_syn_trigger(const struct sw_tracker *t);
+
+const struct sw_ns_state *tracker_ns(const struct sw_tracker *t);
+
+/* "addr=count,..." of the listener's SYN group at its last scan; "" if none. */
+const char *tracker_top_sources(const struct sw_tracked *tr);
+
+/* One slot of a listener's history, for `sockwatchctl show`. */
+struct sw_history_point {
+	uint64_t start_usec;        /* monotonic start of the slot */
+	uint32_t accept_peak, syn_peak;
+	bool has_accept, has_syn;   /* a sample fell in it (else the peaks are 0) */
+};
+
+/* Fills ret oldest first with the SW_HISTORY_SLOTS slots of the window that
+ * ends with the listener's last sample. Returns how many slots had samples. */
+size_t tracker_history(const struct sw_tracked *tr, struct sw_history_point ret[SW_HISTORY_SLOTS]);
+
+/* For tests and memory accounting: entries the dense array can hold now. */
+size_t tracker_capacity(const struct sw_tracker *t);

@@ -1,0 +1,1035 @@
+/* tracker: listeners appearing and vanishing (gone entries, drops flushed),
+ * a cookie taken over by another socket, a reuseport pair sharing one SYN
+ * group, drops baseline and u32 wrap, namespace counter deltas and the
+ * syncookies entry, filter and ignore, memory over churn, history slots,
+ * SYN rules only on scanned polls and never under cookies-always, and the
+ * figures the events carry. Snapshots are built by hand: the tests do not
+ * depend on the dump code. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracker.h"
+
+#define S USEC_PER_SEC
+#define NETNS 4026532281ULL
+
+/* ---- snapshot builder ------------------------------------------------------ */
+
+static void snap_init(struct sw_snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->netns = NETNS;
+	s->sysctl = (struct sw_sysctl) { .somaxconn = 4096, .max_syn_backlog = 2048, .syncookies = 1 };
+}
+
+static void snap_free(struct sw_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_groups; i++)
+		free(s->groups[i].sources);
+	free(s->groups);
+	free(s->listeners);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Empties listeners and groups, keeps sysctls and counters. */
+static void snap_reset(struct sw_snapshot *s)
+{
+	struct sw_sysctl sc = s->sysctl;
+	struct sw_netstat ns = s->netstat;
+
+	snap_free(s);
+	snap_init(s);
+	s->sysctl = sc;
+	s->netstat = ns;
+}
+
+static void parse_ep(const char *ep, uint8_t *family, uint8_t addr[16], uint16_t *port)
+{
+	int fam;
+	bool wild;
+
+	ck_assert_int_eq(util_endpoint_parse(ep, &fam, addr, port, &wild), 0);
+	ck_assert(!wild);
+	*family = (uint8_t)fam;
+}
+
+static struct sw_listener *snap_add(struct sw_snapshot *s, uint64_t cookie, const char *ep,
+				    uint32_t depth, uint32_t limit, uint32_t drops)
+{
+	struct sw_listener *l;
+
+	if (s->n_listeners == s->cap_listeners) {
+		s->cap_listeners = s->cap_listeners ? 2 * s->cap_listeners : 8;
+		s->listeners = realloc(s->listeners, s->cap_listeners * sizeof(*l));
+		ck_assert_ptr_nonnull(s->listeners);
+	}
+	l = &s->listeners[s->n_listeners++];
+	memset(l, 0, sizeof(*l));
+	l->cookie = cookie;
+	parse_ep(ep, &l->family, l->addr, &l->port);
+	l->inode = (uint32_t)(1000 + cookie);
+	l->uid = 0;
+	l->accept_depth = depth;
+	l->accept_limit = limit;
+	l->drops = drops;
+	l->has_drops = true;
+	l->syn_group = -1;
+	return l;
+}
+
+/* A scanned SYN group for ep; every listener on ep joins it. */
+static struct sw_syn_group *snap_group(struct sw_snapshot *s, const char *ep, uint32_t depth)
+{
+	struct sw_syn_group *g;
+
+	s->groups = realloc(s->groups, (s->n_groups + 1) * sizeof(*g));
+	ck_assert_ptr_nonnull(s->groups);
+	g = &s->groups[s->n_groups];
+	memset(g, 0, sizeof(*g));
+	parse_ep(ep, &g->family, g->addr, &g->port);
+	g->depth = depth;
+	for (size_t i = 0; i < s->n_listeners; i++) {
+		struct sw_listener *l = &s->listeners[i];
+
+		if (l->family == g->family && l->port == g->port &&
+		    memcmp(l->addr, g->addr, 16) == 0) {
+			l->syn_group = (int32_t)s->n_groups;
+			g->n_members++;
+		}
+	}
+	s->n_groups++;
+	s->syn_scanned = true;
+	return g;
+}
+
+static void group_source(struct sw_syn_group *g, const char *addr, uint32_t count)
+{
+	struct sw_syn_source *src;
+
+	g->sources = realloc(g->sources, (g->n_sources + 1) * sizeof(*src));
+	ck_assert_ptr_nonnull(g->sources);
+	src = &g->sources[g->n_sources++];
+	memset(src, 0, sizeof(*src));
+	src->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(src->family, addr, src->addr), 1);
+	src->count = count;
+	g->cap_sources = g->n_sources;
+}
+
+static void snap_counters(struct sw_snapshot *s, uint64_t v)
+{
+	for (int c = 0; c < _SW_CTR_MAX; c++)
+		s->netstat.value[c] = v;
+	s->netstat.present = (1u << _SW_CTR_MAX) - 1;
+}
+
+/* ---- fixtures ---------------------------------------------------------------- */
+
+static struct sw_tracker *t;
+static struct sw_config *cfg;
+static struct sw_snapshot snap;
+static struct sw_events ev;
+static char sigbuf[4096];
+
+static void setup(void)
+{
+	ck_assert_int_eq(tracker_new(&t), 0);
+	ck_assert_int_eq(config_new_default(&cfg), 0);
+	cfg->realert_usec = 0;
+	snap_init(&snap);
+	memset(&ev, 0, sizeof(ev));
+}
+
+static void teardown(void)
+{
+	tracker_free(t);
+	config_free(cfg);
+	snap_free(&snap);
+	events_free(&ev);
+	t = NULL;
+	cfg = NULL;
+}
+
+/* The events of one update as "kind:...@cookie" words, e.g.
+ * "accept-queue:warning@1 cleared:accept:warning:gone@1 listen-drops:5@1". */
+static const char *sig(const struct sw_events *e)
+{
+	size_t off = 0;
+
+	sigbuf[0] = 0;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct sw_event *x = &e->v[i];
+		char w[128];
+
+		switch (x->kind) {
+		case SW_EV_ACCEPT_QUEUE:
+		case SW_EV_SYN_QUEUE:
+			snprintf(w, sizeof(w), "%s:%s", event_kind_name(x->kind),
+				 event_level_name(x->level));
+			break;
+		case SW_EV_CLEARED:
+			snprintf(w, sizeof(w), "cleared:%s:%s%s", event_queue_name(x->queue),
+				 event_level_name(x->cleared_level), x->listener_gone ? ":gone" : "");
+			break;
+		case SW_EV_LISTEN_DROPS:
+			snprintf(w, sizeof(w), "listen-drops:%llu", (unsigned long long)x->drops);
+			break;
+		case SW_EV_SYNCOOKIES:
+			snprintf(w, sizeof(w), "syncookies:%s", event_level_name(x->level));
+			break;
+		default:
+			snprintf(w, sizeof(w), "other");
+			break;
+		}
+		if (x->has_listener)
+			snprintf(w + strlen(w), sizeof(w) - strlen(w), "@%llu",
+				 (unsigned long long)x->cookie);
+		off += (size_t)snprintf(sigbuf + off, sizeof(sigbuf) - off, "%s%s",
+					i ? " " : "", w);
+		ck_assert_uint_lt(off, sizeof(sigbuf));
+	}
+	return sigbuf;
+}
+
+/* One update at t seconds; returns its events' signature. */
+static const char *poll_at(double secs)
+{
+	events_clear(&ev);
+	ck_assert_int_eq(tracker_update(t, &snap, cfg, (uint64_t)(secs * S), &ev), 0);
+	return sig(&ev);
+}
+
+static const struct sw_event *find_event(enum sw_event_kind k, uint64_t cookie)
+{
+	for (size_t i = 0; i < ev.n; i++)
+		if (ev.v[i].kind == k && (!ev.v[i].has_listener || ev.v[i].cookie == cookie))
+			return &ev.v[i];
+	return NULL;
+}
+
+/* ---- tests --------------------------------------------------------------------- */
+
+START_TEST(test_appear_vanish)
+{
+	const struct sw_tracked *tr;
+	const struct sw_event *e;
+
+	snap_add(&snap, 1, "127.0.0.1:8080", 85, 100, 0);
+	snap_add(&snap, 2, "[::1]:443", 0, 100, 0);
+	ck_assert_str_eq(poll_at(1), "accept-queue:warning@1");
+	ck_assert_uint_eq(tracker_count(t), 2);
+	ck_assert_ptr_null(tracker_get(t, 2));
+
+	tr = tracker_find(t, 1);
+	ck_assert_ptr_nonnull(tr);
+	ck_assert_uint_eq(tr->port, 8080);
+	ck_assert_uint_eq(tr->accept.depth, 85);
+	ck_assert_uint_eq(tr->accept.limit, 100);
+	ck_assert_double_eq_tol(tr->accept.percent, 85, 1e-9);
+	ck_assert_int_eq(tr->level, SW_LEVEL_WARNING);
+	ck_assert_uint_eq(tr->first_seen_usec, 1 * S);
+	ck_assert_uint_eq(tr->netns, NETNS);
+	/* No scan yet: the SYN limit is known, the depth is not. */
+	ck_assert(!tr->syn_scanned);
+	ck_assert_uint_eq(tr->syn.limit, 100);
+	ck_assert_int_eq(tr->syn.source, SW_SRC_LISTEN_BACKLOG);
+	ck_assert_int_eq(tracker_find(t, 2)->family, AF_INET6);
+	ck_assert_ptr_null(tracker_find(t, 3));
+
+	/* Still there: no new entry, first_seen kept. */
+	ck_assert_str_eq(poll_at(2), "");
+	ck_assert_uint_eq(tracker_find(t, 1)->first_seen_usec, 1 * S);
+	ck_assert_uint_eq(tracker_find(t, 1)->last_seen_usec, 2 * S);
+
+	/* Both vanish: only the one in alert says so. */
+	snap_reset(&snap);
+	ck_assert_str_eq(poll_at(3), "cleared:accept:warning:gone@1");
+	e = &ev.v[0];
+	ck_assert_int_eq(e->level, SW_LEVEL_OK);
+	ck_assert(e->has_listener);
+	ck_assert_uint_eq(e->port, 8080);
+	ck_assert_uint_eq(e->netns, NETNS);
+	ck_assert_uint_eq(tracker_count(t), 0);
+	ck_assert_ptr_null(tracker_find(t, 1));
+	ck_assert_str_eq(poll_at(4), "");
+}
+END_TEST
+
+START_TEST(test_vanish_flushes_drops)
+{
+	snap_add(&snap, 1, "127.0.0.1:8080", 0, 100, 100);
+	ck_assert_str_eq(poll_at(1), "");
+	snap.listeners[0].drops = 110;
+	ck_assert_str_eq(poll_at(2), "listen-drops:10@1");
+	/* Within the minute, but a queue entry is raised: it carries them. */
+	snap.listeners[0].drops = 115;
+	snap.listeners[0].accept_depth = 99;
+	ck_assert_str_eq(poll_at(3), "accept-queue:critical@1");
+	ck_assert_uint_eq(ev.v[0].drops, 5);
+	ck_assert_uint_eq(ev.v[0].drops_total, 15);
+	ck_assert_uint_eq(tracker_find(t, 1)->drops_rule.unreported, 0);
+	/* More within the minute with the alert open: held. */
+	snap.listeners[0].drops = 118;
+	ck_assert_str_eq(poll_at(4), "");
+	ck_assert_uint_eq(tracker_find(t, 1)->drops_rule.unreported, 3);
+	/* Vanishing: the held drops first, then the alert closes. */
+	snap_reset(&snap);
+	ck_assert_str_eq(poll_at(5), "listen-drops:3@1 cleared:accept:critical:gone@1");
+	ck_assert_uint_eq(ev.v[0].drops_total, 18);
+	ck_assert_int_eq(ev.v[0].level, SW_LEVEL_CRITICAL);
+}
+END_TEST
+
+START_TEST(test_cookie_reuse)
+{
+	const struct sw_tracked *tr;
+
+	snap_add(&snap, 7, "127.0.0.1:80", 90, 100, 3);
+	ck_assert_str_eq(poll_at(1), "accept-queue:warning@7");
+	/* Same cookie, another socket: the old one is gone, the new one starts
+	 * from scratch. It was born since the last poll with sk_drops at 0, so
+	 * what it shows was lost since: reported. */
+	snap_reset(&snap);
+	snap_add(&snap, 7, "127.0.0.1:81", 0, 100, 500);
+	ck_assert_str_eq(poll_at(2), "cleared:accept:warning:gone@7 listen-drops:500@7");
+	ck_assert_uint_eq(ev.v[0].port, 80);
+	ck_assert_uint_eq(tracker_count(t), 1);
+	tr = tracker_find(t, 7);
+	ck_assert_uint_eq(tr->port, 81);
+	ck_assert_int_eq(tr->level, SW_LEVEL_OK);
+	ck_assert_uint_eq(tr->drops.total, 500);
+	ck_assert_uint_eq(tr->first_seen_usec, 2 * S);
+	/* Within the minute: held, then flushed after it. */
+	snap.listeners[0].drops = 501;
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_str_eq(poll_at(63), "listen-drops:1@7");
+	ck_assert_uint_eq(ev.v[0].port, 81);
+}
+END_TEST
+
+START_TEST(test_reuseport_group)
+{
+	const struct sw_tracked *a, *b;
+	struct sw_syn_group *g;
+	const struct sw_event *e;
+
+	/* Dump order puts the higher cookie first: the reporter is still the
+	 * lowest cookie. */
+	snap_add(&snap, 11, "0.0.0.0:443", 0, 10, 0);
+	snap_add(&snap, 10, "0.0.0.0:443", 0, 10, 0);
+	snap_add(&snap, 12, "127.0.0.1:443", 0, 10, 0);
+	g = snap_group(&snap, "0.0.0.0:443", 17);
+	group_source(g, "10.0.0.2", 5);
+	group_source(g, "10.0.0.1", 12);
+	snap_group(&snap, "127.0.0.1:443", 0);
+
+	/* 17 of 2 x 10: 85%, one entry for the shared queue. */
+	ck_assert_str_eq(poll_at(1), "syn-queue:warning@10");
+	e = &ev.v[0];
+	ck_assert_int_eq(e->queue, SW_QUEUE_SYN);
+	ck_assert_uint_eq(e->depth, 17);
+	ck_assert_uint_eq(e->limit, 20);
+	ck_assert_str_eq(e->top_sources, "10.0.0.1=12,10.0.0.2=5");
+	a = tracker_find(t, 10);
+	b = tracker_find(t, 11);
+	ck_assert(a->syn_reporter && !b->syn_reporter);
+	ck_assert(tracker_find(t, 12)->syn_reporter);     /* alone in its own group */
+	ck_assert_uint_eq(tracker_find(t, 12)->syn_members, 1);
+	ck_assert_uint_eq(tracker_find(t, 12)->syn.limit, 10);
+	ck_assert_uint_eq(b->syn.depth, 17);
+	ck_assert_uint_eq(b->syn.limit, 20);
+	ck_assert_uint_eq(b->syn_members, 2);
+	/* Both show the group's state. */
+	ck_assert_int_eq(a->level, SW_LEVEL_WARNING);
+	ck_assert_int_eq(b->level, SW_LEVEL_WARNING);
+	ck_assert_str_eq(tracker_top_sources(b), "10.0.0.1=12,10.0.0.2=5");
+	ck_assert_uint_eq(b->detail->n_top, 2);
+	ck_assert_uint_eq(b->detail->other_sources, 0);
+	ck_assert_int_eq(tracker_find(t, 12)->level, SW_LEVEL_OK);
+
+	/* The reporter closes: no "gone" for a queue that is still there; the
+	 * other member carries the alert on (escalating: 17 of its 10 now). */
+	snap_reset(&snap);
+	snap_add(&snap, 11, "0.0.0.0:443", 0, 10, 0);
+	snap_group(&snap, "0.0.0.0:443", 17);
+	ck_assert_str_eq(poll_at(2), "syn-queue:critical@11");
+	b = tracker_find(t, 11);
+	ck_assert(b->syn_reporter);
+	ck_assert_uint_eq(b->syn_members, 1);
+	ck_assert_str_eq(tracker_top_sources(b), "");
+
+	/* Not scanned: no step, figures kept from the last scan. */
+	snap.syn_scanned = false;
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_uint_eq(tracker_find(t, 11)->syn.depth, 17);
+	ck_assert_uint_eq(tracker_find(t, 11)->syn.limit, 10);
+	ck_assert(!tracker_find(t, 11)->syn_scanned_last);
+	ck_assert(tracker_find(t, 11)->syn_scanned);
+
+	snap.syn_scanned = true;
+	snap.groups[0].depth = 0;
+	ck_assert_str_eq(poll_at(4), "cleared:syn:critical@11");
+}
+END_TEST
+
+START_TEST(test_reuseport_gone_together)
+{
+	snap_add(&snap, 20, "0.0.0.0:80", 0, 10, 0);
+	snap_add(&snap, 21, "0.0.0.0:80", 0, 10, 0);
+	snap_group(&snap, "0.0.0.0:80", 20);
+	ck_assert_str_eq(poll_at(1), "syn-queue:critical@20");
+	/* A non-reporter leaving says nothing. */
+	snap_reset(&snap);
+	snap_add(&snap, 20, "0.0.0.0:80", 0, 10, 0);
+	snap_group(&snap, "0.0.0.0:80", 20);
+	ck_assert_str_eq(poll_at(2), "");
+	/* The last member leaving closes the queue's alert once. */
+	snap_reset(&snap);
+	ck_assert_str_eq(poll_at(3), "cleared:syn:critical:gone@20");
+}
+END_TEST
+
+/* A member that joined late has stepped fewer samples; when the reporter
+ * leaves it must take the open alert over, not raise it a second time. */
+START_TEST(test_reuseport_handover_state)
+{
+	cfg->sustain = 2;
+	snap_add(&snap, 10, "0.0.0.0:80", 0, 10, 0);
+	snap_group(&snap, "0.0.0.0:80", 9);
+	ck_assert_str_eq(poll_at(1), "");
+	ck_assert_str_eq(poll_at(2), "syn-queue:warning@10");
+	snap_reset(&snap);
+	snap_add(&snap, 10, "0.0.0.0:80", 0, 10, 0);
+	snap_add(&snap, 11, "0.0.0.0:80", 0, 10, 0);
+	snap_group(&snap, "0.0.0.0:80", 18);
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_int_eq(tracker_find(t, 11)->syn_rule.level, SW_LEVEL_OK);   /* 1 of 2 samples */
+	snap_reset(&snap);
+	snap_add(&snap, 11, "0.0.0.0:80", 0, 10, 0);
+	snap_group(&snap, "0.0.0.0:80", 9);
+	ck_assert_str_eq(poll_at(4), "");
+	ck_assert_int_eq(tracker_find(t, 11)->level, SW_LEVEL_WARNING);
+	ck_assert_uint_eq(tracker_find(t, 11)->syn_rule.raised_usec, 2 * S);
+	snap.groups[0].depth = 0;
+	ck_assert_str_eq(poll_at(5), "cleared:syn:warning@11");
+}
+END_TEST
+
+/* A listener born between two polls that overflowed before the first
+ * sighting: sk_drops started at 0, so every drop it shows is reported. */
+START_TEST(test_new_listener_drops_reported)
+{
+	snap_add(&snap, 1, "127.0.0.1:8080", 0, 128, 0);
+	ck_assert_str_eq(poll_at(1), "");
+	snap_add(&snap, 2, "127.0.0.1:8081", 0, 16, 13);
+	ck_assert_str_eq(poll_at(2), "listen-drops:13@2");
+	ck_assert_uint_eq(ev.v[0].drops_total, 13);
+	ck_assert_uint_eq(tracker_find(t, 2)->drops.total, 13);
+	ck_assert(tracker_syn_trigger(t));
+}
+END_TEST
+
+START_TEST(test_drops_baseline_wrap)
+{
+	struct sw_listener *l = snap_add(&snap, 1, "127.0.0.1:8080", 0, 128, 0xFFFFFFF0u);
+	const struct sw_tracked *tr;
+	const struct sw_event *e;
+
+	/* The daemon's first poll: drops are history, a baseline. */
+	ck_assert_str_eq(poll_at(1), "");
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->drops.total, 0);
+	ck_assert(!tracker_syn_trigger(t));
+	/* sk_drops wrapped: 0xfffffff0 -> 5 is 21 drops. */
+	l->drops = 5;
+	ck_assert_str_eq(poll_at(2), "listen-drops:21@1");
+	e = &ev.v[0];
+	ck_assert_int_eq(e->level, SW_LEVEL_CRITICAL);
+	ck_assert_int_eq(e->queue, SW_QUEUE_ACCEPT);
+	ck_assert_uint_eq(e->drops_total, 21);
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->drops.total, 21);
+	ck_assert_uint_eq(tr->drops.delta, 21);
+	ck_assert(tracker_syn_trigger(t));
+	ck_assert_uint_eq(tracker_ns(t)->listener_drops_delta, 21);
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_uint_eq(tracker_find(t, 1)->drops.delta, 0);
+	ck_assert(!tracker_syn_trigger(t));
+
+	/* A reply without SKMEMINFO is no movement; the next one with it is a
+	 * new baseline only for a listener that never had one. */
+	snap_add(&snap, 2, "127.0.0.1:8081", 0, 128, 0)->has_drops = false;
+	ck_assert_str_eq(poll_at(4), "");
+	snap.listeners[1].has_drops = true;
+	snap.listeners[1].drops = 40;
+	ck_assert_str_eq(poll_at(5), "");
+	ck_assert_uint_eq(tracker_find(t, 2)->drops.total, 0);
+	snap.listeners[1].drops = 42;
+	ck_assert_str_eq(poll_at(6), "listen-drops:2@2");
+}
+END_TEST
+
+START_TEST(test_netstat_syncookies)
+{
+	const struct sw_ns_state *ns;
+	const struct sw_event *e;
+
+	snap_add(&snap, 1, "127.0.0.1:8080", 0, 128, 1000);
+	snap_counters(&snap, 100);
+	ck_assert_str_eq(poll_at(1), "");
+	ns = tracker_ns(t);
+	ck_assert_uint_eq(ns->delta_known, 0);      /* first poll: baseline only */
+	ck_assert_uint_eq(ns->polls, 1);
+	ck_assert_int_eq(ns->sysctl.somaxconn, 4096);
+	ck_assert_uint_eq(ns->netns, NETNS);
+
+	/* Overflows all explained by the listener's drops. */
+	snap.netstat.value[SW_CTR_LISTEN_OVERFLOWS] += 4;
+	snap.netstat.value[SW_CTR_LISTEN_DROPS] += 4;
+	snap.listeners[0].drops += 4;
+	ck_assert_str_eq(poll_at(2), "listen-drops:4@1");
+	ns = tracker_ns(t);
+	ck_assert_uint_eq(ns->delta_known, (1u << _SW_CTR_MAX) - 1);
+	ck_assert_uint_eq(ns->delta[SW_CTR_LISTEN_OVERFLOWS], 4);
+	ck_assert_uint_eq(ns->delta[SW_CTR_SYNCOOKIES_SENT], 0);
+	ck_assert_uint_eq(ns->counters.value[SW_CTR_LISTEN_DROPS], 104);
+	ck_assert(tracker_syn_trigger(t));
+
+	/* Cookies sent: no listener alert names them. An absent counter is
+	 * unknown, not zero. */
+	snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 10;
+	snap.netstat.value[SW_CTR_REQQ_FULL_COOKIES] += 10;
+	snap.netstat.present &= ~(1u << SW_CTR_SYNCOOKIES_FAILED);
+	ck_assert_str_eq(poll_at(3), "syncookies:warning");
+	e = &ev.v[0];
+	ck_assert(!e->has_listener);
+	ck_assert_uint_eq(e->netns, NETNS);
+	ck_assert_uint_eq(e->counter_delta[SW_CTR_SYNCOOKIES_SENT], 10);
+	ck_assert_uint_eq(e->counter_delta[SW_CTR_REQQ_FULL_COOKIES], 10);
+	ck_assert_int_eq(e->somaxconn, 4096);
+	ck_assert_int_eq(e->syncookies, 1);
+	ns = tracker_ns(t);
+	ck_assert(!(ns->delta_known & (1u << SW_CTR_SYNCOOKIES_FAILED)));
+	ck_assert(tracker_syn_trigger(t));
+
+	/* Back again: a baseline, still unknown for one poll. */
+	snap.netstat.present |= 1u << SW_CTR_SYNCOOKIES_FAILED;
+	ck_assert_str_eq(poll_at(4), "");
+	ck_assert(!(tracker_ns(t)->delta_known & (1u << SW_CTR_SYNCOOKIES_FAILED)));
+	ck_assert(!tracker_syn_trigger(t));
+
+	/* SYNs dropped within the minute: held, then flushed as critical. */
+	snap.netstat.value[SW_CTR_REQQ_FULL_DROP] += 2;
+	ck_assert_str_eq(poll_at(5), "");
+	ck_assert(tracker_syn_trigger(t));
+	snap.netstat.value[SW_CTR_LISTEN_OVERFLOWS] += 3;   /* unexplained */
+	ck_assert_str_eq(poll_at(6), "");
+	ck_assert(!tracker_syn_trigger(t));   /* ListenOverflows alone does not ask for a scan */
+	ck_assert_str_eq(poll_at(63), "syncookies:critical");
+	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_REQQ_FULL_DROP], 2);
+	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_LISTEN_OVERFLOWS], 3);
+	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_SYNCOOKIES_SENT], 0);
+
+	/* Counters going backwards are a new baseline, not a huge delta. */
+	snap_counters(&snap, 5);
+	ck_assert_str_eq(poll_at(200), "");
+	ck_assert_uint_eq(tracker_ns(t)->delta_known, 0);
+}
+END_TEST
+
+START_TEST(test_filter_ignore)
+{
+	struct sw_config *c2 = NULL;
+	struct sw_config_errors errs = { 0 };
+	int r;
+
+	r = config_load_string("test.conf",
+			       "[filter]\n"
+			       "ports = 80-82\n"
+			       "[listener 127.0.0.1:81]\n"
+			       "ignore = yes\n"
+			       "[listener *:82]\n"
+			       "warn = 50%\n"
+			       "critical = 60%\n"
+			       "clear = 40%\n",
+			       &c2, &errs);
+	ck_assert_msg(r == 0, "config: %s", errs.n ? errs.msg[0] : "?");
+	config_free(cfg);
+	cfg = c2;
+	cfg->realert_usec = 0;
+
+	snap_add(&snap, 1, "127.0.0.1:80", 55, 100, 0);
+	snap_add(&snap, 2, "127.0.0.1:81", 99, 100, 0);
+	snap_add(&snap, 3, "127.0.0.1:82", 55, 100, 0);
+	snap_add(&snap, 4, "127.0.0.1:8080", 99, 100, 0);
+	ck_assert_str_eq(poll_at(1), "accept-queue:warning@3");
+	ck_assert_uint_eq(tracker_count(t), 2);
+	ck_assert_ptr_null(tracker_find(t, 2));
+	ck_assert_ptr_null(tracker_find(t, 4));
+	ck_assert_ptr_nonnull(tracker_find(t, 1));
+	/* The untracked listeners' drops are no one's business. */
+	snap.listeners[1].drops = 50;
+	snap.listeners[3].drops = 50;
+	ck_assert_str_eq(poll_at(2), "");
+
+	/* A reload that filters a tracked listener out forgets it. */
+	config_errors_clear(&errs);
+	r = config_load_string("test2.conf", "[filter]\nports = 80\n", &c2, &errs);
+	ck_assert_int_eq(r, 0);
+	config_free(cfg);
+	cfg = c2;
+	tracker_reloaded(t);
+	ck_assert_str_eq(poll_at(3), "cleared:accept:warning:gone@3");
+	ck_assert_uint_eq(tracker_count(t), 1);
+	config_errors_clear(&errs);
+
+	/* A reload that brings an old listener into view: its drops are a
+	 * baseline, not a burst. */
+	r = config_load_string("test3.conf", "[filter]\nports = 80,8080\n", &c2, &errs);
+	ck_assert_int_eq(r, 0);
+	config_free(cfg);
+	cfg = c2;
+	tracker_reloaded(t);
+	ck_assert_str_eq(poll_at(4), "accept-queue:critical@4");
+	ck_assert_uint_eq(ev.v[0].drops, 0);
+	ck_assert_uint_eq(tracker_find(t, 4)->drops.total, 0);
+	config_errors_clear(&errs);
+}
+END_TEST
+
+START_TEST(test_memory_churn)
+{
+	/* 100k listeners each living one poll. */
+	for (uint64_t i = 0; i < 100000; i++) {
+		snap_reset(&snap);
+		snap_add(&snap, 1 + i, "127.0.0.1:9000", (uint32_t)(i % 3), 100, 0);
+		ck_assert_str_eq(poll_at(1 + (double)i / 10), "");
+		ck_assert_uint_eq(tracker_count(t), 1);
+		ck_assert_uint_le(tracker_capacity(t), 16);
+	}
+	snap_reset(&snap);
+	poll_at(20000);
+	ck_assert_uint_eq(tracker_count(t), 0);
+	ck_assert_uint_eq(tracker_capacity(t), 0);
+
+	/* Batches of 5000 appearing and vanishing at once, some in alert. */
+	for (uint64_t round = 0; round < 20; round++) {
+		snap_reset(&snap);
+		for (uint64_t i = 0; i < 5000; i++)
+			snap_add(&snap, 1000000 + round * 5000 + i, "127.0.0.1:9001",
+				 i % 100 == 0 ? 99 : (uint32_t)(i % 4), 100, 0);
+		poll_at(30000 + (double)round * 2);
+		ck_assert_uint_eq(ev.n, 50);
+		ck_assert_uint_eq(tracker_count(t), 5000);
+		ck_assert_uint_le(tracker_capacity(t), 8192);
+		snap_reset(&snap);
+		poll_at(30001 + (double)round * 2);
+		ck_assert_uint_eq(ev.n, 50);     /* each alert closed as gone */
+		ck_assert_uint_eq(tracker_count(t), 0);
+		ck_assert_uint_eq(tracker_capacity(t), 0);
+	}
+
+	/* Steady churn: 1000 listeners, a tenth replaced each poll. */
+	{
+		uint64_t base = 10000000;
+
+		for (int p = 0; p < 300; p++) {
+			snap_reset(&snap);
+			for (uint64_t i = 0; i < 1000; i++)
+				snap_add(&snap, base + (uint64_t)p * 100 + i, "127.0.0.1:9002",
+					 (uint32_t)(i % 2), 100, 0);
+			poll_at(50000 + p);
+			ck_assert_uint_eq(tracker_count(t), 1000);
+			ck_assert_uint_le(tracker_capacity(t), 2048);
+		}
+		for (uint64_t i = 0; i < 1000; i++)
+			ck_assert_ptr_nonnull(tracker_find(t, base + 299 * 100 + i));
+		ck_assert_ptr_null(tracker_find(t, base + 298 * 100));
+	}
+	snap_reset(&snap);
+	poll_at(60000);
+	ck_assert_uint_eq(tracker_capacity(t), 0);
+}
+END_TEST
+
+START_TEST(test_history_slots)
+{
+	struct sw_history_point pts[SW_HISTORY_SLOTS];
+	const struct sw_tracked *tr;
+	struct sw_listener *l;
+
+	l = snap_add(&snap, 1, "127.0.0.1:8080", 3, 100, 0);
+	snap_add(&snap, 2, "127.0.0.1:8081", 0, 100, 0);
+	poll_at(5);                     /* slot [0 s, 10 s) */
+	ck_assert_ptr_null(tracker_find(t, 2)->detail);   /* idle: nothing allocated */
+	snap.listeners[0].accept_depth = 7;
+	poll_at(15);                    /* slot [10 s, 20 s) */
+	snap.listeners[0].accept_depth = 2;
+	poll_at(16);
+	snap.listeners[0].accept_depth = 0;
+	poll_at(25);                    /* slot [20 s, 30 s), sampled at 0 */
+	snap_group(&snap, "127.0.0.1:8080", 4);
+	poll_at(35);                    /* slot [30 s, 40 s), with a SYN scan */
+	l = &snap.listeners[0];
+
+	tr = tracker_find(t, 1);
+	ck_assert_ptr_nonnull(tr->detail);
+	ck_assert_uint_eq(tracker_history(tr, pts), 4);
+	ck_assert(pts[56].has_accept && pts[56].accept_peak == 3 && !pts[56].has_syn);
+	ck_assert(pts[57].has_accept && pts[57].accept_peak == 7);
+	ck_assert(pts[58].has_accept && pts[58].accept_peak == 0);
+	ck_assert(pts[59].has_accept && pts[59].has_syn && pts[59].syn_peak == 4);
+	ck_assert_uint_eq(pts[59].start_usec, 30 * S);
+	ck_assert_uint_eq(pts[56].start_usec, 0);
+	ck_assert(!pts[55].has_accept);
+	ck_assert_uint_eq(tr->accept.window_peak, 7);
+	ck_assert_uint_eq(tr->syn.window_peak, 4);
+	ck_assert_ptr_null(tracker_find(t, 2)->detail);
+	ck_assert_uint_eq(tracker_history(tracker_find(t, 2), pts), 0);
+
+	/* Idle, unscanned polls every 10 s: old slots age out of the window. */
+	snap.syn_scanned = false;
+	l->syn_group = -1;
+	for (int s = 45; s <= 605; s += 10)
+		poll_at(s);
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->accept.window_peak, 7);    /* [10 s, 20 s) still in */
+	poll_at(615);
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->accept.window_peak, 0);
+	ck_assert_uint_eq(tr->syn.window_peak, 4);
+	ck_assert_uint_eq(tracker_history(tr, pts), SW_HISTORY_SLOTS);
+	ck_assert(!pts[0].has_syn && pts[1].has_syn && pts[1].syn_peak == 4);
+	poll_at(625);
+	poll_at(635);
+	/* Nothing left to show: the detail goes. */
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->syn.window_peak, 0);
+	ck_assert_ptr_null(tr->detail);
+	ck_assert_str_eq(tracker_top_sources(tr), "");
+	/* And comes back with the next busy sample. */
+	snap.listeners[0].accept_depth = 9;
+	poll_at(640);
+	tr = tracker_find(t, 1);
+	ck_assert_ptr_nonnull(tr->detail);
+	ck_assert_uint_eq(tracker_history(tr, pts), 1);
+	ck_assert_uint_eq(pts[59].accept_peak, 9);
+}
+END_TEST
+
+START_TEST(test_syn_rules_scan_and_mode)
+{
+	const struct sw_tracked *tr;
+
+	snap_add(&snap, 1, "127.0.0.1:8080", 0, 100, 0);
+	snap_group(&snap, "127.0.0.1:8080", 90);
+	ck_assert_str_eq(poll_at(1), "syn-queue:warning@1");
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->syn_rule.samples, 1);
+	ck_assert(tr->syn_scanned && tr->syn_scanned_last);
+	ck_assert_int_eq(tr->syn_mode, SW_SYN_COOKIES_ON_OVERFLOW);
+
+	/* No scan this poll: the SYN rule is not stepped at all. */
+	snap.syn_scanned = false;
+	snap.groups[0].depth = 0;
+	ck_assert_str_eq(poll_at(2), "");
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->syn_rule.samples, 1);
+	ck_assert_uint_eq(tr->accept_rule.samples, 2);
+	ck_assert_uint_eq(tr->syn.depth, 90);
+	ck_assert_int_eq(tr->level, SW_LEVEL_WARNING);
+
+	/* cookies-always: depth alerts do not apply; the open one closes. */
+	snap.sysctl.syncookies = 2;
+	snap.syn_scanned = true;
+	snap.groups[0].depth = 99;
+	ck_assert_str_eq(poll_at(3), "cleared:syn:warning@1");
+	ck_assert_int_eq(ev.v[0].syn_mode, SW_SYN_COOKIES_ALWAYS);
+	ck_assert_str_eq(poll_at(4), "");
+	tr = tracker_find(t, 1);
+	ck_assert_int_eq(tr->level, SW_LEVEL_OK);
+	ck_assert_uint_eq(tr->syn.depth, 99);   /* still shown */
+	ck_assert(!tracker_any_at_warn(t));
+
+	/* cookies off: tcp_max_syn_backlog binds (B - B/4 = 48 < 100). */
+	snap.sysctl.syncookies = 0;
+	snap.sysctl.max_syn_backlog = 64;
+	snap.groups[0].depth = 40;
+	ck_assert_str_eq(poll_at(5), "syn-queue:warning@1");
+	ck_assert_uint_eq(ev.v[0].limit, 48);
+	ck_assert_int_eq(ev.v[0].limit_source, SW_SRC_MAX_SYN_BACKLOG);
+	ck_assert_int_eq(ev.v[0].syn_mode, SW_SYN_DROP_ON_OVERFLOW);
+	ck_assert_int_eq(ev.v[0].max_syn_backlog, 64);
+	/* Drops in the poll that raises the SYN queue ride on its entry. */
+	snap.groups[0].depth = 49;
+	snap.listeners[0].drops = 3;
+	ck_assert_str_eq(poll_at(6), "syn-queue:critical@1");
+	ck_assert_int_eq(ev.v[0].queue, SW_QUEUE_SYN);
+	ck_assert_uint_eq(ev.v[0].drops, 3);
+	/* Later drops with only the SYN queue seen full name the SYN queue. */
+	snap.listeners[0].drops = 5;
+	ck_assert_str_eq(poll_at(70), "listen-drops:2@1");
+	ck_assert_int_eq(ev.v[0].queue, SW_QUEUE_SYN);
+}
+END_TEST
+
+START_TEST(test_event_fields)
+{
+	const struct sw_tracked *tr;
+	const struct sw_event *e;
+
+	cfg->realert_usec = 10 * S;
+	/* wqueue == somaxconn at first sight: somaxconn binds. */
+	snap.sysctl.somaxconn = 200;
+	snap_add(&snap, 5, "[::1]:443", 170, 200, 0);
+	ck_assert_str_eq(poll_at(1), "accept-queue:warning@5");
+	e = find_event(SW_EV_ACCEPT_QUEUE, 5);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->family, AF_INET6);
+	ck_assert_uint_eq(e->port, 443);
+	ck_assert_uint_eq(e->cookie, 5);
+	ck_assert_uint_eq(e->depth, 170);
+	ck_assert_uint_eq(e->limit, 200);
+	ck_assert_uint_eq(e->peak, 170);
+	ck_assert_double_eq_tol(e->percent, 85, 1e-9);
+	ck_assert_int_eq(e->limit_source, SW_SRC_SOMAXCONN);
+	ck_assert_int_eq(e->somaxconn, 200);
+	ck_assert_int_eq(e->max_syn_backlog, 2048);
+	ck_assert_int_eq(e->syncookies, 1);
+	ck_assert(!e->somaxconn_stale);
+	ck_assert_int_eq(e->owner.pid, 0);
+	ck_assert_str_eq(e->owner.comm, "");
+	ck_assert_str_eq(e->top_sources, "");
+	ck_assert_uint_eq(e->netns, NETNS);
+	ck_assert_int_eq(tracker_find(t, 5)->somaxconn_at_first, 200);
+
+	/* Peak since the entry, re-alert with the current figures. */
+	snap.listeners[0].accept_depth = 180;
+	ck_assert_str_eq(poll_at(5), "");
+	ck_assert_uint_eq(tracker_find(t, 5)->accept.peak, 180);
+	/* somaxconn raised later: the listener keeps its M, still somaxconn-bound. */
+	snap.sysctl.somaxconn = 4096;
+	snap.listeners[0].accept_depth = 172;
+	ck_assert_str_eq(poll_at(11), "accept-queue:warning@5");
+	e = &ev.v[0];
+	ck_assert_uint_eq(e->depth, 172);
+	ck_assert_uint_eq(e->peak, 180);
+	ck_assert_int_eq(e->limit_source, SW_SRC_SOMAXCONN);
+	ck_assert(e->somaxconn_stale);
+	ck_assert_int_eq(e->somaxconn, 4096);
+	tr = tracker_find(t, 5);
+	ck_assert_uint_eq(tr->accept.peak, 172);   /* restarted at the entry */
+	ck_assert_uint_eq(tr->accept.window_peak, 180);
+	ck_assert_uint_eq(tr->accept_rule.last_entry_usec, 11 * S);
+}
+END_TEST
+
+START_TEST(test_at_warn)
+{
+	cfg->sustain = 3;
+	snap_add(&snap, 1, "127.0.0.1:80", 10, 100, 0);
+	poll_at(1);
+	ck_assert(!tracker_any_at_warn(t));
+	/* At warn but not raised yet (sustain 3): poll fast to see the run. */
+	snap.listeners[0].accept_depth = 85;
+	ck_assert_str_eq(poll_at(2), "");
+	ck_assert(tracker_any_at_warn(t));
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_str_eq(poll_at(4), "accept-queue:warning@1");
+	/* Below warn but the alert is open: keep polling fast. */
+	snap.listeners[0].accept_depth = 70;
+	ck_assert_str_eq(poll_at(5), "");
+	ck_assert(tracker_any_at_warn(t));
+	snap.listeners[0].accept_depth = 50;
+	ck_assert_str_eq(poll_at(6), "cleared:accept:warning@1");
+	ck_assert(!tracker_any_at_warn(t));
+	/* The SYN queue counts too. */
+	snap_group(&snap, "127.0.0.1:80", 81);
+	poll_at(7);
+	ck_assert(tracker_any_at_warn(t));
+	snap_reset(&snap);
+	poll_at(8);
+	ck_assert(!tracker_any_at_warn(t));
+}
+END_TEST
+
+START_TEST(test_duplicate_in_dump)
+{
+	snap_add(&snap, 1, "127.0.0.1:80", 90, 100, 0);
+	snap_add(&snap, 1, "127.0.0.1:80", 90, 100, 0);
+	ck_assert_str_eq(poll_at(1), "accept-queue:warning@1");
+	ck_assert_uint_eq(tracker_count(t), 1);
+	ck_assert_uint_eq(tracker_find(t, 1)->accept_rule.samples, 1);
+}
+END_TEST
+
+START_TEST(test_top_sources_bounded)
+{
+	struct sw_syn_group *g;
+	const struct sw_tracked *tr;
+	char a[64];
+
+	snap_add(&snap, 1, "[::]:443", 0, 1000, 0);
+	g = snap_group(&snap, "[::]:443", 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(a, sizeof(a), "2001:db8:ffff:ffff:ffff:ffff:ffff:%x", i);
+		group_source(g, a, (uint32_t)(100 + i));
+		g->depth += (uint32_t)(100 + i);
+	}
+	g->other_sources = 7;
+	g->depth += 7;
+	poll_at(1);
+	tr = tracker_find(t, 1);
+	ck_assert_uint_eq(tr->detail->n_top, SW_TRACKER_TOP_SOURCES);
+	ck_assert_uint_eq(tr->detail->top[0].count, 139);
+	ck_assert_uint_eq(tr->detail->top[7].count, 132);
+	ck_assert_uint_eq(tr->detail->other_sources, g->depth - (139 + 138 + 137 + 136 + 135 + 134 + 133 + 132));
+	/* Whole items only, within the journal field's bound. */
+	ck_assert_uint_lt(strlen(tracker_top_sources(tr)), SW_SOURCES_MAX);
+	{
+		const char *ts = tracker_top_sources(tr);
+		size_t items = 0;
+
+		for (const char *p = ts; *p; p++)
+			items += *p == '=';
+		ck_assert_uint_eq(items, 6);    /* 8 would not fit in 256 bytes */
+		ck_assert_int_ne(ts[strlen(ts) - 1], ',');
+	}
+	ck_assert(strncmp(tracker_top_sources(tr), "2001:db8:ffff:ffff:ffff:ffff:ffff:27=139,", 41) == 0);
+}
+END_TEST
+
+/* ---- one listener through a table of polls --------------------------------------- */
+
+struct seq_poll {
+	double t;
+	uint32_t depth;             /* of limit 100 */
+	uint32_t drops;             /* raw counter */
+	const char *want;
+};
+
+struct seq_case {
+	const char *name;
+	unsigned sustain;
+	uint64_t realert;
+	struct seq_poll polls[12];
+	size_t n;
+};
+
+static const struct seq_case seq_cases[] = {
+	{ "burst between polls: drops without depth", 1, 0, {
+		{ 1, 0, 0, "" },
+		{ 2, 0, 13, "listen-drops:13@1" },
+		{ 3, 0, 13, "" },
+		{ 4, 5, 20, "" },           /* within the minute: held */
+		{ 62, 0, 20, "listen-drops:7@1" },   /* quiet poll after it: flushed */
+	}, 5 },
+	{ "hysteresis and realert", 1, 30 * S, {
+		{ 1, 85, 0, "accept-queue:warning@1" },
+		{ 2, 85, 0, "" },
+		{ 3, 70, 0, "" },
+		{ 31, 65, 0, "accept-queue:warning@1" },
+		{ 32, 59, 0, "cleared:accept:warning@1" },
+		{ 33, 96, 0, "accept-queue:critical@1" },
+		{ 34, 85, 0, "" },
+		{ 35, 50, 0, "cleared:accept:critical@1" },
+	}, 8 },
+	{ "sustain 2 with escalation", 2, 0, {
+		{ 1, 85, 0, "" },
+		{ 2, 70, 0, "" },
+		{ 3, 85, 0, "" },
+		{ 4, 90, 0, "accept-queue:warning@1" },
+		{ 5, 101, 5, "accept-queue:critical@1" },   /* drops ride on it */
+		{ 6, 10, 5, "cleared:accept:critical@1" },
+	}, 6 },
+};
+
+START_TEST(test_sequence_table)
+{
+	const struct seq_case *c = &seq_cases[_i];
+
+	cfg->sustain = c->sustain;
+	cfg->realert_usec = c->realert;
+	snap_add(&snap, 1, "127.0.0.1:8080", 0, 100, 0);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct seq_poll *p = &c->polls[i];
+		const char *got;
+
+		snap.listeners[0].accept_depth = p->depth;
+		snap.listeners[0].drops = p->drops;
+		got = poll_at(p->t);
+		ck_assert_msg(strcmp(got, p->want) == 0, "%s: poll %zu: got \"%s\", want \"%s\"",
+			      c->name, i, got, p->want);
+	}
+}
+END_TEST
+
+START_TEST(test_events_array)
+{
+	struct sw_events e = { 0 };
+
+	for (int i = 0; i < 1000; i++) {
+		struct sw_event *x = events_push(&e);
+
+		ck_assert_ptr_nonnull(x);
+		ck_assert_int_eq(x->kind, 0);
+		x->kind = SW_EV_CLEARED;
+		x->port = (uint16_t)i;
+	}
+	ck_assert_uint_eq(e.n, 1000);
+	ck_assert_uint_eq(e.v[999].port, 999);
+	events_clear(&e);
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_uint_le(e.cap, 64);      /* a burst does not pin its array */
+	ck_assert_ptr_nonnull(events_push(&e));
+	events_free(&e);
+	events_free(&e);
+	events_free(NULL);
+	tracker_free(NULL);
+}
+END_TEST
+
+static Suite *tracker_suite(void)
+{
+	Suite *s = suite_create("tracker");
+	TCase *tc = tcase_create("tracker");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_appear_vanish);
+	tcase_add_test(tc, test_vanish_flushes_drops);
+	tcase_add_test(tc, test_cookie_reuse);
+	tcase_add_test(tc, test_reuseport_group);
+	tcase_add_test(tc, test_reuseport_gone_together);
+	tcase_add_test(tc, test_reuseport_handover_state);
+	tcase_add_test(tc, test_drops_baseline_wrap);
+	tcase_add_test(tc, test_new_listener_drops_reported);
+	tcase_add_test(tc, test_netstat_syncookies);
+	tcase_add_test(tc, test_filter_ignore);
+	tcase_add_test(tc, test_memory_churn);
+	tcase_add_test(tc, test_history_slots);
+	tcase_add_test(tc, test_syn_rules_scan_and_mode);
+	tcase_add_test(tc, test_event_fields);
+	tcase_add_test(tc, test_at_warn);
+	tcase_add_test(tc, test_duplicate_in_dump);
+	tcase_add_test(tc, test_top_sources_bounded);
+	tcase_add_loop_test(tc, test_sequence_table, 0, (int)SW_ARRAY_SIZE(seq_cases));
+	tcase_add_test(tc, test_events_array);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tracker_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
