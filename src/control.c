@@ -1,0 +1,538 @@
+/* The control socket, daemon side; see control.h. Small and paranoid on
+ * purpose: every client is untrusted, may be slow, silent or hostile, and
+ * must never hold up the poll loop. */
+#include "control.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* After accept() fails for lack of fds, wait this long before trying again
+ * rather than spin on a listening socket that stays readable. */
+#define CONTROL_ACCEPT_BACKOFF_USEC (100 * USEC_PER_MSEC)
+/* Bound on the group database buffer getgrnam_r may ask for. */
+#define CONTROL_GRBUF_MAX (1u << 20)
+/* Timer slack: deadlines are seconds, a few ms late is fine. */
+#define CONTROL_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+struct sw_client {
+	struct sw_control *ctl;
+	struct sw_client *prev, *next;
+	int fd;
+	sd_event_source *io, *timer;
+	uid_t uid;
+	/* The request line, its newline, and one byte more to notice a line
+	 * that is too long without reading the rest of it. */
+	char in[SW_CTL_REQUEST_MAX + 2];
+	size_t in_len;
+	char *out;              /* the reply line, once there is one */
+	size_t out_len, out_done;
+};
+
+struct sw_control {
+	sd_event *event;
+	char *path;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	sd_event_source *listen_src, *backoff_src;
+	sw_control_handler handler;
+	void *userdata;
+	struct sw_client *clients;
+	size_t n_clients, max_clients;
+	uint64_t timeout_usec;
+};
+
+static void client_free(struct sw_client *cl)
+{
+	struct sw_control *c;
+
+	if (!cl)
+		return;
+	c = cl->ctl;
+	if (cl->prev)
+		cl->prev->next = cl->next;
+	else
+		c->clients = cl->next;
+	if (cl->next)
+		cl->next->prev = cl->prev;
+	c->n_clients--;
+	sd_event_source_disable_unref(cl->io);
+	sd_event_source_disable_unref(cl->timer);
+	if (cl->fd >= 0)
+		close(cl->fd);
+	free(cl->out);
+	free(cl);
+}
+
+/* One attempt, never waiting: used for short notices to clients we are
+ * about to drop, where losing the notice is acceptable. */
+static void send_notice(int fd, const char *msg)
+{
+	_cleanup_free_ char *line = NULL;
+	struct json_object *o = protocol_error_reply("%s", msg);
+	size_t len;
+
+	if (o && protocol_format_reply(o, &line, &len) == 0)
+		(void)!send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	json_object_put(o);
+}
+
+static int client_arm_timer(struct sw_client *cl)
+{
+	uint64_t now;
+	int r;
+
+	r = sd_event_now(cl->ctl->event, CLOCK_MONOTONIC, &now);
+	if (r < 0)
+		return r;
+	r = sd_event_source_set_time(cl->timer, now + cl->ctl->timeout_usec);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(cl->timer, SD_EVENT_ONESHOT);
+}
+
+/* Writes what the socket takes now. 1 when the reply is out, 0 when more
+ * waits for EPOLLOUT, negative errno when the client is gone. */
+static int client_write(struct sw_client *cl)
+{
+	while (cl->out_done < cl->out_len) {
+		ssize_t n = send(cl->fd, cl->out + cl->out_done, cl->out_len - cl->out_done,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -errno;
+		}
+		cl->out_done += (size_t)n;
+	}
+	return 1;
+}
+
+static struct json_object *client_answer(struct sw_client *cl, const char *line, size_t len)
+{
+	struct sw_control *c = cl->ctl;
+	struct sw_ctl_request req = { 0 };
+	struct json_object *reply = NULL;
+	_cleanup_free_ char *err = NULL;
+	int r;
+
+	r = protocol_parse_request(line, len, &req, &err);
+	if (r < 0)
+		return protocol_error_reply("%s", err ? err : strerror(-r));
+
+	if (req.cmd == SW_CTL_RELOAD && cl->uid != 0) {
+		reply = protocol_error_reply("permission denied: reload needs root");
+	} else {
+		r = c->handler(c->userdata, &req, cl->uid, &reply);
+		if (r < 0) {
+			json_object_put(reply);
+			reply = protocol_error_reply("internal error: %s", strerror(-r));
+		} else if (!reply) {
+			reply = protocol_error_reply("internal error: no reply");
+		}
+	}
+	protocol_request_clear(&req);
+	return reply;
+}
+
+/* Answers the request in cl->in[0..len) and starts sending the reply. */
+static int client_process(struct sw_client *cl, size_t len)
+{
+	struct json_object *reply = client_answer(cl, cl->in, len);
+	int r;
+
+	if (!reply)
+		return -ENOMEM;
+	r = protocol_format_reply(reply, &cl->out, &cl->out_len);
+	json_object_put(reply);
+	if (r == -E2BIG) {
+		reply = protocol_error_reply("reply too large (over %u bytes)", SW_CTL_REPLY_MAX);
+		if (!reply)
+			return -ENOMEM;
+		r = protocol_format_reply(reply, &cl->out, &cl->out_len);
+		json_object_put(reply);
+	}
+	if (r < 0)
+		return r;
+
+	r = client_write(cl);
+	if (r != 0)
+		return r < 0 ? r : 1;
+	/* The rest when the client reads; it gets a fresh deadline for that. */
+	r = sd_event_source_set_io_events(cl->io, EPOLLOUT);
+	if (r < 0)
+		return r;
+	r = client_arm_timer(cl);
+	return r < 0 ? r : 0;
+}
+
+/* Reads what is there. 1 when the connection is finished with, 0 to wait. */
+static int client_read(struct sw_client *cl)
+{
+	for (;;) {
+		size_t room = sizeof(cl->in) - cl->in_len;
+		char *nl;
+		ssize_t n;
+
+		n = read(cl->fd, cl->in + cl->in_len, room);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			return -errno;
+		}
+		if (n == 0) {
+			/* A client may end its request with shutdown(SHUT_WR) instead
+			 * of a newline. */
+			if (cl->in_len == 0)
+				return 1;
+			return client_process(cl, cl->in_len);
+		}
+		nl = memchr(cl->in + cl->in_len, '\n', (size_t)n);
+		cl->in_len += (size_t)n;
+		if (nl)
+			return client_process(cl, (size_t)(nl - cl->in));
+		if (cl->in_len == sizeof(cl->in)) {
+			send_notice(cl->fd, "request too long (at most "
+				    STRINGIFY(SW_CTL_REQUEST_MAX) " bytes)");
+			return 1;
+		}
+	}
+}
+
+static int on_client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct sw_client *cl = userdata;
+	int r;
+
+	if (cl->out)
+		r = client_write(cl);
+	else if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		r = client_read(cl);
+	else
+		r = 0;
+	if (r != 0)
+		client_free(cl);
+	return 0;
+}
+
+static int on_client_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct sw_client *cl = userdata;
+
+	if (!cl->out)
+		send_notice(cl->fd, "request timed out");
+	client_free(cl);
+	return 0;
+}
+
+static int client_new(struct sw_control *c, int fd)
+{
+	struct sw_client *cl;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int r;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		close(fd);
+		return -ENOMEM;
+	}
+	cl->ctl = c;
+	cl->fd = fd;
+	cl->uid = cred.uid;
+	cl->next = c->clients;
+	if (c->clients)
+		c->clients->prev = cl;
+	c->clients = cl;
+	c->n_clients++;
+
+	r = sd_event_add_io(c->event, &cl->io, fd, EPOLLIN, on_client_io, cl);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_time(c->event, &cl->timer, CLOCK_MONOTONIC, 0,
+			      CONTROL_TIMER_ACCURACY_USEC, on_client_timeout, cl);
+	if (r < 0)
+		goto fail;
+	r = client_arm_timer(cl);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	client_free(cl);
+	return r;
+}
+
+static int on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct sw_control *c = userdata;
+
+	sd_event_source_set_enabled(c->listen_src, SD_EVENT_ON);
+	return 0;
+}
+
+/* Out of fds: stop accepting for a moment, instead of waking up for the
+ * same readable socket again and again. */
+static void control_backoff(struct sw_control *c)
+{
+	uint64_t now;
+
+	if (sd_event_now(c->event, CLOCK_MONOTONIC, &now) < 0)
+		return;
+	if (!c->backoff_src) {
+		if (sd_event_add_time(c->event, &c->backoff_src, CLOCK_MONOTONIC,
+				      now + CONTROL_ACCEPT_BACKOFF_USEC,
+				      CONTROL_TIMER_ACCURACY_USEC, on_backoff, c) < 0)
+			return;
+	} else if (sd_event_source_set_time(c->backoff_src,
+					    now + CONTROL_ACCEPT_BACKOFF_USEC) < 0 ||
+		   sd_event_source_set_enabled(c->backoff_src, SD_EVENT_ONESHOT) < 0) {
+		return;
+	}
+	sd_event_source_set_enabled(c->listen_src, SD_EVENT_OFF);
+}
+
+static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct sw_control *c = userdata;
+
+	for (int i = 0; i < SW_CONTROL_ACCEPT_BURST; i++) {
+		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				control_backoff(c);
+			/* EAGAIN: drained; anything else concerns that one peer. */
+			if (errno != EINTR && errno != ECONNABORTED)
+				break;
+			continue;
+		}
+		if (c->n_clients >= c->max_clients) {
+			send_notice(cfd, "too many clients, try again later");
+			close(cfd);
+			continue;
+		}
+		/* A client that cannot be set up is simply closed; the loop goes on. */
+		(void)client_new(c, cfd);
+	}
+	return 0;
+}
+
+static int resolve_group(const char *group, gid_t *ret)
+{
+	struct group grp, *res = NULL;
+	size_t size = 1024;
+	char *end;
+	unsigned long v;
+	int r;
+
+	errno = 0;
+	v = strtoul(group, &end, 10);
+	if (*group && !*end && !errno && v < (gid_t)-1) {
+		*ret = (gid_t)v;
+		return 0;
+	}
+	for (;;) {
+		_cleanup_free_ char *buf = malloc(size);
+
+		if (!buf)
+			return -ENOMEM;
+		r = getgrnam_r(group, &grp, buf, size, &res);
+		if (r == ERANGE && size < CONTROL_GRBUF_MAX) {
+			size *= 2;
+			continue;
+		}
+		if (r != 0)
+			return -r;
+		if (!res)
+			return -EINVAL;
+		*ret = grp.gr_gid;
+		return 0;
+	}
+}
+
+/* Whether something listens on the socket at path. Never waits: a live
+ * daemon with a full backlog answers EAGAIN, which counts as live. */
+static int probe_live(const struct sockaddr_un *sa)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		return 1;
+	if (errno == EAGAIN || errno == EINPROGRESS)
+		return 1;
+	if (errno == ECONNREFUSED)
+		return 0;
+	return -errno;
+}
+
+static int make_parent(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	const char *dir;
+
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int control_bind(struct sw_control *c, gid_t gid, bool has_group)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int r;
+
+	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
+
+	r = make_parent(c->path);
+	if (r < 0)
+		return r;
+	if (lstat(c->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -ENOTSOCK;
+		r = probe_live(&sa);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return -EADDRINUSE;
+		if (unlink(c->path) < 0 && errno != ENOENT)
+			return -errno;
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		return -errno;
+	/* The socket file must never exist with a wider mode than 0660, even
+	 * for the instant before chmod. */
+	old = umask(0117);
+	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return -errno;
+	if (stat(c->path, &st) < 0)
+		return -errno;
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	if (chmod(c->path, 0660) < 0)
+		return -errno;
+	if (has_group && chown(c->path, (uid_t)-1, gid) < 0)
+		return -errno;
+	if (listen(c->fd, SOMAXCONN) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Removes the socket file only when it is still ours: a second daemon that
+ * refused to start, or one that replaced a stale file, must not take away
+ * the socket of the one that runs. */
+static void control_unlink(struct sw_control *c)
+{
+	struct stat st;
+
+	if (c->ino && stat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+		unlink(c->path);
+}
+
+int control_new(sd_event *e, const char *path, const char *group, sw_control_handler h,
+		void *userdata, struct sw_control **ret)
+{
+	struct sw_control *c;
+	bool has_group = group && *group;
+	gid_t gid = 0;
+	int r;
+
+	if (!e || !path || !*path || !h)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+		return -ENAMETOOLONG;
+	if (has_group) {
+		r = resolve_group(group, &gid);
+		if (r < 0)
+			return r;
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->fd = -1;
+	c->event = sd_event_ref(e);
+	c->handler = h;
+	c->userdata = userdata;
+	c->max_clients = SW_CONTROL_MAX_CLIENTS;
+	c->timeout_usec = SW_CONTROL_TIMEOUT_USEC;
+	c->path = strdup(path);
+	if (!c->path) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = control_bind(c, gid, has_group);
+	if (r < 0)
+		goto fail;
+	r = sd_event_add_io(e, &c->listen_src, c->fd, EPOLLIN, on_listen, c);
+	if (r < 0)
+		goto fail;
+	*ret = c;
+	return 0;
+fail:
+	control_free(c);
+	return r;
+}
+
+void control_free(struct sw_control *c)
+{
+	if (!c)
+		return;
+	while (c->clients)
+		client_free(c->clients);
+	sd_event_source_disable_unref(c->listen_src);
+	sd_event_source_disable_unref(c->backoff_src);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->path)
+		control_unlink(c);
+	free(c->path);
+	sd_event_unref(c->event);
+	free(c);
+}
+
+void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeout_usec)
+{
+	c->max_clients = max_clients;
+	c->timeout_usec = timeout_usec;
+}
+
+size_t control_n_clients(const struct sw_control *c)
+{
+	return c->n_clients;
+}

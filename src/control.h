@@ -1,0 +1,49 @@
+/* The daemon side of the control socket (DESIGN.md "Control socket and
+ * sockwatchctl"): an AF_UNIX stream socket on the manager's sd-event loop.
+ * One request per connection: read one line (protocol.h), authorise, ask
+ * the handler, write the reply, close. Never blocks the loop: every socket
+ * is non-blocking, every client has a deadline and bounded buffers, and the
+ * number of clients is capped. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "protocol.h"
+
+struct json_object;
+struct sw_control;
+
+/* Answers one request. Returns 0 and a reply object in *ret_reply (control
+ * takes the reference and frees it once sent), or a negative errno, which
+ * the client gets as {"error": "internal error: ..."}. Requests control
+ * refuses (malformed, oversized, reload from uid != 0) never reach it. */
+typedef int (*sw_control_handler)(void *userdata, const struct sw_ctl_request *req,
+				  uid_t peer_uid, struct json_object **ret_reply);
+
+#define SW_CONTROL_MAX_CLIENTS  32
+/* Time a client has to send its request, and then again to take the reply. */
+#define SW_CONTROL_TIMEOUT_USEC (5 * 1000000ULL)
+/* Connections accepted per wake-up, so a connect flood cannot starve polls. */
+#define SW_CONTROL_ACCEPT_BURST 16
+
+/* Creates the socket at path (mode 0660, group owner group when not NULL
+ * or empty; a missing parent directory is created 0755) and serves it on e.
+ * An existing socket nobody listens on is replaced.
+ * Errors: -EADDRINUSE when a live socket (another sockwatchd) is there,
+ * -ENOTSOCK when path exists and is not a socket, -ENAMETOOLONG, -EINVAL
+ * when group names no group, or the errno of a failed system call. */
+int control_new(sd_event *e, const char *path, const char *group, sw_control_handler h,
+		void *userdata, struct sw_control **ret);
+
+/* Closes every client and the socket, and removes the socket file if it is
+ * still the one control_new made. NULL-safe. */
+void control_free(struct sw_control *c);
+
+/* For tests: other limits than the defaults above. */
+void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeout_usec);
+
+/* Clients currently connected (for tests and the daemon's STATUS= line). */
+size_t control_n_clients(const struct sw_control *c);

@@ -1,0 +1,539 @@
+/* Control protocol encoding and strict decoding; see protocol.h. */
+#include "protocol.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const cmd_names[_SW_CTL_CMD_MAX] = {
+	[SW_CTL_STATUS] = "status",
+	[SW_CTL_SHOW] = "show",
+	[SW_CTL_CHECK] = "check",
+	[SW_CTL_RELOAD] = "reload",
+	[SW_CTL_VERSION] = "version",
+};
+
+/* Which optional keys each command takes, besides "command". */
+enum {
+	KEY_ALL = 1u << 0,
+	KEY_LISTENERS = 1u << 1,
+	KEY_LISTENER = 1u << 2,
+};
+static const unsigned cmd_keys[_SW_CTL_CMD_MAX] = {
+	[SW_CTL_STATUS] = KEY_ALL | KEY_LISTENERS,
+	[SW_CTL_SHOW] = KEY_LISTENER,
+};
+
+const char *protocol_cmd_name(enum sw_ctl_cmd c)
+{
+	if ((unsigned)c >= _SW_CTL_CMD_MAX)
+		return NULL;
+	return cmd_names[c];
+}
+
+int protocol_cmd_from_name(const char *s)
+{
+	for (size_t i = 0; i < _SW_CTL_CMD_MAX; i++)
+		if (s && strcmp(s, cmd_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+int protocol_listener_normalize(const char *s, char **ret)
+{
+	char buf[SW_ADDRSTRLEN];
+	uint8_t addr[16];
+	uint16_t port;
+	bool wildcard;
+	int family, r;
+	char *copy;
+
+	r = util_endpoint_parse(s, &family, addr, &port, &wildcard);
+	if (r < 0)
+		return r;
+	if (wildcard)
+		snprintf(buf, sizeof(buf), "*:%u", port);
+	else
+		util_endpoint_str(family, addr, port, buf, sizeof(buf));
+	copy = strdup(buf);
+	if (!copy)
+		return -ENOMEM;
+	*ret = copy;
+	return 0;
+}
+
+void protocol_request_clear(struct sw_ctl_request *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_listeners; i++)
+		free(r->listeners[i]);
+	free(r->listeners);
+	free(r->listener);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Sets *ret_error to a formatted message and returns err, so that every
+ * rejection in the parser is one line. */
+static int req_error(char **ret_error, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int req_error(char **ret_error, int err, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	*ret_error = msg;
+	return err;
+}
+
+/* A JSON string as a C string, refusing "\u0000" inside: "status\u0000x"
+ * must not pass for "status". */
+static const char *json_cstr(struct json_object *v)
+{
+	const char *s;
+
+	if (!json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return s;
+}
+
+static int parse_listener_name(struct json_object *v, const char *key, char **ret,
+			       char **ret_error)
+{
+	const char *s = json_cstr(v);
+	int r;
+
+	if (!s)
+		return req_error(ret_error, -EINVAL, "\"%s\" must be a string", key);
+	r = protocol_listener_normalize(s, ret);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		/* The name is client text: quote at most a bounded prefix. */
+		return req_error(ret_error, -EINVAL,
+				 "\"%s\": '%.64s' is not ADDRESS:PORT, [ADDRESS]:PORT or *:PORT",
+				 key, s);
+	return 0;
+}
+
+static int parse_fields(struct json_object *obj, struct sw_ctl_request *req, char **ret_error)
+{
+	struct json_object *v;
+	const char *name;
+	int c, r;
+
+	if (!json_object_object_get_ex(obj, "command", &v))
+		return req_error(ret_error, -EINVAL, "missing \"command\"");
+	name = json_cstr(v);
+	if (!name)
+		return req_error(ret_error, -EINVAL, "\"command\" must be a string");
+	c = protocol_cmd_from_name(name);
+	if (c < 0)
+		return req_error(ret_error, -EINVAL, "unknown command '%.32s'", name);
+	req->cmd = (enum sw_ctl_cmd)c;
+
+	json_object_object_foreach(obj, key, val) {
+		unsigned k;
+
+		if (strcmp(key, "command") == 0)
+			continue;
+		if (strcmp(key, "all") == 0)
+			k = KEY_ALL;
+		else if (strcmp(key, "listeners") == 0)
+			k = KEY_LISTENERS;
+		else if (strcmp(key, "listener") == 0)
+			k = KEY_LISTENER;
+		else
+			return req_error(ret_error, -EINVAL, "unknown key \"%.32s\"", key);
+		if (!(cmd_keys[req->cmd] & k))
+			return req_error(ret_error, -EINVAL, "%s takes no \"%s\"",
+					 cmd_names[req->cmd], key);
+
+		if (k == KEY_ALL) {
+			if (!json_object_is_type(val, json_type_boolean))
+				return req_error(ret_error, -EINVAL,
+						 "\"all\" must be true or false");
+			req->all = json_object_get_boolean(val);
+		} else if (k == KEY_LISTENER) {
+			free(req->listener);
+			req->listener = NULL;
+			r = parse_listener_name(val, "listener", &req->listener, ret_error);
+			if (r < 0)
+				return r;
+		} else {
+			size_t n;
+
+			if (!json_object_is_type(val, json_type_array))
+				return req_error(ret_error, -EINVAL,
+						 "\"listeners\" must be an array of strings");
+			n = json_object_array_length(val);
+			if (n > SW_CTL_FILTERS_MAX)
+				return req_error(ret_error, -E2BIG,
+						 "too many listeners (at most %d)",
+						 SW_CTL_FILTERS_MAX);
+			/* json-c keeps the last of duplicate keys, but be safe. */
+			for (size_t i = 0; i < req->n_listeners; i++)
+				free(req->listeners[i]);
+			free(req->listeners);
+			req->n_listeners = 0;
+			req->listeners = calloc(n ? n : 1, sizeof(char *));
+			if (!req->listeners)
+				return -ENOMEM;
+			for (size_t i = 0; i < n; i++) {
+				r = parse_listener_name(json_object_array_get_idx(val, i),
+							"listeners", &req->listeners[i],
+							ret_error);
+				if (r < 0)
+					return r;
+				req->n_listeners++;
+			}
+		}
+	}
+
+	if (req->cmd == SW_CTL_SHOW && !req->listener)
+		return req_error(ret_error, -EINVAL, "show needs \"listener\"");
+	return 0;
+}
+
+int protocol_parse_request(const char *line, size_t len, struct sw_ctl_request *ret,
+			   char **ret_error)
+{
+	struct sw_ctl_request req = { 0 };
+	struct json_tokener *tok = NULL;
+	struct json_object *obj = NULL;
+	enum json_tokener_error jerr;
+	size_t end;
+	int r;
+
+	*ret_error = NULL;
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > SW_CTL_REQUEST_MAX)
+		return req_error(ret_error, -E2BIG, "request too long (at most %d bytes)",
+				 SW_CTL_REQUEST_MAX);
+	if (len == 0)
+		return req_error(ret_error, -EINVAL, "empty request");
+	if (memchr(line, '\0', len))
+		return req_error(ret_error, -EINVAL, "malformed request: NUL byte");
+
+	tok = json_tokener_new_ex(SW_CTL_REQUEST_DEPTH);
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!obj || jerr != json_tokener_success) {
+		r = req_error(ret_error, -EINVAL, "malformed request: %s",
+			      jerr == json_tokener_continue ? "incomplete JSON"
+							   : json_tokener_error_desc(jerr));
+		goto out;
+	}
+	/* Strict mode refuses trailing garbage itself; whitespace may remain. */
+	for (; end < len; end++)
+		if (!strchr(" \t\r\n", line[end])) {
+			r = req_error(ret_error, -EINVAL, "malformed request: trailing data");
+			goto out;
+		}
+	if (!json_object_is_type(obj, json_type_object)) {
+		r = req_error(ret_error, -EINVAL, "request is not a JSON object");
+		goto out;
+	}
+	r = parse_fields(obj, &req, ret_error);
+	if (r < 0)
+		goto out;
+	*ret = req;
+	memset(&req, 0, sizeof(req));
+	r = 0;
+out:
+	protocol_request_clear(&req);
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return r;
+}
+
+int protocol_format_request(const struct sw_ctl_request *r, char **ret, size_t *ret_len)
+{
+	struct json_object *obj, *arr;
+	const char *text;
+	size_t len;
+	char *line;
+	int err = -ENOMEM;
+
+	if ((unsigned)r->cmd >= _SW_CTL_CMD_MAX)
+		return -EINVAL;
+	if (r->cmd == SW_CTL_SHOW && !r->listener)
+		return -EINVAL;
+	if (r->cmd == SW_CTL_STATUS && r->n_listeners > SW_CTL_FILTERS_MAX)
+		return -E2BIG;
+
+	obj = json_object_new_object();
+	if (!obj)
+		return -ENOMEM;
+	if (json_object_object_add(obj, "command",
+				   json_object_new_string(cmd_names[r->cmd])) < 0)
+		goto out;
+	if (r->cmd == SW_CTL_STATUS) {
+		if (r->all &&
+		    json_object_object_add(obj, "all", json_object_new_boolean(1)) < 0)
+			goto out;
+		if (r->n_listeners > 0) {
+			arr = json_object_new_array_ext((int)r->n_listeners);
+			if (!arr || json_object_object_add(obj, "listeners", arr) < 0) {
+				json_object_put(arr);
+				goto out;
+			}
+			for (size_t i = 0; i < r->n_listeners; i++)
+				if (json_object_array_add(
+					    arr, json_object_new_string(r->listeners[i])) < 0)
+					goto out;
+		}
+	} else if (r->cmd == SW_CTL_SHOW) {
+		if (json_object_object_add(obj, "listener",
+					   json_object_new_string(r->listener)) < 0)
+			goto out;
+	}
+
+	text = json_object_to_json_string_length(
+		obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text)
+		goto out;
+	if (len > SW_CTL_REQUEST_MAX) {
+		err = -E2BIG;
+		goto out;
+	}
+	line = malloc(len + 2);
+	if (!line)
+		goto out;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	line[len + 1] = 0;
+	*ret = line;
+	if (ret_len)
+		*ret_len = len + 1;
+	err = 0;
+out:
+	json_object_put(obj);
+	return err;
+}
+
+struct json_object *protocol_error_reply(const char *fmt, ...)
+{
+	struct json_object *obj;
+	va_list ap;
+	char *msg = NULL;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	obj = json_object_new_object();
+	if (obj && json_object_object_add(obj, "error", json_object_new_string(msg)) < 0) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	free(msg);
+	return obj;
+}
+
+struct json_object *protocol_ok_reply(void)
+{
+	struct json_object *obj = json_object_new_object();
+
+	if (obj && json_object_object_add(obj, "ok", json_object_new_boolean(1)) < 0) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+struct json_object *protocol_version_reply(void)
+{
+	struct json_object *obj = json_object_new_object();
+
+	if (!obj)
+		return NULL;
+	if (json_object_object_add(obj, "sockwatchd", json_object_new_string(SW_VERSION)) < 0 ||
+	    json_object_object_add(obj, "protocol",
+				   json_object_new_int(SW_CTL_PROTOCOL_VERSION)) < 0) {
+		json_object_put(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int protocol_format_reply(struct json_object *reply, char **ret, size_t *ret_len)
+{
+	const char *text;
+	size_t len;
+	char *line;
+
+	/* PLAIN never emits a raw newline: strings escape theirs. */
+	text = json_object_to_json_string_length(
+		reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text)
+		return -ENOMEM;
+	if (len + 1 > SW_CTL_REPLY_MAX)
+		return -E2BIG;
+	line = malloc(len + 2);
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, text, len);
+	line[len] = '\n';
+	line[len + 1] = 0;
+	*ret = line;
+	*ret_len = len + 1;
+	return 0;
+}
+
+int protocol_parse_reply(const char *line, size_t len, struct json_object **ret)
+{
+	struct json_tokener *tok;
+	struct json_object *obj;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	if (len > SW_CTL_REPLY_MAX || len > INT32_MAX)
+		return -EINVAL;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!obj || jerr != json_tokener_success ||
+	    !json_object_is_type(obj, json_type_object))
+		goto bad;
+	for (; end < len; end++)
+		if (!strchr(" \t\r\n", line[end]))
+			goto bad;
+	*ret = obj;
+	return 0;
+bad:
+	json_object_put(obj);
+	return -EINVAL;
+}
+
+const char *protocol_reply_error(struct json_object *reply)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(reply, "error", &v))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string))
+		return "(malformed error reply)";
+	return json_object_get_string(v);
+}
+
+static int64_t member_int(struct json_object *o, const char *obj_key, const char *key)
+{
+	struct json_object *sub, *v;
+
+	if (!json_object_object_get_ex(o, obj_key, &sub) ||
+	    !json_object_object_get_ex(sub, key, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+bool protocol_listener_idle(struct json_object *l)
+{
+	struct json_object *v;
+
+	if (member_int(l, "accept", "depth") != 0 || member_int(l, "syn", "depth") != 0 ||
+	    member_int(l, "drops", "delta") != 0)
+		return false;
+	if (json_object_object_get_ex(l, "state", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     strcmp(json_object_get_string(v), "ok") != 0))
+		return false;
+	return true;
+}
+
+bool protocol_listener_match(struct json_object *l, const char *filter)
+{
+	struct json_object *v;
+
+	if (strncmp(filter, "*:", 2) == 0) {
+		char *end;
+		unsigned long port = strtoul(filter + 2, &end, 10);
+
+		return *end == 0 && json_object_object_get_ex(l, "port", &v) &&
+		       json_object_is_type(v, json_type_int) &&
+		       json_object_get_int64(v) == (int64_t)port;
+	}
+	return json_object_object_get_ex(l, "listener", &v) &&
+	       json_object_is_type(v, json_type_string) &&
+	       strcmp(json_object_get_string(v), filter) == 0;
+}
+
+static bool request_keeps(const struct sw_ctl_request *req, struct json_object *l)
+{
+	if (req->cmd == SW_CTL_SHOW)
+		return protocol_listener_match(l, req->listener);
+	if (req->n_listeners == 0)
+		return req->all || !protocol_listener_idle(l);
+	for (size_t i = 0; i < req->n_listeners; i++)
+		if (protocol_listener_match(l, req->listeners[i]))
+			return true;
+	return false;
+}
+
+int protocol_filter_document(struct json_object *doc, const struct sw_ctl_request *req)
+{
+	struct json_object *list, *kept;
+	size_t n, idle = 0;
+
+	if (req->cmd != SW_CTL_STATUS && req->cmd != SW_CTL_SHOW)
+		return 0;
+	if (!json_object_object_get_ex(doc, "listeners", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(list);
+	kept = json_object_new_array();
+	if (!kept)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *l = json_object_array_get_idx(list, i);
+
+		if (!request_keeps(req, l)) {
+			idle += req->cmd == SW_CTL_STATUS && req->n_listeners == 0;
+			continue;
+		}
+		if (json_object_array_add(kept, json_object_get(l)) < 0) {
+			json_object_put(l);
+			json_object_put(kept);
+			return -ENOMEM;
+		}
+	}
+	if (req->cmd == SW_CTL_SHOW && json_object_array_length(kept) == 0) {
+		json_object_put(kept);
+		return -ENOENT;
+	}
+	/* Replaces (and releases) the old array. */
+	if (json_object_object_add(doc, "listeners", kept) < 0) {
+		json_object_put(kept);
+		return -ENOMEM;
+	}
+	/* So that sockwatchctl can still say how many it does not show. */
+	if (idle > 0 &&
+	    json_object_object_add(doc, "idle_hidden", json_object_new_int64((int64_t)idle)) < 0)
+		return -ENOMEM;
+	return 0;
+}

@@ -1,0 +1,373 @@
+/* render: sockwatchctl's output against golden files (tests/golden/render/),
+ * from hand-written status documents in DESIGN.md's shape. To regenerate
+ * after an intended change: SW_GOLDEN_UPDATE=1 build/tests/check_render,
+ * then read the diff before committing it. */
+#include <check.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "util.h"
+
+static const char *golden_dir(void)
+{
+	const char *d = getenv("SW_GOLDEN_DIR");
+
+	/* The tests run from the top of the tree (make check). */
+	return d ? d : "tests/golden/render";
+}
+
+static char *golden_path(const char *name)
+{
+	char *p;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", golden_dir(), name), 0);
+	return p;
+}
+
+static struct json_object *load_doc(const char *name)
+{
+	_cleanup_free_ char *path = golden_path(name);
+	struct json_object *o = json_object_from_file(path);
+
+	ck_assert_msg(o, "cannot read %s: %s", path, json_util_get_last_err());
+	return o;
+}
+
+enum what { R_STATUS, R_SHOW, R_CHECK };
+
+struct golden_case {
+	const char *input;
+	enum what what;
+	struct sw_render_opts opts;
+	const char *expected;
+	int rc;
+};
+
+static const struct golden_case golden[] = {
+	{ "status.json", R_STATUS, { .all = false }, "status.txt", 0 },
+	{ "status.json", R_STATUS, { .all = true }, "status-all.txt", 0 },
+	{ "status-netns.json", R_STATUS, { .all = false }, "status-netns.txt", 0 },
+	{ "show.json", R_SHOW, { 0 }, "show.txt", 0 },
+	{ "check-ok.json", R_CHECK, { 0 }, "check-ok.txt", SW_CHECK_OK },
+	{ "check-warning.json", R_CHECK, { 0 }, "check-warning.txt", SW_CHECK_WARNING },
+	{ "status.json", R_CHECK, { 0 }, "check-critical.txt", SW_CHECK_CRITICAL },
+	{ "status-netns.json", R_CHECK, { 0 }, "check-netns.txt", SW_CHECK_CRITICAL },
+};
+
+/* Renders doc into a string; returns the renderer's result. */
+static int render_to_string(enum what what, struct json_object *doc,
+			    const struct sw_render_opts *o, char **ret)
+{
+	size_t len;
+	FILE *f = open_memstream(ret, &len);
+	int r;
+
+	ck_assert_ptr_nonnull(f);
+	switch (what) {
+	case R_STATUS:
+		r = render_status(f, doc, o);
+		break;
+	case R_SHOW:
+		r = render_show(f, doc, o);
+		break;
+	default:
+		r = (int)render_check(f, doc);
+		break;
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return r;
+}
+
+START_TEST(test_golden)
+{
+	const struct golden_case *t = &golden[_i];
+	struct json_object *doc = load_doc(t->input);
+	_cleanup_free_ char *out = NULL, *want = NULL, *path = golden_path(t->expected);
+	int r;
+
+	r = render_to_string(t->what, doc, &t->opts, &out);
+	ck_assert_int_eq(r, t->rc);
+
+	if (getenv("SW_GOLDEN_UPDATE")) {
+		FILE *f = fopen(path, "we");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(out, f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	ck_assert_msg(util_read_file(path, 1 << 20, &want, NULL) == 0, "cannot read %s", path);
+	ck_assert_msg(strcmp(out, want) == 0, "%s rendered from %s differs:\n--- got\n%s--- want\n%s",
+		      t->expected, t->input, out, want);
+	json_object_put(doc);
+}
+END_TEST
+
+/* Rendering is deterministic whatever order the daemon lists listeners in:
+ * fullest first, ties by name, namespace, cookie. */
+START_TEST(test_order_independent)
+{
+	struct json_object *doc = load_doc("status.json"), *list, *rev;
+	_cleanup_free_ char *a = NULL, *b = NULL;
+	struct sw_render_opts o = { .all = true };
+	size_t n;
+
+	ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &a), 0);
+	ck_assert(json_object_object_get_ex(doc, "listeners", &list));
+	n = json_object_array_length(list);
+	rev = json_object_new_array();
+	for (size_t i = n; i-- > 0;)
+		json_object_array_add(rev, json_object_get(json_object_array_get_idx(list, i)));
+	json_object_object_add(doc, "listeners", rev);
+	ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &b), 0);
+	ck_assert_str_eq(a, b);
+	json_object_put(doc);
+}
+END_TEST
+
+/* A terminal gets colour and a table cut to its width; the fullest first. */
+START_TEST(test_terminal)
+{
+	struct json_object *doc = load_doc("status-netns.json");
+	struct sw_render_opts o = { .colour = true, .width = 100 };
+	_cleanup_free_ char *out = NULL;
+	bool in_table = false;
+	char *line, *save = NULL;
+
+	ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\033[1;31mcritical\033[0m"));
+	ck_assert_ptr_nonnull(strstr(out, "\033[1mLISTENER"));
+	/* The long owner name was cut, marked with '~'. */
+	ck_assert_ptr_null(strstr(out, "worker-with-a-long-name"));
+	ck_assert_ptr_nonnull(strstr(out, "~"));
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t visible = 0;
+
+		if (strstr(line, "LISTENER"))
+			in_table = true;
+		if (!in_table)
+			continue;
+		for (const char *p = line; *p; p++) {
+			if (*p == '\033') {
+				while (*p && *p != 'm')
+					p++;
+				if (!*p)
+					break;
+				continue;
+			}
+			visible++;
+		}
+		ck_assert_msg(visible <= 100, "line too wide (%zu): %s", visible, line);
+	}
+	ck_assert(in_table);
+	json_object_put(doc);
+}
+END_TEST
+
+START_TEST(test_duration)
+{
+	static const struct { uint64_t ms; const char *s; } t[] = {
+		{ 0, "0ms" }, { 200, "200ms" }, { 999, "999ms" }, { 1000, "1s" },
+		{ 1500, "1.5s" }, { 59000, "59s" }, { 60000, "1min" }, { 125000, "2min 05s" },
+		{ 3600000, "1h 00min" }, { 11523000, "3h 12min" }, { 90061000, "1d 01h" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++)
+		ck_assert_str_eq(render_duration(t[i].ms, buf, sizeof(buf)), t[i].s);
+}
+END_TEST
+
+/* Documents that are not what the daemon sends: no crash, a clear result. */
+START_TEST(test_malformed_documents)
+{
+	static const char *const bad[] = {
+		"{}", "{\"listeners\": 5}", "{\"listeners\": {}}",
+	};
+	static const char *const odd[] = {
+		/* wrong types everywhere: rendered with "-" */
+		"{\"listeners\": [1, \"x\", null, {\"listener\": 7, \"accept\": \"full\","
+		" \"syn\": [], \"drops\": {\"delta\": \"many\"}, \"state\": 3, \"process\": 1}]}",
+		"{\"daemon\": 1, \"namespaces\": {\"id\": 1}, \"listeners\": []}",
+		"{\"namespaces\": [{\"id\": null, \"counters\": {\"X\": \"y\"}}], \"listeners\": "
+		"[{\"listener\": \"1.2.3.4:5\", \"accept\": {\"depth\": 5}, \"state\": \"warning\"}]}",
+	};
+	struct sw_render_opts o = { .all = true };
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(bad); i++) {
+		struct json_object *doc = json_tokener_parse(bad[i]);
+		_cleanup_free_ char *s1 = NULL, *s2 = NULL, *s3 = NULL;
+
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &s1), -EINVAL);
+		ck_assert_int_eq(render_to_string(R_SHOW, doc, &o, &s2), -EINVAL);
+		ck_assert_int_eq(render_to_string(R_CHECK, doc, &o, &s3), SW_CHECK_UNKNOWN);
+		ck_assert_msg(strncmp(s3, "SOCKWATCH UNKNOWN - ", 20) == 0, "%s", s3);
+		json_object_put(doc);
+	}
+	for (size_t i = 0; i < SW_ARRAY_SIZE(odd); i++) {
+		struct json_object *doc = json_tokener_parse(odd[i]);
+		_cleanup_free_ char *s1 = NULL, *s2 = NULL, *s3 = NULL;
+
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &s1), 0);
+		ck_assert_int_eq(render_to_string(R_SHOW, doc, &o, &s2), 0);
+		render_to_string(R_CHECK, doc, &o, &s3);
+		ck_assert_msg(strncmp(s3, "SOCKWATCH ", 10) == 0, "%s", s3);
+		/* One line, newline-terminated. */
+		ck_assert_uint_eq(strcspn(s3, "\n") + 1, strlen(s3));
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+/* The check line's perfdata thresholds match where the daemon alerts
+ * (depth >= limit * pct / 100) in Nagios' "value > threshold" terms, and
+ * the in-alert list is bounded. */
+START_TEST(test_check_perfdata)
+{
+	static const struct { int limit; double warn, crit; const char *perf; } t[] = {
+		{ 16, 80, 95, "'accept_1.2.3.4:80'=1;12;15;0;16" },
+		{ 10, 80, 90, "'accept_1.2.3.4:80'=1;7;8;0;10" },
+		{ 100, 80, 95, "'accept_1.2.3.4:80'=1;79;94;0;100" },
+		{ 1, 80, 95, "'accept_1.2.3.4:80'=1;0;0;0;1" },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *js = NULL, *out = NULL;
+		struct json_object *doc;
+
+		ck_assert_int_ge(asprintf(&js,
+			"{\"alerts\": {\"warn\": %g, \"critical\": %g},"
+			" \"listeners\": [{\"listener\": \"1.2.3.4:80\", \"netns\": \"host\","
+			" \"accept\": {\"depth\": 1, \"limit\": %d}, \"syn\": {\"depth\": 0, \"limit\": %d},"
+			" \"state\": \"warning\"}]}", t[i].warn, t[i].crit, t[i].limit, t[i].limit), 0);
+		doc = json_tokener_parse(js);
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_CHECK, doc, NULL, &out), SW_CHECK_WARNING);
+		ck_assert_msg(strstr(out, t[i].perf), "want %s in %s", t[i].perf, out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+START_TEST(test_check_bounded)
+{
+	struct json_object *doc = json_object_new_object(), *list = json_object_new_array();
+	_cleanup_free_ char *out = NULL;
+	size_t labels = 0;
+
+	json_object_object_add(doc, "listeners", list);
+	for (int i = 0; i < 100; i++) {
+		char js[256];
+
+		snprintf(js, sizeof(js),
+			 "{\"listener\": \"10.0.0.1:%d\", \"port\": %d, \"accept\": {\"depth\": %d,"
+			 " \"limit\": 100}, \"state\": \"critical\"}", 1000 + i, 1000 + i, i);
+		json_object_array_add(list, json_tokener_parse(js));
+	}
+	ck_assert_int_eq(render_to_string(R_CHECK, doc, NULL, &out), SW_CHECK_CRITICAL);
+	ck_assert_ptr_nonnull(strstr(out, "100 of 100 listeners at or above warn, 100 critical: "
+					  "10.0.0.1:1099 accept 99/100 (99%)"));
+	ck_assert_ptr_nonnull(strstr(out, ", +95 more |"));
+	for (const char *p = out; (p = strstr(p, "'accept_")); p++)
+		labels++;
+	ck_assert_uint_eq(labels, SW_CHECK_PERFDATA_MAX);
+	ck_assert_uint_eq(strlen(out) - 1, strcspn(out, "\n"));
+	json_object_put(doc);
+}
+END_TEST
+
+/* Idle listeners the daemon already left out are still counted. */
+START_TEST(test_idle_hidden_by_daemon)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"idle_hidden\": 4, \"listeners\": [{\"listener\": \"1.2.3.4:5\","
+		" \"accept\": {\"depth\": 0}, \"syn\": {\"depth\": 0}, \"drops\": {\"delta\": 0},"
+		" \"state\": \"ok\"}]}");
+	struct sw_render_opts o = { .all = false };
+	_cleanup_free_ char *out = NULL;
+
+	ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &out), 0);
+	ck_assert_msg(strstr(out, "no busy listeners\n5 idle listeners hidden (--all shows them)\n"),
+		      "%s", out);
+	json_object_put(doc);
+}
+END_TEST
+
+/* A process named with escape sequences cannot reach the terminal. */
+START_TEST(test_control_characters)
+{
+	static const char js[] =
+		"{\"namespaces\": [{\"id\": \"host\", \"deltas\": {\"Evil\\u001b[2J\": 1}}],"
+		" \"listeners\": [{\"listener\": \"1.2.3.4:5\\u0007\", \"state\": \"warning\","
+		" \"accept\": {\"depth\": 9, \"limit\": 10, \"limit_source\": \"x\\n\"},"
+		" \"process\": {\"pid\": 7, \"comm\": \"a\\u001b]0;pwned\\u0007b\","
+		" \"unit\": \"u\\u009b31m.service\\r\"},"
+		" \"top_sources\": [{\"address\": \"\\u007f\", \"count\": 1}]}]}";
+	const enum what whats[] = { R_STATUS, R_SHOW, R_CHECK };
+	struct sw_render_opts o = { .all = true };
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(whats); i++) {
+		struct json_object *doc = json_tokener_parse(js);
+		_cleanup_free_ char *out = NULL;
+
+		ck_assert_ptr_nonnull(doc);
+		render_to_string(whats[i], doc, &o, &out);
+		for (const unsigned char *p = (const unsigned char *)out; *p; p++) {
+			ck_assert_msg(*p == '\n' || (*p >= 0x20 && *p != 0x7f),
+				      "control byte 0x%02x in: %s", *p, out);
+			ck_assert_msg(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f), "C1 in: %s", out);
+		}
+		if (whats[i] == R_SHOW)
+			ck_assert_msg(strstr(out, "a?]0;pwned?b") && strstr(out, "unit u?31m.service?"),
+				      "%s", out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+START_TEST(test_check_unknown)
+{
+	_cleanup_free_ char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	ck_assert_int_eq(render_check_unknown(f, "cannot connect to %s", "/x"), SW_CHECK_UNKNOWN);
+	fclose(f);
+	ck_assert_str_eq(out, "SOCKWATCH UNKNOWN - cannot connect to /x\n");
+}
+END_TEST
+
+static Suite *render_suite(void)
+{
+	Suite *s = suite_create("render");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_golden, 0, (int)SW_ARRAY_SIZE(golden));
+	tcase_add_test(tc, test_order_independent);
+	tcase_add_test(tc, test_terminal);
+	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_malformed_documents);
+	tcase_add_test(tc, test_check_perfdata);
+	tcase_add_test(tc, test_check_bounded);
+	tcase_add_test(tc, test_check_unknown);
+	tcase_add_test(tc, test_idle_hidden_by_daemon);
+	tcase_add_test(tc, test_control_characters);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(render_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
