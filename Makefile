@@ -23,7 +23,7 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_DEPS := gcc make pkg-config libnl-3-dev libnl-idiag-3-dev libsystemd-dev \
             libinih-dev libjson-c-dev check iproute2 nftables systemd mandoc \
-            procps jq bc
+            procps jq bc strace man-db nginx-light
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
         -Wstrict-prototypes -Wno-unused-parameter
@@ -65,7 +65,7 @@ DAEMON := $(BUILD)/sockwatchd
 CTL    := $(BUILD)/sockwatchctl
 PROGS  := $(DAEMON) $(if $(wildcard src/sockwatchctl.c),$(CTL))
 
-.PHONY: all deps run check unit integration tests clean install uninstall bench lint-man
+.PHONY: all deps run check unit integration tests clean install uninstall bench
 all: $(PROGS)
 
 $(BUILD)/libsw.a: $(MOD_OBJS)
@@ -99,7 +99,7 @@ deps:
 # `make run`: the daemon in the foreground against this host's sockets.
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(DAEMON) --config conf/sockwatchd.conf --control-socket $(BUILD)/control $(RUN_ARGS)
+	$(DAEMON) --config conf/sockwatchd.conf --control-socket $(abspath $(BUILD))/control $(RUN_ARGS)
 
 # `make check`: every unit test, then every integration test (root; with
 # CI=true a missing privilege or tool is a failure, never a skip).
@@ -121,3 +121,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+include mk/install.mk

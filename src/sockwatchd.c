@@ -1,10 +1,148 @@
-/* sockwatchd: main() only; the daemon's life is in manager.c. */
+/* sockwatchd: main() only. Options and exit codes; the daemon's life is in
+ * manager.c. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "manager.h"
+
+#define EXIT_CONFIG 78   /* EX_CONFIG */
+#define DEFAULT_CONFIG SW_SYSCONFDIR "/sockwatchd.conf"
+
+static void help(void)
+{
+	printf("Usage: sockwatchd [OPTION]...\n"
+	       "Watch every listening TCP socket's SYN and accept queues and alert in the\n"
+	       "systemd journal before and whenever connections are dropped.\n\n"
+	       "  -c, --config FILE          configuration file (default %s)\n"
+	       "      --check-config         print the effective configuration, or its errors, and exit\n"
+	       "      --control-socket PATH  control socket (default from the config)\n"
+	       "      --log-target TARGET    auto, journal or stderr (overrides the config)\n"
+	       "      --log-level LEVEL      err, warning, notice, info or debug\n"
+	       "      --once                 poll once (SYN scan included), print the status\n"
+	       "                             document as JSON and exit\n"
+	       "      --version              print the version and exit\n"
+	       "  -h, --help                 print this help and exit\n\n"
+	       "Exit status: 0 clean stop, 1 runtime failure, 78 invalid configuration.\n",
+	       DEFAULT_CONFIG);
+}
+
+/* Loads the config; prints every error. Returns 0, or -EINVAL with the
+ * errors printed. */
+static int load_config(const char *path, bool explicit_path, struct sw_config **ret)
+{
+	struct sw_config_errors errs = { 0 };
+	int r;
+
+	r = config_load(path, ret, &errs);
+	if (r == -ENOENT && !explicit_path)
+		return config_new_default(ret);
+	if (r == -EINVAL) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		config_errors_clear(&errs);
+		return r;
+	}
+	config_errors_clear(&errs);
+	if (r < 0)
+		fprintf(stderr, "%s: %s\n", path, strerror(-r));
+	return r;
+}
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	printf("sockwatchd %s\n", SW_VERSION);
-	return 0;
+	enum { OPT_CHECK = 256, OPT_SOCKET, OPT_TARGET, OPT_LEVEL, OPT_ONCE, OPT_VERSION };
+	static const struct option options[] = {
+		{ "config",         required_argument, NULL, 'c' },
+		{ "check-config",   no_argument,       NULL, OPT_CHECK },
+		{ "control-socket", required_argument, NULL, OPT_SOCKET },
+		{ "log-target",     required_argument, NULL, OPT_TARGET },
+		{ "log-level",      required_argument, NULL, OPT_LEVEL },
+		{ "once",           no_argument,       NULL, OPT_ONCE },
+		{ "version",        no_argument,       NULL, OPT_VERSION },
+		{ "help",           no_argument,       NULL, 'h' },
+		{}
+	};
+	struct sw_manager_options mo = {
+		.config_path = DEFAULT_CONFIG,
+		.log_target = -1,
+		.log_level = -1,
+	};
+	struct sw_manager *m = NULL;
+	struct sw_config *cfg = NULL;
+	enum sw_log_target target;
+	bool check = false, once = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'c':
+			mo.config_path = optarg;
+			mo.config_explicit = true;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case OPT_SOCKET:
+			if (optarg[0] != '/') {
+				fprintf(stderr, "sockwatchd: --control-socket needs an absolute path\n");
+				return EXIT_FAILURE;
+			}
+			mo.control_socket = optarg;
+			break;
+		case OPT_TARGET:
+			if (config_parse_log_target(optarg, &target) < 0) {
+				fprintf(stderr, "sockwatchd: --log-target: '%s' is not auto, journal or stderr\n", optarg);
+				return EXIT_FAILURE;
+			}
+			mo.log_target = (int)target;
+			break;
+		case OPT_LEVEL:
+			mo.log_level = config_parse_log_level(optarg);
+			if (mo.log_level < 0) {
+				fprintf(stderr, "sockwatchd: --log-level: '%s' is not err, warning, notice, info or debug\n", optarg);
+				return EXIT_FAILURE;
+			}
+			break;
+		case OPT_ONCE:
+			once = true;
+			break;
+		case OPT_VERSION:
+			printf("sockwatchd %s\n", SW_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			help();
+			return EXIT_SUCCESS;
+		default:
+			fprintf(stderr, "Try 'sockwatchd --help'.\n");
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sockwatchd: unexpected argument '%s'\nTry 'sockwatchd --help'.\n", argv[optind]);
+		return EXIT_FAILURE;
+	}
+
+	r = load_config(mo.config_path, mo.config_explicit, &cfg);
+	if (check) {
+		if (r < 0)
+			return EXIT_FAILURE;
+		config_print(cfg, stdout);
+		config_free(cfg);
+		return EXIT_SUCCESS;
+	}
+	if (r < 0)
+		return EXIT_CONFIG;
+
+	r = manager_new(&mo, cfg, &m);
+	if (r < 0) {
+		fprintf(stderr, "sockwatchd: %s\n", strerror(-r));
+		return EXIT_FAILURE;
+	}
+	r = once ? manager_once(m, stdout) : manager_run(m);
+	manager_free(m);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

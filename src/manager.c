@@ -1,0 +1,592 @@
+/* The daemon's life: load config, open the collector, poll on a timer,
+ * track, alert, answer the control socket, reload on SIGHUP, stop on
+ * SIGTERM. Every poll is: sysctls + counters + listener dump, a SYN scan
+ * when the scheduler says so, then the tracker and the journal. */
+#include "manager.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "control.h"
+#include "diag.h"
+#include "journal.h"
+#include "limits.h"
+#include "netstat.h"
+#include "owner.h"
+#include "protocol.h"
+#include "snapshot.h"
+#include "status.h"
+#include "synsched.h"
+#include "sysctl.h"
+#include "tracker.h"
+#include "util.h"
+
+/* Timer slack: polls need not be exact to the microsecond, and letting the
+ * kernel coalesce wake-ups is part of costing nothing. */
+#define POLL_ACCURACY_USEC (10 * USEC_PER_MSEC)
+/* A failing poll (netlink refused, say) is retried at the normal interval;
+ * its error is logged at most this often. */
+#define ERROR_LOG_USEC (60 * USEC_PER_SEC)
+
+struct sw_manager {
+	struct sw_manager_options opts;
+	char *config_path;
+	char *control_path;
+	struct sw_config *cfg;
+
+	sd_event *event;
+	sd_event_source *poll_timer;
+	sd_event_source *sig_hup, *sig_term, *sig_int;
+
+	struct sw_diag *diag;
+	struct sw_snapshot snap;
+	struct sw_tracker *tracker;
+	struct sw_events events;
+	struct sw_journal *journal;
+	struct sw_owners *owners;
+	struct sw_control *control;
+	struct sw_synsched syn;
+
+	uint32_t *inodes;            /* reused per poll for owners_refresh */
+	uint64_t *cgroups;
+	size_t cap_inodes;
+
+	uint64_t netns_inode;
+	struct sw_netstat prev_counters;
+	bool have_prev_counters;
+
+	uint64_t start_usec;
+	uint64_t polls, poll_errors, syn_scans;
+	uint64_t last_poll_cpu_usec, last_syn_cpu_usec, last_syn_usec;
+	uint64_t current_interval_usec;
+	uint64_t last_error_log_usec;
+	char last_error[160];
+	bool ready;
+	bool once;                   /* --once: the document is the output, no alerts */
+	char status_text[256];
+};
+
+static enum sw_log_target effective_target(const struct sw_manager *m)
+{
+	return m->opts.log_target >= 0 ? (enum sw_log_target)m->opts.log_target : m->cfg->log_target;
+}
+
+static int effective_level(const struct sw_manager *m)
+{
+	return m->opts.log_level >= 0 ? m->opts.log_level : m->cfg->log_level;
+}
+
+static void lifecycle(struct sw_manager *m, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void lifecycle(struct sw_manager *m, const char *what, const char *fmt, ...)
+{
+	struct sw_event ev = { .kind = SW_EV_LIFECYCLE, .lifecycle = what };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof(ev.text), fmt, ap);
+	va_end(ap);
+	journal_emit(m->journal, &ev);
+}
+
+static uint64_t read_netns_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+void manager_free(struct sw_manager *m)
+{
+	if (!m)
+		return;
+	control_free(m->control);
+	sd_event_source_unref(m->poll_timer);
+	sd_event_source_unref(m->sig_hup);
+	sd_event_source_unref(m->sig_term);
+	sd_event_source_unref(m->sig_int);
+	sd_event_unref(m->event);
+	diag_close(m->diag);
+	snapshot_clear(&m->snap);
+	tracker_free(m->tracker);
+	events_free(&m->events);
+	owners_free(m->owners);
+	journal_close(m->journal);
+	config_free(m->cfg);
+	free(m->inodes);
+	free(m->cgroups);
+	free(m->config_path);
+	free(m->control_path);
+	free(m);
+}
+
+int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
+		struct sw_manager **ret)
+{
+	struct sw_manager *m;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		config_free(cfg);
+		return -ENOMEM;
+	}
+	m->opts = *opts;
+	m->cfg = cfg;
+	m->config_path = strdup(opts->config_path);
+	m->control_path = strdup(opts->control_socket ? opts->control_socket : cfg->control_socket);
+	if (!m->config_path || !m->control_path) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	m->opts.config_path = m->config_path;
+	m->opts.control_socket = NULL;
+	snapshot_init(&m->snap);
+	m->netns_inode = read_netns_inode();
+	m->start_usec = util_now_usec();
+	m->last_syn_usec = UINT64_MAX;
+
+	r = journal_open(effective_target(m), effective_level(m), &m->journal);
+	if (r < 0)
+		goto fail;
+	r = diag_open(&m->diag);
+	if (r < 0) {
+		journal_log(m->journal, LOG_ERR, "Failed to open the sock_diag netlink socket: %s",
+			    strerror(-r));
+		goto fail;
+	}
+	r = tracker_new(&m->tracker);
+	if (r < 0)
+		goto fail;
+	/* Without /proc access owners stay unknown; that is not fatal. */
+	r = owners_new("/proc", "/sys/fs/cgroup", &m->owners);
+	if (r < 0) {
+		journal_log(m->journal, LOG_WARNING, "Owner attribution disabled: %s", strerror(-r));
+		m->owners = NULL;
+	}
+	synsched_init(&m->syn, cfg->syn_scan, cfg->cpu_budget, cfg->interval_usec);
+	r = sd_event_new(&m->event);
+	if (r < 0)
+		goto fail;
+	*ret = m;
+	return 0;
+fail:
+	manager_free(m);
+	return r;
+}
+
+/* Whether a counter that says a SYN queue overflowed moved since the last
+ * poll: then the SYN scan runs now, budget permitting, to say which. */
+static bool counters_call_for_scan(const struct sw_manager *m, const struct sw_netstat *now)
+{
+	static const enum sw_counter watch[] = {
+		SW_CTR_LISTEN_DROPS, SW_CTR_REQQ_FULL_COOKIES, SW_CTR_REQQ_FULL_DROP,
+		SW_CTR_SYNCOOKIES_SENT,
+	};
+
+	if (!m->have_prev_counters)
+		return false;
+	for (size_t i = 0; i < SW_ARRAY_SIZE(watch); i++) {
+		enum sw_counter c = watch[i];
+
+		if (netstat_has(now, c) && netstat_has(&m->prev_counters, c) &&
+		    now->value[c] != m->prev_counters.value[c])
+			return true;
+	}
+	return false;
+}
+
+static void poll_error(struct sw_manager *m, const char *what, int r, uint64_t now)
+{
+	m->poll_errors++;
+	snprintf(m->last_error, sizeof(m->last_error), "%s: %s", what, strerror(-r));
+	if (m->last_error_log_usec == 0 || now - m->last_error_log_usec >= ERROR_LOG_USEC) {
+		journal_log(m->journal, LOG_ERR, "Poll failed: %s (%" PRIu64 " failed polls so far)",
+			    m->last_error, m->poll_errors);
+		m->last_error_log_usec = now;
+	}
+}
+
+static int refresh_owners(struct sw_manager *m, uint64_t now)
+{
+	size_t n = m->snap.n_listeners;
+
+	if (!m->owners)
+		return 0;
+	if (n > m->cap_inodes) {
+		size_t cap = n * 2;
+		uint32_t *ino = realloc(m->inodes, cap * sizeof(*ino));
+
+		if (!ino)
+			return -ENOMEM;
+		m->inodes = ino;
+		uint64_t *cg = realloc(m->cgroups, cap * sizeof(*cg));
+		if (!cg)
+			return -ENOMEM;
+		m->cgroups = cg;
+		m->cap_inodes = cap;
+	}
+	for (size_t i = 0; i < n; i++) {
+		m->inodes[i] = m->snap.listeners[i].inode;
+		m->cgroups[i] = m->snap.listeners[i].cgroup_id;
+	}
+	return owners_refresh(m->owners, m->inodes, m->cgroups, n, now);
+}
+
+static void emit_events(struct sw_manager *m)
+{
+	for (size_t i = 0; i < m->events.n; i++) {
+		struct sw_event *ev = &m->events.v[i];
+
+		if (ev->has_listener && m->owners) {
+			const struct sw_tracked *tr = tracker_find(m->tracker, ev->cookie);
+
+			if (tr)
+				owners_lookup(m->owners, tr->inode, tr->cgroup_id, &ev->owner);
+		}
+		if (!m->once)
+			journal_emit(m->journal, ev);
+	}
+	events_clear(&m->events);
+}
+
+/* One poll. force_syn: scan the SYN queues whatever the scheduler says. */
+static int manager_poll(struct sw_manager *m, bool force_syn)
+{
+	uint64_t now = util_now_usec(), cpu0 = util_cpu_usec(), syn_cpu = 0;
+	bool trigger;
+	int r;
+
+	snapshot_reset(&m->snap);
+	m->snap.taken_usec = now;
+	/* Unreadable sysctls or counters stay unknown (-1 / absent), never
+	 * zero, and the poll goes on: the queues themselves are still real. */
+	(void)sysctl_read("/proc", &m->snap.sysctl);
+	(void)netstat_read("/proc/net/netstat", &m->snap.netstat);
+
+	r = diag_dump_listeners(m->diag, &m->snap);
+	if (r < 0) {
+		poll_error(m, "listener dump", r, now);
+		return r;
+	}
+	r = snapshot_index(&m->snap);
+	if (r < 0) {
+		poll_error(m, "index", r, now);
+		return r;
+	}
+
+	trigger = counters_call_for_scan(m, &m->snap.netstat) || tracker_syn_trigger(m->tracker);
+	if (force_syn || synsched_due(&m->syn, now, trigger)) {
+		uint64_t c0 = util_cpu_usec();
+
+		r = diag_dump_synrecv(m->diag, &m->snap);
+		syn_cpu = util_cpu_usec() - c0;
+		if (r < 0) {
+			/* The listener figures of this poll still count. */
+			m->snap.syn_scanned = false;
+			poll_error(m, "SYN_RECV dump", r, now);
+		} else {
+			synsched_scanned(&m->syn, now, syn_cpu);
+			m->syn_scans++;
+			m->last_syn_cpu_usec = syn_cpu;
+			m->last_syn_usec = now;
+		}
+	}
+
+	r = tracker_update(m->tracker, &m->snap, m->cfg, now, &m->events);
+	if (r < 0)
+		poll_error(m, "tracker", r, now);
+	r = refresh_owners(m, now);
+	if (r < 0)
+		poll_error(m, "owners", r, now);
+	emit_events(m);
+
+	m->prev_counters = m->snap.netstat;
+	m->have_prev_counters = true;
+	m->polls++;
+	m->last_poll_cpu_usec = util_cpu_usec() - cpu0 - syn_cpu;
+	return 0;
+}
+
+static size_t count_in_alert(const struct sw_tracker *t)
+{
+	size_t n = 0, total = tracker_count(t);
+
+	for (size_t i = 0; i < total; i++)
+		if (tracker_get(t, i)->level != SW_LEVEL_OK)
+			n++;
+	return n;
+}
+
+static void notify_status(struct sw_manager *m)
+{
+	char text[sizeof(m->status_text)];
+
+	if (m->poll_errors && m->last_error[0] && !m->ready)
+		snprintf(text, sizeof(text), "STATUS=Polling failed: %s", m->last_error);
+	else
+		snprintf(text, sizeof(text),
+			 "STATUS=Watching %zu listeners, %zu in alert; last poll %" PRIu64 " us CPU",
+			 tracker_count(m->tracker), count_in_alert(m->tracker), m->last_poll_cpu_usec);
+	/* sd_notify is a syscall: only when the text changed. */
+	if (strcmp(text, m->status_text) == 0)
+		return;
+	memcpy(m->status_text, text, sizeof(text));
+	sd_notify(0, text);
+}
+
+static void schedule_poll(struct sw_manager *m, uint64_t from)
+{
+	uint64_t iv = tracker_any_at_warn(m->tracker) ? m->cfg->fast_interval_usec
+						      : m->cfg->interval_usec;
+
+	if (iv != m->current_interval_usec) {
+		m->current_interval_usec = iv;
+		/* SYN-scan spacing is computed against the poll period in force. */
+		synsched_configure(&m->syn, m->cfg->syn_scan, m->cfg->cpu_budget, iv);
+	}
+	sd_event_source_set_time(m->poll_timer, from + iv);
+	sd_event_source_set_enabled(m->poll_timer, SD_EVENT_ONESHOT);
+}
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct sw_manager *m = userdata;
+	int r;
+
+	r = manager_poll(m, false);
+	if (r >= 0 && !m->ready) {
+		m->ready = true;
+		sd_notify(0, "READY=1");
+		lifecycle(m, "started", "version %s, watching %zu listeners, config %s",
+			  SW_VERSION, tracker_count(m->tracker),
+			  m->cfg->path ? m->cfg->path : "(built-in defaults)");
+	}
+	notify_status(m);
+	/* Next poll counted from this one's deadline, so the period does not
+	 * drift by the poll's own duration; a late loop does not catch up in
+	 * a burst either. */
+	uint64_t now = util_now_usec();
+	schedule_poll(m, usec + m->current_interval_usec > now ? usec : now);
+	return 0;
+}
+
+/* Loads the config file again; swaps it in only when it validated. */
+static int manager_reload(struct sw_manager *m, char **ret_error)
+{
+	struct sw_config_errors errs = { 0 };
+	struct sw_config *cfg = NULL;
+	int r;
+
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, util_now_usec());
+	r = config_load(m->config_path, &cfg, &errs);
+	if (r == -ENOENT && !m->opts.config_explicit)
+		r = config_new_default(&cfg);
+	if (r < 0) {
+		char text[SW_TEXT_MAX] = "";
+		size_t off = 0;
+
+		if (errs.n == 0)
+			snprintf(text, sizeof(text), "%s: %s", m->config_path, strerror(-r));
+		for (size_t i = 0; i < errs.n && off < sizeof(text) - 1; i++)
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s",
+						i ? "; " : "", errs.msg[i]);
+		config_errors_clear(&errs);
+		lifecycle(m, "config rejected",
+			  "the previous configuration stays in force: %s", text);
+		if (ret_error && asprintf(ret_error, "config rejected: %s", text) < 0)
+			*ret_error = NULL;
+		sd_notify(0, "READY=1");
+		return -EINVAL;
+	}
+	config_errors_clear(&errs);
+	if (strcmp(cfg->control_socket, m->cfg->control_socket) != 0 && !m->opts.control_socket)
+		journal_log(m->journal, LOG_WARNING,
+			    "[control] socket changed to %s: it takes effect at the next start",
+			    cfg->control_socket);
+	config_free(m->cfg);
+	m->cfg = cfg;
+	tracker_reloaded(m->tracker);
+	journal_set(m->journal, effective_target(m), effective_level(m));
+	m->current_interval_usec = 0;    /* recomputed by schedule_poll */
+	if (m->poll_timer)
+		schedule_poll(m, util_now_usec());
+	lifecycle(m, "reloaded", "configuration from %s",
+		  m->cfg->path ? m->cfg->path : "(built-in defaults)");
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+static int build_document(struct sw_manager *m, struct json_object **ret)
+{
+	uint64_t now = util_now_usec();
+	struct sw_status_daemon d = {
+		.pid = (int)getpid(),
+		.netns_inode = m->netns_inode,
+		.uptime_ms = (now - m->start_usec) / USEC_PER_MSEC,
+		.interval_ms = m->cfg->interval_usec / USEC_PER_MSEC,
+		.fast_interval_ms = m->cfg->fast_interval_usec / USEC_PER_MSEC,
+		.current_interval_ms = (m->current_interval_usec ? m->current_interval_usec
+								  : m->cfg->interval_usec) / USEC_PER_MSEC,
+		.polls = m->polls,
+		.poll_errors = m->poll_errors,
+		.last_poll_us = m->last_poll_cpu_usec,
+		.last_error = m->last_error[0] ? m->last_error : NULL,
+		.syn_mode = m->cfg->syn_scan == SW_SYN_SCAN_AUTO ? "auto" :
+			    m->cfg->syn_scan == SW_SYN_SCAN_ALWAYS ? "always" : "off",
+		.syn_interval_ms = synsched_interval(&m->syn) / USEC_PER_MSEC,
+		.syn_last_cost_us = m->last_syn_cpu_usec,
+		.syn_scans = m->syn_scans,
+		.syn_last_age_ms = m->last_syn_usec == UINT64_MAX ? UINT64_MAX :
+				   (now - m->last_syn_usec) / USEC_PER_MSEC,
+		.syn_requests = m->snap.syn_requests,
+		.syn_unmatched = m->snap.syn_unmatched,
+		.skipped_msgs = m->snap.skipped_msgs,
+		.skipped_attrs = m->snap.skipped_attrs,
+		.dump_retries = m->snap.dump_retries,
+		.owner_unknown_reason = m->owners ? owners_unknown_reason(m->owners) : NULL,
+	};
+
+	return status_document(&d, m->tracker, m->cfg, m->owners, now, ret);
+}
+
+static int on_request(void *userdata, const struct sw_ctl_request *req, uid_t peer_uid,
+		      struct json_object **ret_reply)
+{
+	struct sw_manager *m = userdata;
+	struct json_object *doc = NULL;
+	int r;
+
+	switch (req->cmd) {
+	case SW_CTL_VERSION:
+		*ret_reply = protocol_version_reply();
+		return 0;
+	case SW_CTL_RELOAD: {
+		char *err = NULL;
+
+		/* control has refused reload from uid != 0 already. */
+		r = manager_reload(m, &err);
+		*ret_reply = r < 0 ? protocol_error_reply("%s", err ? err : "config rejected")
+				   : protocol_ok_reply();
+		free(err);
+		return 0;
+	}
+	case SW_CTL_STATUS:
+	case SW_CTL_SHOW:
+	case SW_CTL_CHECK:
+		r = build_document(m, &doc);
+		if (r < 0)
+			return r;
+		r = protocol_filter_document(doc, req);
+		if (r == -ENOENT) {
+			json_object_put(doc);
+			*ret_reply = protocol_error_reply("no listener %s", req->listener);
+			return 0;
+		}
+		if (r < 0) {
+			json_object_put(doc);
+			return r;
+		}
+		*ret_reply = doc;
+		return 0;
+	case _SW_CTL_CMD_MAX:
+		break;
+	}
+	*ret_reply = protocol_error_reply("unknown command");
+	return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct sw_manager *m = userdata;
+
+	if (si->ssi_signo == SIGHUP) {
+		manager_reload(m, NULL);
+		return 0;
+	}
+	sd_event_exit(sd_event_source_get_event(s), 0);
+	return 0;
+}
+
+int manager_run(struct sw_manager *m)
+{
+	sigset_t ss;
+	int r;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	/* A client that hangs up mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, on_signal, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, &m->sig_term, SIGTERM, on_signal, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, &m->sig_int, SIGINT, on_signal, m)) < 0)
+		return r;
+
+	r = control_new(m->event, m->control_path, m->cfg->control_group, on_request, m,
+			&m->control);
+	if (r < 0) {
+		if (r == -EINVAL && m->cfg->control_group)
+			journal_log(m->journal, LOG_ERR,
+				    "Failed to open the control socket %s: group '%s' does not exist",
+				    m->control_path, m->cfg->control_group);
+		else
+			journal_log(m->journal, LOG_ERR, "Failed to open the control socket %s: %s",
+				    m->control_path,
+				    r == -EADDRINUSE ? "another sockwatchd is running there"
+						     : strerror(-r));
+		return r;
+	}
+
+	r = sd_event_add_time(m->event, &m->poll_timer, CLOCK_MONOTONIC, 0, POLL_ACCURACY_USEC,
+			      on_poll, m);
+	if (r < 0)
+		return r;
+	/* Sends WATCHDOG=1 from the loop when WATCHDOG_USEC is set: a stuck
+	 * poll stops the pings. */
+	(void)sd_event_set_watchdog(m->event, true);
+
+	r = sd_event_loop(m->event);
+
+	sd_notify(0, "STOPPING=1");
+	lifecycle(m, "stopping", "after %" PRIu64 " polls", m->polls);
+	control_free(m->control);
+	m->control = NULL;
+	return r;
+}
+
+int manager_once(struct sw_manager *m, FILE *out)
+{
+	struct json_object *doc = NULL;
+	int r;
+
+	m->once = true;
+	r = manager_poll(m, true);
+	if (r < 0) {
+		fprintf(stderr, "sockwatchd: %s\n", m->last_error);
+		return r;
+	}
+	r = build_document(m, &doc);
+	if (r < 0)
+		return r;
+	fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE), out);
+	fputc('\n', out);
+	json_object_put(doc);
+	return fflush(out) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,49 @@
+# Helpers for the tests that run sockwatchd itself (5x-*.sh): a daemon in a
+# test namespace, its journal entries read back as JSON. Source after
+# tests/lib.sh, tests/journald.sh and tests/integration/lib-collector.bash.
+
+SWD_BIN=$SW_BUILD/sockwatchd
+SWD_CTL=$SW_BUILD/sockwatchctl
+
+swd_require() {
+	[ -x "$SWD_BIN" ] || sw_fail "$SWD_BIN not built"
+	command -v jq >/dev/null || sw_fail "jq not installed (make deps)"
+}
+
+# swd_start NS CONF [ARGS...]: sockwatchd in NS with CONF, its stderr in
+# $SW_TMP/daemon.err and its pid in SWD_PID; waits for its "started" entry.
+swd_start() {
+	local ns=$1 conf=$2
+	shift 2
+	SWD_SOCK=$SW_TMP/control
+	sw_bg "$ns" "$SWD_BIN" -c "$conf" --control-socket "$SWD_SOCK" "$@" 2>>"$SW_TMP/daemon.err"
+	SWD_PID=$SW_LAST_PID
+	sw_journal_wait 10 SYSLOG_IDENTIFIER=sockwatchd SOCKWATCH_LIFECYCLE=started ||
+		sw_fail "sockwatchd did not start: $(cat "$SW_TMP/daemon.err")"
+}
+
+# swd_entry VAR SECS MATCH...: waits for the first entry matching every
+# journalctl MATCH and puts it (JSON) in VAR.
+swd_entry() {
+	local var=$1 secs=$2
+	shift 2
+	sw_journal_wait "$secs" SYSLOG_IDENTIFIER=sockwatchd "$@" ||
+		sw_fail "no journal entry with $* after ${secs}s; journal:
+$(sw_journal_json SYSLOG_IDENTIFIER=sockwatchd | jq -r .MESSAGE)
+stderr: $(cat "$SW_TMP/daemon.err")"
+	printf -v "$var" '%s' "$(sw_journal_json SYSLOG_IDENTIFIER=sockwatchd "$@" | head -n 1)"
+}
+
+# swd_field JSON NAME: one field of an entry ("<absent>" when missing).
+swd_field() {
+	jq -r --arg f "$2" '(.[$f] // "<absent>") | if type == "array" then implode else . end' <<<"$1"
+}
+
+# swd_expect JSON WHAT FIELD=VALUE...: asserts fields of an entry.
+swd_expect() {
+	local json=$1 what=$2 kv
+	shift 2
+	for kv in "$@"; do
+		sw_assert_eq "${kv#*=}" "$(swd_field "$json" "${kv%%=*}")" "$what ${kv%%=*}"
+	done
+}
