@@ -49,6 +49,8 @@ struct sw_event {
 	uint16_t port;
 	uint64_t cookie;
 	uint64_t netns;              /* 0: the daemon's own ("host") */
+	uint32_t inode;              /* socket inode, cgroup id: to find the owner, */
+	uint64_t cgroup_id;          /* also after the listener vanished */
 
 	/* Queue figures. */
 	uint32_t depth, limit, peak;
@@ -56,6 +58,9 @@ struct sw_event {
 	enum sw_limit_source limit_source;
 	enum sw_syn_mode syn_mode;
 	bool somaxconn_stale;
+	/* The kernel counts this queue full at depth == limit rather than
+	 * depth > limit (SYN queues before Linux 6.13). */
+	bool full_at_limit;
 
 	uint64_t drops;              /* since the last entry for this listener */
 	uint64_t drops_total;        /* since the daemon first saw it */

@@ -43,5 +43,6 @@ void limits_compute(uint32_t wqueue, const struct sw_sysctl *sc,
  * (before 6.13) rather than depth > limit. release: uname -r. */
 bool limits_kernel_full_at_limit(const char *release);
 
-/* Percentage of limit held by depth (may exceed 100); 0 when limit is 0. */
+/* Percentage of limit held by depth (may exceed 100). A limit of 0
+ * (listen(0)) still holds one: then any depth counts as 100% per entry. */
 double limits_percent(uint32_t depth, uint32_t limit);

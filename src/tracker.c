@@ -41,6 +41,7 @@ struct sw_tracker {
 	/* Set by tracker_reloaded(): listeners that come into view because
 	 * a reload changed the filter are not new sockets. */
 	bool reloaded;
+	bool syn_full_at_limit;     /* tracker_set_kernel() */
 
 	/* Scratch, bounded by the largest recent snapshot and shrunk back. */
 	const struct sw_thresholds **lth;   /* per snapshot listener; NULL: not tracked */
@@ -283,6 +284,11 @@ void tracker_free(struct sw_tracker *t)
 	free(t);
 }
 
+void tracker_set_kernel(struct sw_tracker *t, bool syn_full_at_limit)
+{
+	t->syn_full_at_limit = syn_full_at_limit;
+}
+
 void tracker_reloaded(struct sw_tracker *t)
 {
 	t->reloaded = true;
@@ -363,6 +369,9 @@ static struct sw_event *tracker_listener_event(struct sw_tracker *t, const struc
 	ev->port = tr->port;
 	ev->cookie = tr->cookie;
 	ev->netns = tr->netns;
+	ev->inode = tr->inode;
+	ev->cgroup_id = tr->cgroup_id;
+	ev->full_at_limit = queue == SW_QUEUE_SYN && t->syn_full_at_limit;
 	ev->depth = q->depth;
 	ev->limit = q->limit;
 	ev->peak = q->peak;

@@ -178,6 +178,10 @@ void tracker_free(struct sw_tracker *t);            /* NULL-safe */
 int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out);
 
+/* Whether the running kernel counts a SYN queue full at depth == limit
+ * (before 6.13; limits_kernel_full_at_limit) rather than depth > limit. */
+void tracker_set_kernel(struct sw_tracker *t, bool syn_full_at_limit);
+
 /* The config changed: listeners first seen at the next update may be old
  * sockets a new filter brought into view, so their drops are a baseline
  * rather than news. (A listener first seen at any other update was born

@@ -7,6 +7,7 @@ SWD_CTL=$SW_BUILD/sockwatchctl
 
 swd_require() {
 	[ -x "$SWD_BIN" ] || sw_fail "$SWD_BIN not built"
+	[ -x "$SWD_CTL" ] || sw_fail "$SWD_CTL not built"
 	command -v jq >/dev/null || sw_fail "jq not installed (make deps)"
 }
 

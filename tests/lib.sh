@@ -94,3 +94,16 @@ sw_assert_eq() {  # EXPECTED ACTUAL WHAT
 	[ "$1" = "$2" ] || sw_fail "$3: expected '$1', got '$2'"
 	sw_log "ok: $3 = $2"
 }
+
+# sw_syn_holds LIMIT: how many request sockets a SYN queue of LIMIT holds on
+# the running kernel: LIMIT + 1 since Linux 6.13 (full when depth > limit),
+# LIMIT before (full at depth >= limit; KERNEL-NOTES.md "Off-by-one").
+sw_syn_holds() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	if [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "${minor%%[!0-9]*}" -ge 13 ]; }; then
+		echo $(($1 + 1))
+	else
+		echo "$1"
+	fi
+}

@@ -36,8 +36,9 @@ swc_connect "$ns" c-small --to 127.0.0.1 --port 8081 --count 40
 swc_connect "$ns" c-t5 --to 127.0.0.1 --port 8082 --count 10 --from 127.0.0.5
 swc_connect "$ns" c-t6 --to 127.0.0.1 --port 8082 --count 15 --from 127.0.0.6
 swc_connect "$ns" c-t7 --to 127.0.0.1 --port 8082 --count 20 --from 127.0.0.7
-wait_syn_count "$ns" 8080 49
-wait_syn_count "$ns" 8081 21
+h48=$(sw_syn_holds 48) h20=$(sw_syn_holds 20)
+wait_syn_count "$ns" 8080 $h48
+wait_syn_count "$ns" 8081 $h20
 wait_syn_count "$ns" 8082 45
 
 # 19 of listen(20)'s clients were refused and retransmit: take the dump in
@@ -47,11 +48,11 @@ read -r _ _ ss_drops <<<"$SWC_SS"
 [ "$ss_drops" -ge 19 ] || sw_fail "ss shows d$ss_drops on 127.0.0.1:8081, expected >= 19"
 d=$SW_TMP/d1
 swc_check_listener "$d" "addr=127.0.0.1 port=8080" \
-	syn_depth=49 syn_limit=48 syn_source=net.ipv4.tcp_max_syn_backlog \
+	syn_depth=$h48 syn_limit=48 syn_source=net.ipv4.tcp_max_syn_backlog \
 	syn_mode=drop-on-overflow accept_depth=0 accept_limit=4096 group_members=1 \
 	syn_depth="$(swc_ss_synrecv_count "$ns" 8080)"
 swc_check_listener "$d" "addr=127.0.0.1 port=8081" \
-	syn_depth=21 syn_limit=20 syn_source=listen-backlog \
+	syn_depth=$h20 syn_limit=20 syn_source=listen-backlog \
 	syn_mode=drop-on-overflow accept_limit=20 accept_source=listen-backlog \
 	syn_depth="$(swc_ss_synrecv_count "$ns" 8081)" drops="$ss_drops"
 swc_check_listener "$d" "addr=127.0.0.1 port=8082" syn_depth=45 syn_limit=48 \
@@ -68,10 +69,10 @@ for g in 127.0.0.1:8080 127.0.0.1:8081 127.0.0.1:8082; do
 	swc_lines "$d" G "group=$g" >"$SW_TMP/g"
 	sw_assert_eq "$(swc_get depth <"$SW_TMP/g")" "$sum" "sum of S counts of $g vs its depth"
 done
-sw_assert_eq "127.0.0.1 49 " "$(swc_dump_peers "$d" 127.0.0.1:8080 | tr '\n' ' ')" \
+sw_assert_eq "127.0.0.1 $h48 " "$(swc_dump_peers "$d" 127.0.0.1:8080 | tr '\n' ' ')" \
 	"per-source tally of 127.0.0.1:8080"
 swc_lines "$d" X >"$SW_TMP/x"
-sw_assert_eq $((49 + 21 + 45)) "$(swc_get requests <"$SW_TMP/x")" "X requests"
+sw_assert_eq $((h48 + h20 + 45)) "$(swc_get requests <"$SW_TMP/x")" "X requests"
 sw_assert_eq 0 "$(swc_get unmatched <"$SW_TMP/x")" "X unmatched"
 swc_lines "$d" C >"$SW_TMP/c"
 sw_assert_eq 0 "$(swc_get tcp_syncookies <"$SW_TMP/c")" "C tcp_syncookies"
@@ -96,12 +97,12 @@ swc_listen "$ns2" ck-big --bind 127.0.0.1 --port 9080 --backlog 4096
 swc_connect "$ns2" c-ck-small --to 127.0.0.1 --port 9081 --count 40
 # With cookies on, tcp_max_syn_backlog plays no part: 100 > 48 all queue.
 swc_connect "$ns2" c-ck-big --to 127.0.0.1 --port 9080 --count 100
-wait_syn_count "$ns2" 9081 21
+wait_syn_count "$ns2" 9081 $h20
 wait_syn_count "$ns2" 9080 100
 swc_dump_settled "$ns2" "$SW_TMP/d2" - TCPReqQFullDoCookies
 d=$SW_TMP/d2
 swc_check_listener "$d" "addr=127.0.0.1 port=9081" \
-	syn_depth=21 syn_limit=20 syn_source=listen-backlog syn_mode=cookies-on-overflow
+	syn_depth=$h20 syn_limit=20 syn_source=listen-backlog syn_mode=cookies-on-overflow
 swc_check_listener "$d" "addr=127.0.0.1 port=9080" \
 	syn_depth=100 syn_limit=1024 syn_source=net.core.somaxconn \
 	accept_limit=1024 accept_source=net.core.somaxconn syn_mode=cookies-on-overflow
