@@ -836,9 +836,13 @@ static void show_listener(FILE *f, struct json_object *doc, struct json_object *
 	show_queue(f, "SYN queue:", syn, syn_queue_applies(syn));
 	{
 		_cleanup_free_ char *d = fmt_int(drops, "delta"), *t = fmt_int(drops, "total");
+		int64_t unreported;
 
-		fprintf(f, SHOW_LABEL "%s since the last poll, %s in all\n", "drops:",
-			d ? d : "-", t ? t : "-");
+		fprintf(f, SHOW_LABEL "%s since the last poll, ", "drops:", d ? d : "-");
+		/* What check counts as recent drops besides the last poll's. */
+		if (jint(drops, "unreported", &unreported) && unreported > 0)
+			fprintf(f, "%" PRId64 " not yet in the journal, ", unreported);
+		fprintf(f, "%s in all\n", t ? t : "-");
 	}
 	if (ns) {
 		char b1[24], b2[24], b3[24];
@@ -964,44 +968,158 @@ static void perf_queue(FILE *f, const char *queue, struct json_object *doc, stru
 	}
 }
 
-/* Whether another listener among rows shares l's label (an SO_REUSEPORT
- * group): then labels carry the cookie to stay unique. */
-static bool label_shared(const struct row *rows, size_t n, size_t self)
+/* A listener as check sees it: its queue level and its recent drops. */
+struct check_item {
+	struct row row;
+	int level;              /* 0 ok, 1 warning, 2 critical */
+	int64_t dropped;        /* drops of the last poll or not yet journalled */
+	int64_t drop_age_ms;    /* drops.last_age_ms, -1 when absent */
+	bool dropping;          /* dropped within SW_CHECK_DROPS_WINDOW_MS */
+};
+
+/* Whether another listener among items shares item self's label (an
+ * SO_REUSEPORT group): then labels carry the cookie to stay unique. */
+static bool label_shared(const struct check_item *items, size_t n, size_t self)
 {
+	const struct row *me = &items[self].row;
+
 	for (size_t i = 0; i < n; i++)
-		if (i != self && cmp_str(rows[i].name, rows[self].name) == 0 &&
-		    cmp_str(rows[i].netns, rows[self].netns) == 0)
+		if (i != self && cmp_str(items[i].row.name, me->name) == 0 &&
+		    cmp_str(items[i].row.netns, me->netns) == 0)
 			return true;
 	return false;
 }
 
-/* The queue to name in the check line: the fuller one. */
-static void check_describe(FILE *f, struct json_object *l)
+static bool jbool(struct json_object *o, const char *key, bool *ret)
 {
-	struct json_object *acc = jobj(l, "accept"), *syn = jobj(l, "syn");
+	struct json_object *v = jmember(o, key);
+
+	if (!json_object_is_type(v, json_type_boolean))
+		return false;
+	*ret = json_object_get_boolean(v);
+	return true;
+}
+
+/* The queue level check gives a listener: its state, where a state this
+ * renderer does not know (a newer daemon's) counts as warning rather than
+ * passing as ok. */
+static int check_level(struct json_object *l)
+{
+	const char *state = jstr(l, "state");
+
+	if (!state || strcmp(state, "ok") == 0)
+		return 0;
+	return strcmp(state, "critical") == 0 ? 2 : 1;
+}
+
+/* Recent drops. A burst that fills and drains a queue between two polls
+ * leaves every queue sample below warn, so the state alone misses it; the
+ * drops counter does not: drops.delta moved in the last poll, or
+ * drops.unreported is still waiting for its listen-drops entry (at most one
+ * a minute, so these are drops of the last minute). drops.last_age_ms, when
+ * the daemon gives it, widens that to SW_CHECK_DROPS_WINDOW_MS. */
+static void check_drops(struct json_object *l, struct check_item *it)
+{
+	struct json_object *d = jobj(l, "drops");
+	int64_t delta = jint_or(d, "delta", 0), unreported = jint_or(d, "unreported", 0), age;
+
+	it->dropped = SW_MAX(SW_MAX(delta, unreported), (int64_t)0);
+	it->drop_age_ms = jint(d, "last_age_ms", &age) && age >= 0 ? age : -1;
+	it->dropping = it->dropped > 0 ||
+		       (it->drop_age_ms >= 0 && it->drop_age_ms < SW_CHECK_DROPS_WINDOW_MS);
+}
+
+/* Text in the check line before the perfdata: a '|' would start the
+ * perfdata early for every parser. */
+static void check_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '|' ? '/' : *s, f);
+}
+
+/* Why the document's figures cannot be trusted as current, in buf; NULL
+ * when they can. The daemon answers between polls, so an answer alone does
+ * not say its polls work: a latest poll that failed, no poll that ever
+ * succeeded, or a last good poll older than SW_CHECK_STALL_INTERVALS
+ * intervals means the queues may be anything now. */
+static const char *check_poll_problem(struct json_object *doc, char *buf, size_t len)
+{
+	struct json_object *d = jobj(doc, "daemon");
+	const char *err = jstr(d, "last_error");
+	int64_t errors = 0, polls, age, err_age, iv = 0, cur_iv = 0, stall;
+	bool ok, failing = false;
+	char b1[32], b2[32];
+
+	if (!d)
+		return NULL;
+	(void)jint(d, "poll_errors", &errors);
+	(void)jint(d, "interval_ms", &iv);
+	if (!jint(d, "current_interval_ms", &cur_iv))
+		cur_iv = iv;
+
+	if (jbool(d, "last_poll_ok", &ok))
+		failing = !ok;
+	else if (err && jint(d, "last_error_age_ms", &err_age) && cur_iv > 0)
+		/* No poll has started since the failed one: polls start one
+		 * interval apart, and last_error is never cleared. */
+		failing = err_age >= 0 && err_age < cur_iv;
+	if (jint(d, "polls", &polls) && polls == 0 && errors > 0)
+		failing = true;
+	if (failing) {
+		snprintf(buf, len, "latest poll failed: %s (%" PRId64 " failed poll%s since start)",
+			 err ? err : "no reason given", errors, errors == 1 ? "" : "s");
+		return buf;
+	}
+
+	stall = SW_MAX(SW_CHECK_STALL_INTERVALS * SW_MAX(iv, cur_iv), (int64_t)SW_CHECK_STALL_MIN_MS);
+	if (jint(d, "last_poll_age_ms", &age) && age > stall) {
+		snprintf(buf, len, "no successful poll for %s (expected every %s)",
+			 render_duration((uint64_t)age, b1, sizeof(b1)),
+			 iv > 0 ? render_duration((uint64_t)iv, b2, sizeof(b2)) : "-");
+		return buf;
+	}
+	return NULL;
+}
+
+/* One listener in the check line: its fuller queue when in alert, its
+ * recent drops when it dropped. */
+static void check_describe(FILE *f, const struct check_item *it)
+{
+	struct json_object *l = it->row.l, *acc = jobj(l, "accept"), *syn = jobj(l, "syn");
 	double a = 0, s = 0;
 	bool use_syn;
-	_cleanup_free_ char *dl = NULL;
 	const char *name = jstr(l, "listener"), *netns = jscalar(l, "netns", NULL);
+	char b[32];
 
-	queue_percent(acc, &a);
-	use_syn = syn_queue_applies(syn) && queue_percent(syn, &s) && s > a;
-	dl = fmt_depth_limit(use_syn ? syn : acc);
 	fprintf(f, "%s", name ? name : "-");
 	if (netns && strcmp(netns, "host") != 0)
 		fprintf(f, "@%s", netns);
-	fprintf(f, " %s %s (%.0f%%)", use_syn ? "syn" : "accept", dl ? dl : "-",
-		floor(use_syn ? s : a));
+	if (it->level > 0) {
+		_cleanup_free_ char *dl = NULL;
+
+		queue_percent(acc, &a);
+		use_syn = syn_queue_applies(syn) && queue_percent(syn, &s) && s > a;
+		dl = fmt_depth_limit(use_syn ? syn : acc);
+		fprintf(f, " %s %s (%.0f%%)", use_syn ? "syn" : "accept", dl ? dl : "-",
+			floor(use_syn ? s : a));
+	}
+	if (it->dropped > 0)
+		fprintf(f, " dropped %" PRId64, it->dropped);
+	else if (it->dropping)
+		fprintf(f, " dropped %s ago",
+			render_duration((uint64_t)it->drop_age_ms, b, sizeof(b)));
 }
 
 enum sw_check_status render_check(FILE *f, struct json_object *doc)
 {
-	size_t n = 0, hidden = 0, n_warn = 0, n_crit = 0, listed = 0, perf = 0;
+	size_t n = 0, hidden = 0, n_warn = 0, n_crit = 0, n_drop = 0, listed = 0, perf = 0;
 	int64_t drops_delta = 0, drops_total = 0;
 	enum sw_check_status st;
 	struct row *rows = NULL;
-	struct row *alert;
+	struct check_item *alert;
 	size_t n_alert = 0;
+	const char *problem;
+	char why[256];
 
 	render_sanitize(doc);
 	if (collect_rows(doc, true, &rows, &n, &hidden) < 0)
@@ -1012,45 +1130,60 @@ enum sw_check_status render_check(FILE *f, struct json_object *doc)
 		return render_check_unknown(f, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
-		const char *state = jstr(rows[i].l, "state");
+		struct check_item it = { .row = rows[i], .level = check_level(rows[i].l) };
 
+		check_drops(rows[i].l, &it);
 		drops_delta += rows[i].drops_delta;
 		drops_total += rows[i].drops_total;
-		if (!state || strcmp(state, "ok") == 0)
-			continue;
-		if (strcmp(state, "critical") == 0)
-			n_crit++;
-		else
-			n_warn++;
-		alert[n_alert++] = rows[i];
+		n_crit += it.level == 2;
+		n_warn += it.level == 1;
+		n_drop += it.dropping;
+		if (it.level > 0 || it.dropping)
+			alert[n_alert++] = it;
 	}
-	st = n_crit ? SW_CHECK_CRITICAL : n_warn ? SW_CHECK_WARNING : SW_CHECK_OK;
+	/* Drops alone are a warning: the client's SYN is retried (1 s, 3 s,
+	 * ...) and may still get through, and a queue that is full now is
+	 * already critical by its state. */
+	st = n_crit ? SW_CHECK_CRITICAL : n_warn || n_drop ? SW_CHECK_WARNING : SW_CHECK_OK;
+	problem = check_poll_problem(doc, why, sizeof(why));
+	if (problem)
+		st = SW_CHECK_UNKNOWN;
 
 	fprintf(f, "SOCKWATCH %s - ", check_names[st]);
-	if (st == SW_CHECK_OK) {
-		fprintf(f, "%zu listener%s below warn", n, n == 1 ? "" : "s");
+	if (problem) {
+		check_text(f, problem);
+		fputs("; last figures: ", f);
+	}
+	if (n_alert == 0) {
+		fprintf(f, "%zu listener%s below warn, no recent drops", n, n == 1 ? "" : "s");
 	} else {
-		fprintf(f, "%zu of %zu listeners at or above warn", n_alert, n);
-		if (n_crit)
-			fprintf(f, ", %zu critical", n_crit);
+		if (n_warn + n_crit > 0) {
+			fprintf(f, "%zu of %zu listeners at or above warn", n_warn + n_crit, n);
+			if (n_crit)
+				fprintf(f, ", %zu critical", n_crit);
+			if (n_drop)
+				fprintf(f, ", %zu with recent drops", n_drop);
+		} else {
+			fprintf(f, "%zu of %zu listeners with recent drops", n_drop, n);
+		}
 		fputs(": ", f);
 		for (size_t i = 0; i < n_alert && listed < SW_CHECK_LIST_MAX; i++, listed++) {
 			if (i > 0)
 				fputs(", ", f);
-			check_describe(f, alert[i].l);
+			check_describe(f, &alert[i]);
 		}
 		if (n_alert > listed)
 			fprintf(f, ", +%zu more", n_alert - listed);
 	}
 
-	fprintf(f, " | listeners=%zu;;;0 warning=%zu;;;0 critical=%zu;;;0 drops=%" PRId64
-		   ";;;0 drops_total=%" PRId64 "c",
-		n, n_warn, n_crit, drops_delta, drops_total);
+	fprintf(f, " | listeners=%zu;;;0 warning=%zu;;;0 critical=%zu;;;0 dropping=%zu;;;0"
+		   " drops=%" PRId64 ";;;0 drops_total=%" PRId64 "c",
+		n, n_warn, n_crit, n_drop, drops_delta, drops_total);
 	for (size_t i = 0; i < n_alert && perf < SW_CHECK_PERFDATA_MAX; i++, perf++) {
 		bool shared = label_shared(alert, n_alert, i);
 
-		perf_queue(f, "accept", doc, alert[i].l, shared);
-		perf_queue(f, "syn", doc, alert[i].l, shared);
+		perf_queue(f, "accept", doc, alert[i].row.l, shared);
+		perf_queue(f, "syn", doc, alert[i].row.l, shared);
 	}
 	fputc('\n', f);
 	free(alert);

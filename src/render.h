@@ -23,6 +23,16 @@ enum sw_check_status {
 #define SW_CHECK_LIST_MAX      5
 #define SW_CHECK_PERFDATA_MAX  20
 
+/* check: a listener whose drops.last_age_ms is below this counts as
+ * dropping (WARNING): with checks run every 5 min, the usual period, every
+ * drop is seen by at least one. Without that field, drops.delta and
+ * drops.unreported say whether it dropped in the last poll or minute. */
+#define SW_CHECK_DROPS_WINDOW_MS (5 * 60 * 1000)
+/* check: UNKNOWN when daemon.last_poll_age_ms is over this many poll
+ * intervals, and at least SW_CHECK_STALL_MIN_MS. */
+#define SW_CHECK_STALL_INTERVALS 3
+#define SW_CHECK_STALL_MIN_MS    5000
+
 struct sw_render_opts {
 	bool all;          /* status: idle listeners too */
 	bool colour;       /* ANSI colour: only on a terminal */
@@ -47,8 +57,12 @@ int render_status(FILE *f, struct json_object *doc, const struct sw_render_opts 
  * ones named) in detail. 0, or -EINVAL as above. */
 int render_show(FILE *f, struct json_object *doc, const struct sw_render_opts *o);
 
-/* sockwatchctl check: one line with perfdata; returns the exit status.
- * A document it cannot read is UNKNOWN. */
+/* sockwatchctl check: one line with perfdata; returns the exit status:
+ * CRITICAL when a listener's state is critical; WARNING when one is in
+ * warning or dropped connections recently (see SW_CHECK_DROPS_WINDOW_MS);
+ * UNKNOWN when the daemon's polls are failing or stalled (daemon.last_poll_ok,
+ * daemon.last_poll_age_ms; without them, a last_error younger than the poll
+ * interval, or no successful poll at all), or the document is unreadable. */
 enum sw_check_status render_check(FILE *f, struct json_object *doc);
 
 /* "SOCKWATCH UNKNOWN - <message>" for failures before there is a document. */

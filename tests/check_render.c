@@ -56,6 +56,8 @@ static const struct golden_case golden[] = {
 	{ "check-warning.json", R_CHECK, { 0 }, "check-warning.txt", SW_CHECK_WARNING },
 	{ "status.json", R_CHECK, { 0 }, "check-critical.txt", SW_CHECK_CRITICAL },
 	{ "status-netns.json", R_CHECK, { 0 }, "check-netns.txt", SW_CHECK_CRITICAL },
+	{ "check-drops.json", R_CHECK, { 0 }, "check-drops.txt", SW_CHECK_WARNING },
+	{ "check-poll-failed.json", R_CHECK, { 0 }, "check-poll-failed.txt", SW_CHECK_UNKNOWN },
 };
 
 /* Renders doc into a string; returns the renderer's result. */
@@ -254,6 +256,169 @@ START_TEST(test_check_perfdata)
 }
 END_TEST
 
+/* A listener whose queue state is ok but whose drops moved recently makes
+ * check WARNING, named with what it dropped; drops never lower a worse
+ * state, and drops older than the window do not count. */
+START_TEST(test_check_drops)
+{
+	static const struct {
+		const char *state, *drops;
+		enum sw_check_status rc;
+		const char *want;      /* in the line */
+		const char *not_want;  /* nowhere in the line; NULL: no such check */
+	} t[] = {
+		{ "ok", "{\"total\": 9, \"delta\": 0, \"unreported\": 0}", SW_CHECK_OK,
+		  "OK - 1 listener below warn, no recent drops | ", "dropped" },
+		{ "ok", "{\"total\": 7, \"delta\": 7}", SW_CHECK_WARNING,
+		  "WARNING - 1 of 1 listeners with recent drops: 127.0.0.1:8080 dropped 7 | ", NULL },
+		{ "ok", "{\"total\": 7, \"delta\": 0, \"unreported\": 5}", SW_CHECK_WARNING,
+		  "127.0.0.1:8080 dropped 5 | ", "accept 15" },
+		/* unreported accumulates the deltas of polls since the last entry */
+		{ "ok", "{\"delta\": 2, \"unreported\": 9}", SW_CHECK_WARNING, "dropped 9 |", NULL },
+		{ "ok", "{\"delta\": 0, \"unreported\": 0, \"last_age_ms\": 125000}", SW_CHECK_WARNING,
+		  "127.0.0.1:8080 dropped 2min 05s ago | ", NULL },
+		{ "ok", "{\"delta\": 0, \"unreported\": 0, \"last_age_ms\": 299999}", SW_CHECK_WARNING,
+		  "dropped 4min 59s ago", NULL },
+		{ "ok", "{\"delta\": 0, \"unreported\": 0, \"last_age_ms\": 300000}", SW_CHECK_OK,
+		  "no recent drops", "dropped" },
+		{ "ok", "{\"delta\": 0, \"unreported\": 0, \"last_age_ms\": null}", SW_CHECK_OK,
+		  "dropping=0;;;0", NULL },
+		{ "ok", "{\"delta\": -3, \"unreported\": \"x\"}", SW_CHECK_OK, "no recent drops", NULL },
+		{ "warning", "{\"delta\": 3}", SW_CHECK_WARNING,
+		  "1 of 1 listeners at or above warn, 1 with recent drops: "
+		  "127.0.0.1:8080 accept 15/16 (93%) dropped 3 | listeners=1;;;0 warning=1;;;0 "
+		  "critical=0;;;0 dropping=1;;;0 drops=3;;;0", NULL },
+		{ "critical", "{\"delta\": 3}", SW_CHECK_CRITICAL,
+		  "1 of 1 listeners at or above warn, 1 critical, 1 with recent drops: "
+		  "127.0.0.1:8080 accept 15/16 (93%) dropped 3", NULL },
+		{ "critical", "{\"delta\": 0, \"unreported\": 0}", SW_CHECK_CRITICAL,
+		  "127.0.0.1:8080 accept 15/16 (93%) | ", "dropped" },
+		/* a state this renderer does not know is not taken for ok */
+		{ "emergency", "{\"delta\": 0}", SW_CHECK_WARNING, "at or above warn", NULL },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *js = NULL, *out = NULL;
+		struct json_object *doc;
+		int rc;
+
+		ck_assert_int_ge(asprintf(&js,
+			"{\"listeners\": [{\"listener\": \"127.0.0.1:8080\", \"netns\": \"host\","
+			" \"accept\": {\"depth\": 15, \"limit\": 16}, \"drops\": %s,"
+			" \"state\": \"%s\"}]}", t[i].drops, t[i].state), 0);
+		doc = json_tokener_parse(js);
+		ck_assert_ptr_nonnull(doc);
+		rc = render_to_string(R_CHECK, doc, NULL, &out);
+		ck_assert_msg(rc == (int)t[i].rc, "case %zu: rc %d, want %d: %s", i, rc, t[i].rc, out);
+		ck_assert_msg(strstr(out, t[i].want), "case %zu: want '%s' in %s", i, t[i].want, out);
+		ck_assert_msg(!t[i].not_want || !strstr(out, t[i].not_want),
+			      "case %zu: '%s' in %s", i, t[i].not_want, out);
+		ck_assert_uint_eq(strlen(out) - 1, strcspn(out, "\n"));
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+/* UNKNOWN when the daemon answers but its figures are not current: its
+ * latest poll failed, it never polled successfully, or its last good poll
+ * is too old. A last_error from long ago is history, not a failure. */
+START_TEST(test_check_polls)
+{
+	static const struct {
+		const char *daemon;
+		enum sw_check_status rc;
+		const char *want;
+	} t[] = {
+		{ "{\"polls\": 60, \"poll_errors\": 0, \"last_error\": null}", SW_CHECK_OK,
+		  "SOCKWATCH OK - 1 listener below warn" },
+		/* the fields the daemon should give: authoritative */
+		{ "{\"polls\": 60, \"poll_errors\": 2, \"last_error\": \"listener dump: Bad message\","
+		  " \"last_poll_ok\": false, \"last_poll_age_ms\": 900, \"interval_ms\": 1000}",
+		  SW_CHECK_UNKNOWN,
+		  "SOCKWATCH UNKNOWN - latest poll failed: listener dump: Bad message (2 failed polls "
+		  "since start); last figures: 1 listener below warn, no recent drops | " },
+		{ "{\"polls\": 60, \"poll_errors\": 1, \"last_error\": \"x: y\", \"last_error_age_ms\": 10,"
+		  " \"last_poll_ok\": true, \"last_poll_age_ms\": 5, \"interval_ms\": 1000}",
+		  SW_CHECK_OK, "SOCKWATCH OK - " },
+		{ "{\"polls\": 60, \"last_poll_ok\": true, \"last_poll_age_ms\": 5000, \"interval_ms\": 1000}",
+		  SW_CHECK_OK, "SOCKWATCH OK - " },
+		{ "{\"polls\": 60, \"last_poll_ok\": true, \"last_poll_age_ms\": 6000, \"interval_ms\": 1000}",
+		  SW_CHECK_UNKNOWN,
+		  "SOCKWATCH UNKNOWN - no successful poll for 6s (expected every 1s); last figures: " },
+		{ "{\"polls\": 60, \"last_poll_ok\": true, \"last_poll_age_ms\": 30000, \"interval_ms\": 10000}",
+		  SW_CHECK_OK, "SOCKWATCH OK - " },
+		{ "{\"polls\": 60, \"last_poll_ok\": true, \"last_poll_age_ms\": 31000, \"interval_ms\": 10000}",
+		  SW_CHECK_UNKNOWN, "no successful poll for 31s (expected every 10s)" },
+		/* without last_poll_ok: a last_error younger than the interval in
+		 * force is the latest poll's */
+		{ "{\"polls\": 60, \"poll_errors\": 3, \"last_error\": \"index: Cannot allocate memory\","
+		  " \"last_error_age_ms\": 150, \"interval_ms\": 1000, \"current_interval_ms\": 200}",
+		  SW_CHECK_UNKNOWN, "latest poll failed: index: Cannot allocate memory (3 failed polls" },
+		{ "{\"polls\": 60, \"poll_errors\": 3, \"last_error\": \"index: Cannot allocate memory\","
+		  " \"last_error_age_ms\": 250, \"interval_ms\": 1000, \"current_interval_ms\": 200}",
+		  SW_CHECK_OK, "SOCKWATCH OK - " },
+		{ "{\"polls\": 60, \"poll_errors\": 1, \"last_error\": \"a: b\", \"last_error_age_ms\": 999,"
+		  " \"interval_ms\": 1000}", SW_CHECK_UNKNOWN, "latest poll failed: a: b (1 failed poll since" },
+		/* no age: a sticky last_error alone proves nothing */
+		{ "{\"polls\": 60, \"poll_errors\": 1, \"last_error\": \"a: b\", \"interval_ms\": 1000}",
+		  SW_CHECK_OK, "SOCKWATCH OK - " },
+		/* never a good poll */
+		{ "{\"polls\": 0, \"poll_errors\": 5, \"last_error\": \"listener dump: Operation not permitted\"}",
+		  SW_CHECK_UNKNOWN, "latest poll failed: listener dump: Operation not permitted (5 failed" },
+		{ "{\"polls\": 0, \"poll_errors\": 1}", SW_CHECK_UNKNOWN,
+		  "latest poll failed: no reason given (1 failed poll since start)" },
+		/* a '|' in a message would start the perfdata early */
+		{ "{\"polls\": 0, \"poll_errors\": 1, \"last_error\": \"a|b\"}", SW_CHECK_UNKNOWN,
+		  "latest poll failed: a/b (" },
+		/* the failure wins over a known critical: the figures are stale */
+		{ "{\"last_poll_ok\": false, \"poll_errors\": 1, \"last_error\": \"e\"}", SW_CHECK_UNKNOWN,
+		  "SOCKWATCH UNKNOWN - latest poll failed: e (1 failed poll since start); last figures: " },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *js = NULL, *out = NULL;
+		struct json_object *doc;
+		int rc;
+
+		ck_assert_int_ge(asprintf(&js,
+			"{\"daemon\": %s, \"listeners\": [{\"listener\": \"127.0.0.1:8080\","
+			" \"accept\": {\"depth\": 1, \"limit\": 16}, \"drops\": {\"delta\": 0},"
+			" \"state\": \"ok\"}]}", t[i].daemon), 0);
+		doc = json_tokener_parse(js);
+		ck_assert_ptr_nonnull(doc);
+		rc = render_to_string(R_CHECK, doc, NULL, &out);
+		ck_assert_msg(rc == (int)t[i].rc, "case %zu: rc %d, want %d: %s", i, rc, t[i].rc, out);
+		ck_assert_msg(strstr(out, t[i].want), "case %zu: want '%s' in %s", i, t[i].want, out);
+		ck_assert_uint_eq(strlen(out) - 1, strcspn(out, "\n"));
+		/* The first '|' is the one that starts the perfdata. */
+		ck_assert_ptr_nonnull(strstr(out, " | "));
+		ck_assert_ptr_eq(strchr(out, '|'), strstr(out, " | ") + 1);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+/* show says what check counts as recent drops. */
+START_TEST(test_show_unreported)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"listeners\": [{\"listener\": \"1.2.3.4:5\", \"state\": \"ok\","
+		" \"drops\": {\"delta\": 0, \"unreported\": 7, \"total\": 21}}]}");
+	struct sw_render_opts o = { 0 };
+	_cleanup_free_ char *out = NULL, *out2 = NULL;
+
+	ck_assert_int_eq(render_to_string(R_SHOW, doc, &o, &out), 0);
+	ck_assert_msg(strstr(out, "drops:        0 since the last poll, 7 not yet in the journal, "
+				  "21 in all\n"), "%s", out);
+	json_object_put(doc);
+	doc = json_tokener_parse("{\"listeners\": [{\"listener\": \"1.2.3.4:5\","
+				 " \"drops\": {\"delta\": 2, \"unreported\": 0, \"total\": 21}}]}");
+	ck_assert_int_eq(render_to_string(R_SHOW, doc, &o, &out2), 0);
+	ck_assert_msg(strstr(out2, "drops:        2 since the last poll, 21 in all\n"), "%s", out2);
+	json_object_put(doc);
+}
+END_TEST
+
 START_TEST(test_check_bounded)
 {
 	struct json_object *doc = json_object_new_object(), *list = json_object_new_array();
@@ -354,6 +519,9 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_malformed_documents);
 	tcase_add_test(tc, test_check_perfdata);
 	tcase_add_test(tc, test_check_bounded);
+	tcase_add_test(tc, test_check_drops);
+	tcase_add_test(tc, test_check_polls);
+	tcase_add_test(tc, test_show_unreported);
 	tcase_add_test(tc, test_check_unknown);
 	tcase_add_test(tc, test_idle_hidden_by_daemon);
 	tcase_add_test(tc, test_control_characters);

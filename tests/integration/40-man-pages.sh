@@ -2,11 +2,14 @@
 # Issue 4, man pages: sockwatchd(8), sockwatchctl(8) and sockwatchd.conf(5)
 # are mandoc -Tlint clean, and document what the code has: every option of
 # the struct option tables of src/sockwatchd.c and src/sockwatchctl.c, every
-# sockwatchctl command, every config key of conf/sockwatchd.conf (which
-# shows every key of src/config.c) under its section, every MESSAGE_ID and
+# sockwatchctl command, every config key the daemon itself prints with
+# --check-config (its effective configuration: every key of src/config.c,
+# those of a [listener] section too) under its section, every MESSAGE_ID and
 # SOCKWATCH_* journal field in src/, the signals the daemon handles and its
-# exit codes. Each checker is also run on a page with one item removed, to
-# prove that it fails when something is missing. Needs no root.
+# exit codes; and every key of the sample conf/sockwatchd.conf is one the
+# daemon knows. Each checker is also run on a page with one item removed (and
+# the key checker on a daemon with one key more), to prove that it fails when
+# something is missing. Needs no root, but a built sockwatchd.
 . "$(dirname "$0")/../lib.sh"
 
 command -v mandoc >/dev/null || sw_fail "mandoc is not installed (make deps installs it)"
@@ -15,9 +18,22 @@ D8=$SW_TOP/man/sockwatchd.8
 CTL8=$SW_TOP/man/sockwatchctl.8
 CONF5=$SW_TOP/man/sockwatchd.conf.5
 CONF=$SW_TOP/conf/sockwatchd.conf
+SWD=$SW_BUILD/sockwatchd
 for f in "$D8" "$CTL8" "$CONF5" "$CONF" "$SW_TOP/src/sockwatchd.c" "$SW_TOP/src/sockwatchctl.c"; do
 	[ -f "$f" ] || sw_fail "missing $f"
 done
+[ -x "$SWD" ] || sw_fail "$SWD not built (make BUILD=${BUILD:-build})"
+
+# The daemon's effective configuration, as --check-config prints it: from
+# an empty file (which must be a valid config: every key at its default),
+# and from one empty [listener] section, whose keys it prints too (those
+# inherited from [alerts] commented out, which config_keys reads as keys).
+EFFECTIVE=$SW_TMP/effective.conf
+"$SWD" --check-config -c /dev/null >"$EFFECTIVE" 2>"$SW_TMP/check-config.err" ||
+	sw_fail "sockwatchd --check-config -c /dev/null failed: $(cat "$SW_TMP/check-config.err")"
+printf '[listener *:1]\n' >"$SW_TMP/one-listener.conf"
+"$SWD" --check-config -c "$SW_TMP/one-listener.conf" >>"$EFFECTIVE" 2>"$SW_TMP/check-config.err" ||
+	sw_fail "sockwatchd --check-config with one [listener] section failed: $(cat "$SW_TMP/check-config.err")"
 
 missing=0
 miss() { echo "MISSING: $*" >&2; missing=$((missing + 1)); }
@@ -35,8 +51,8 @@ short_options() {
 		tr -d ':+-' | grep -oE '[a-zA-Z0-9]'
 }
 
-# "section key" for every key of the sample config, commented-out examples
-# (the [listener ...] overrides) included.
+# "section key" for every key of a config file, commented-out ones
+# included.
 config_keys() {
 	awk '
 	{
@@ -105,15 +121,29 @@ check_commands() {  # PAGE
 	[ "$n" -ge 5 ] || sw_fail "found only $n commands in src/sockwatchctl.c"
 }
 
-check_config_keys() {  # PAGE
-	local have want n
+check_config_keys() {  # PAGE [EFFECTIVE-CONFIG]
+	local have want n s
 	have=$(page_keys "$1")
-	want=$(config_keys "$CONF")
+	want=$(config_keys "${2:-$EFFECTIVE}")
 	n=$(echo "$want" | grep -c .)
-	[ "$n" -ge 15 ] || sw_fail "found only $n keys in $CONF: has its layout changed?"
+	[ "$n" -ge 15 ] || sw_fail "found only $n keys in sockwatchd --check-config: has its layout changed?"
+	# Proof that both printouts were read, [listener] included.
+	for s in "daemon interval" "control group" "listener ignore" "listener warn"; do
+		grep -qx "$s" <<<"$want" || sw_fail "key '$s' not in sockwatchd --check-config output"
+	done
 	while read -r sec key; do
 		grep -qx "$sec $key" <<<"$have" || miss "config key $key of [$sec] in $(basename "$1")"
 	done <<<"$want"
+}
+
+# The sample config shows no key the daemon does not know.
+check_sample_keys() {  # SAMPLE
+	local known
+	known=$(config_keys "$EFFECTIVE")
+	while read -r sec key; do
+		grep -qx "$sec $key" <<<"$known" ||
+			miss "key $key of [$sec] in $(basename "$1") unknown to sockwatchd --check-config"
+	done < <(config_keys "$1")
 }
 
 check_journal() {  # PAGE
@@ -165,6 +195,7 @@ run_all() {  # D8 CTL8 CONF5
 	check_options_ctl "$2"
 	check_commands "$2"
 	check_config_keys "$3"
+	check_sample_keys "$CONF"
 	check_journal "$1"
 	check_daemon_misc "$1"
 	check_ctl_misc "$2"
@@ -178,7 +209,7 @@ run_all "$D8" "$CTL8" "$CONF5"
 [ "$missing" -eq 0 ] || sw_fail "$missing item(s) missing from the man pages (listed above)"
 sw_log "ok: lint clean; $(long_options "$SW_TOP/src/sockwatchd.c" | wc -l) daemon options," \
 	"$(long_options "$SW_TOP/src/sockwatchctl.c" | wc -l) sockwatchctl options," \
-	"$(ctl_commands | wc -l) commands, $(config_keys "$CONF" | wc -l) config keys," \
+	"$(ctl_commands | wc -l) commands, $(config_keys "$EFFECTIVE" | wc -l) config keys," \
 	"$(message_ids | wc -l) MESSAGE_IDs, $(journal_fields | wc -l) journal fields documented"
 
 # ---- the checkers can fail: remove one item at a time ----
@@ -202,4 +233,15 @@ mutant no-sighup "$D8" '/^\.It Dv SIGHUP/d' check_daemon_misc
 mutant no-timeout "$CTL8" '/^\.It Fl \\-timeout/d' check_options_ctl
 mutant no-check "$CTL8" '/^\.It Cm check$/d' check_commands
 mutant lint-error "$CTL8" '0,/^\.El$/{/^\.El$/d}' check_lint
+# A key added to config.c that neither page nor sample has: the daemon
+# prints it, the checker notices. (The key goes in a copy of the printout.)
+sed -e 's/^\[daemon\]$/&\nnew_key = 1/' "$EFFECTIVE" >"$SW_TMP/effective-plus.conf"
+cmp -s "$EFFECTIVE" "$SW_TMP/effective-plus.conf" && sw_fail "mutant new-key: sed changed nothing"
+missing=0
+check_config_keys "$CONF5" "$SW_TMP/effective-plus.conf" 2>"$SW_TMP/new-key.err"
+[ "$missing" -eq 1 ] && grep -q "config key new_key of \[daemon\]" "$SW_TMP/new-key.err" ||
+	sw_fail "mutant new-key: the checker did not notice: $(cat "$SW_TMP/new-key.err")"
+sw_log "ok: mutant new-key noticed"
+# A key in the sample config the daemon does not know.
+mutant sample-unknown-key "$CONF" 's/^\[daemon\]/&\nno_such_key = 1/' check_sample_keys
 exit 0
