@@ -19,7 +19,13 @@
 #define OWNER_PID_COST        4u     /* budget units for opening one fd directory */
 #define OWNER_ANCESTOR_DEPTH  32     /* ppid chain walked when choosing among holders */
 #define OWNER_ANCESTOR_READS  256    /* stat reads of non-holders per selection pass */
-#define OWNER_SCRATCH         16384  /* /proc/PID/cgroup is read into this */
+#define OWNER_SCRATCH         16384  /* /proc/PID/cgroup, cgroup.procs are read into this */
+/* Scans of at least this many pids first read the pids of the sought
+ * listeners' cgroups (a smaller one ends within a refresh or two anyway,
+ * not worth a cgroup walk), taking at most this many cgroups and pids. */
+#define OWNER_CGFIRST_MIN_WORK  64
+#define OWNER_CGFIRST_MAX_CGS   256
+#define OWNER_CGFIRST_MAX_PIDS  4096
 
 static const char owner_denied_reason[] =
 	"no permission to read the open files (/proc/PID/fd) of some processes "
@@ -55,11 +61,12 @@ struct owner_cg {
 	bool known;                  /* false: looked for and not found */
 	bool manager;                /* an init.scope */
 	char unit[SW_UNIT_MAX];
+	char *path;                  /* below the cgroup root, "/a/b"; set by a walk only */
 };
 
 struct owner_scan {
 	bool active, full;
-	int32_t *work;               /* pids to read, ascending */
+	int32_t *work;               /* pids to read: the sought cgroups' first, then ascending */
 	size_t n_work, idx;
 	DIR *dir;                    /* fd directory of work[idx] while it is read */
 	uint32_t *found;             /* wanted inodes seen in it so far */
@@ -261,14 +268,31 @@ static bool owner_vanished_errno(int r)
 	return r == -ENOENT || r == -ESRCH;
 }
 
+/* The comm as shown: a process names itself (prctl, /proc/PID/comm), so
+ * control characters become '?' to keep journal and JSON output sane. */
+static void owner_copy_comm(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i + 1 < SW_COMM_MAX; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[i] = 0;
+}
+
 /* /proc/PID/stat: "pid (comm) S ppid ... starttime(22) ...". comm may
  * hold spaces and parentheses, so fields are counted after the last ')'.
- * A zombie counts as gone: it holds no fds any more. */
+ * It is the same comm as /proc/PID/comm, read here with the rest so that a
+ * holder's renaming is seen by every recheck at no extra cost (ret_comm:
+ * SW_COMM_MAX bytes, may be NULL). A zombie counts as gone: it holds no
+ * fds any more. */
 static int owner_read_stat(struct sw_owners *o, int32_t pid, int32_t *ret_ppid,
-			   uint64_t *ret_start)
+			   uint64_t *ret_start, char *ret_comm)
 {
 	char rel[32], buf[1024];
-	const char *p;
+	const char *p, *lp, *rp;
 	long long ppid = -1;
 	unsigned long long start = 0;
 	ssize_t n;
@@ -278,10 +302,11 @@ static int owner_read_stat(struct sw_owners *o, int32_t pid, int32_t *ret_ppid,
 	n = owner_read_at(o->procfd, rel, buf, sizeof(buf));
 	if (n < 0)
 		return owner_vanished_errno((int)n) ? -ESRCH : (int)n;
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
+	lp = strchr(buf, '(');
+	rp = strrchr(buf, ')');
+	if (!lp || !rp || rp < lp || rp[1] != ' ')
 		return -EINVAL;
-	p += 2;
+	p = rp + 2;
 	state = *p;
 	if (state == 'Z' || state == 'X')
 		return -ESRCH;
@@ -309,27 +334,9 @@ static int owner_read_stat(struct sw_owners *o, int32_t pid, int32_t *ret_ppid,
 	*ret_ppid = (int32_t)ppid;
 	if (ret_start)
 		*ret_start = start;
+	if (ret_comm)
+		owner_copy_comm(ret_comm, lp + 1, (size_t)(rp - lp - 1));
 	return 0;
-}
-
-static void owner_read_comm(struct sw_owners *o, struct owner_proc *pr)
-{
-	char rel[32], buf[64];
-	ssize_t n;
-	size_t i;
-
-	snprintf(rel, sizeof(rel), "%d/comm", (int)pr->pid);
-	n = owner_read_at(o->procfd, rel, buf, sizeof(buf));
-	pr->comm[0] = 0;
-	if (n <= 0)
-		return;
-	for (i = 0; i < (size_t)n && i + 1 < sizeof(pr->comm) && buf[i] != '\n'; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		/* A process names itself: keep journal and JSON output sane. */
-		pr->comm[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
-	pr->comm[i] = 0;
 }
 
 /* /proc/PID/cgroup: "0::/path" is the v2 cgroup. On a hybrid layout where
@@ -512,6 +519,21 @@ static void owner_proc_remove_inode(struct sw_owners *o, struct owner_proc *pr, 
 		owner_drop_proc(o, pr->pid);
 }
 
+/* What a later read of a known holder's stat tells: its parent (it was
+ * reparented) and its name (it renamed itself) may have changed. */
+static void owner_proc_update(struct sw_owners *o, struct owner_proc *pr, int32_t ppid,
+			      const char *comm)
+{
+	if (ppid != pr->ppid) {
+		pr->ppid = ppid;
+		o->dirty = true;
+	}
+	if (strcmp(comm, pr->comm) != 0) {
+		memcpy(pr->comm, comm, sizeof(pr->comm));
+		o->dirty = true;
+	}
+}
+
 /* Loads a new holder's ppid, comm and cgroup. -ESRCH when it is gone. */
 static int owner_add_proc(struct sw_owners *o, int32_t pid, struct owner_proc **ret)
 {
@@ -531,13 +553,12 @@ static int owner_add_proc(struct sw_owners *o, int32_t pid, struct owner_proc **
 	if (!pr)
 		return -ENOMEM;
 	pr->pid = pid;
-	r = owner_read_stat(o, pid, &pr->ppid, &pr->starttime);
+	r = owner_read_stat(o, pid, &pr->ppid, &pr->starttime, pr->comm);
 	if (r < 0) {
 		free(pr);
 		return r;
 	}
 	pr->manager = pid == 1;
-	owner_read_comm(o, pr);
 	owner_read_cgroup(o, pr);
 	if (o->n_procs == o->cap_procs) {
 		size_t cap = o->cap_procs ? o->cap_procs * 2 : 64;
@@ -776,6 +797,16 @@ static int owner_list_pids(struct sw_owners *o, int32_t **ret, size_t *ret_n)
 	return 0;
 }
 
+/* Whether a scan is still to look for the inode: it has no holder, and no
+ * full scan has started since it lost them (else it is given up). */
+static bool owner_ino_sought(const struct sw_owners *o, const struct owner_ino *ino)
+{
+	return ino->n_pids == 0 && ino->pend_full_seq == o->full_seq;
+}
+
+static int owner_scan_cgroup_first(struct sw_owners *o, int32_t *work, size_t n_work,
+				   uint64_t now);
+
 static int owner_start_scan(struct sw_owners *o, bool full, uint64_t now)
 {
 	_cleanup_free_ int32_t *listed = NULL;
@@ -817,6 +848,12 @@ static int owner_start_scan(struct sw_owners *o, bool full, uint64_t now)
 	o->scanned = listed;
 	o->n_scanned = n_listed;
 	listed = NULL;
+
+	r = owner_scan_cgroup_first(o, work, n_work, now);
+	if (r < 0) {
+		free(work);
+		return r;
+	}
 
 	free(o->scan.work);
 	o->scan.work = work;
@@ -882,9 +919,10 @@ static int owner_begin_pid(struct sw_owners *o, int32_t pid)
 	int fd;
 
 	if (pr) {
+		char comm[SW_COMM_MAX];
 		int32_t ppid;
 		uint64_t start;
-		int r = owner_read_stat(o, pid, &ppid, &start);
+		int r = owner_read_stat(o, pid, &ppid, &start, comm);
 
 		/* A known holder seen again by a full scan: same process? */
 		if (r < 0) {
@@ -892,12 +930,10 @@ static int owner_begin_pid(struct sw_owners *o, int32_t pid)
 			owner_drop_proc(o, pid);
 			return 0;
 		}
-		if (start != pr->starttime) {
+		if (start != pr->starttime)
 			owner_drop_proc(o, pid);     /* pid reused: scan it as new */
-		} else if (pr->ppid != ppid) {
-			pr->ppid = ppid;
-			o->dirty = true;
-		}
+		else
+			owner_proc_update(o, pr, ppid, comm);
 	}
 	snprintf(rel, sizeof(rel), "%d/fd", (int)pid);
 	fd = openat(o->procfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1050,7 +1086,7 @@ static int owner_scan_due(const struct sw_owners *o, uint64_t now, bool *ret_ful
 		 * did not find is given up: a kernel-held socket, a process in
 		 * another pid namespace or one we may not read. It is looked
 		 * for again only once it has had holders and lost them. */
-		if (ino->n_pids > 0)
+		if (!owner_ino_sought(o, ino))
 			continue;
 		if (ino->pend_scan_seq == o->scan_seq)
 			need_incr = true;            /* no scan since it became unknown */
@@ -1073,26 +1109,25 @@ static int owner_scan_due(const struct sw_owners *o, uint64_t now, bool *ret_ful
 
 /* Re-reads the stat of every known holder: an exited owner (or one whose
  * pid was reused) is dropped so that attribution moves to the remaining
- * holders, and ppids follow reparenting. */
+ * holders, and ppids follow reparenting and comms renaming (a worker
+ * forked with its master's name names itself a moment later). */
 static void owner_recheck(struct sw_owners *o)
 {
 	for (size_t i = o->n_procs; i-- > 0;) {
 		struct owner_proc *pr;
+		char comm[SW_COMM_MAX];
 		int32_t ppid;
 		uint64_t start;
 
 		if (i >= o->n_procs)
 			continue;
 		pr = o->procs[i];
-		if (owner_read_stat(o, pr->pid, &ppid, &start) < 0 || start != pr->starttime) {
+		if (owner_read_stat(o, pr->pid, &ppid, &start, comm) < 0 || start != pr->starttime) {
 			o->stats.vanished++;
 			owner_drop_proc(o, pr->pid);
 			continue;
 		}
-		if (ppid != pr->ppid) {
-			pr->ppid = ppid;
-			o->dirty = true;
-		}
+		owner_proc_update(o, pr, ppid, comm);
 	}
 }
 
@@ -1110,6 +1145,7 @@ static struct owner_cg *owner_cg_insert(struct sw_owners *o, uint64_t id, bool k
 		pos++;
 	if (pos < o->n_cgs && o->cgs[pos].id == id) {
 		cg = &o->cgs[pos];
+		free(cg->path);
 	} else {
 		np = realloc(o->cgs, (o->n_cgs + 1) * sizeof(*np));
 		if (!np)
@@ -1125,6 +1161,9 @@ static struct owner_cg *owner_cg_insert(struct sw_owners *o, uint64_t id, bool k
 	if (known && path) {
 		(void)owner_unit_from_cgroup_path(path, cg->unit, sizeof(cg->unit));
 		cg->manager = owner_path_is_manager(path);
+		/* Only orders scans (cgroup first): without it, scans are
+		 * merely slower to find the owner. */
+		cg->path = strdup(path);
 	}
 	return cg;
 }
@@ -1300,11 +1339,120 @@ static int owner_resolve_cgroups(struct sw_owners *o, uint64_t now)
 			if (o->inos[i].cgid)
 				used[n_used++] = o->inos[i].cgid;
 		n_used = owner_sort_unique(used, n_used);
-		for (i = 0, k = 0; i < o->n_cgs; i++)
+		for (i = 0, k = 0; i < o->n_cgs; i++) {
 			if (owner_id_in(used, n_used, o->cgs[i].id))
 				o->cgs[k++] = o->cgs[i];
+			else
+				free(o->cgs[i].path);
+		}
 		o->n_cgs = k;
 	}
+	return 0;
+}
+
+/* Appends the pids listed in the cgroup.procs of the cgroup at path
+ * (below the root) to pids, up to max in all. */
+static void owner_read_procs(struct sw_owners *o, const char *path, int32_t *pids, size_t *n,
+			     size_t max)
+{
+	char rel[PATH_MAX];
+	const char *p;
+	ssize_t len;
+
+	if (snprintf(rel, sizeof(rel), "%s/cgroup.procs", path[1] ? path + 1 : ".") >= (int)sizeof(rel))
+		return;
+	len = owner_read_at(o->cgfd, rel, o->scratch, OWNER_SCRATCH);
+	if (len <= 0)
+		return;
+	/* A cgroup with more processes than the scratch holds: the last
+	 * number may be cut; the ones before are plenty to go first. */
+	if ((size_t)len == OWNER_SCRATCH - 1) {
+		char *nl = strrchr(o->scratch, '\n');
+
+		if (!nl)
+			return;
+		nl[1] = 0;
+	}
+	for (p = o->scratch; *p && *n < max;) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (!errno && v > 0 && v <= INT32_MAX)
+			pids[(*n)++] = (int32_t)v;
+		p = end;
+		while (*p == '\n' || *p == ' ')
+			p++;
+	}
+}
+
+/* Puts first in work (kept ascending otherwise) the pids that live in the
+ * cgroups of the listeners the scan looks for: the process that created a
+ * listener, or the one it was handed to, most often lives there, so it is
+ * found within the first budget even when the whole scan takes many
+ * refreshes. Other holders are found by the rest of the scan. A cgroup
+ * whose path is unknown (not met by a walk) is not used. -ENOMEM only. */
+static int owner_scan_cgroup_first(struct sw_owners *o, int32_t *work, size_t n_work,
+				   uint64_t now)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_free_ int32_t *pids = NULL, *tmp = NULL;
+	size_t n_ids = 0, n_pids = 0, k = 0;
+	int r;
+
+	if (n_work < OWNER_CGFIRST_MIN_WORK || o->cgfd < 0)
+		return 0;
+	for (size_t i = 0; i < o->n_inos; i++) {
+		if (!o->inos[i].cgid || !owner_ino_sought(o, &o->inos[i]))
+			continue;
+		if (!ids) {
+			ids = malloc(o->n_inos * sizeof(*ids));
+			if (!ids)
+				return -ENOMEM;
+		}
+		ids[n_ids++] = o->inos[i].cgid;
+	}
+	if (n_ids == 0)
+		return 0;
+	n_ids = owner_sort_unique(ids, n_ids);
+	if (n_ids > OWNER_CGFIRST_MAX_CGS)
+		n_ids = OWNER_CGFIRST_MAX_CGS;
+
+	/* The paths: from the map, else the (rate-limited) walk it does. */
+	r = owner_resolve_cgroups(o, now);
+	if (r < 0)
+		return r;
+	pids = malloc(OWNER_CGFIRST_MAX_PIDS * sizeof(*pids));
+	if (!pids)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_ids && n_pids < OWNER_CGFIRST_MAX_PIDS; i++) {
+		const struct owner_cg *cg = owner_find_cg(o, ids[i]);
+
+		/* The root holds every process outside a unit (all of them
+		 * on a host without systemd): no hint there. */
+		if (cg && cg->known && cg->path && strcmp(cg->path, "/") != 0)
+			owner_read_procs(o, cg->path, pids, &n_pids, OWNER_CGFIRST_MAX_PIDS);
+	}
+	if (n_pids == 0)
+		return 0;
+	if (n_pids > 1)
+		qsort(pids, n_pids, sizeof(*pids), owner_cmp_i32);
+
+	/* Stable partition: those pids first, then the rest. */
+	tmp = malloc(n_work * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_work; i++)
+		if (owner_pid_in(pids, n_pids, work[i]))
+			tmp[k++] = work[i];
+	o->stats.cgroup_first += k;
+	for (size_t i = 0; i < n_work; i++)
+		if (!owner_pid_in(pids, n_pids, work[i]))
+			tmp[k++] = work[i];
+	memcpy(work, tmp, n_work * sizeof(*work));
 	return 0;
 }
 
@@ -1327,7 +1475,7 @@ static int32_t owner_ppid_of(struct sw_owners *o, int32_t pid)
 	if (o->ancestor_reads >= OWNER_ANCESTOR_READS)
 		return -1;
 	o->ancestor_reads++;
-	if (owner_read_stat(o, pid, &ppid, NULL) < 0)
+	if (owner_read_stat(o, pid, &ppid, NULL, NULL) < 0)
 		ppid = -1;
 	o->anc_cache[o->n_anc_cache].pid = pid;
 	o->anc_cache[o->n_anc_cache].ppid = ppid;
@@ -1507,6 +1655,8 @@ void owners_free(struct sw_owners *o)
 	}
 	free(o->procs);
 	free(o->scanned);
+	for (size_t i = 0; i < o->n_cgs; i++)
+		free(o->cgs[i].path);
 	free(o->cgs);
 	free(o->scratch);
 	if (o->cgfd >= 0)
@@ -1603,6 +1753,33 @@ int owners_lookup(const struct sw_owners *o, uint32_t inode, uint64_t cgroup_id,
 	memset(ret, 0, sizeof(*ret));
 	memcpy(ret->unit, cg->unit, sizeof(ret->unit));
 	return 0;
+}
+
+bool owners_scanning(const struct sw_owners *o)
+{
+	return o->scan.active;
+}
+
+int owners_refresh_complete(struct sw_owners *o, const uint32_t *inodes,
+			    const uint64_t *cgroup_ids, size_t n, uint64_t now_usec,
+			    unsigned max_rounds)
+{
+	unsigned round = 0;
+	bool full;
+
+	/* A scan that ends with the budget can leave the next one (a full
+	 * scan after an incremental one missed) due but not started: run
+	 * that too, as far as the rate limits allow at now_usec, which also
+	 * bounds the loop to about two scans. */
+	do {
+		int r = owners_refresh(o, inodes, cgroup_ids, n, now_usec);
+
+		if (r < 0)
+			return r;
+		if (!o->scan.active && owner_scan_due(o, now_usec, &full) == 0)
+			return 0;
+	} while (++round < max_rounds);
+	return 1;
 }
 
 const char *owners_unknown_reason(const struct sw_owners *o)

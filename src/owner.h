@@ -10,9 +10,17 @@
  *  - an inode a full scan could not attribute is given up (owner unknown)
  *    until its known holders change: it no longer triggers scans;
  *  - each refresh examines at most scan_budget fd entries; a longer scan
- *    resumes on the next refresh.
+ *    resumes on the next refresh (at once, whatever the time: only new
+ *    scans are rate-limited). A caller that needs the answer now (a
+ *    one-shot run, an alert about to go out without its owner) finishes
+ *    it with owners_refresh_complete;
+ *  - a scan of many pids reads first those in the cgroups of the listeners
+ *    it looks for (cgroup.procs of the directory whose inode is the
+ *    listener's cgroup id): the likely owner is found by the first budget
+ *    even when /proc holds far more fds than one budget covers.
  * Known holders are re-checked (/proc/PID/stat) at most once per
- * recheck_usec, so an owner that exits hands over to another holder.
+ * recheck_usec, so an owner that exits hands over to another holder, and
+ * a holder that renames itself is shown by its new comm.
  * Processes and fds that vanish mid-scan are normal, never errors.
  *
  * Unit: from the listener's cgroup id (cgroup v2 id = inode number of the
@@ -58,6 +66,7 @@ struct sw_owners_stats {
 	uint64_t cgroup_walks;
 	uint64_t last_cost_usec;    /* wall time of the last refresh that scanned */
 	bool scan_in_progress;      /* budget ran out: resumes on the next refresh */
+	uint64_t cgroup_first;      /* pids a scan read first: in a sought listener's cgroup */
 };
 
 /* procroot "/proc", cgroot "/sys/fs/cgroup" (the cgroup v2 root; a hybrid
@@ -78,6 +87,23 @@ void owners_set_params(struct sw_owners *o, const struct sw_owners_params *p);
  * entries are not errors. */
 int owners_refresh(struct sw_owners *o, const uint32_t *inodes, const uint64_t *cgroup_ids,
 		   size_t n, uint64_t now_usec);
+
+/* True while a scan that ran out of budget is in progress: listeners it
+ * has not reached yet may have an owner that lookups do not show yet.
+ * Another owners_refresh, even at the same now_usec, continues it. */
+bool owners_scanning(const struct sw_owners *o);
+
+/* owners_refresh, repeated (same arguments, same now_usec) until no scan
+ * is in progress and none is due at now_usec, at most max_rounds
+ * refreshes in all (0 counts as 1). Each one costs what a refresh costs:
+ * at most scan_budget fd entries (~50 ms at the default 20000). Returns 0
+ * when done: every owner the scans allowed at now_usec can find is known
+ * (a full scan held back by min_rescan_usec, for a new listener of an old
+ * process, runs on a later refresh); 1 when max_rounds ran out first
+ * (lookups give what was found so far; later refreshes go on); -ENOMEM. */
+int owners_refresh_complete(struct sw_owners *o, const uint32_t *inodes,
+			    const uint64_t *cgroup_ids, size_t n, uint64_t now_usec,
+			    unsigned max_rounds);
 
 /* Fills *ret for a socket inode passed to the last refresh: 0 when the
  * process or at least the unit is known (ret->pid 0: process unknown),

@@ -259,9 +259,14 @@ static struct sw_owners *fk_owners(void)
 	return o;
 }
 
-static int refresh1(struct sw_owners *o, uint32_t inode, uint64_t cgid, uint64_t now)
+/* Live tests share the machine with whatever else runs (benchmarks may
+ * hold 200k fds): a scan of the real /proc may need many budgets. 1000
+ * rounds of 20000 entries cover far more than any host here holds. */
+#define LIVE_MAX_ROUNDS 1000
+
+static int refresh_all(struct sw_owners *o, uint32_t inode, uint64_t cgid, uint64_t now)
 {
-	return owners_refresh(o, &inode, &cgid, 1, now);
+	return owners_refresh_complete(o, &inode, &cgid, 1, now, LIVE_MAX_ROUNDS);
 }
 
 static struct sw_owner lookup_ok(struct sw_owners *o, uint32_t inode, uint64_t cgid)
@@ -419,20 +424,20 @@ END_TEST
 START_TEST(test_fake_proc_parsing)
 {
 	struct sw_owners *o = fk_owners();
-	uint32_t inodes[] = { 10, 11, 12 };
+	uint32_t inodes[] = { 10, 11, 12, 13 };
 	struct sw_owner w;
-	char path[400];
 
 	fk_proc(700, 1, "a) (b c", "0::/\n1:name=systemd:/system.slice/legacy.service\n");
 	fk_sock(700, 3, 10);
-	fk_proc(701, 1, "x", "/system.slice/gone.service (deleted)");
-	snprintf(path, sizeof(path), "%s/701/comm", procdir);
-	fk_write(path, "t\001b\n");
+	fk_proc(701, 1, "t\001b", "/system.slice/gone.service (deleted)");
 	fk_sock(701, 3, 11);
 	fk_proc(702, 1, "y", "12:pids:/\n0::/system.slice/v2.service\n1:name=systemd:/system.slice/v1.service\n");
 	fk_sock(702, 3, 12);
+	/* Kernel threads' names in stat may exceed TASK_COMM_LEN. */
+	fk_proc(703, 1, "kworker/u8:3-events_unbound", "/");
+	fk_sock(703, 3, 13);
 
-	ck_assert_int_eq(owners_refresh(o, inodes, NULL, 3, SEC), 0);
+	ck_assert_int_eq(owners_refresh(o, inodes, NULL, 4, SEC), 0);
 	w = lookup_ok(o, 10, 0);
 	ck_assert_int_eq(w.pid, 700);
 	ck_assert_str_eq(w.comm, "a) (b c");
@@ -442,6 +447,7 @@ START_TEST(test_fake_proc_parsing)
 	ck_assert_str_eq(w.unit, "gone.service");
 	w = lookup_ok(o, 12, 0);
 	ck_assert_str_eq(w.unit, "v2.service");
+	ck_assert_str_eq(lookup_ok(o, 13, 0).comm, "kworker/u8:3-ev");
 	owners_free(o);
 }
 END_TEST
@@ -648,6 +654,190 @@ START_TEST(test_fake_budget)
 }
 END_TEST
 
+/* A holder renames itself after it was first read (a worker forked under
+ * its master's name names itself a moment later): the recheck, which
+ * reads its stat anyway, shows the new name, sanitised and cut like the
+ * first one; nothing is re-read within the recheck period, and no scan
+ * runs for it. */
+START_TEST(test_fake_comm_renamed)
+{
+	struct sw_owners *o = fk_owners();
+	uint32_t in[] = { 5000 };
+	uint64_t scans;
+
+	fk_prefork();
+	ck_assert_int_eq(owners_refresh(o, in, NULL, 1, 100 * SEC), 0);
+	ck_assert_str_eq(lookup_ok(o, 5000, 0).comm, "nginx");
+	scans = stats_of(o).full_scans + stats_of(o).incr_scans;
+
+	fk_stat(100, 1, 'S', 1100, "nginx: master");
+	ck_assert_int_eq(owners_refresh(o, in, NULL, 1, 100 * SEC + 1), 0);
+	ck_assert_str_eq(lookup_ok(o, 5000, 0).comm, "nginx");
+	ck_assert_int_eq(owners_refresh(o, in, NULL, 1, 102 * SEC), 0);
+	ck_assert_str_eq(lookup_ok(o, 5000, 0).comm, "nginx: master");
+	ck_assert_int_eq(lookup_ok(o, 5000, 0).pid, 100);
+
+	fk_stat(100, 1, 'S', 1100, "evil\033[2Jname-that-is-long");
+	ck_assert_int_eq(owners_refresh(o, in, NULL, 1, 104 * SEC), 0);
+	ck_assert_str_eq(lookup_ok(o, 5000, 0).comm, "evil?[2Jname-th");
+	ck_assert_uint_eq(stats_of(o).full_scans + stats_of(o).incr_scans, scans);
+	owners_free(o);
+}
+END_TEST
+
+/* 100 filler processes with 3 fds each; the listener 4242 is held by
+ * 5000 and its child 5001 in web.service, and by filler 1050 outside it.
+ * cgroup.procs lists the cgroup's pids first, then more pids (not
+ * running) than the module reads, the last one cut. */
+static uint64_t fk_cgroup_first_tree(void)
+{
+	uint64_t cg = fk_cgroup("/system.slice/web.service");
+	char path[512];
+	FILE *f;
+
+	for (int pid = 1000; pid < 1100; pid++) {
+		fk_proc(pid, 1, "filler", "/system.slice/other.service");
+		for (int fd = 0; fd < 3; fd++)
+			fk_fd(pid, fd, "/dev/null");
+	}
+	fk_sock(1050, 9, 4242);
+	fk_proc(5000, 1, "web", "/system.slice/web.service");
+	fk_sock(5000, 3, 4242);
+	fk_proc(5001, 5000, "web", "/system.slice/web.service");
+	fk_sock(5001, 3, 4242);
+	snprintf(path, sizeof(path), "%s/system.slice/web.service/cgroup.procs", cgdir);
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs("5001\n5000\n", f);
+	for (int i = 0; i < 6000; i++)
+		fprintf(f, "%d\n", 3000000 + i);
+	fputs("30", f);
+	ck_assert_int_eq(fclose(f), 0);
+	return cg;
+}
+
+/* A scan of many pids reads the sought listener's cgroup first: with a
+ * budget far too small for the whole scan (60 units, ~8 pids here), the
+ * first refresh finds the owner although its pid comes last; further
+ * refreshes at the same instant continue the scan (no rate limit applies)
+ * and owners_refresh_complete finishes it, finding the holder outside
+ * the cgroup too. */
+START_TEST(test_fake_cgroup_first)
+{
+	struct sw_owners *o = fk_owners();
+	struct sw_owners_params p = { .scan_budget = 60 };
+	uint64_t cg = fk_cgroup_first_tree();
+	uint32_t in = 4242;
+	struct sw_owners_stats s0, s1;
+	struct sw_owner w;
+
+	owners_set_params(o, &p);
+	ck_assert_int_eq(owners_refresh(o, &in, &cg, 1, SEC), 0);
+	ck_assert(owners_scanning(o));
+	s0 = stats_of(o);
+	ck_assert(s0.scan_in_progress);
+	ck_assert_uint_eq(s0.cgroup_first, 2);
+	ck_assert_uint_eq(s0.cgroup_walks, 1);
+	ck_assert_uint_le(s0.pids_scanned, 10);
+	w = lookup_ok(o, 4242, cg);
+	ck_assert_int_eq(w.pid, 5000);
+	ck_assert_str_eq(w.comm, "web");
+	ck_assert_str_eq(w.unit, "web.service");
+	ck_assert_uint_eq(w.holders, 2);
+
+	/* Same instant: continued, not a new scan, not rate-limited. */
+	ck_assert_int_eq(owners_refresh(o, &in, &cg, 1, SEC), 0);
+	s1 = stats_of(o);
+	ck_assert_uint_gt(s1.pids_scanned, s0.pids_scanned);
+	ck_assert_uint_gt(s1.fds_examined, s0.fds_examined);
+	ck_assert_uint_eq(s1.full_scans, 1);
+	ck_assert_uint_eq(s1.incr_scans, 0);
+	ck_assert(owners_scanning(o));
+
+	/* Too few rounds: 1, with what was found so far; 0 counts as 1. */
+	ck_assert_int_eq(owners_refresh_complete(o, &in, &cg, 1, SEC, 2), 1);
+	s0 = stats_of(o);
+	ck_assert_uint_gt(s0.pids_scanned, s1.pids_scanned);
+	ck_assert_int_eq(owners_refresh_complete(o, &in, &cg, 1, SEC, 0), 1);
+	ck_assert_uint_gt(stats_of(o).pids_scanned, s0.pids_scanned);
+	ck_assert(owners_scanning(o));
+
+	ck_assert_int_eq(owners_refresh_complete(o, &in, &cg, 1, SEC, 1000), 0);
+	ck_assert(!owners_scanning(o));
+	s1 = stats_of(o);
+	ck_assert(!s1.scan_in_progress);
+	ck_assert_uint_eq(s1.full_scans, 1);
+	ck_assert_uint_eq(s1.incr_scans, 0);
+	ck_assert_uint_eq(s1.pids_scanned, 102);
+	ck_assert_uint_eq(s1.cgroup_first, 2);
+	w = lookup_ok(o, 4242, cg);
+	ck_assert_int_eq(w.pid, 5000);
+	ck_assert_uint_eq(w.holders, 3);
+	/* Done: nothing more to do, at once. */
+	ck_assert_int_eq(owners_refresh_complete(o, &in, &cg, 1, SEC, 1), 0);
+	ck_assert_uint_eq(stats_of(o).pids_scanned, 102);
+	owners_free(o);
+}
+END_TEST
+
+/* The same tree without the cgroup id: the first budget reaches neither
+ * the owner nor 1050, and the scan runs in pid order; complete, it gives
+ * the same answer. */
+START_TEST(test_fake_cgroup_first_without_id)
+{
+	struct sw_owners *o = fk_owners();
+	struct sw_owners_params p = { .scan_budget = 60 };
+	uint32_t in = 4242;
+	uint64_t none = 0;
+	struct sw_owner w;
+
+	(void)fk_cgroup_first_tree();
+	owners_set_params(o, &p);
+	ck_assert_int_eq(owners_refresh(o, &in, &none, 1, SEC), 0);
+	ck_assert(owners_scanning(o));
+	lookup_none(o, 4242);
+	ck_assert_uint_eq(stats_of(o).cgroup_first, 0);
+	ck_assert_int_eq(owners_refresh_complete(o, &in, &none, 1, SEC, 1000), 0);
+	w = lookup_ok(o, 4242, 0);
+	ck_assert_int_eq(w.pid, 5000);
+	ck_assert_uint_eq(w.holders, 3);
+	ck_assert_uint_eq(stats_of(o).pids_scanned, 102);
+	owners_free(o);
+}
+END_TEST
+
+/* A scan that ends leaving the next one due is run by
+ * owners_refresh_complete too. A new listener of an old process: the
+ * incremental scan reads the one new pid, which has just exited, and so
+ * spends the whole budget (4 units) and ends without finding it; the full
+ * scan that is then due (the rate limit allows it) does, within the same
+ * call. */
+START_TEST(test_fake_complete_runs_due_scans)
+{
+	struct sw_owners *o = fk_owners();
+	struct sw_owners_params big = { .min_rescan_usec = SEC, .scan_budget = 100000 };
+	struct sw_owners_params tiny = { .scan_budget = 4 };
+	uint32_t in1[] = { 5000 }, in2[] = { 5000, 9000 };
+	char path[400];
+
+	owners_set_params(o, &big);
+	fk_prefork();
+	ck_assert_int_eq(owners_refresh_complete(o, in1, NULL, 1, 100 * SEC, 10), 0);
+	ck_assert_uint_eq(stats_of(o).full_scans, 1);
+	owners_set_params(o, &tiny);
+	fk_proc(800, 1, "brief", "/");
+	snprintf(path, sizeof(path), "%s/800/fd", procdir);
+	fk_rm(path);
+	fk_sock(200, 9, 9000);
+	ck_assert_int_eq(owners_refresh_complete(o, in2, NULL, 2, 110 * SEC, 1000), 0);
+	ck_assert_uint_eq(stats_of(o).incr_scans, 1);
+	ck_assert_uint_eq(stats_of(o).full_scans, 2);
+	ck_assert_int_eq(lookup_ok(o, 9000, 0).pid, 200);
+	ck_assert(!owners_scanning(o));
+	owners_free(o);
+}
+END_TEST
+
 /* cgroup id -> unit by walking the tree when no known process lives in
  * the cgroup: escaped names, nested slices, and a walk that is cached and
  * rate-limited. */
@@ -838,7 +1028,7 @@ END_TEST
 /* The helpers of a live test: one process group, killed at the end; and
  * a pipe only this process writes to, so that helpers left behind by a
  * test that died some other way see EOF and exit. */
-static pid_t live_pgid;
+static pid_t live_pgid, live_hog_pid;
 static int live_life = -1;
 
 static void live_teardown(void)
@@ -846,6 +1036,9 @@ static void live_teardown(void)
 	if (live_pgid > 0)
 		kill(-live_pgid, SIGKILL);
 	live_pgid = 0;
+	if (live_hog_pid > 0)
+		kill(live_hog_pid, SIGKILL);
+	live_hog_pid = 0;
 	if (live_life >= 0)
 		close(live_life);
 	live_life = -1;
@@ -915,18 +1108,40 @@ struct live_report {
 	pid_t workers[2];
 };
 
+/* In the master: forks a child that keeps the listener under its own
+ * name. Returns once the child has named itself (it acks on the ack
+ * pipe), so whatever the master reports next is already true of it. */
+static pid_t live_fork_named(const char *name, int life, const int ack[2])
+{
+	pid_t w = fork();
+	char c;
+
+	if (w < 0)
+		_exit(73);
+	if (w == 0) {
+		if (prctl(PR_SET_NAME, name) < 0)
+			_exit(74);
+		xwrite(ack[1], "k", 1);
+		live_idle(life);
+	}
+	xread(ack[0], &c, 1);
+	return w;
+}
+
 /* Forks the master (in its own process group). It names itself, opens the
- * listener, forks nworkers children that keep it, reports, then waits for
- * one byte on cmd: 'x' exits the master alone, 'f' forks one more worker
- * and reports its pid. Workers sleep until killed. */
+ * listener, forks nworkers children that keep it and have named
+ * themselves, reports, then waits for one byte on cmd: 'x' exits the
+ * master alone, 'f' forks one more worker and reports its pid. Workers
+ * sleep until killed. */
 static void live_start(int nworkers, struct live_report *rep, int *ret_cmd, int *ret_rep)
 {
-	int up[2], down[2], life[2];
+	int up[2], down[2], life[2], ack[2];
 	pid_t pid;
 
 	ck_assert_int_eq(pipe2(up, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(down, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(life, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(ack, O_CLOEXEC), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -941,31 +1156,16 @@ static void live_start(int nworkers, struct live_report *rep, int *ret_cmd, int 
 		prctl(PR_SET_NAME, "swo-master");
 		lfd = live_listen(&r.inode);
 		r.master = getpid();
-		for (int i = 0; i < nworkers; i++) {
-			pid_t w = fork();
-
-			if (w < 0)
-				_exit(73);
-			if (w == 0) {
-				prctl(PR_SET_NAME, "swo-worker");
-				live_idle(life[0]);
-			}
-			r.workers[i] = w;
-		}
+		for (int i = 0; i < nworkers; i++)
+			r.workers[i] = live_fork_named("swo-worker", life[0], ack);
 		xwrite(up[1], &r, sizeof(r));
 		for (;;) {
 			xread(down[0], &c, 1);
 			if (c == 'x')
 				_exit(0);
 			if (c == 'f') {
-				pid_t w = fork();
+				pid_t w = live_fork_named("swo-late", life[0], ack);
 
-				if (w < 0)
-					_exit(73);
-				if (w == 0) {
-					prctl(PR_SET_NAME, "swo-late");
-					live_idle(life[0]);
-				}
 				xwrite(up[1], &w, sizeof(w));
 			}
 		}
@@ -977,6 +1177,8 @@ static void live_start(int nworkers, struct live_report *rep, int *ret_cmd, int 
 	close(life[0]);
 	close(up[1]);
 	close(down[0]);
+	close(ack[0]);
+	close(ack[1]);
 	xread(up[0], rep, sizeof(*rep));
 	ck_assert_int_eq(rep->master, pid);
 	*ret_cmd = down[1];
@@ -999,7 +1201,7 @@ START_TEST(test_live_child_listener)
 	int cmd, up;
 
 	live_start(0, &rep, &cmd, &up);
-	ck_assert_int_eq(refresh1(o, rep.inode, 0, util_now_usec()), 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, 0, util_now_usec()), 0);
 	w = lookup_ok(o, rep.inode, 0);
 	ck_assert_int_eq(w.pid, rep.master);
 	ck_assert_str_eq(w.comm, "swo-master");
@@ -1018,7 +1220,7 @@ START_TEST(test_live_forked_holders)
 	int cmd, up;
 
 	live_start(2, &rep, &cmd, &up);
-	ck_assert_int_eq(refresh1(o, rep.inode, 0, util_now_usec()), 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, 0, util_now_usec()), 0);
 	w = lookup_ok(o, rep.inode, 0);
 	ck_assert_int_eq(w.pid, rep.master);
 	ck_assert_str_eq(w.comm, "swo-master");
@@ -1040,12 +1242,12 @@ START_TEST(test_live_owner_exits)
 	int cmd, up;
 
 	live_start(1, &rep, &cmd, &up);
-	ck_assert_int_eq(refresh1(o, rep.inode, 0, now), 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, 0, now), 0);
 	ck_assert_int_eq(lookup_ok(o, rep.inode, 0).pid, rep.master);
 	ck_assert_uint_eq(lookup_ok(o, rep.inode, 0).holders, 2);
 	xwrite(cmd, "x", 1);
 	ck_assert_int_eq(waitpid(rep.master, NULL, 0), rep.master);
-	ck_assert_int_eq(refresh1(o, rep.inode, 0, now + 2 * SEC), 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, 0, now + 2 * SEC), 0);
 	w = lookup_ok(o, rep.inode, 0);
 	ck_assert_int_eq(w.pid, rep.workers[0]);
 	ck_assert_str_eq(w.comm, "swo-worker");
@@ -1070,7 +1272,7 @@ START_TEST(test_live_owner_exits_late_child)
 	int cmd, up;
 
 	live_start(0, &rep, &cmd, &up);
-	ck_assert_int_eq(refresh1(o, rep.inode, 0, now), 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, 0, now), 0);
 	ck_assert_int_eq(lookup_ok(o, rep.inode, 0).pid, rep.master);
 	xwrite(cmd, "f", 1);
 	xread(up, &late, sizeof(late));
@@ -1079,7 +1281,7 @@ START_TEST(test_live_owner_exits_late_child)
 	siginfo_t si = { 0 };
 	ck_assert_int_eq(waitid(P_PID, (id_t)rep.master, &si, WEXITED | WNOWAIT), 0);
 	ck_assert_int_eq(si.si_pid, rep.master);
-	ck_assert_int_eq(refresh1(o, rep.inode, 0, now + 2 * SEC), 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, 0, now + 2 * SEC), 0);
 	w = lookup_ok(o, rep.inode, 0);
 	ck_assert_int_eq(w.pid, late);
 	ck_assert_str_eq(w.comm, "swo-late");
@@ -1088,6 +1290,81 @@ START_TEST(test_live_owner_exits_late_child)
 	ck_assert_uint_eq(st.full_scans, 1);
 	ck_assert_uint_eq(st.incr_scans, 1);
 	waitpid(rep.master, NULL, 0);
+	owners_free(o);
+	close(cmd);
+	close(up);
+}
+END_TEST
+
+/* A process holding n fds (all /dev/null), killed by teardown or when
+ * this one dies. Returns how many it holds once it holds them. */
+static int live_hog(int n)
+{
+	int up[2], got = 0;
+	pid_t parent = getpid();
+
+	ck_assert_int_eq(pipe2(up, O_CLOEXEC), 0);
+	live_hog_pid = fork();
+	ck_assert_int_ge(live_hog_pid, 0);
+	if (live_hog_pid == 0) {
+		int fd, held = 0;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		prctl(PR_SET_NAME, "swo-hog");
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			_exit(75);
+		for (held = 1; held < n && fcntl(fd, F_DUPFD_CLOEXEC, 0) >= 0; held++)
+			;
+		xwrite(up[1], &held, sizeof(held));
+		for (;;)
+			pause();
+	}
+	close(up[1]);
+	xread(up[0], &got, sizeof(got));
+	close(up[0]);
+	return got;
+}
+
+/* Far more fds than one budget covers (a helper holds 19900, the budget
+ * is 20000 entries and every pid costs more): one refresh leaves the scan
+ * in progress; another at the same instant continues it rather than being
+ * rate-limited; owners_refresh_complete finishes it, with the owner found
+ * and every fd of the helper read. */
+START_TEST(test_live_many_fds)
+{
+	struct live_report rep;
+	struct sw_owners *o = live_owners();
+	struct sw_owners_params p = { .scan_budget = 20000 };
+	struct sw_owners_stats s0, s1;
+	struct sw_owner w;
+	uint64_t now, cg = 0;
+	int cmd, up;
+
+	owners_set_params(o, &p);
+	live_start(0, &rep, &cmd, &up);
+	ck_assert_int_ge(live_hog(19900), 19900);
+	now = util_now_usec();
+	ck_assert_int_eq(owners_refresh(o, &rep.inode, &cg, 1, now), 0);
+	ck_assert(owners_scanning(o));
+	s0 = stats_of(o);
+	ck_assert_int_eq(owners_refresh(o, &rep.inode, &cg, 1, now), 0);
+	s1 = stats_of(o);
+	ck_assert_uint_gt(s1.fds_examined + s1.pids_scanned + s1.vanished + s1.denied,
+			  s0.fds_examined + s0.pids_scanned + s0.vanished + s0.denied);
+	ck_assert_uint_eq(s1.full_scans, 1);
+	ck_assert_uint_eq(s1.incr_scans, 0);
+	ck_assert_int_eq(refresh_all(o, rep.inode, cg, now), 0);
+	ck_assert(!owners_scanning(o));
+	s1 = stats_of(o);
+	ck_assert_uint_eq(s1.full_scans, 1);
+	ck_assert_uint_gt(s1.fds_examined, 19900);
+	w = lookup_ok(o, rep.inode, 0);
+	ck_assert_int_eq(w.pid, rep.master);
+	ck_assert_str_eq(w.comm, "swo-master");
+	ck_assert_uint_eq(w.holders, 1);
 	owners_free(o);
 	close(cmd);
 	close(up);
@@ -1118,6 +1395,10 @@ int main(void)
 	tcase_add_test(tc, test_fake_incremental_and_rate_limit);
 	tcase_add_test(tc, test_fake_owner_exits);
 	tcase_add_test(tc, test_fake_budget);
+	tcase_add_test(tc, test_fake_comm_renamed);
+	tcase_add_test(tc, test_fake_cgroup_first);
+	tcase_add_test(tc, test_fake_cgroup_first_without_id);
+	tcase_add_test(tc, test_fake_complete_runs_due_scans);
 	tcase_add_test(tc, test_fake_cgroup_walk);
 	tcase_add_test(tc, test_fake_cgroup_from_holder_hybrid);
 	tcase_add_test(tc, test_fake_roots);
@@ -1131,6 +1412,7 @@ int main(void)
 	tcase_add_test(tc, test_live_forked_holders);
 	tcase_add_test(tc, test_live_owner_exits);
 	tcase_add_test(tc, test_live_owner_exits_late_child);
+	tcase_add_test(tc, test_live_many_fds);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

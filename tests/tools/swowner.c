@@ -5,12 +5,17 @@
  *   O listener=127.0.0.1:8080 inode=N cgroup=N pid=N comm=S unit=S holders=N
  *   R reason=...            when some /proc entries could not be read
  *   X full_scans=N incr_scans=N pids_scanned=N fds_examined=N cost_us=N
+ *     cgroup_first=N scanning=0|1
  *
  * pid=0 comm=- unit=- holders=0 mean unknown. Usage:
  *   swowner [--netns PATH] [--port PORT] [--proc DIR] [--cgroup DIR]
+ *           [--budget N] [--rounds N]
  * --netns enters that namespace (e.g. /run/netns/NAME) without touching the
  * mount namespace, unlike `ip netns exec`, which remounts /sys and so hides
- * /sys/fs/cgroup. Exits 1 with a message on any error. */
+ * /sys/fs/cgroup. Like `sockwatchd --once`, it finishes the scan
+ * (owners_refresh_complete) within --rounds refreshes (default 1000) of
+ * --budget fd entries each (default: the module's); --rounds 1 shows what
+ * a daemon's first poll knows. Exits 1 with a message on any error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,11 +49,13 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, 'P' },
 		{ "cgroup", required_argument, NULL, 'C' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *netns = NULL, *procroot = "/proc", *cgroot = "/sys/fs/cgroup";
-	long port = -1;
+	long port = -1, budget = 0, rounds = 1000;
 	struct sw_snapshot snap;
 	struct sw_diag *d = NULL;
 	struct sw_owners *o = NULL;
@@ -57,7 +64,7 @@ int main(int argc, char **argv)
 	uint64_t *cgids = NULL;
 	int c, r, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "n:p:P:C:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:p:P:C:b:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			netns = optarg;
@@ -71,8 +78,19 @@ int main(int argc, char **argv)
 		case 'C':
 			cgroot = optarg;
 			break;
+		case 'b':
+			budget = strtol(optarg, NULL, 10);
+			if (budget <= 0 || budget > UINT32_MAX)
+				return swowner_fail("--budget", -EINVAL);
+			break;
+		case 'r':
+			rounds = strtol(optarg, NULL, 10);
+			if (rounds <= 0 || rounds > 1000000)
+				return swowner_fail("--rounds", -EINVAL);
+			break;
 		default:
-			fprintf(stderr, "usage: swowner [--netns PATH] [--port PORT] [--proc DIR] [--cgroup DIR]\n");
+			fprintf(stderr, "usage: swowner [--netns PATH] [--port PORT] [--proc DIR] [--cgroup DIR]"
+				" [--budget N] [--rounds N]\n");
 			return c == 'h' ? 0 : 1;
 		}
 	}
@@ -115,9 +133,15 @@ int main(int argc, char **argv)
 		swowner_fail("owners_new", r);
 		goto out;
 	}
-	r = owners_refresh(o, inodes, cgids, snap.n_listeners, util_now_usec());
+	if (budget > 0) {
+		struct sw_owners_params p = { .scan_budget = (uint32_t)budget };
+
+		owners_set_params(o, &p);
+	}
+	r = owners_refresh_complete(o, inodes, cgids, snap.n_listeners, util_now_usec(),
+				    (unsigned)rounds);
 	if (r < 0) {
-		swowner_fail("owners_refresh", r);
+		swowner_fail("owners_refresh_complete", r);
 		goto out;
 	}
 	for (size_t i = 0; i < snap.n_listeners; i++) {
@@ -139,8 +163,10 @@ int main(int argc, char **argv)
 		printf("R reason=%s\n", owners_unknown_reason(o));
 	owners_get_stats(o, &st);
 	printf("X full_scans=%" PRIu64 " incr_scans=%" PRIu64 " pids_scanned=%" PRIu64
-	       " fds_examined=%" PRIu64 " cost_us=%" PRIu64 "\n",
-	       st.full_scans, st.incr_scans, st.pids_scanned, st.fds_examined, st.last_cost_usec);
+	       " fds_examined=%" PRIu64 " cost_us=%" PRIu64 " cgroup_first=%" PRIu64
+	       " scanning=%d\n",
+	       st.full_scans, st.incr_scans, st.pids_scanned, st.fds_examined, st.last_cost_usec,
+	       st.cgroup_first, owners_scanning(o) ? 1 : 0);
 	rc = 0;
 out:
 	owners_free(o);
