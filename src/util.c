@@ -88,7 +88,14 @@ int util_endpoint_parse(const char *s, int *ret_family, uint8_t ret_addr[16],
 			return -EINVAL;
 		portstr = colon + 1;
 	}
-	if (!*portstr || *portstr == '-' || *portstr == '+')
+	/* strtoul would skip blanks and take a sign: only digits are a port. */
+	for (const char *c = portstr; ; c++) {
+		if (*c == 0)
+			break;
+		if (*c < '0' || *c > '9')
+			return -EINVAL;
+	}
+	if (!*portstr)
 		return -EINVAL;
 	errno = 0;
 	port = strtoul(portstr, &end, 10);
