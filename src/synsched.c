@@ -50,7 +50,13 @@ static void synsched_recompute(struct sw_synsched *s)
 		s->budget_gap_usec = cap;
 		s->trigger_gap_usec = cap;
 	} else {
-		s->budget_gap_usec = usec_from_double(s->cost_est_usec / share, cap);
+		/* cpu_budget is the daemon's whole share: the listener polls
+		 * spend part of it, untriggered scans get the rest, never less
+		 * than a tenth of it so that scanning never stops. Triggered
+		 * scans keep the full budget's pace: an overflow is under way. */
+		double rest = SW_MAX(share - s->poll_share, share / SW_SYNSCHED_MIN_REST_DIV);
+
+		s->budget_gap_usec = usec_from_double(s->cost_est_usec / rest, cap);
 		s->trigger_gap_usec = usec_from_double(
 			s->cost_est_usec / (share * SW_SYNSCHED_TRIGGER_FACTOR), cap);
 	}
@@ -86,6 +92,21 @@ void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_us
 	s->n_scans++;
 	s->last_scan_usec = now_usec;
 	s->last_cost_usec = cost_usec;
+	synsched_recompute(s);
+}
+
+void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec)
+{
+	double share;
+
+	if (s->poll_interval_usec == 0)
+		return;
+	share = (double)cost_usec / (double)s->poll_interval_usec;
+	if (!s->polled)
+		s->poll_share = share;
+	else
+		s->poll_share += (share - s->poll_share) * SW_SYNSCHED_POLL_EWMA;
+	s->polled = true;
 	synsched_recompute(s);
 }
 

@@ -5,8 +5,9 @@
  * - always: every poll.
  * - off: never, whatever triggers.
  * - auto: after each scan the spacing becomes
- *       interval = max(poll interval, min(est / (budget/100), 60 s))
- *   where est is a smoothed scan cost (fast to rise, slow to fall: a single
+ *       interval = max(poll interval, min(est / rest, 60 s))
+ *   where rest = max(budget/100 - the polls' own CPU share, budget/1000)
+ *   and est is a smoothed scan cost (fast to rise, slow to fall: a single
  *   slow scan widens the spacing by only part of its cost, and the slow
  *   decay repays the rest, so the average share still stays in budget).
  *   The 60 s cap wins over the budget: a scan that costs more than
@@ -28,6 +29,10 @@
 
 #define SW_SYNSCHED_MAX_INTERVAL_USEC (60ULL * 1000000ULL)
 #define SW_SYNSCHED_TRIGGER_FACTOR    10.0
+/* Untriggered scans get at least budget / this, whatever the polls cost. */
+#define SW_SYNSCHED_MIN_REST_DIV      10.0
+/* Smoothing of the listener polls' CPU share. */
+#define SW_SYNSCHED_POLL_EWMA         0.1
 
 struct sw_synsched {
 	enum sw_syn_scan mode;
@@ -43,6 +48,8 @@ struct sw_synsched {
 	double cost_est_usec;         /* smoothed cost */
 	uint64_t budget_gap_usec;     /* est / budget, capped: never scan closer (untriggered) */
 	uint64_t trigger_gap_usec;    /* closest spacing of triggered scans */
+	double poll_share;            /* smoothed CPU share of the listener polls */
+	bool polled;                  /* poll_share holds a sample */
 };
 
 void synsched_init(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
@@ -56,6 +63,11 @@ void synsched_configure(struct sw_synsched *s, enum sw_syn_scan mode, double bud
 
 /* After a scan that started at now and cost cost_usec of CPU: recompute the spacing. */
 void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec);
+
+/* After each listener poll, its CPU cost: cpu_budget covers the whole
+ * daemon, so untriggered scans are spaced to fit what the polls leave
+ * (at least a tenth of the budget). */
+void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec);
 
 /* Whether to scan at this poll. triggered: a counter that calls for a scan at once moved. */
 bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered);

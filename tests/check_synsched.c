@@ -442,6 +442,36 @@ START_TEST(test_trigger_gap)
 }
 END_TEST
 
+/* cpu_budget covers the polls too: untriggered scans get what the polls
+ * leave, at least a tenth of it; triggered ones keep the full budget's pace. */
+START_TEST(test_poll_cost_shares_budget)
+{
+	static const struct { uint64_t poll_cost; uint64_t want_interval; } t[] = {
+		{ 0,            10 * SEC },     /* polls free: the whole 1% */
+		{ 5 * MSEC,     20 * SEC },     /* 0.5% per 1 s poll: 0.5% left */
+		{ 8 * MSEC,     50 * SEC },     /* 0.8%: 0.2% left */
+		{ 9500,         60 * SEC },     /* 0.95%: the 0.1% floor, capped at 60 s */
+		{ 20 * MSEC,    60 * SEC },     /* polls over budget: still scanning */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct sw_synsched s;
+
+		synsched_init(&s, SW_SYN_SCAN_AUTO, 1.0, 1 * SEC);
+		synsched_poll_cost(&s, t[i].poll_cost);
+		synsched_scanned(&s, 0, 100 * MSEC);
+		ck_assert_msg(synsched_interval(&s) == t[i].want_interval,
+			      "poll cost %llu: interval %llu, want %llu",
+			      (unsigned long long)t[i].poll_cost,
+			      (unsigned long long)synsched_interval(&s),
+			      (unsigned long long)t[i].want_interval);
+		/* Triggered: 100 ms at 10 x 1% = 1 s, whatever the polls cost. */
+		ck_assert(!synsched_due(&s, 1 * SEC - 1, true));
+		ck_assert(synsched_due(&s, 1 * SEC, true));
+	}
+}
+END_TEST
+
 START_TEST(test_configure_keeps_history)
 {
 	struct sw_synsched s;
@@ -527,6 +557,7 @@ int main(void)
 	tcase_add_test(tc, test_mode_always);
 	tcase_add_test(tc, test_poll_jitter_tolerated);
 	tcase_add_test(tc, test_trigger_gap);
+	tcase_add_test(tc, test_poll_cost_shares_budget);
 	tcase_add_test(tc, test_configure_keeps_history);
 	tcase_add_test(tc, test_bad_budget);
 	tcase_add_test(tc, test_clock_backwards);
