@@ -23,7 +23,7 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_DEPS := gcc make pkg-config libnl-3-dev libnl-idiag-3-dev libsystemd-dev \
             libinih-dev libjson-c-dev check iproute2 nftables systemd mandoc \
-            procps jq bc strace man-db nginx-light
+            procps jq bc strace man-db nginx-light valgrind
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
         -Wstrict-prototypes -Wno-unused-parameter
@@ -124,3 +124,4 @@ clean:
 
 include mk/install.mk
 include mk/fuzz.mk
+include mk/soak.mk

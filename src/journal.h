@@ -3,7 +3,9 @@
  * sd-journal. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "event.h"
@@ -25,13 +27,54 @@
 
 struct sw_journal;
 
-/* target auto: the journal if SW_JOURNAL_SOCKET exists (checked at open and
- * again when sending fails), else stderr. level: LOG_* max priority to emit
+/* target auto: the journal if SW_JOURNAL_SOCKET exists (checked at open;
+ * then tried again at most once a second), else stderr. Sending never
+ * blocks for long: a journald that does not take an entry within 50 ms
+ * counts as unreachable, and a stderr that is a socket is written with
+ * MSG_DONTWAIT. level: LOG_* max priority to emit
  * for daemon diagnostics (alerts and lifecycle events are always emitted). */
 int journal_open(enum sw_log_target target, int level, struct sw_journal **ret);
 void journal_close(struct sw_journal *j);
 /* On reload. */
 void journal_set(struct sw_journal *j, enum sw_log_target target, int level);
+
+/* Entries the daemon keeps for the journal while it is unreachable, and
+ * the bytes they may take; the oldest make room for new ones. */
+#define SW_JOURNAL_QUEUE_DEFAULT   1024
+#define SW_JOURNAL_QUEUE_BYTES_MAX (4u << 20)
+#define SW_JOURNAL_QUEUE_MAX_LIMIT 65536
+
+/* Off by default (one-shot tools). With max_entries > 0, every entry that
+ * cannot reach the journal goes to stderr at once AND waits in a queue of
+ * at most max_entries; once the journal answers again, a notice and then
+ * the queued entries are sent in order, each with SOCKWATCH_DELAYED=1 and
+ * SOCKWATCH_ORIGINAL_TIME_USEC (wall clock, microseconds, when it was
+ * raised); entries pushed out of a full queue are counted and a last
+ * notice says how many. 0 turns it off. -EINVAL beyond
+ * SW_JOURNAL_QUEUE_MAX_LIMIT. */
+int journal_set_queue(struct sw_journal *j, size_t max_entries);
+
+/* Sends what waits for the journal if it is time to try again (called on
+ * every poll, so the queue drains without waiting for a new alert).
+ * 0 when nothing waits, -EAGAIN before the next retry, else the error of
+ * the failed send. */
+int journal_flush(struct sw_journal *j);
+
+struct sw_journal_stats {
+	bool active;            /* the target is not stderr */
+	bool reachable;         /* active and the last send worked */
+	uint64_t outages;       /* times the journal became unreachable */
+	size_t queued, queued_bytes, queue_max;
+	uint64_t replayed;      /* queued entries sent once it was back */
+	uint64_t dropped;       /* pushed out of the full queue (stderr has them) */
+	uint64_t stderr_lost;   /* stderr lines a full stderr socket did not take */
+};
+void journal_get_stats(const struct sw_journal *j, struct sw_journal_stats *ret);
+
+/* Test seam: send to path instead of SW_JOURNAL_SOCKET (NULL: back to it)
+ * and wait retry_usec between attempts once sending failed (0: the default,
+ * 1 s). */
+int journal_set_socket(struct sw_journal *j, const char *path, uint64_t retry_usec);
 
 /* Alerts and lifecycle events: one journal entry with every field that
  * applies, or one stderr line. Returns 0 when the event went out either way,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <syslog.h>
@@ -38,6 +39,33 @@
 /* A failing poll (netlink refused, say) is retried at the normal interval;
  * its error is logged at most this often. */
 #define ERROR_LOG_USEC (60 * USEC_PER_SEC)
+/* A poll is late when it starts more than half its interval after it was
+ * due, but never for less than LATE_MIN nor only beyond LATE_MAX: the
+ * timer's own slack and a busy host's scheduling stay below the first; a
+ * loop held up that long by anything (a client, a hung journald) is what
+ * the counter is for. */
+#define LATE_MIN_USEC (100 * USEC_PER_MSEC)
+#define LATE_MAX_USEC (1 * USEC_PER_SEC)
+
+/* Test seams, read once at start from the environment (sockwatchd(8),
+ * ENVIRONMENT). SOCKWATCHD_PROC_ROOT: where sysctls and TcpExt counters are
+ * read instead of /proc. SOCKWATCHD_TEST_FAULT: netlink faults to inject,
+ * "rcvbuf=BYTES" (a real, tiny receive buffer) and
+ * "{listeners,synrecv}-{intr,enobufs,eperm}=FROM[-TO]": the dumps of those
+ * poll attempts (numbered from 1) fail as an interrupted dump, an overrun
+ * socket or an EPERM error reply would. They can only make the daemon see
+ * less, never more, and the status document names them. */
+#define ENV_PROC_ROOT  "SOCKWATCHD_PROC_ROOT"
+#define ENV_TEST_FAULT "SOCKWATCHD_TEST_FAULT"
+#define FAULTS_MAX 16
+
+enum fault_dump { FAULT_LISTENERS, FAULT_SYNRECV };
+
+struct fault {
+	enum fault_dump dump;
+	int err;                     /* negative errno the dump's receive gets */
+	uint64_t from, to;           /* poll attempts, inclusive */
+};
 
 struct sw_manager {
 	struct sw_manager_options opts;
@@ -66,8 +94,22 @@ struct sw_manager {
 	struct sw_netstat prev_counters;
 	bool have_prev_counters;
 
+	char *proc_root;             /* "/proc", or SOCKWATCHD_PROC_ROOT */
+	char *netstat_path;
+	char *fault_spec;            /* SOCKWATCHD_TEST_FAULT as given, or NULL */
+	struct fault faults[FAULTS_MAX];
+	size_t n_faults;
+	int fault_err;               /* what the recv hook returns now */
+	uint64_t fault_rcvbuf;       /* netlink receive buffer set by the seam, 0: none */
+	uint64_t faults_injected;
+
 	uint64_t start_usec;
-	uint64_t polls, poll_errors, syn_scans;
+	uint64_t poll_attempts, polls, poll_errors, syn_scans;
+	uint64_t dump_retries, skipped_msgs, skipped_attrs;   /* since start */
+	uint64_t last_error_usec;
+	uint64_t next_due_usec;      /* when the armed poll is due; 0: at once */
+	uint64_t late_polls, last_lateness_usec, max_lateness_usec;
+	uint64_t last_poll_wall_usec, max_poll_wall_usec;
 	uint64_t last_poll_cpu_usec, last_syn_cpu_usec, last_syn_usec;
 	uint64_t current_interval_usec;
 	uint64_t last_error_log_usec;
@@ -129,7 +171,161 @@ void manager_free(struct sw_manager *m)
 	free(m->cgroups);
 	free(m->config_path);
 	free(m->control_path);
+	free(m->proc_root);
+	free(m->netstat_path);
+	free(m->fault_spec);
 	free(m);
+}
+
+static int parse_u64(const char *s, const char *end, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (s == end)
+		return -EINVAL;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+/* One "NAME=VALUE" item of SOCKWATCHD_TEST_FAULT. */
+static int parse_fault_item(struct sw_manager *m, const char *item, const char *end)
+{
+	static const struct {
+		const char *name;
+		enum fault_dump dump;
+		int err;
+	} kinds[] = {
+		{ "listeners-intr",    FAULT_LISTENERS, -EINTR },
+		{ "listeners-enobufs", FAULT_LISTENERS, -ENOBUFS },
+		{ "listeners-eperm",   FAULT_LISTENERS, -EPERM },
+		{ "synrecv-intr",      FAULT_SYNRECV,   -EINTR },
+		{ "synrecv-enobufs",   FAULT_SYNRECV,   -ENOBUFS },
+		{ "synrecv-eperm",     FAULT_SYNRECV,   -EPERM },
+	};
+	const char *eq = memchr(item, '=', (size_t)(end - item)), *dash;
+	size_t nlen;
+	uint64_t v;
+	int r;
+
+	if (!eq)
+		return -EINVAL;
+	nlen = (size_t)(eq - item);
+	if (nlen == 6 && memcmp(item, "rcvbuf", 6) == 0) {
+		int got;
+		socklen_t gl = sizeof(got);
+
+		r = parse_u64(eq + 1, end, &v);
+		if (r < 0 || v > SIZE_MAX)
+			return -EINVAL;
+		r = diag_set_rcvbuf(m->diag, (size_t)v);
+		if (r < 0)
+			return r;
+		/* What the kernel made of it (it doubles the value, and has a
+		 * floor), for the status document. */
+		if (getsockopt(diag_fd(m->diag), SOL_SOCKET, SO_RCVBUF, &got, &gl) < 0)
+			return -errno;
+		m->fault_rcvbuf = (uint64_t)got;
+		return 0;
+	}
+	for (size_t i = 0; i < SW_ARRAY_SIZE(kinds); i++) {
+		struct fault *f;
+
+		if (strlen(kinds[i].name) != nlen || memcmp(item, kinds[i].name, nlen) != 0)
+			continue;
+		if (m->n_faults >= FAULTS_MAX)
+			return -E2BIG;
+		f = &m->faults[m->n_faults];
+		f->dump = kinds[i].dump;
+		f->err = kinds[i].err;
+		dash = memchr(eq + 1, '-', (size_t)(end - eq - 1));
+		if (parse_u64(eq + 1, dash ? dash : end, &f->from) < 0)
+			return -EINVAL;
+		if (!dash)
+			f->to = f->from;
+		else if (parse_u64(dash + 1, end, &f->to) < 0)
+			return -EINVAL;
+		if (f->from == 0 || f->to < f->from)
+			return -EINVAL;
+		m->n_faults++;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The test seams of the environment (see ENV_* above). */
+static int read_test_seams(struct sw_manager *m)
+{
+	const char *root = getenv(ENV_PROC_ROOT), *spec = getenv(ENV_TEST_FAULT);
+	int r;
+
+	if (root && *root) {
+		if (root[0] != '/') {
+			journal_log(m->journal, LOG_ERR, "%s must be an absolute path: %s",
+				    ENV_PROC_ROOT, root);
+			return -EINVAL;
+		}
+		journal_log(m->journal, LOG_WARNING, "Test seam: reading sysctls and counters "
+			    "below %s instead of /proc", root);
+	} else {
+		root = "/proc";
+	}
+	m->proc_root = strdup(root);
+	if (!m->proc_root || asprintf(&m->netstat_path, "%s/net/netstat", root) < 0) {
+		m->netstat_path = NULL;
+		return -ENOMEM;
+	}
+	if (!spec || !*spec)
+		return 0;
+	m->fault_spec = strdup(spec);
+	if (!m->fault_spec)
+		return -ENOMEM;
+	for (const char *p = spec; *p;) {
+		const char *end = strchrnul(p, ',');
+
+		r = parse_fault_item(m, p, end);
+		if (r < 0) {
+			journal_log(m->journal, LOG_ERR, "%s: cannot use '%.*s' (of '%s')",
+				    ENV_TEST_FAULT, (int)(end - p), p, spec);
+			return -EINVAL;
+		}
+		p = *end ? end + 1 : end;
+	}
+	journal_log(m->journal, LOG_WARNING, "Test seam: injecting netlink faults: %s", spec);
+	return 0;
+}
+
+static ssize_t fault_recv_hook(void *userdata, int family, uint32_t states, uint32_t seq,
+			       uint32_t portid, void *buf, size_t len)
+{
+	struct sw_manager *m = userdata;
+
+	m->faults_injected++;
+	return m->fault_err;
+}
+
+/* Arms the fault hook for this attempt's dump of kind k, if one is planned. */
+static void fault_arm(struct sw_manager *m, enum fault_dump k)
+{
+	for (size_t i = 0; i < m->n_faults; i++) {
+		const struct fault *f = &m->faults[i];
+
+		if (f->dump == k && m->poll_attempts >= f->from && m->poll_attempts <= f->to) {
+			m->fault_err = f->err;
+			diag_set_recv_hook(m->diag, fault_recv_hook, m);
+			return;
+		}
+	}
+}
+
+static void fault_disarm(struct sw_manager *m)
+{
+	if (m->n_faults)
+		diag_set_recv_hook(m->diag, NULL, NULL);
 }
 
 int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
@@ -161,12 +357,19 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 	r = journal_open(effective_target(m), effective_level(m), &m->journal);
 	if (r < 0)
 		goto fail;
+	/* Alerts raised while journald is away reach it once it is back. */
+	r = journal_set_queue(m->journal, SW_JOURNAL_QUEUE_DEFAULT);
+	if (r < 0)
+		goto fail;
 	r = diag_open(&m->diag);
 	if (r < 0) {
 		journal_log(m->journal, LOG_ERR, "Failed to open the sock_diag netlink socket: %s",
 			    strerror(-r));
 		goto fail;
 	}
+	r = read_test_seams(m);
+	if (r < 0)
+		goto fail;
 	r = tracker_new(&m->tracker);
 	if (r < 0)
 		goto fail;
@@ -211,6 +414,7 @@ static bool counters_call_for_scan(const struct sw_manager *m, const struct sw_n
 static void poll_error(struct sw_manager *m, const char *what, int r, uint64_t now)
 {
 	m->poll_errors++;
+	m->last_error_usec = now;
 	snprintf(m->last_error, sizeof(m->last_error), "%s: %s", what, strerror(-r));
 	if (m->last_error_log_usec == 0 || now - m->last_error_log_usec >= ERROR_LOG_USEC) {
 		journal_log(m->journal, LOG_ERR, "Poll failed: %s (%" PRIu64 " failed polls so far)",
@@ -269,14 +473,22 @@ static int manager_poll(struct sw_manager *m, bool force_syn)
 	bool trigger;
 	int r;
 
+	m->poll_attempts++;
 	snapshot_reset(&m->snap);
 	m->snap.taken_usec = now;
 	/* Unreadable sysctls or counters stay unknown (-1 / absent), never
 	 * zero, and the poll goes on: the queues themselves are still real. */
-	(void)sysctl_read("/proc", &m->snap.sysctl);
-	(void)netstat_read("/proc/net/netstat", &m->snap.netstat);
+	(void)sysctl_read(m->proc_root, &m->snap.sysctl);
+	(void)netstat_read(m->netstat_path, &m->snap.netstat);
 
+	fault_arm(m, FAULT_LISTENERS);
 	r = diag_dump_listeners(m->diag, &m->snap);
+	fault_disarm(m);
+	/* Redos and skipped parts count whether or not the dump succeeded
+	 * in the end (the parsers leave what they skipped counted). */
+	m->dump_retries += m->snap.dump_retries;
+	m->skipped_msgs += m->snap.skipped_msgs;
+	m->skipped_attrs += m->snap.skipped_attrs;
 	if (r < 0) {
 		poll_error(m, "listener dump", r, now);
 		return r;
@@ -290,9 +502,16 @@ static int manager_poll(struct sw_manager *m, bool force_syn)
 	trigger = counters_call_for_scan(m, &m->snap.netstat) || tracker_syn_trigger(m->tracker);
 	if (force_syn || synsched_due(&m->syn, now, trigger)) {
 		uint64_t c0 = util_cpu_usec();
+		uint32_t retries0 = m->snap.dump_retries;
+		uint64_t msgs0 = m->snap.skipped_msgs, attrs0 = m->snap.skipped_attrs;
 
+		fault_arm(m, FAULT_SYNRECV);
 		r = diag_dump_synrecv(m->diag, &m->snap);
+		fault_disarm(m);
 		syn_cpu = util_cpu_usec() - c0;
+		m->dump_retries += m->snap.dump_retries - retries0;
+		m->skipped_msgs += m->snap.skipped_msgs - msgs0;
+		m->skipped_attrs += m->snap.skipped_attrs - attrs0;
 		if (r < 0) {
 			/* The listener figures of this poll still count. */
 			m->snap.syn_scanned = false;
@@ -357,16 +576,49 @@ static void schedule_poll(struct sw_manager *m, uint64_t from)
 		/* SYN-scan spacing is computed against the poll period in force. */
 		synsched_configure(&m->syn, m->cfg->syn_scan, m->cfg->cpu_budget, iv);
 	}
+	m->next_due_usec = from + iv;
 	sd_event_source_set_time(m->poll_timer, from + iv);
 	sd_event_source_set_enabled(m->poll_timer, SD_EVENT_ONESHOT);
+}
+
+static uint64_t late_threshold(const struct sw_manager *m)
+{
+	uint64_t iv = m->current_interval_usec ? m->current_interval_usec : m->cfg->interval_usec;
+
+	return SW_MIN(SW_MAX(iv / 2, LATE_MIN_USEC), LATE_MAX_USEC);
+}
+
+/* How late this poll started against when it was due (the first one is due
+ * at once and never late). */
+static void note_lateness(struct sw_manager *m, uint64_t start)
+{
+	uint64_t late;
+
+	if (m->next_due_usec == 0)
+		return;
+	late = start > m->next_due_usec ? start - m->next_due_usec : 0;
+	m->last_lateness_usec = late;
+	if (late > m->max_lateness_usec)
+		m->max_lateness_usec = late;
+	if (late > late_threshold(m))
+		m->late_polls++;
 }
 
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct sw_manager *m = userdata;
+	uint64_t start = util_now_usec(), wall;
 	int r;
 
+	note_lateness(m, start);
 	r = manager_poll(m, false);
+	wall = util_now_usec() - start;
+	m->last_poll_wall_usec = wall;
+	if (wall > m->max_poll_wall_usec)
+		m->max_poll_wall_usec = wall;
+	/* Entries that waited for an absent journald go out once it is back,
+	 * even when no new alert comes to push them. */
+	(void)journal_flush(m->journal);
 	if (r >= 0 && !m->ready) {
 		m->ready = true;
 		sd_notify(0, "READY=1");
@@ -453,11 +705,26 @@ static int build_document(struct sw_manager *m, struct json_object **ret)
 				   (now - m->last_syn_usec) / USEC_PER_MSEC,
 		.syn_requests = m->snap.syn_requests,
 		.syn_unmatched = m->snap.syn_unmatched,
-		.skipped_msgs = m->snap.skipped_msgs,
-		.skipped_attrs = m->snap.skipped_attrs,
-		.dump_retries = m->snap.dump_retries,
+		.skipped_msgs = m->skipped_msgs,
+		.skipped_attrs = m->skipped_attrs,
+		.dump_retries = m->dump_retries,
 		.owner_unknown_reason = m->owners ? owners_unknown_reason(m->owners) : NULL,
+		.last_error_age_ms = m->poll_errors ? (now - m->last_error_usec) / USEC_PER_MSEC
+						    : UINT64_MAX,
+		.late_polls = m->late_polls,
+		.late_threshold_us = late_threshold(m),
+		.last_poll_lateness_us = m->last_lateness_usec,
+		.max_poll_lateness_us = m->max_lateness_usec,
+		.last_poll_wall_us = m->last_poll_wall_usec,
+		.max_poll_wall_us = m->max_poll_wall_usec,
+		.log_target = config_log_target_name(effective_target(m)),
+		.test_faults = m->fault_spec,
+		.faults_injected = m->faults_injected,
+		.rcvbuf = m->fault_rcvbuf,
+		.proc_root = strcmp(m->proc_root, "/proc") != 0 ? m->proc_root : NULL,
 	};
+
+	journal_get_stats(m->journal, &d.journal);
 
 	return status_document(&d, m->tracker, m->cfg, m->owners, now, ret);
 }
@@ -555,6 +822,11 @@ int manager_run(struct sw_manager *m)
 
 	r = sd_event_add_time(m->event, &m->poll_timer, CLOCK_MONOTONIC, 0, POLL_ACCURACY_USEC,
 			      on_poll, m);
+	if (r < 0)
+		return r;
+	/* Polls come before clients: when both are pending, however many
+	 * clients there are, the poll waits for at most the one being served. */
+	r = sd_event_source_set_priority(m->poll_timer, SD_EVENT_PRIORITY_IMPORTANT);
 	if (r < 0)
 		return r;
 	/* Sends WATCHDOG=1 from the loop when WATCHDOG_USEC is set: a stuck

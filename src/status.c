@@ -211,6 +211,38 @@ static int cmp_fullest(const void *a, const void *b)
 	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
+/* Where alerts go and what waits for the journal; the fields about the
+ * journal are null when the target is stderr. */
+static struct json_object *journal_json(const struct sw_status_daemon *d)
+{
+	const struct sw_journal_stats *j = &d->journal;
+	struct json_object *o = json_object_new_object();
+
+	add(o, "target", jstr(d->log_target));
+	add(o, "reachable", j->active ? json_object_new_boolean(j->reachable) : NULL);
+	add(o, "outages", juint(j->outages));
+	add(o, "queued", juint(j->queued));
+	add(o, "queue_max", juint(j->queue_max));
+	add(o, "replayed", juint(j->replayed));
+	add(o, "dropped", juint(j->dropped));
+	add(o, "stderr_lost", juint(j->stderr_lost));
+	return o;
+}
+
+static struct json_object *seams_json(const struct sw_status_daemon *d)
+{
+	struct json_object *o;
+
+	if (!d->test_faults && !d->proc_root)
+		return NULL;
+	o = json_object_new_object();
+	add(o, "faults", jstr(d->test_faults));
+	add(o, "faults_injected", juint(d->faults_injected));
+	add(o, "netlink_rcvbuf", d->rcvbuf ? juint(d->rcvbuf) : NULL);
+	add(o, "proc_root", jstr(d->proc_root));
+	return o;
+}
+
 int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t,
 		    const struct sw_config *cfg, const struct sw_owners *owners,
 		    uint64_t now_usec, struct json_object **ret)
@@ -246,6 +278,16 @@ int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t
 	add(dm, "skipped_attributes", juint(d->skipped_attrs));
 	add(dm, "dump_retries", juint(d->dump_retries));
 	add(dm, "owner_unknown_reason", jstr(d->owner_unknown_reason));
+	add(dm, "last_error_age_ms",
+	    d->last_error_age_ms == UINT64_MAX ? NULL : juint(d->last_error_age_ms));
+	add(dm, "late_polls", juint(d->late_polls));
+	add(dm, "late_threshold_us", juint(d->late_threshold_us));
+	add(dm, "last_poll_lateness_us", juint(d->last_poll_lateness_us));
+	add(dm, "max_poll_lateness_us", juint(d->max_poll_lateness_us));
+	add(dm, "last_poll_wall_us", juint(d->last_poll_wall_us));
+	add(dm, "max_poll_wall_us", juint(d->max_poll_wall_us));
+	add(dm, "journal", journal_json(d));
+	add(dm, "test_seams", seams_json(d));
 	syn = json_object_new_object();
 	add(syn, "mode", jstr(d->syn_mode));
 	add(syn, "interval_ms", juint(d->syn_interval_ms));

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "journal.h"
 #include "owner.h"
 #include "tracker.h"
 
@@ -28,8 +29,24 @@ struct sw_status_daemon {
 	uint64_t syn_scans;
 	uint64_t syn_last_age_ms;       /* since the last scan; UINT64_MAX never */
 	uint64_t syn_requests, syn_unmatched;
+	/* Since start: parts of dumps the parsers skipped, and dumps redone
+	 * after an interruption or overrun. */
 	uint64_t skipped_msgs, skipped_attrs, dump_retries;
 	const char *owner_unknown_reason;
+	uint64_t last_error_age_ms;     /* UINT64_MAX: no poll ever failed */
+	/* Timing: how late polls started against when they were due, and how
+	 * long (wall clock) they took. late_polls counts those later than
+	 * late_threshold_us. */
+	uint64_t late_polls, late_threshold_us;
+	uint64_t last_poll_lateness_us, max_poll_lateness_us;
+	uint64_t last_poll_wall_us, max_poll_wall_us;
+	const char *log_target;         /* auto | journal | stderr */
+	struct sw_journal_stats journal;
+	/* Test seams in force (sockwatchd(8) ENVIRONMENT), NULL when none. */
+	const char *test_faults;
+	uint64_t faults_injected;
+	uint64_t rcvbuf;                /* netlink receive buffer the seam set, 0: none */
+	const char *proc_root;
 };
 
 /* Builds the document. owners may be NULL (owners unknown). */

@@ -1,16 +1,23 @@
 /* journal: the MESSAGE of every event kind and binding case, priorities, the
  * stderr line format (captured through a temporary file standing in for fd
- * 2), diagnostics filtering, and the fall back to stderr when no journald
- * listens. */
+ * 2), diagnostics filtering, the fall back to stderr when no journald
+ * listens; and, against a stand-in journald socket, the native protocol,
+ * the queue that keeps entries through an outage and replays them marked
+ * delayed, its bound, a hung journald and a full stderr socket. */
 #include <check.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal.h"
@@ -602,6 +609,491 @@ START_TEST(test_fallback_without_journald)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------- */
+/* The native protocol, the queue and the outages, against a stand-in
+ * journald: a datagram socket bound in a temporary directory. */
+
+#define FAKE_FIELDS_MAX 80
+
+struct fake_journald {
+	char dir[64];
+	char path[128];
+	int fd;
+};
+
+static void fake_bind(struct fake_journald *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	f->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ck_assert_int_ge(f->fd, 0);
+	ck_assert_uint_lt(strlen(f->path), sizeof(sa.sun_path));
+	memcpy(sa.sun_path, f->path, strlen(f->path) + 1);
+	ck_assert_int_eq(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+/* The path only; fake_bind() makes the socket. */
+static void fake_init(struct fake_journald *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/swjournal.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/socket", f->dir);
+	f->fd = -1;
+}
+
+static void fake_close(struct fake_journald *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	unlink(f->path);
+}
+
+static void fake_done(struct fake_journald *f)
+{
+	fake_close(f);
+	rmdir(f->dir);
+}
+
+/* One received entry, its fields decoded as "NAME=VALUE" strings. */
+struct fake_entry {
+	char *field[FAKE_FIELDS_MAX];
+	size_t n;
+};
+
+static void entry_free(struct fake_entry *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->field[i]);
+	e->n = 0;
+}
+
+/* Decodes journald's native protocol strictly: every field either
+ * NAME=VALUE\n or NAME\n<le64 length><value>\n. */
+static void entry_parse(const char *p, size_t len, struct fake_entry *e)
+{
+	size_t off = 0;
+
+	e->n = 0;
+	while (off < len) {
+		const char *nl = memchr(p + off, '\n', len - off);
+		const char *eq = memchr(p + off, '=', len - off);
+		char *field;
+
+		ck_assert_ptr_nonnull(nl);
+		ck_assert_uint_lt(e->n, FAKE_FIELDS_MAX);
+		if (eq && eq < nl) {
+			field = strndup(p + off, (size_t)(nl - p - off));
+			off = (size_t)(nl - p) + 1;
+		} else {
+			size_t nlen = (size_t)(nl - p - off);
+			uint64_t vlen;
+
+			ck_assert_uint_ge(len - off, nlen + 1 + 8);
+			memcpy(&vlen, nl + 1, 8);
+			vlen = le64toh(vlen);
+			ck_assert_uint_ge(len - off, nlen + 1 + 8 + vlen + 1);
+			ck_assert_int_eq(nl[1 + 8 + vlen], '\n');
+			field = malloc(nlen + 1 + vlen + 1);
+			ck_assert_ptr_nonnull(field);
+			memcpy(field, p + off, nlen);
+			field[nlen] = '=';
+			memcpy(field + nlen + 1, nl + 1 + 8, vlen);
+			field[nlen + 1 + vlen] = 0;
+			off += nlen + 1 + 8 + vlen + 1;
+		}
+		ck_assert_ptr_nonnull(field);
+		e->field[e->n++] = field;
+	}
+}
+
+/* The value of NAME in e, or NULL. */
+static const char *entry_get(const struct fake_entry *e, const char *name)
+{
+	size_t l = strlen(name);
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->field[i], name, l) == 0 && e->field[i][l] == '=')
+			return e->field[i] + l + 1;
+	return NULL;
+}
+
+/* The next datagram, decoded; false when none waits. */
+static bool fake_recv(struct fake_journald *f, struct fake_entry *e)
+{
+	static char buf[65536];
+	ssize_t n = recv(f->fd, buf, sizeof(buf), 0);
+
+	if (n < 0) {
+		ck_assert_int_eq(errno, EAGAIN);
+		return false;
+	}
+	entry_parse(buf, (size_t)n, e);
+	return true;
+}
+
+static void drops_event(uint64_t drops, struct sw_event *ev)
+{
+	struct ev_spec s = { .kind = SW_EV_LISTEN_DROPS, .listener = "127.0.0.1:8080",
+			     .level = SW_LEVEL_WARNING, .drops = drops, .drops_total = drops };
+
+	build_event(&s, ev);
+}
+
+static uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Replays after an outage are tried once the retry interval (1 ms here)
+ * has passed. */
+static void after_retry(void)
+{
+	usleep(3000);
+}
+
+START_TEST(test_native_protocol)
+{
+	struct ev_spec ls = { .kind = SW_EV_LIFECYCLE, .lifecycle = "config rejected",
+			      .text = "f:1: a\nf:2: b" };
+	struct fake_journald f;
+	struct sw_journal *j = NULL;
+	struct sw_journal_stats st;
+	struct fake_entry e = { .n = 0 };
+	struct sw_event ev;
+	char *out;
+
+	fake_init(&f);
+	fake_bind(&f);
+	ck_assert_int_eq(journal_open(SW_LOG_JOURNAL, LOG_INFO, &j), 0);
+	ck_assert_int_eq(journal_set_socket(j, f.path, 1000), 0);
+	ck_assert_int_eq(journal_set_queue(j, 8), 0);
+	capture_start();
+	drops_event(7, &ev);
+	ck_assert_int_eq(journal_emit(j, &ev), 0);
+	build_event(&ls, &ev);
+	ck_assert_int_eq(journal_emit(j, &ev), 0);
+	out = capture_end();
+	ck_assert_str_eq(out, "");
+	free(out);
+
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_EVENT"), "listen-drops");
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DROPS"), "7");
+	ck_assert_str_eq(entry_get(&e, "MESSAGE_ID"), SW_MID_LISTEN_DROPS);
+	ck_assert_str_eq(entry_get(&e, "SYSLOG_IDENTIFIER"), "sockwatchd");
+	ck_assert_ptr_nonnull(strstr(entry_get(&e, "MESSAGE"), "7 connections dropped"));
+	ck_assert_ptr_null(entry_get(&e, "SOCKWATCH_DELAYED"));
+	ck_assert_ptr_null(entry_get(&e, "CODE_FILE"));
+	entry_free(&e);
+	/* A value with newlines goes length-prefixed, unchanged. */
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "MESSAGE"), "sockwatchd config rejected: f:1: a\nf:2: b");
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_LIFECYCLE"), "config rejected");
+	entry_free(&e);
+	ck_assert(!fake_recv(&f, &e));
+
+	journal_get_stats(j, &st);
+	ck_assert(st.active && st.reachable);
+	ck_assert_uint_eq(st.outages, 0);
+	ck_assert_uint_eq(st.queued, 0);
+	ck_assert_uint_eq(st.queue_max, 8);
+	journal_close(j);
+	fake_done(&f);
+}
+END_TEST
+
+/* journald gone: each entry goes to stderr at once and waits; once it is
+ * back, a notice, then every waiting entry in order, marked delayed with the
+ * time it was raised; then new entries as usual. */
+START_TEST(test_queue_replay)
+{
+	struct fake_journald f;
+	struct sw_journal *j = NULL;
+	struct sw_journal_stats st;
+	struct fake_entry e = { .n = 0 };
+	struct sw_event ev;
+	uint64_t t0, t1;
+	char *out, want[32];
+
+	fake_init(&f);
+	ck_assert_int_eq(journal_open(SW_LOG_JOURNAL, LOG_INFO, &j), 0);
+	ck_assert_int_eq(journal_set_socket(j, f.path, 1000), 0);
+	ck_assert_int_eq(journal_set_queue(j, SW_JOURNAL_QUEUE_DEFAULT), 0);
+	t0 = realtime_usec();
+	capture_start();
+	for (uint64_t i = 1; i <= 3; i++) {
+		drops_event(i, &ev);
+		ck_assert_int_eq(journal_emit(j, &ev), 0);
+	}
+	journal_log(j, LOG_ERR, "poll failed meanwhile");
+	out = capture_end();
+	t1 = realtime_usec();
+	/* The note, three alerts, the diagnostic. */
+	ck_assert_msg(count_lines(out) == 5, "'%s'", out);
+	ck_assert_ptr_nonnull(strstr(out, "cannot send to the journal (No such file or directory)"));
+	ck_assert_ptr_nonnull(strstr(out, "keeping the entries (at most 1024)"));
+	ck_assert_ptr_nonnull(strstr(out, "3 connections dropped"));
+	free(out);
+	journal_get_stats(j, &st);
+	ck_assert(st.active && !st.reachable);
+	ck_assert_uint_eq(st.outages, 1);
+	ck_assert_uint_eq(st.queued, 4);
+	ck_assert_uint_gt(st.queued_bytes, 0);
+	/* Not back yet: flushing changes nothing. */
+	after_retry();
+	ck_assert_int_lt(journal_flush(j), 0);
+	journal_get_stats(j, &st);
+	ck_assert_uint_eq(st.queued, 4);
+	ck_assert_uint_eq(st.outages, 1);
+
+	fake_bind(&f);
+	after_retry();
+	ck_assert_int_eq(journal_flush(j), 0);
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_ptr_nonnull(strstr(entry_get(&e, "MESSAGE"), "journal reachable again after"));
+	ck_assert_ptr_nonnull(strstr(entry_get(&e, "MESSAGE"), "the entries raised meanwhile (4) follow"));
+	ck_assert_str_eq(entry_get(&e, "PRIORITY"), "5");
+	entry_free(&e);
+	for (uint64_t i = 1; i <= 3; i++) {
+		uint64_t when;
+
+		ck_assert(fake_recv(&f, &e));
+		snprintf(want, sizeof(want), "%" PRIu64, i);
+		ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DROPS"), want);
+		ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DELAYED"), "1");
+		ck_assert_ptr_nonnull(entry_get(&e, "SOCKWATCH_ORIGINAL_TIME_USEC"));
+		when = strtoull(entry_get(&e, "SOCKWATCH_ORIGINAL_TIME_USEC"), NULL, 10);
+		ck_assert_uint_ge(when, t0);
+		ck_assert_uint_le(when, t1);
+		entry_free(&e);
+	}
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "MESSAGE"), "poll failed meanwhile");
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DELAYED"), "1");
+	entry_free(&e);
+	ck_assert(!fake_recv(&f, &e));
+	journal_get_stats(j, &st);
+	ck_assert(st.reachable);
+	ck_assert_uint_eq(st.queued, 0);
+	ck_assert_uint_eq(st.queued_bytes, 0);
+	ck_assert_uint_eq(st.replayed, 4);
+	ck_assert_uint_eq(st.dropped, 0);
+
+	/* Back to normal: straight to the journal, nothing on stderr. */
+	capture_start();
+	drops_event(9, &ev);
+	ck_assert_int_eq(journal_emit(j, &ev), 0);
+	out = capture_end();
+	ck_assert_str_eq(out, "");
+	free(out);
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DROPS"), "9");
+	ck_assert_ptr_null(entry_get(&e, "SOCKWATCH_DELAYED"));
+	entry_free(&e);
+
+	/* A crash (stale socket: ECONNREFUSED) is a second outage; an entry
+	 * raised while it lasts is sent with the next one once it is back. */
+	fake_close(&f);
+	ck_assert_int_eq(mknod(f.path, S_IFSOCK | 0600, 0), 0);
+	capture_start();
+	drops_event(10, &ev);
+	ck_assert_int_eq(journal_emit(j, &ev), 0);
+	out = capture_end();
+	ck_assert_ptr_nonnull(strstr(out, "cannot send to the journal (Connection refused)"));
+	free(out);
+	unlink(f.path);
+	fake_bind(&f);
+	after_retry();
+	capture_start();
+	drops_event(11, &ev);
+	ck_assert_int_eq(journal_emit(j, &ev), 0);
+	out = capture_end();
+	ck_assert_str_eq(out, "");
+	free(out);
+	ck_assert(fake_recv(&f, &e));   /* the notice */
+	entry_free(&e);
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DROPS"), "10");
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DELAYED"), "1");
+	entry_free(&e);
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DROPS"), "11");
+	ck_assert_ptr_null(entry_get(&e, "SOCKWATCH_DELAYED"));
+	entry_free(&e);
+	journal_get_stats(j, &st);
+	ck_assert_uint_eq(st.outages, 2);
+	ck_assert_uint_eq(st.replayed, 5);
+	journal_close(j);
+	fake_done(&f);
+}
+END_TEST
+
+/* A full queue lets the oldest go, counts them, and says so once the
+ * journal is back. */
+START_TEST(test_queue_bounded)
+{
+	struct fake_journald f;
+	struct sw_journal *j = NULL;
+	struct sw_journal_stats st;
+	struct fake_entry e = { .n = 0 };
+	struct sw_event ev;
+	char *out, want[32];
+
+	fake_init(&f);
+	ck_assert_int_eq(journal_open(SW_LOG_AUTO, LOG_INFO, &j), 0);
+	ck_assert_int_eq(journal_set_socket(j, f.path, 1000), 0);
+	ck_assert_int_eq(journal_set_queue(j, 4), 0);
+	ck_assert_int_eq(journal_set_queue(j, SW_JOURNAL_QUEUE_MAX_LIMIT + 1), -EINVAL);
+	capture_start();
+	for (uint64_t i = 1; i <= 6; i++) {
+		drops_event(i, &ev);
+		ck_assert_int_eq(journal_emit(j, &ev), 0);
+	}
+	out = capture_end();
+	/* auto without a socket: plain stderr lines, no note. */
+	ck_assert_msg(count_lines(out) == 6, "'%s'", out);
+	free(out);
+	journal_get_stats(j, &st);
+	ck_assert_uint_eq(st.queued, 4);
+	ck_assert_uint_eq(st.dropped, 2);
+	ck_assert_uint_eq(st.outages, 0);
+
+	fake_bind(&f);
+	after_retry();
+	ck_assert_int_eq(journal_flush(j), 0);
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_ptr_nonnull(strstr(entry_get(&e, "MESSAGE"), "meanwhile (4) follow"));
+	entry_free(&e);
+	for (uint64_t i = 3; i <= 6; i++) {
+		ck_assert(fake_recv(&f, &e));
+		snprintf(want, sizeof(want), "%" PRIu64, i);
+		ck_assert_str_eq(entry_get(&e, "SOCKWATCH_DROPS"), want);
+		entry_free(&e);
+	}
+	ck_assert(fake_recv(&f, &e));
+	ck_assert_str_eq(entry_get(&e, "MESSAGE"),
+			 "2 entries raised while the journal was unreachable could not be kept "
+			 "for it (at most 4 are): only stderr has them");
+	entry_free(&e);
+	ck_assert(!fake_recv(&f, &e));
+	/* Said once. */
+	ck_assert_int_eq(journal_flush(j), 0);
+	ck_assert(!fake_recv(&f, &e));
+	journal_close(j);
+	fake_done(&f);
+}
+END_TEST
+
+/* A journald that does not read (hung): sending waits 50 ms once, then the
+ * entries go to stderr without waiting; none is lost or sent twice once it
+ * reads again. */
+START_TEST(test_hung_journald)
+{
+	struct fake_journald f;
+	struct sw_journal *j = NULL;
+	struct sw_journal_stats st;
+	struct fake_entry e = { .n = 0 };
+	struct sw_event ev;
+	bool seen[41] = { false };
+	size_t got = 0, notes = 0;
+	uint64_t t0, took;
+	char *out;
+
+	fake_init(&f);
+	fake_bind(&f);
+	ck_assert_int_eq(journal_open(SW_LOG_JOURNAL, LOG_INFO, &j), 0);
+	/* The retry interval is long enough that the loop below never retries. */
+	ck_assert_int_eq(journal_set_socket(j, f.path, 10 * USEC_PER_SEC), 0);
+	ck_assert_int_eq(journal_set_queue(j, 64), 0);
+	t0 = util_now_usec();
+	capture_start();
+	for (uint64_t i = 1; i <= 40; i++) {
+		drops_event(i, &ev);
+		ck_assert_int_eq(journal_emit(j, &ev), 0);
+	}
+	out = capture_end();
+	took = util_now_usec() - t0;
+	ck_assert_msg(took < 500 * USEC_PER_MSEC, "40 entries took %" PRIu64 " us", took);
+	ck_assert_ptr_nonnull(strstr(out, "cannot send to the journal (Resource temporarily unavailable)"));
+	free(out);
+	journal_get_stats(j, &st);
+	ck_assert(!st.reachable);
+	ck_assert_uint_gt(st.queued, 0);
+	ck_assert_uint_lt(st.queued, 40);
+
+	/* journald reads again; the next flush (forced by the retry time
+	 * having come) delivers the rest. */
+	ck_assert_int_eq(journal_set_socket(j, f.path, 1000), 0);
+	/* Each round fills the stand-in's queue again: more outage notes. */
+	capture_start();
+	for (int round = 0; round < 100 && got < 40; round++) {
+		while (fake_recv(&f, &e)) {
+			const char *d = entry_get(&e, "SOCKWATCH_DROPS");
+
+			if (d) {
+				uint64_t i = strtoull(d, NULL, 10);
+
+				ck_assert_uint_ge(i, 1);
+				ck_assert_uint_le(i, 40);
+				ck_assert_msg(!seen[i], "entry %" PRIu64 " twice", i);
+				seen[i] = true;
+				got++;
+			} else {
+				notes++;
+			}
+			entry_free(&e);
+		}
+		after_retry();
+		(void)journal_flush(j);
+	}
+	free(capture_end());
+	ck_assert_uint_eq(got, 40);
+	ck_assert_uint_ge(notes, 1);
+	journal_get_stats(j, &st);
+	ck_assert_uint_eq(st.queued, 0);
+	ck_assert_uint_eq(st.dropped, 0);
+	journal_close(j);
+	fake_done(&f);
+}
+END_TEST
+
+/* A stderr that is a socket nobody reads (journald's stream, hung) never
+ * blocks a line: it is counted as lost instead. */
+START_TEST(test_stderr_socket_full)
+{
+	struct sw_journal *j = NULL;
+	struct sw_journal_stats st;
+	struct sw_event ev;
+	int sp[2], saved, r = 0, sndbuf = 4096;
+	uint64_t t0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	ck_assert_int_eq(setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(dup2(sp[0], STDERR_FILENO), 0);
+	ck_assert_int_eq(journal_open(SW_LOG_STDERR, LOG_INFO, &j), 0);
+	drops_event(1, &ev);
+	t0 = util_now_usec();
+	for (int i = 0; i < 2000 && r == 0; i++)
+		r = journal_emit(j, &ev);
+	ck_assert_int_eq(r, -EAGAIN);
+	ck_assert_uint_lt(util_now_usec() - t0, USEC_PER_SEC);
+	journal_get_stats(j, &st);
+	ck_assert_uint_eq(st.stderr_lost, 1);
+	ck_assert(!st.active);
+	journal_close(j);
+	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	close(sp[0]);
+	close(sp[1]);
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
@@ -617,6 +1109,14 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_stderr_long_line);
 	tcase_add_test(tc, test_log_levels);
 	tcase_add_test(tc, test_fallback_without_journald);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("outages");
+	tcase_add_test(tc, test_native_protocol);
+	tcase_add_test(tc, test_queue_replay);
+	tcase_add_test(tc, test_queue_bounded);
+	tcase_add_test(tc, test_hung_journald);
+	tcase_add_test(tc, test_stderr_socket_full);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Issue 8: control-socket abuse at scale while listeners fill. 200 hostile
+# clients at once (150 that connect and say nothing, 25 that ask for the
+# whole status of 2000 listeners and never read it, 25 that send 1 MiB
+# lines of garbage), reconnecting as soon as they are dropped, plus status
+# queries, for 15 s; meanwhile 2000 listeners come and a queue fills. Polls
+# stay on time (no late poll, lateness bounded), the fill is reported, the
+# daemon's fds and memory stay bounded (at most 32 clients), and once the
+# abuse stops it answers at once.
+. "$(dirname "$0")/../lib.sh"
+. "$SW_TOP/tests/journald.sh"
+sw_journald_reexec "$@"
+. "$SW_TOP/tests/integration/lib-collector.bash"
+. "$SW_TOP/tests/lib-daemon.bash"
+sw_require_root
+swc_require_tools
+swd_require
+ABUSE=$SW_BUILD/tests/soak/swabuse
+[ -x "$ABUSE" ] || sw_fail "$ABUSE not built"
+sw_journald_start
+
+sw_netns_new ns
+cat >"$SW_TMP/sw.conf" <<CONF
+[daemon]
+interval = 500ms
+fast_interval = 500ms
+log_target = journal
+[alerts]
+realert = 0
+CONF
+swd_start "$ns" "$SW_TMP/sw.conf"
+pid=$SWD_PID
+status() { "$SWD_CTL" --socket "$SWD_SOCK" status --json; }
+fds() { ls "/proc/$pid/fd" | wc -l; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
+fds0=$(fds)
+polls0=$(status | jq .daemon.polls)
+
+"$ABUSE" --socket "$SWD_SOCK" --idle 150 --slow 25 --garbage 25 --garbage-bytes $((1 << 20)) \
+	--queries-per-sec 5 --duration 15 >"$SW_TMP/abuse.out" 2>&1 &
+abuse=$!
+SW_PIDS+=("$abuse")
+t0=$(date +%s)
+sleep 1
+# Listeners fill in while the clients hammer: 2000 of them, then a queue.
+swc_listen "$ns" many --bind 127.0.0.1 --port 0 --count 2000 --backlog 16
+swc_listen "$ns" srv --bind 127.0.0.1 --port 8080 --backlog 4
+swc_connect "$ns" cli --to 127.0.0.1 --port 8080 --count 12
+swd_entry a 10 SOCKWATCH_EVENT=accept-queue SOCKWATCH_PORT=8080
+sw_log "accept-queue entry $(($(date +%s) - t0)) s into the abuse"
+maxfds=0 maxrss=0
+while kill -0 "$abuse" 2>/dev/null; do
+	f=$(fds) r=$(rss_kb)
+	[ "$f" -gt "$maxfds" ] && maxfds=$f
+	[ "$r" -gt "$maxrss" ] && maxrss=$r
+	sleep 0.5
+done
+wait "$abuse" || sw_fail "swabuse: $(cat "$SW_TMP/abuse.out")"
+sw_log "abuse: $(cat "$SW_TMP/abuse.out")"
+sw_log "daemon during the abuse: at most $maxfds fds ($fds0 before), $maxrss kB RSS"
+grep -q 'garbage_bytes=[1-9]' "$SW_TMP/abuse.out" || sw_fail "no garbage went out"
+[ "$(sed -E 's/.*dropped=([0-9]+).*/\1/' "$SW_TMP/abuse.out")" -ge 200 ] ||
+	sw_fail "the clients were not dropped and reconnected"
+# 32 clients at most, plus the listening socket's accept burst in flight.
+[ "$maxfds" -le $((fds0 + 32 + 16)) ] || sw_fail "fds: $maxfds with $fds0 before"
+[ "$maxrss" -le $((256 * 1024)) ] || sw_fail "RSS $maxrss kB"
+
+# Answers at once when the abuse is over (its dropped clients are gone
+# within the 5 s request timeout).
+sw_wait_for 10 status >/dev/null || sw_fail "no answer after the abuse"
+doc=$(status)
+sw_log "daemon: $(jq -c '.daemon | {polls, poll_errors, late_polls, late_threshold_us, max_poll_lateness_us, max_poll_wall_us}' <<<"$doc")"
+polls=$(($(jq .daemon.polls <<<"$doc") - polls0))
+secs=$(($(date +%s) - t0))
+# One poll every 500 ms: at least 3/4 of them in the time.
+[ "$polls" -ge $((secs * 2 * 3 / 4)) ] || sw_fail "$polls polls in $secs s"
+sw_assert_eq 0 "$(jq .daemon.late_polls <<<"$doc")" "late polls"
+sw_assert_eq 0 "$(jq .daemon.poll_errors <<<"$doc")" "poll errors"
+[ "$(jq .daemon.max_poll_lateness_us <<<"$doc")" -lt 250000 ] || sw_fail "a poll was 250 ms late"
+sw_assert_eq 2001 "$("$SWD_CTL" --socket "$SWD_SOCK" status --json --all | jq '.listeners | length')" "listeners watched"
+fds_back() { [ "$(fds)" -le "$fds0" ]; }
+sw_wait_for 10 fds_back || sw_fail "fds after the abuse: $(fds), $fds0 before"
+
+kill -TERM "$pid"
+wait "$pid"
+sw_assert_eq 0 $? "exit status after SIGTERM"
+echo "PASS: 200 hostile clients and 2000 new listeners: polls on time, fill reported, fds bounded"
