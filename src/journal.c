@@ -424,7 +424,7 @@ static void journal_msg_drops(struct journal_sbuf *b, const struct sw_event *ev)
 			 ev->drops, journal_plural(ev->drops), ev->drops_total);
 	/* peak is the highest depth since the last entry: a queue never seen
 	 * past its limit overflowed between two polls. */
-	if (ev->peak <= ev->limit)
+	if (ev->full_at_limit ? ev->peak < ev->limit : ev->peak <= ev->limit)
 		journal_sbuf_add(b, ", though no poll saw the queue full: a burst "
 				 "shorter than the poll interval");
 	if (ev->queue != SW_QUEUE_NONE && ev->limit > 0) {

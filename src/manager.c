@@ -39,6 +39,11 @@
 /* A failing poll (netlink refused, say) is retried at the normal interval;
  * its error is logged at most this often. */
 #define ERROR_LOG_USEC (60 * USEC_PER_SEC)
+/* Owner scans finished on demand, in rounds of the owner module's per-call
+ * budget (~20k fds each): --once has no later poll to finish one; an
+ * alert's owner is worth a few rounds. */
+#define OWNERS_ONCE_ROUNDS  200
+#define OWNERS_ALERT_ROUNDS 20
 /* A poll is late when it starts more than half its interval after it was
  * due, but never for less than LATE_MIN nor only beyond LATE_MAX: the
  * timer's own slack and a busy host's scheduling stay below the first; a
@@ -86,6 +91,7 @@ struct sw_manager {
 	struct sw_control *control;
 	struct sw_synsched syn;
 
+	size_t n_inodes;             /* of the last refresh */
 	uint32_t *inodes;            /* reused per poll for owners_refresh */
 	uint64_t *cgroups;
 	size_t cap_inodes;
@@ -104,6 +110,9 @@ struct sw_manager {
 	uint64_t faults_injected;
 
 	uint64_t start_usec;
+	uint64_t last_poll_ok_usec;  /* start of the last poll that completed; 0: none */
+	bool last_attempt_failed;    /* some part of the latest poll attempt failed */
+	bool poll_part_failed;
 	uint64_t poll_attempts, polls, poll_errors, syn_scans;
 	uint64_t dump_retries, skipped_msgs, skipped_attrs;   /* since start */
 	uint64_t last_error_usec;
@@ -379,6 +388,12 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 		journal_log(m->journal, LOG_WARNING, "Owner attribution disabled: %s", strerror(-r));
 		m->owners = NULL;
 	}
+	{
+		struct utsname u;
+
+		if (uname(&u) == 0)
+			tracker_set_kernel(m->tracker, limits_kernel_full_at_limit(u.release));
+	}
 	synsched_init(&m->syn, cfg->syn_scan, cfg->cpu_budget, cfg->interval_usec);
 	r = sd_event_new(&m->event);
 	if (r < 0)
@@ -414,6 +429,7 @@ static bool counters_call_for_scan(const struct sw_manager *m, const struct sw_n
 static void poll_error(struct sw_manager *m, const char *what, int r, uint64_t now)
 {
 	m->poll_errors++;
+	m->poll_part_failed = true;
 	m->last_error_usec = now;
 	snprintf(m->last_error, sizeof(m->last_error), "%s: %s", what, strerror(-r));
 	if (m->last_error_log_usec == 0 || now - m->last_error_log_usec >= ERROR_LOG_USEC) {
@@ -423,9 +439,12 @@ static void poll_error(struct sw_manager *m, const char *what, int r, uint64_t n
 	}
 }
 
-static int refresh_owners(struct sw_manager *m, uint64_t now)
+/* Hands the owner cache this poll's listeners. complete: finish a scan the
+ * per-refresh budget cut short (--once has no later poll to finish it). */
+static int refresh_owners(struct sw_manager *m, uint64_t now, bool complete)
 {
 	size_t n = m->snap.n_listeners;
+	int r;
 
 	if (!m->owners)
 		return 0;
@@ -446,23 +465,54 @@ static int refresh_owners(struct sw_manager *m, uint64_t now)
 		m->inodes[i] = m->snap.listeners[i].inode;
 		m->cgroups[i] = m->snap.listeners[i].cgroup_id;
 	}
+	m->n_inodes = n;
+	if (complete) {
+		r = owners_refresh_complete(m->owners, m->inodes, m->cgroups, n, now,
+					    OWNERS_ONCE_ROUNDS);
+		return r < 0 ? r : 0;
+	}
 	return owners_refresh(m->owners, m->inodes, m->cgroups, n, now);
 }
 
-static void emit_events(struct sw_manager *m)
+/* Names the owner of each listener event that has none yet. Events carry
+ * the socket's inode, so a listener that vanished in this poll is still
+ * found while the cache remembers it (before the refresh forgets it). */
+static void fill_owners(struct sw_manager *m)
 {
 	for (size_t i = 0; i < m->events.n; i++) {
 		struct sw_event *ev = &m->events.v[i];
 
-		if (ev->has_listener && m->owners) {
-			const struct sw_tracked *tr = tracker_find(m->tracker, ev->cookie);
-
-			if (tr)
-				owners_lookup(m->owners, tr->inode, tr->cgroup_id, &ev->owner);
-		}
-		if (!m->once)
-			journal_emit(m->journal, ev);
+		if (ev->has_listener && ev->owner.pid == 0 && !ev->owner.unit[0])
+			(void)owners_lookup(m->owners, ev->inode, ev->cgroup_id, &ev->owner);
 	}
+}
+
+/* Whether some listener event still lacks its owner. */
+static bool owners_missing(const struct sw_manager *m)
+{
+	for (size_t i = 0; i < m->events.n; i++) {
+		const struct sw_event *ev = &m->events.v[i];
+
+		if (ev->has_listener && !ev->listener_gone && ev->owner.pid == 0)
+			return true;
+	}
+	return false;
+}
+
+static void emit_events(struct sw_manager *m, uint64_t now)
+{
+	if (m->owners && m->events.n > 0) {
+		fill_owners(m);
+		/* Alerts are rare and worth naming: finish a scan the budget cut
+		 * short rather than send them without their owner. */
+		if (owners_missing(m) && owners_scanning(m->owners) &&
+		    owners_refresh_complete(m->owners, m->inodes, m->cgroups, m->n_inodes, now,
+					    OWNERS_ALERT_ROUNDS) >= 0)
+			fill_owners(m);
+	}
+	if (!m->once)
+		for (size_t i = 0; i < m->events.n; i++)
+			journal_emit(m->journal, &m->events.v[i]);
 	events_clear(&m->events);
 }
 
@@ -474,6 +524,8 @@ static int manager_poll(struct sw_manager *m, bool force_syn)
 	int r;
 
 	m->poll_attempts++;
+	m->last_attempt_failed = true;      /* until it gets to the end */
+	m->poll_part_failed = false;
 	snapshot_reset(&m->snap);
 	m->snap.taken_usec = now;
 	/* Unreadable sysctls or counters stay unknown (-1 / absent), never
@@ -527,15 +579,20 @@ static int manager_poll(struct sw_manager *m, bool force_syn)
 	r = tracker_update(m->tracker, &m->snap, m->cfg, now, &m->events);
 	if (r < 0)
 		poll_error(m, "tracker", r, now);
-	r = refresh_owners(m, now);
+	if (m->owners)
+		fill_owners(m);     /* gone listeners, before the refresh forgets them */
+	r = refresh_owners(m, now, m->once);
 	if (r < 0)
 		poll_error(m, "owners", r, now);
-	emit_events(m);
+	emit_events(m, now);
 
 	m->prev_counters = m->snap.netstat;
 	m->have_prev_counters = true;
 	m->polls++;
+	m->last_attempt_failed = m->poll_part_failed;
+	m->last_poll_ok_usec = now;
 	m->last_poll_cpu_usec = util_cpu_usec() - cpu0 - syn_cpu;
+	synsched_poll_cost(&m->syn, m->last_poll_cpu_usec);
 	return 0;
 }
 
@@ -556,9 +613,11 @@ static void notify_status(struct sw_manager *m)
 	if (m->poll_errors && m->last_error[0] && !m->ready)
 		snprintf(text, sizeof(text), "STATUS=Polling failed: %s", m->last_error);
 	else
-		snprintf(text, sizeof(text),
-			 "STATUS=Watching %zu listeners, %zu in alert; last poll %" PRIu64 " us CPU",
-			 tracker_count(m->tracker), count_in_alert(m->tracker), m->last_poll_cpu_usec);
+		/* No per-poll figures: the text changes (and PID 1 hears of it)
+		 * only when the picture does. */
+		snprintf(text, sizeof(text), "STATUS=Watching %zu listeners, %zu in alert%s",
+			 tracker_count(m->tracker), count_in_alert(m->tracker),
+			 m->last_attempt_failed ? "; last poll failed" : "");
 	/* sd_notify is a syscall: only when the text changed. */
 	if (strcmp(text, m->status_text) == 0)
 		return;
@@ -712,6 +771,9 @@ static int build_document(struct sw_manager *m, struct json_object **ret)
 		.last_error_age_ms = m->poll_errors ? (now - m->last_error_usec) / USEC_PER_MSEC
 						    : UINT64_MAX,
 		.late_polls = m->late_polls,
+		.last_poll_ok = m->poll_attempts ? (m->last_attempt_failed ? 0 : 1) : -1,
+		.last_poll_age_ms = m->last_poll_ok_usec ? (now - m->last_poll_ok_usec) / USEC_PER_MSEC
+							 : UINT64_MAX,
 		.late_threshold_us = late_threshold(m),
 		.last_poll_lateness_us = m->last_lateness_usec,
 		.max_poll_lateness_us = m->max_lateness_usec,

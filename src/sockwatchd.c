@@ -2,6 +2,8 @@
  * manager.c. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,14 @@ static void help(void)
 	       "  -h, --help                 print this help and exit\n\n"
 	       "Exit status: 0 clean stop, 1 runtime failure, 78 invalid configuration.\n",
 	       DEFAULT_CONFIG);
+}
+
+static bool all_digits(const char *s)
+{
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
 }
 
 /* Loads the config; prints every error. Returns 0, or -EINVAL with the
@@ -127,6 +137,15 @@ int main(int argc, char **argv)
 	}
 
 	r = load_config(mo.config_path, mo.config_explicit, &cfg);
+	/* A group that does not exist here is as invalid as a malformed one:
+	 * say so before the daemon would fail to create its socket. */
+	if (r >= 0 && cfg->control_group && cfg->control_group[0] &&
+	    !getgrnam(cfg->control_group) && !all_digits(cfg->control_group)) {
+		fprintf(stderr, "%s: [control] group '%s' does not exist\n",
+			cfg->path ? cfg->path : mo.config_path, cfg->control_group);
+		config_free(cfg);
+		r = -EINVAL;
+	}
 	if (check) {
 		if (r < 0)
 			return EXIT_FAILURE;

@@ -171,6 +171,8 @@ static struct json_object *listener_json(const struct sw_tracked *tr, const stru
 	add(q, "total", juint(tr->drops.total));
 	add(q, "delta", juint(tr->drops.delta));
 	add(q, "unreported", juint(tr->drops_rule.unreported));
+	add(q, "last_age_ms", tr->drops.last_usec && now_usec >= tr->drops.last_usec ?
+			      juint((now_usec - tr->drops.last_usec) / USEC_PER_MSEC) : NULL);
 	/* The listener's own sk_drops as the kernel reports it (ss's d<N>). */
 	add(q, "kernel", tr->drops.known ? juint(tr->drops.last_raw) : NULL);
 	add(o, "drops", q);
@@ -271,6 +273,9 @@ int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t
 	add(dm, "fast_interval_ms", juint(d->fast_interval_ms));
 	add(dm, "current_interval_ms", juint(d->current_interval_ms));
 	add(dm, "polls", juint(d->polls));
+	add(dm, "last_poll_ok", d->last_poll_ok < 0 ? NULL : json_object_new_boolean(d->last_poll_ok));
+	add(dm, "last_poll_age_ms", d->last_poll_age_ms == UINT64_MAX ? NULL
+				   : juint(d->last_poll_age_ms));
 	add(dm, "poll_errors", juint(d->poll_errors));
 	add(dm, "last_error", jstr(d->last_error));
 	add(dm, "last_poll_us", juint(d->last_poll_us));

@@ -37,6 +37,8 @@ struct sw_status_daemon {
 	/* Timing: how late polls started against when they were due, and how
 	 * long (wall clock) they took. late_polls counts those later than
 	 * late_threshold_us. */
+	int last_poll_ok;               /* the latest attempt completed: 1, failed: 0, none: -1 */
+	uint64_t last_poll_age_ms;      /* since the last completed poll; UINT64_MAX none */
 	uint64_t late_polls, late_threshold_us;
 	uint64_t last_poll_lateness_us, max_poll_lateness_us;
 	uint64_t last_poll_wall_us, max_poll_wall_us;

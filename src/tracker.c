@@ -724,6 +724,8 @@ static void tracker_step(struct sw_tracker *t, struct sw_tracked *tr,
 	}
 	tr->drops.delta = delta;
 	tr->drops.total += delta;
+	if (delta > 0)
+		tr->drops.last_usec = now_usec;
 	t->ns.listener_drops_delta += delta;
 	if (delta > 0)
 		t->syn_trigger = true;

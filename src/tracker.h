@@ -123,6 +123,7 @@ struct sw_tracked {
 		uint64_t total;             /* since first seen (that sighting is the baseline) */
 		uint64_t delta;             /* in the last update */
 		uint32_t last_raw;          /* SK_MEMINFO_DROPS as last read */
+		uint64_t last_usec;         /* poll that last saw them move; 0: never */
 		bool known;                 /* last_raw is a baseline */
 	} drops;
 	struct sw_drops_rule drops_rule;    /* .unreported: since the last listen-drops entry */

@@ -86,6 +86,7 @@ ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syncookies=0 net.ipv4.tcp_max_syn_ba
 sw_drop_synacks "$ns"
 sport=8081
 swc_listen "$ns" synsrv --bind 127.0.0.1 --port $sport --backlog 4096
+synsrv_pid=$SW_LAST_PID
 # From an address the namespace never completed a handshake with: the
 # tcp_max_syn_backlog clause spares peers the kernel has seen alive.
 swc_connect "$ns" syncli --to 127.0.0.1 --from 127.0.0.9 --port $sport --count 200
@@ -99,6 +100,13 @@ swd_expect "$s" syn-queue PRIORITY=3 SOCKWATCH_EVENT=syn-queue SOCKWATCH_QUEUE=s
 msg=$(swd_field "$s" MESSAGE)
 sw_log "MESSAGE: $msg"
 grep -qF net.ipv4.tcp_max_syn_backlog <<<"$msg" || sw_fail "MESSAGE does not name tcp_max_syn_backlog"
+
+# --- the listener closes with its alert open: a cleared entry says
+# "listener gone" and still names the process that held it.
+kill -TERM "$synsrv_pid"; wait "$synsrv_pid" 2>/dev/null
+swd_entry g 10 MESSAGE_ID=8f671c50c535449aae17a9d8d19c161f SOCKWATCH_PORT=$sport
+swd_expect "$g" gone SOCKWATCH_QUEUE=syn SOCKWATCH_REASON=listener-gone \
+	SOCKWATCH_COMM=qfill SOCKWATCH_PID="$synsrv_pid"
 
 # --- SIGTERM: exit 0, a stopping entry, the control socket gone
 [ -S "$SWD_SOCK" ] || sw_fail "no control socket at $SWD_SOCK"
