@@ -633,41 +633,22 @@ bad:
 	return false;
 }
 
-static bool config_value_ports(struct cfg_parser *p, const char *key, char *v,
-			       struct sw_port_range **list, size_t *n)
+/* A list key: the elements fn parses into a new array of elem_size each,
+ * which replaces *list only when every element parsed. */
+static bool config_value_list(struct cfg_parser *p, const char *key, char *v, size_t elem_size,
+			      bool (*fn)(struct cfg_parser *p, const char *key, const char *elem,
+					 void *arr, size_t i),
+			      void **list, size_t *n)
 {
 	size_t count = 0, cap = 1 + strlen(v) / 2;     /* elements are >= 1 char + ',' */
-	struct sw_port_range *arr;
+	void *arr;
 
-	arr = calloc(SW_MIN(cap, (size_t)CONFIG_MAX_LIST + 1), sizeof(*arr));
+	arr = calloc(SW_MIN(cap, (size_t)CONFIG_MAX_LIST + 1), elem_size);
 	if (!arr) {
 		p->fatal = -ENOMEM;
 		return false;
 	}
-	if (!config_split(p, key, v, &count, config_port_elem, arr)) {
-		free(arr);
-		return false;
-	}
-	free(*list);
-	*list = count ? arr : NULL;
-	if (!count)
-		free(arr);
-	*n = count;
-	return true;
-}
-
-static bool config_value_cidrs(struct cfg_parser *p, const char *key, char *v,
-			       struct sw_cidr **list, size_t *n)
-{
-	size_t count = 0, cap = 1 + strlen(v) / 2;
-	struct sw_cidr *arr;
-
-	arr = calloc(SW_MIN(cap, (size_t)CONFIG_MAX_LIST + 1), sizeof(*arr));
-	if (!arr) {
-		p->fatal = -ENOMEM;
-		return false;
-	}
-	if (!config_split(p, key, v, &count, config_cidr_elem, arr)) {
+	if (!config_split(p, key, v, &count, fn, arr)) {
 		free(arr);
 		return false;
 	}
@@ -911,16 +892,20 @@ static void config_key(struct cfg_parser *p, const char *key, char *v)
 					   &c->realert_usec);
 		break;
 	case K_PORTS:
-		ok = config_value_ports(p, key, v, &c->ports, &c->n_ports);
+		ok = config_value_list(p, key, v, sizeof(*c->ports), config_port_elem,
+				       (void **)&c->ports, &c->n_ports);
 		break;
 	case K_EXCLUDE_PORTS:
-		ok = config_value_ports(p, key, v, &c->exclude_ports, &c->n_exclude_ports);
+		ok = config_value_list(p, key, v, sizeof(*c->exclude_ports), config_port_elem,
+				       (void **)&c->exclude_ports, &c->n_exclude_ports);
 		break;
 	case K_ADDRESSES:
-		ok = config_value_cidrs(p, key, v, &c->addresses, &c->n_addresses);
+		ok = config_value_list(p, key, v, sizeof(*c->addresses), config_cidr_elem,
+				       (void **)&c->addresses, &c->n_addresses);
 		break;
 	case K_EXCLUDE_ADDRESSES:
-		ok = config_value_cidrs(p, key, v, &c->exclude_addresses, &c->n_exclude_addresses);
+		ok = config_value_list(p, key, v, sizeof(*c->exclude_addresses), config_cidr_elem,
+				       (void **)&c->exclude_addresses, &c->n_exclude_addresses);
 		break;
 	case K_SOCKET:
 		ok = config_value_socket(p, v, &c->control_socket);

@@ -107,3 +107,30 @@ sw_syn_holds() {
 		echo "$1"
 	fi
 }
+
+# sw_nginx_conf DIR PORT: writes DIR/nginx.conf for a foreground nginx
+# (master + 2 workers) on 127.0.0.1:PORT with listen(16), everything it
+# writes kept below DIR.
+sw_nginx_conf() {
+	mkdir -p "$1"
+	cat >"$1/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+master_process on;
+pid $1/nginx.pid;
+error_log $1/error.log info;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $1/body;
+	proxy_temp_path $1/proxy;
+	fastcgi_temp_path $1/fastcgi;
+	uwsgi_temp_path $1/uwsgi;
+	scgi_temp_path $1/scgi;
+	server {
+		listen 127.0.0.1:$2 backlog=16;
+		location / { return 200 "ok\n"; }
+	}
+}
+NGINX
+}

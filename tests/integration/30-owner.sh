@@ -44,26 +44,7 @@ owner_cleanup() {
 }
 trap 'owner_cleanup; sw_cleanup' EXIT
 
-cat >"$conf/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-master_process on;
-pid $conf/nginx.pid;
-error_log $conf/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $conf/body;
-	proxy_temp_path $conf/proxy;
-	fastcgi_temp_path $conf/fastcgi;
-	uwsgi_temp_path $conf/uwsgi;
-	scgi_temp_path $conf/scgi;
-	server {
-		listen 127.0.0.1:$port backlog=16;
-		location / { return 200 "ok\n"; }
-	}
-}
-EOF
+sw_nginx_conf "$conf" $port
 "$NGINX" -t -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log" >"$conf/t.out" 2>&1 ||
 	sw_fail "nginx -t: $(cat "$conf/t.out")"
 

@@ -17,27 +17,7 @@ sw_journald_start
 
 port=8080
 conf=$SW_TMP/nginx
-mkdir -p "$conf"
-cat >"$conf/nginx.conf" <<NGINX
-worker_processes 2;
-daemon off;
-master_process on;
-pid $conf/nginx.pid;
-error_log $conf/error.log info;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $conf/body;
-	proxy_temp_path $conf/proxy;
-	fastcgi_temp_path $conf/fastcgi;
-	uwsgi_temp_path $conf/uwsgi;
-	scgi_temp_path $conf/scgi;
-	server {
-		listen 127.0.0.1:$port backlog=16;
-		location / { return 200 "ok\n"; }
-	}
-}
-NGINX
+sw_nginx_conf "$conf" $port
 
 sw_netns_new ns
 sw_bg "$ns" "$NGINX" -p "$conf" -c "$conf/nginx.conf" -e "$conf/error.log"
