@@ -688,9 +688,10 @@ static bool config_value_socket(struct cfg_parser *p, const char *v, char **ret)
 	return true;
 }
 
-/* Whether the daemon can later look the group up is its business at bind
- * time; here only the shape of the name is checked (the portable
- * user/group name set, as useradd accepts it). */
+/* Only the shape of the name is checked here (the portable user/group
+ * name set, as useradd accepts it); sockwatchd looks the group up at start
+ * and in --check-config, where the host's group database is the one that
+ * counts. */
 static bool config_value_group(struct cfg_parser *p, const char *v, char **ret)
 {
 	size_t n = strlen(v);

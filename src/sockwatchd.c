@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +29,6 @@ static void help(void)
 	       "  -h, --help                 print this help and exit\n\n"
 	       "Exit status: 0 clean stop, 1 runtime failure, 78 invalid configuration.\n",
 	       DEFAULT_CONFIG);
-}
-
-static bool all_digits(const char *s)
-{
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 /* Loads the config; prints every error. Returns 0, or -EINVAL with the
@@ -140,7 +131,7 @@ int main(int argc, char **argv)
 	/* A group that does not exist here is as invalid as a malformed one:
 	 * say so before the daemon would fail to create its socket. */
 	if (r >= 0 && cfg->control_group && cfg->control_group[0] &&
-	    !getgrnam(cfg->control_group) && !all_digits(cfg->control_group)) {
+	    !getgrnam(cfg->control_group)) {
 		fprintf(stderr, "%s: [control] group '%s' does not exist\n",
 			cfg->path ? cfg->path : mo.config_path, cfg->control_group);
 		config_free(cfg);
