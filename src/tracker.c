@@ -183,11 +183,14 @@ static int tracker_grow(struct sw_tracker *t)
 	return 0;
 }
 
-/* Halves the array while at most a quarter is used: capacity follows the
- * listener count down after churn. Failure leaves the larger array. */
+/* Halves the array while at most 3/8 is used: capacity follows the
+ * listener count down after churn (a burst of new listeners in the poll
+ * that old ones vanish doubles it), and a halved array is still at most 3/4
+ * full, so the next few new listeners do not double it again at once.
+ * Failure leaves the larger array. */
 static void tracker_shrink(struct sw_tracker *t)
 {
-	while (t->cap > TRACKER_MIN_CAP && t->n <= t->cap / 4) {
+	while (t->cap > TRACKER_MIN_CAP && t->n <= t->cap / 8 * 3) {
 		size_t ncap = t->cap / 2;
 		struct sw_tracked *nv;
 

@@ -82,7 +82,7 @@ struct sw_queue_figures {
 };
 
 /* Memory per tracked listener (x86-64, gcc 12): sizeof(struct sw_tracked) is
- * 360 bytes, in a dense array kept between 1/4 and fully used (doubling,
+ * 360 bytes, in a dense array kept between 3/16 and fully used (doubling,
  * halving), plus 8 bytes of index per array entry (two uint32 slots). The
  * detail (1416 bytes: history ring, top sources) exists only while a queue
  * was non-empty in the last 10 min or top sources are held. 10k idle
