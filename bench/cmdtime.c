@@ -21,25 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 #define CMDTIME_MAX_RUNS 1000
-
-static int cmdtime_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint64_t cmdtime_median(uint64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmdtime_cmp_u64);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static uint64_t cmdtime_tv_usec(const struct timeval *tv)
-{
-	return (uint64_t)tv->tv_sec * 1000000 + (uint64_t)tv->tv_usec;
-}
 
 static uint64_t cmdtime_now_usec(void)
 {
@@ -80,8 +64,8 @@ static int cmdtime_run(char **argv, const char *out, uint64_t *user, uint64_t *s
 		}
 	}
 	*wall = cmdtime_now_usec() - t0;
-	*user = cmdtime_tv_usec(&ru.ru_utime);
-	*sys = cmdtime_tv_usec(&ru.ru_stime);
+	*user = bench_tv_usec(&ru.ru_utime);
+	*sys = bench_tv_usec(&ru.ru_stime);
 	*maxrss = (uint64_t)ru.ru_maxrss;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "cmdtime: %s: exit status %d\n", argv[0],
@@ -142,12 +126,13 @@ int main(int argc, char **argv)
 		rss[k] = m;
 	}
 	printf("%s.runs %d\n", prefix, runs);
-	printf("%s.cpu_us %" PRIu64 "\n", prefix, cmdtime_median(cpu, runs));
+	qsort(cpu, (size_t)runs, sizeof(*cpu), bench_cmp_u64);    /* for min and max */
+	printf("%s.cpu_us %" PRIu64 "\n", prefix, bench_median(cpu, runs));
 	printf("%s.cpu_min_us %" PRIu64 "\n", prefix, cpu[0]);
 	printf("%s.cpu_max_us %" PRIu64 "\n", prefix, cpu[runs - 1]);
-	printf("%s.user_us %" PRIu64 "\n", prefix, cmdtime_median(user, runs));
-	printf("%s.sys_us %" PRIu64 "\n", prefix, cmdtime_median(sys, runs));
-	printf("%s.wall_us %" PRIu64 "\n", prefix, cmdtime_median(wall, runs));
-	printf("%s.maxrss_kb %" PRIu64 "\n", prefix, cmdtime_median(rss, runs));
+	printf("%s.user_us %" PRIu64 "\n", prefix, bench_median(user, runs));
+	printf("%s.sys_us %" PRIu64 "\n", prefix, bench_median(sys, runs));
+	printf("%s.wall_us %" PRIu64 "\n", prefix, bench_median(wall, runs));
+	printf("%s.maxrss_kb %" PRIu64 "\n", prefix, bench_median(rss, runs));
 	return 0;
 }

@@ -43,6 +43,8 @@
 #include <linux/sock_diag.h>
 #include <netinet/tcp.h>
 
+#include "stats.h"
+
 #ifndef TCP_NEW_SYN_RECV
 #define TCP_NEW_SYN_RECV 12
 #endif
@@ -85,27 +87,6 @@ static uint64_t floor_ts_usec(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static uint64_t floor_tv_usec(const struct timeval *tv)
-{
-	return (uint64_t)tv->tv_sec * 1000000 + (uint64_t)tv->tv_usec;
-}
-
-static int floor_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint64_t floor_median(const uint64_t *v, int n)
-{
-	static uint64_t tmp[FLOOR_MAX_RUNS];
-
-	memcpy(tmp, v, (size_t)n * sizeof(*v));
-	qsort(tmp, (size_t)n, sizeof(*tmp), floor_cmp_u64);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
 }
 
 static int floor_open(void)
@@ -280,8 +261,8 @@ static int floor_measure(int fd, enum floor_mode mode, enum floor_kind kind, uin
 		s->cpu[k] = floor_ts_usec(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		s->wall[k] = floor_ts_usec(CLOCK_MONOTONIC) - w0;
 		getrusage(RUSAGE_SELF, &ru1);
-		s->user[k] = floor_tv_usec(&ru1.ru_utime) - floor_tv_usec(&ru0.ru_utime);
-		s->sys[k] = floor_tv_usec(&ru1.ru_stime) - floor_tv_usec(&ru0.ru_stime);
+		s->user[k] = bench_tv_usec(&ru1.ru_utime) - bench_tv_usec(&ru0.ru_utime);
+		s->sys[k] = bench_tv_usec(&ru1.ru_stime) - bench_tv_usec(&ru0.ru_stime);
 		s->bytes = bytes;
 		s->msgs = msgs;
 	}
@@ -297,10 +278,10 @@ static void floor_print(const char *prefix, const char *mode, const char *kind,
 		snprintf(p, sizeof(p), "%s.%s.%s", prefix, mode, kind);
 	else
 		snprintf(p, sizeof(p), "%s.%s", prefix, kind);
-	printf("%s.cpu_us %" PRIu64 "\n", p, floor_median(s->cpu, runs));
-	printf("%s.user_us %" PRIu64 "\n", p, floor_median(s->user, runs));
-	printf("%s.sys_us %" PRIu64 "\n", p, floor_median(s->sys, runs));
-	printf("%s.wall_us %" PRIu64 "\n", p, floor_median(s->wall, runs));
+	printf("%s.cpu_us %" PRIu64 "\n", p, bench_median(s->cpu, runs));
+	printf("%s.user_us %" PRIu64 "\n", p, bench_median(s->user, runs));
+	printf("%s.sys_us %" PRIu64 "\n", p, bench_median(s->sys, runs));
+	printf("%s.wall_us %" PRIu64 "\n", p, bench_median(s->wall, runs));
 	printf("%s.bytes %" PRIu64 "\n", p, s->bytes);
 	printf("%s.msgs %" PRIu64 "\n", p, s->msgs);
 }
@@ -391,7 +372,7 @@ int main(int argc, char **argv)
 			floor_print(prefix, floor_mode_name[m], floor_kind_name[k], &sm[m][k], runs);
 			if (m == FLOOR_COMPAT)
 				continue;
-			if (best < 0 || floor_median(sm[m][k].cpu, runs) < floor_median(sm[best][k].cpu, runs))
+			if (best < 0 || bench_median(sm[m][k].cpu, runs) < bench_median(sm[best][k].cpu, runs))
 				best = m;
 		}
 		floor_print(prefix, NULL, floor_kind_name[k], &sm[best][k], runs);

@@ -24,24 +24,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "owner.h"
 #include "util.h"
 
 #define BENCH_MAX_PROCS 64
 #define BENCH_FD_LIMIT  20000
-
-static int bench_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint64_t bench_median(uint64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp_u64);
-	return v[n / 2];
-}
 
 /* What a helper reports: helpers finish in any order. */
 struct bench_report {

@@ -31,6 +31,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "stats.h"
 #include "config.h"
 #include "diag.h"
 #include "netstat.h"
@@ -71,27 +72,6 @@ struct poll_ctx {
 	size_t cap;
 };
 
-static int poll_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint64_t poll_median(const uint64_t *v, int n)
-{
-	static uint64_t tmp[POLL_MAX_RUNS];
-
-	memcpy(tmp, v, (size_t)n * sizeof(*v));
-	qsort(tmp, (size_t)n, sizeof(*tmp), poll_cmp_u64);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
-static uint64_t poll_tv_usec(const struct timeval *tv)
-{
-	return (uint64_t)tv->tv_sec * USEC_PER_SEC + (uint64_t)tv->tv_usec;
-}
-
 /* Evicts the caches: the buffer is written and read whole. */
 static void poll_chill(uint8_t *junk, size_t len)
 {
@@ -122,8 +102,8 @@ static void poll_stop(const struct poll_timer *t, struct poll_sample *s, int k)
 	getrusage(RUSAGE_SELF, &ru);
 	s->cpu[k] = c - t->c0;
 	s->wall[k] = w - t->w0;
-	s->user[k] = poll_tv_usec(&ru.ru_utime) - poll_tv_usec(&t->ru0.ru_utime);
-	s->sys[k] = poll_tv_usec(&ru.ru_stime) - poll_tv_usec(&t->ru0.ru_stime);
+	s->user[k] = bench_tv_usec(&ru.ru_utime) - bench_tv_usec(&t->ru0.ru_utime);
+	s->sys[k] = bench_tv_usec(&ru.ru_stime) - bench_tv_usec(&t->ru0.ru_stime);
 }
 
 /* The listener half of manager_poll(); run k < 0 is a warm-up. Each
@@ -322,14 +302,14 @@ int main(int argc, char **argv)
 	for (int k = 0; k < _POLL_KIND_MAX; k++) {
 		if ((k == POLL_OWNERS && !owners) || (k == POLL_SYN && !syn))
 			continue;
-		printf("%s.%s.cpu_us %" PRIu64 "\n", prefix, poll_kind_name[k], poll_median(sm[k].cpu, runs));
-		printf("%s.%s.user_us %" PRIu64 "\n", prefix, poll_kind_name[k], poll_median(sm[k].user, runs));
-		printf("%s.%s.sys_us %" PRIu64 "\n", prefix, poll_kind_name[k], poll_median(sm[k].sys, runs));
-		printf("%s.%s.wall_us %" PRIu64 "\n", prefix, poll_kind_name[k], poll_median(sm[k].wall, runs));
+		printf("%s.%s.cpu_us %" PRIu64 "\n", prefix, poll_kind_name[k], bench_median(sm[k].cpu, runs));
+		printf("%s.%s.user_us %" PRIu64 "\n", prefix, poll_kind_name[k], bench_median(sm[k].user, runs));
+		printf("%s.%s.sys_us %" PRIu64 "\n", prefix, poll_kind_name[k], bench_median(sm[k].sys, runs));
+		printf("%s.%s.wall_us %" PRIu64 "\n", prefix, poll_kind_name[k], bench_median(sm[k].wall, runs));
 	}
 	for (int i = 0; i < _PHASE_MAX; i++)
 		printf("%s.phase.%s.cpu_us %" PRIu64 "\n", prefix, poll_phase_name[i],
-		       poll_median(p.phase[i], runs));
+		       bench_median(p.phase[i], runs));
 	printf("%s.listeners %zu\n", prefix, p.snap.n_listeners);
 	printf("%s.tracked %zu\n", prefix, tracker_count(p.tracker));
 	printf("%s.syn_requests %" PRIu64 "\n", prefix, p.snap.syn_requests);

@@ -1,0 +1,34 @@
+/* Small statistics shared by the benchmark programs. */
+#pragma once
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+static inline int bench_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of n values (mean of the middle two for even n); v is left as it
+ * is. 0 for n == 0 or when out of memory. */
+static inline uint64_t bench_median(const uint64_t *v, size_t n)
+{
+	uint64_t *tmp, m;
+
+	if (n == 0 || !(tmp = malloc(n * sizeof(*tmp))))
+		return 0;
+	memcpy(tmp, v, n * sizeof(*tmp));
+	qsort(tmp, n, sizeof(*tmp), bench_cmp_u64);
+	m = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+	free(tmp);
+	return m;
+}
+
+static inline uint64_t bench_tv_usec(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000 + (uint64_t)tv->tv_usec;
+}
