@@ -1193,38 +1193,26 @@ static struct sw_owners *live_owners(void)
 	return o;
 }
 
-START_TEST(test_live_child_listener)
+/* A listener opened by a child: its pid and comm; with forked workers
+ * holding it too, still the master, with every holder counted. */
+static const struct { int workers; uint32_t holders; } live_holder_cases[] = {
+	{ 0, 1 },
+	{ 2, 3 },
+};
+
+START_TEST(test_live_holders)
 {
 	struct live_report rep;
 	struct sw_owners *o = live_owners();
 	struct sw_owner w;
 	int cmd, up;
 
-	live_start(0, &rep, &cmd, &up);
+	live_start(live_holder_cases[_i].workers, &rep, &cmd, &up);
 	ck_assert_int_eq(refresh_all(o, rep.inode, 0, util_now_usec()), 0);
 	w = lookup_ok(o, rep.inode, 0);
 	ck_assert_int_eq(w.pid, rep.master);
 	ck_assert_str_eq(w.comm, "swo-master");
-	ck_assert_uint_eq(w.holders, 1);
-	owners_free(o);
-	close(cmd);
-	close(up);
-}
-END_TEST
-
-START_TEST(test_live_forked_holders)
-{
-	struct live_report rep;
-	struct sw_owners *o = live_owners();
-	struct sw_owner w;
-	int cmd, up;
-
-	live_start(2, &rep, &cmd, &up);
-	ck_assert_int_eq(refresh_all(o, rep.inode, 0, util_now_usec()), 0);
-	w = lookup_ok(o, rep.inode, 0);
-	ck_assert_int_eq(w.pid, rep.master);
-	ck_assert_str_eq(w.comm, "swo-master");
-	ck_assert_uint_eq(w.holders, 3);
+	ck_assert_uint_eq(w.holders, live_holder_cases[_i].holders);
 	owners_free(o);
 	close(cmd);
 	close(up);
@@ -1408,8 +1396,7 @@ int main(void)
 	tc = tcase_create("live");
 	tcase_add_checked_fixture(tc, live_setup, live_teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_live_child_listener);
-	tcase_add_test(tc, test_live_forked_holders);
+	tcase_add_loop_test(tc, test_live_holders, 0, (int)SW_ARRAY_SIZE(live_holder_cases));
 	tcase_add_test(tc, test_live_owner_exits);
 	tcase_add_test(tc, test_live_owner_exits_late_child);
 	tcase_add_test(tc, test_live_many_fds);
