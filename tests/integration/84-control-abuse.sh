@@ -28,6 +28,16 @@ log_target = journal
 [alerts]
 realert = 0
 CONF
+# The memory bound is the daemon's own (measured 6 MiB RSS in the plain
+# build). Under AddressSanitizer every freed block waits in a quarantine of
+# 256 MiB by default, so RSS there measures the sanitizer: its quarantine is
+# cut to 16 MiB and the bound allows for shadow memory and redzones.
+if ldd "$SWD_BIN" | grep -q libasan; then
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16
+	rss_max_kb=$((192 * 1024))
+else
+	rss_max_kb=$((64 * 1024))
+fi
 swd_start "$ns" "$SW_TMP/sw.conf"
 pid=$SWD_PID
 status() { "$SWD_CTL" --socket "$SWD_SOCK" status --json; }
@@ -63,7 +73,7 @@ grep -q 'garbage_bytes=[1-9]' "$SW_TMP/abuse.out" || sw_fail "no garbage went ou
 	sw_fail "the clients were not dropped and reconnected"
 # 32 clients at most, plus the listening socket's accept burst in flight.
 [ "$maxfds" -le $((fds0 + 32 + 16)) ] || sw_fail "fds: $maxfds with $fds0 before"
-[ "$maxrss" -le $((256 * 1024)) ] || sw_fail "RSS $maxrss kB"
+[ "$maxrss" -le "$rss_max_kb" ] || sw_fail "RSS $maxrss kB, over $rss_max_kb kB"
 
 # Answers at once when the abuse is over (its dropped clients are gone
 # within the 5 s request timeout).
