@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <json-c/json.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -243,18 +244,11 @@ static int on_client_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int client_new(struct sw_control *c, int fd)
+static int client_new(struct sw_control *c, int fd, uid_t uid)
 {
 	struct sw_client *cl;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	int r;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl) {
 		close(fd);
@@ -262,7 +256,7 @@ static int client_new(struct sw_control *c, int fd)
 	}
 	cl->ctl = c;
 	cl->fd = fd;
-	cl->uid = cred.uid;
+	cl->uid = uid;
 	cl->next = c->clients;
 	if (c->clients)
 		c->clients->prev = cl;
@@ -283,6 +277,54 @@ static int client_new(struct sw_control *c, int fd)
 fail:
 	client_free(cl);
 	return r;
+}
+
+int control_pick_evictee(const uid_t *uids, size_t n, uid_t uid)
+{
+	size_t mine = 0, most = 0;
+	int victim = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t count = 0;
+
+		mine += uids[i] == uid;
+		for (size_t j = 0; j < n; j++)
+			count += uids[j] == uids[i];
+		/* Strictly more: on a tie the uid whose oldest client is oldest. */
+		if (count > most) {
+			most = count;
+			victim = (int)i;
+		}
+	}
+	return victim >= 0 && mine + 2 <= most ? victim : -1;
+}
+
+/* Every slot is taken: drops one client of the uid holding the most slots
+ * when fairness asks for it. Whether there is room now. */
+static bool control_make_room(struct sw_control *c, uid_t uid)
+{
+	uid_t uids[SW_CONTROL_MAX_CLIENTS];
+	struct sw_client *by_age[SW_CONTROL_MAX_CLIENTS];
+	struct sw_client *cl;
+	size_t n = c->n_clients;
+	int v;
+
+	if (n > SW_CONTROL_MAX_CLIENTS)
+		return false;
+	/* The list is newest first. */
+	for (cl = c->clients; cl && n > 0; cl = cl->next) {
+		n--;
+		uids[n] = cl->uid;
+		by_age[n] = cl;
+	}
+	if (n != 0)
+		return false;
+	v = control_pick_evictee(uids, c->n_clients, uid);
+	if (v < 0)
+		return false;
+	send_notice(by_age[v]->fd, "too many clients, try again later");
+	client_free(by_age[v]);
+	return true;
 }
 
 static int on_backoff(sd_event_source *s, uint64_t usec, void *userdata)
@@ -319,6 +361,8 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	struct sw_control *c = userdata;
 
 	for (int i = 0; i < SW_CONTROL_ACCEPT_BURST; i++) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
 		int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 		if (cfd < 0) {
@@ -330,13 +374,17 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
 				break;
 			continue;
 		}
-		if (c->n_clients >= c->max_clients) {
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			close(cfd);
+			continue;
+		}
+		if (c->n_clients >= c->max_clients && !control_make_room(c, cred.uid)) {
 			send_notice(cfd, "too many clients, try again later");
 			close(cfd);
 			continue;
 		}
 		/* A client that cannot be set up is simply closed; the loop goes on. */
-		(void)client_new(c, cfd);
+		(void)client_new(c, cfd, cred.uid);
 	}
 	return 0;
 }
@@ -528,7 +576,7 @@ void control_free(struct sw_control *c)
 
 void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeout_usec)
 {
-	c->max_clients = max_clients;
+	c->max_clients = max_clients < SW_CONTROL_MAX_CLIENTS ? max_clients : SW_CONTROL_MAX_CLIENTS;
 	c->timeout_usec = timeout_usec;
 }
 

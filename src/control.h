@@ -3,7 +3,8 @@
  * One request per connection: read one line (protocol.h), authorise, ask
  * the handler, write the reply, close. Never blocks the loop: every socket
  * is non-blocking, every client has a deadline and bounded buffers, and the
- * number of clients is capped. */
+ * number of clients is capped, with the slots shared fairly between peer
+ * uids. */
 #pragma once
 
 #include <stddef.h>
@@ -29,6 +30,15 @@ typedef int (*sw_control_handler)(void *userdata, const struct sw_ctl_request *r
 /* Connections accepted per wake-up, so a connect flood cannot starve polls. */
 #define SW_CONTROL_ACCEPT_BURST 16
 
+/* Fair admission once every client slot is taken. uids[] holds the peer
+ * uids of the clients connected now, oldest first. Returns the index of the
+ * client to drop so that a newcomer from uid gets its slot, or -1 to refuse
+ * the newcomer. Only the oldest client of the uid holding the most slots is
+ * dropped, and only when that uid holds at least two more than the
+ * newcomer's: every uid keeps an equal share, so a member of the socket's
+ * group who floods it cannot lock out the operator. Pure. */
+int control_pick_evictee(const uid_t *uids, size_t n, uid_t uid);
+
 /* Creates the socket at path (mode 0660, group owner group when not NULL
  * or empty; a missing parent directory is created 0755) and serves it on e.
  * An existing socket nobody listens on is replaced.
@@ -42,7 +52,8 @@ int control_new(sd_event *e, const char *path, const char *group, sw_control_han
  * still the one control_new made. NULL-safe. */
 void control_free(struct sw_control *c);
 
-/* For tests: other limits than the defaults above. */
+/* For tests: other limits than the defaults above (max_clients at most
+ * SW_CONTROL_MAX_CLIENTS). */
 void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeout_usec);
 
 /* Clients currently connected (for tests and the daemon's STATUS= line). */

@@ -654,6 +654,39 @@ START_TEST(test_free_keeps_foreign_socket)
 }
 END_TEST
 
+/* Fair admission: who makes room for a newcomer when every slot is taken. */
+START_TEST(test_pick_evictee)
+{
+	static const struct {
+		const char *what;
+		uid_t uids[8];
+		size_t n;
+		uid_t newcomer;
+		int want;
+	} cases[] = {
+		{ "nobody connected", { 0 }, 0, 0, -1 },
+		{ "all slots one uid, newcomer the same", { 5, 5, 5, 5 }, 4, 5, -1 },
+		{ "all slots one uid, newcomer another: its oldest goes", { 5, 5, 5, 5 }, 4, 0, 0 },
+		{ "one slot, newcomer another: 1 is not 2 more than 0", { 5 }, 1, 0, -1 },
+		{ "two slots one uid, newcomer another", { 5, 5 }, 2, 0, 0 },
+		{ "even shares are kept", { 5, 0, 5, 0 }, 4, 0, -1 },
+		{ "two each, a third uid gets a slot", { 5, 0, 5, 0 }, 4, 7, 0 },
+		{ "the heaviest uid pays, oldest first", { 0, 5, 7, 5, 5, 7 }, 6, 0, 1 },
+		{ "one more than the newcomer's is fair", { 0, 5, 5, 0 }, 4, 0, -1 },
+		{ "two more than the newcomer's is not", { 0, 5, 5, 5 }, 4, 0, 1 },
+		{ "a tie between heavy uids: the oldest client", { 7, 5, 7, 5, 7, 5 }, 6, 0, 0 },
+		{ "newcomer from the heaviest uid", { 0, 5, 5, 5 }, 4, 5, -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(control_pick_evictee(cases[i].uids, cases[i].n, cases[i].newcomer) ==
+				      cases[i].want,
+			      "%s: got %d, want %d", cases[i].what,
+			      control_pick_evictee(cases[i].uids, cases[i].n, cases[i].newcomer),
+			      cases[i].want);
+}
+END_TEST
+
 static Suite *control_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -676,6 +709,7 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, test_live_socket);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_free_keeps_foreign_socket);
+	tcase_add_test(tc, test_pick_evictee);
 	suite_add_tcase(s, tc);
 	return s;
 }
