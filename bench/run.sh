@@ -358,6 +358,21 @@ kv daemon.syn_interval_ms "$(jq '.daemon.syn_scan.interval_ms' "$TMP/status.json
 kv daemon.syn_cost_us "$(jq '.daemon.syn_scan.last_cost_us' "$TMP/status.json")"
 kv daemon.syn_scans "$(jq '.daemon.syn_scan.scans' "$TMP/status.json")"
 kv daemon.rss_after_status_kb "$(proc_status_kb $D VmRSS)"
+# The whole document (--all: every listener, idle ones included), and then
+# 32 clients that ask for it and never read, each reconnecting when the
+# daemon drops it, for 8 s: what replies waiting to be read can cost.
+watch_start status_all
+"$SWCTL" --socket "$TMP/control" status --json --all >"$TMP/status_all.json" 2>>"$TMP/daemon.err" ||
+	die "sockwatchctl status --all"
+sleep 0.2
+watch_stop status_all
+kv status_all.bytes "$(wc -c <"$TMP/status_all.json")"
+watch_start slow_readers
+"$BUILD/tests/soak/swabuse" --socket "$TMP/control" --slow 32 --duration 8 >"$TMP/slow.out" 2>&1 ||
+	die "swabuse: $(cat "$TMP/slow.out")"
+watch_stop slow_readers
+kv slow_readers.connects "$(sed -E 's/.*connects=([0-9]+).*/\1/' "$TMP/slow.out")"
+kv daemon.rss_after_slow_kb "$(proc_status_kb $D VmRSS)"
 
 # SYN-queue alert latency: a burst of SYNs at a probe listener (backlog
 # 16, SYN-ACKs dropped) overflows its SYN queue at once, so the SYN
@@ -493,6 +508,8 @@ SYN scan / floor: cold $(rounds '^ratio\.c\.syn\.[0-9]+$'), warm $(rounds '^rati
 | SYN scan cadence chosen (auto, cpu_budget ${BUDGET:-1}%) | every $(ms "$(get daemon.syn_interval_ms)" 1) s, $(ms "$(get daemon.syn_cost_us)") ms each |
 | polls, last poll's CPU (at the status request, after the churn) | $(get daemon.polls), $(ms "$(get daemon.poll_us)") ms |
 | peak RSS while answering one \`sockwatchctl status --json\` | $(mib "$(get status.peak_rss_kb)") MiB (RSS after: $(mib "$(get daemon.rss_after_status_kb)") MiB) |
+| peak RSS while answering one \`status --json --all\` ($(mib "$(( $(get status_all.bytes) / 1024 ))") MiB of JSON) | $(mib "$(get status_all.peak_rss_kb)") MiB |
+| peak RSS with 32 clients asking for \`--all\` and never reading, 8 s ($(get slow_readers.connects) requests) | $(mib "$(get slow_readers.peak_rss_kb)") MiB (RSS after: $(mib "$(get daemon.rss_after_slow_kb)") MiB) |
 
 ### 6. $CHURN listeners created and closed, $CHURN_BATCH at a time, while the daemon runs
 

@@ -54,6 +54,7 @@ struct sw_control {
 	struct sw_client *clients;
 	size_t n_clients, max_clients;
 	uint64_t timeout_usec;
+	size_t out_bytes, reply_budget;  /* replies formatted, not yet sent */
 };
 
 static void client_free(struct sw_client *cl)
@@ -74,6 +75,8 @@ static void client_free(struct sw_client *cl)
 	sd_event_source_disable_unref(cl->timer);
 	if (cl->fd >= 0)
 		close(cl->fd);
+	if (cl->out)
+		c->out_bytes -= cl->out_len;
 	free(cl->out);
 	free(cl);
 }
@@ -125,53 +128,80 @@ static int client_write(struct sw_client *cl)
 	return 1;
 }
 
-static struct json_object *client_answer(struct sw_client *cl, const char *line, size_t len)
+static bool uid_has_reply_waiting(const struct sw_control *c, uid_t uid)
+{
+	for (const struct sw_client *o = c->clients; o; o = o->next)
+		if (o->uid == uid && o->out)
+			return true;
+	return false;
+}
+
+/* The reply to the request line[0..len), formatted into cl->out. */
+static int client_answer(struct sw_client *cl, const char *line, size_t len)
 {
 	struct sw_control *c = cl->ctl;
 	struct sw_ctl_request req = { 0 };
-	struct json_object *reply = NULL;
+	struct sw_control_reply reply = { 0 };
 	_cleanup_free_ char *err = NULL;
 	int r;
 
 	r = protocol_parse_request(line, len, &req, &err);
-	if (r < 0)
-		return protocol_error_reply("%s", err ? err : strerror(-r));
-
-	if (req.cmd == SW_CTL_RELOAD && cl->uid != 0) {
-		reply = protocol_error_reply("permission denied: reload needs root");
+	if (r < 0) {
+		reply.object = protocol_error_reply("%s", err ? err : strerror(-r));
+	} else if (req.cmd == SW_CTL_RELOAD && cl->uid != 0) {
+		reply.object = protocol_error_reply("permission denied: reload needs root");
+	} else if (req.cmd != SW_CTL_RELOAD && req.cmd != SW_CTL_VERSION &&
+		   c->out_bytes >= c->reply_budget && uid_has_reply_waiting(c, cl->uid)) {
+		/* Before the document is built: refusing costs nothing. */
+		reply.object = protocol_error_reply("too many replies waiting to be read, try again later");
 	} else {
 		r = c->handler(c->userdata, &req, cl->uid, &reply);
+		if (r >= 0 && reply.line && reply.len > SW_CTL_REPLY_MAX)
+			r = -E2BIG;
+		if (r >= 0 && !reply.line && !reply.object)
+			r = -ENODATA;
 		if (r < 0) {
-			json_object_put(reply);
-			reply = protocol_error_reply("internal error: %s", strerror(-r));
-		} else if (!reply) {
-			reply = protocol_error_reply("internal error: no reply");
+			json_object_put(reply.object);
+			free(reply.line);
+			reply = (struct sw_control_reply){ 0 };
+			reply.object = r == -E2BIG ? protocol_error_reply("reply too large (over %u bytes)",
+									  SW_CTL_REPLY_MAX)
+				     : r == -ENODATA ? protocol_error_reply("internal error: no reply")
+				     : protocol_error_reply("internal error: %s", strerror(-r));
 		}
 	}
 	protocol_request_clear(&req);
-	return reply;
+
+	if (reply.line) {
+		json_object_put(reply.object);
+		cl->out = reply.line;
+		cl->out_len = reply.len;
+		return 0;
+	}
+	if (!reply.object)
+		return -ENOMEM;
+	r = protocol_format_reply(reply.object, &cl->out, &cl->out_len);
+	json_object_put(reply.object);
+	if (r == -E2BIG) {
+		struct json_object *o = protocol_error_reply("reply too large (over %u bytes)",
+							     SW_CTL_REPLY_MAX);
+
+		if (!o)
+			return -ENOMEM;
+		r = protocol_format_reply(o, &cl->out, &cl->out_len);
+		json_object_put(o);
+	}
+	return r;
 }
 
 /* Answers the request in cl->in[0..len) and starts sending the reply. */
 static int client_process(struct sw_client *cl, size_t len)
 {
-	struct json_object *reply = client_answer(cl, cl->in, len);
-	int r;
+	int r = client_answer(cl, cl->in, len);
 
-	if (!reply)
-		return -ENOMEM;
-	r = protocol_format_reply(reply, &cl->out, &cl->out_len);
-	json_object_put(reply);
-	if (r == -E2BIG) {
-		reply = protocol_error_reply("reply too large (over %u bytes)", SW_CTL_REPLY_MAX);
-		if (!reply)
-			return -ENOMEM;
-		r = protocol_format_reply(reply, &cl->out, &cl->out_len);
-		json_object_put(reply);
-	}
 	if (r < 0)
 		return r;
-
+	cl->ctl->out_bytes += cl->out_len;
 	r = client_write(cl);
 	if (r != 0)
 		return r < 0 ? r : 1;
@@ -538,6 +568,7 @@ int control_new(sd_event *e, const char *path, const char *group, sw_control_han
 	c->handler = h;
 	c->userdata = userdata;
 	c->max_clients = SW_CONTROL_MAX_CLIENTS;
+	c->reply_budget = SW_CONTROL_REPLY_BUDGET;
 	c->timeout_usec = SW_CONTROL_TIMEOUT_USEC;
 	c->path = strdup(path);
 	if (!c->path) {
@@ -572,6 +603,11 @@ void control_free(struct sw_control *c)
 	free(c->path);
 	sd_event_unref(c->event);
 	free(c);
+}
+
+void control_set_reply_budget(struct sw_control *c, size_t bytes)
+{
+	c->reply_budget = bytes;
 }
 
 void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeout_usec)

@@ -17,16 +17,31 @@
 struct json_object;
 struct sw_control;
 
-/* Answers one request. Returns 0 and a reply object in *ret_reply (control
- * takes the reference and frees it once sent), or a negative errno, which
- * the client gets as {"error": "internal error: ..."}. Requests control
- * refuses (malformed, oversized, reload from uid != 0) never reach it. */
+/* A reply: an object control formats, or a line the handler formatted
+ * itself (one JSON object ending in a newline, malloc'd, at most
+ * SW_CTL_REPLY_MAX bytes). control takes either and frees it once sent. */
+struct sw_control_reply {
+	struct json_object *object;
+	char *line;
+	size_t len;
+};
+
+/* Answers one request. Returns 0 with *ret filled in, or a negative errno,
+ * which the client gets as {"error": "internal error: ..."} (-E2BIG: "reply
+ * too large"). Requests control refuses (malformed, oversized, reload from
+ * uid != 0) never reach it. */
 typedef int (*sw_control_handler)(void *userdata, const struct sw_ctl_request *req,
-				  uid_t peer_uid, struct json_object **ret_reply);
+				  uid_t peer_uid, struct sw_control_reply *ret);
 
 #define SW_CONTROL_MAX_CLIENTS  32
 /* Time a client has to send its request, and then again to take the reply. */
 #define SW_CONTROL_TIMEOUT_USEC (5 * 1000000ULL)
+/* Replies formatted and waiting to be read, all clients together. Past it,
+ * a status, show or check request from a uid that already has a reply
+ * waiting is told "too many replies waiting to be read" before any
+ * document is built; a uid with none waiting is still answered, so the
+ * bound is this plus one reply (SW_CTL_REPLY_MAX at most) per other uid. */
+#define SW_CONTROL_REPLY_BUDGET (64u << 20)
 /* Connections accepted per wake-up, so a connect flood cannot starve polls. */
 #define SW_CONTROL_ACCEPT_BURST 16
 
@@ -55,6 +70,9 @@ void control_free(struct sw_control *c);
 /* For tests: other limits than the defaults above (max_clients at most
  * SW_CONTROL_MAX_CLIENTS). */
 void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeout_usec);
+
+/* For tests: another reply budget than SW_CONTROL_REPLY_BUDGET. */
+void control_set_reply_budget(struct sw_control *c, size_t bytes);
 
 /* Clients currently connected (for tests and the daemon's STATUS= line). */
 size_t control_n_clients(const struct sw_control *c);

@@ -743,7 +743,8 @@ static int manager_reload(struct sw_manager *m, char **ret_error)
 	return 0;
 }
 
-static int build_document(struct sw_manager *m, struct json_object **ret)
+/* The daemon's half of the status document, as of now (returned). */
+static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret)
 {
 	uint64_t now = util_now_usec();
 	struct sw_status_daemon d = {
@@ -790,53 +791,80 @@ static int build_document(struct sw_manager *m, struct json_object **ret)
 	};
 
 	journal_get_stats(m->journal, &d.journal);
+	*ret = d;
+	return now;
+}
+
+static int build_document(struct sw_manager *m, struct json_object **ret)
+{
+	struct sw_status_daemon d;
+	uint64_t now = daemon_status(m, &d);
 
 	return status_document(&d, m->tracker, m->cfg, m->owners, now, ret);
 }
 
+static bool keep_for_request(void *userdata, struct json_object *listener)
+{
+	return protocol_request_keeps(userdata, listener);
+}
+
+/* status, show and check: the document as one line, written a listener at
+ * a time (status_format), never as a whole object tree. */
+static int answer_document(struct sw_manager *m, const struct sw_ctl_request *req,
+			   struct sw_control_reply *ret)
+{
+	struct sw_status_daemon d;
+	struct sw_status_filter f = {
+		.keep = keep_for_request,
+		.userdata = (void *)req,
+		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
+	};
+	size_t kept = 0;
+	uint64_t now;
+	int r;
+
+	now = daemon_status(m, &d);
+	r = status_format(&d, m->tracker, m->cfg, m->owners, now,
+			  req->cmd == SW_CTL_CHECK ? NULL : &f, SW_CTL_REPLY_MAX, &ret->line,
+			  &ret->len, &kept);
+	if (r < 0)
+		return r;
+	if (req->cmd == SW_CTL_SHOW && kept == 0) {
+		free(ret->line);
+		ret->line = NULL;
+		ret->object = protocol_error_reply("no listener %s", req->listener);
+	}
+	return 0;
+}
+
 static int on_request(void *userdata, const struct sw_ctl_request *req, uid_t peer_uid,
-		      struct json_object **ret_reply)
+		      struct sw_control_reply *ret)
 {
 	struct sw_manager *m = userdata;
-	struct json_object *doc = NULL;
 	int r;
 
 	switch (req->cmd) {
 	case SW_CTL_VERSION:
-		*ret_reply = protocol_version_reply();
+		ret->object = protocol_version_reply();
 		return 0;
 	case SW_CTL_RELOAD: {
 		char *err = NULL;
 
 		/* control has refused reload from uid != 0 already. */
 		r = manager_reload(m, &err);
-		*ret_reply = r < 0 ? protocol_error_reply("%s", err ? err : "config rejected")
-				   : protocol_ok_reply();
+		ret->object = r < 0 ? protocol_error_reply("%s", err ? err : "config rejected")
+				    : protocol_ok_reply();
 		free(err);
 		return 0;
 	}
 	case SW_CTL_STATUS:
 	case SW_CTL_SHOW:
 	case SW_CTL_CHECK:
-		r = build_document(m, &doc);
-		if (r < 0)
-			return r;
-		r = protocol_filter_document(doc, req);
-		if (r == -ENOENT) {
-			json_object_put(doc);
-			*ret_reply = protocol_error_reply("no listener %s", req->listener);
-			return 0;
-		}
-		if (r < 0) {
-			json_object_put(doc);
-			return r;
-		}
-		*ret_reply = doc;
-		return 0;
+		return answer_document(m, req, ret);
 	case _SW_CTL_CMD_MAX:
 		break;
 	}
-	*ret_reply = protocol_error_reply("unknown command");
+	ret->object = protocol_error_reply("unknown command");
 	return 0;
 }
 

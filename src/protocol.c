@@ -483,7 +483,12 @@ bool protocol_listener_match(struct json_object *l, const char *filter)
 	       strcmp(json_object_get_string(v), filter) == 0;
 }
 
-static bool request_keeps(const struct sw_ctl_request *req, struct json_object *l)
+bool protocol_request_hides_idle(const struct sw_ctl_request *req)
+{
+	return req->cmd == SW_CTL_STATUS && req->n_listeners == 0;
+}
+
+bool protocol_request_keeps(const struct sw_ctl_request *req, struct json_object *l)
 {
 	if (req->cmd == SW_CTL_SHOW)
 		return protocol_listener_match(l, req->listener);
@@ -512,8 +517,8 @@ int protocol_filter_document(struct json_object *doc, const struct sw_ctl_reques
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *l = json_object_array_get_idx(list, i);
 
-		if (!request_keeps(req, l)) {
-			idle += req->cmd == SW_CTL_STATUS && req->n_listeners == 0;
+		if (!protocol_request_keeps(req, l)) {
+			idle += protocol_request_hides_idle(req);
 			continue;
 		}
 		if (json_object_array_add(kept, json_object_get(l)) < 0) {

@@ -119,6 +119,12 @@ bool protocol_listener_idle(struct json_object *listener);
  * "*:PORT" for its port. */
 bool protocol_listener_match(struct json_object *listener, const char *filter);
 
+/* Whether a status or show request keeps a listener object (the rule
+ * protocol_filter_document applies), and whether the ones it leaves out are
+ * idle ones it hides, counted in "idle_hidden". */
+bool protocol_request_keeps(const struct sw_ctl_request *req, struct json_object *listener);
+bool protocol_request_hides_idle(const struct sw_ctl_request *req);
+
 /* Trims a status document in place to what the request asks for. status:
  * listeners matching any filter (all of them without filters); idle ones
  * dropped unless "all" or filters were given, and counted in a top-level

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "limits.h"
 #include "netstat.h"
@@ -245,26 +247,31 @@ static struct json_object *seams_json(const struct sw_status_daemon *d)
 	return o;
 }
 
-int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t,
-		    const struct sw_config *cfg, const struct sw_owners *owners,
-		    uint64_t now_usec, struct json_object **ret)
+/* The listeners, fullest first: borrowed pointers, freed by the caller. */
+static const struct sw_tracked **listeners_ordered(const struct sw_tracker *t, size_t *ret_n)
 {
 	size_t n = tracker_count(t);
-	_cleanup_free_ const struct sw_tracked **order = NULL;
-	struct json_object *doc, *dm, *syn, *arr;
+	const struct sw_tracked **order = calloc(n ? n : 1, sizeof(*order));
 
-	order = calloc(n ? n : 1, sizeof(*order));
 	if (!order)
-		return -ENOMEM;
+		return NULL;
 	for (size_t i = 0; i < n; i++)
 		order[i] = tracker_get(t, i);
 	qsort(order, n, sizeof(*order), cmp_fullest);
+	*ret_n = n;
+	return order;
+}
+
+/* Everything but "listeners". */
+static struct json_object *document_head(const struct sw_status_daemon *d,
+					 const struct sw_tracker *t, const struct sw_config *cfg)
+{
+	struct json_object *doc, *dm, *syn, *arr;
 
 	doc = json_object_new_object();
 	if (!doc)
-		return -ENOMEM;
+		return NULL;
 	add(doc, "version", jint(1));
-
 	dm = json_object_new_object();
 	add(dm, "version", jstr(SW_VERSION));
 	add(dm, "pid", jint(d->pid));
@@ -309,7 +316,23 @@ int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t
 	arr = json_object_new_array();
 	json_object_array_add(arr, namespace_json(tracker_ns(t), d->netns_inode));
 	add(doc, "namespaces", arr);
+	return doc;
+}
 
+int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t,
+		    const struct sw_config *cfg, const struct sw_owners *owners,
+		    uint64_t now_usec, struct json_object **ret)
+{
+	_cleanup_free_ const struct sw_tracked **order = NULL;
+	struct json_object *doc, *arr;
+	size_t n = 0;
+
+	order = listeners_ordered(t, &n);
+	if (!order)
+		return -ENOMEM;
+	doc = document_head(d, t, cfg);
+	if (!doc)
+		return -ENOMEM;
 	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(arr, listener_json(order[i], cfg, owners, now_usec));
@@ -317,4 +340,108 @@ int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t
 
 	*ret = doc;
 	return 0;
+}
+
+/* A growing line, bounded by max. */
+struct line_buf {
+	char *p;
+	size_t len, cap, max;
+};
+
+static int line_append(struct line_buf *b, const char *s, size_t len)
+{
+	if (len > b->max || b->len > b->max - len)
+		return -E2BIG;
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *p;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+static int line_append_json(struct line_buf *b, struct json_object *o)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_length(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	return text ? line_append(b, text, len) : -ENOMEM;
+}
+
+int status_format(const struct sw_status_daemon *d, const struct sw_tracker *t,
+		  const struct sw_config *cfg, const struct sw_owners *owners, uint64_t now_usec,
+		  const struct sw_status_filter *f, size_t max, char **ret, size_t *ret_len,
+		  size_t *ret_kept)
+{
+	_cleanup_free_ const struct sw_tracked **order = NULL;
+	struct line_buf b = { .max = max };
+	struct json_object *head;
+	size_t n = 0, kept = 0, hidden = 0;
+	char num[32];
+	int r;
+
+	order = listeners_ordered(t, &n);
+	if (!order)
+		return -ENOMEM;
+	head = document_head(d, t, cfg);
+	if (!head)
+		return -ENOMEM;
+	/* The head's text ends in "}": the listeners go in before it. */
+	r = line_append_json(&b, head);
+	json_object_put(head);
+	if (r < 0)
+		goto fail;
+	b.len--;
+	r = line_append(&b, ",\"listeners\":[", 14);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		struct json_object *l = listener_json(order[i], cfg, owners, now_usec);
+
+		if (!l) {
+			r = -ENOMEM;
+			break;
+		}
+		if (f && f->keep && !f->keep(f->userdata, l)) {
+			hidden++;
+		} else {
+			if (kept++ > 0)
+				r = line_append(&b, ",", 1);
+			if (r >= 0)
+				r = line_append_json(&b, l);
+		}
+		json_object_put(l);
+	}
+	if (r >= 0)
+		r = line_append(&b, "]", 1);
+	if (r >= 0 && f && f->hidden_key && hidden > 0) {
+		int k = snprintf(num, sizeof(num), ",\"%s\":", f->hidden_key);
+
+		r = k > 0 && (size_t)k < sizeof(num) ? line_append(&b, num, (size_t)k) : -EINVAL;
+		if (r >= 0) {
+			k = snprintf(num, sizeof(num), "%zu", hidden);
+			r = line_append(&b, num, (size_t)k);
+		}
+	}
+	if (r >= 0)
+		r = line_append(&b, "}\n", 2);
+	if (r < 0)
+		goto fail;
+	*ret = b.p;
+	*ret_len = b.len;
+	if (ret_kept)
+		*ret_kept = kept;
+	return 0;
+fail:
+	free(b.p);
+	return r;
 }

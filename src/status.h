@@ -3,6 +3,8 @@
  * scripts read. */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -51,7 +53,27 @@ struct sw_status_daemon {
 	const char *proc_root;
 };
 
+/* Which listeners status_format() writes: those keep() accepts (all when
+ * keep is NULL). The number left out goes in a top-level key hidden_key
+ * when that is not NULL and some were. */
+struct sw_status_filter {
+	bool (*keep)(void *userdata, struct json_object *listener);
+	void *userdata;
+	const char *hidden_key;
+};
+
 /* Builds the document. owners may be NULL (owners unknown). */
 int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t,
 		    const struct sw_config *cfg, const struct sw_owners *owners,
 		    uint64_t now_usec, struct json_object **ret);
+
+/* The same document, filtered by f (NULL: every listener), as one line of
+ * JSON ending in a newline in a malloc'd string, at most max bytes. It is
+ * written one listener at a time, so memory follows the text, not the
+ * whole object tree: the way to answer a status request. *ret_kept (when
+ * not NULL) gets the number of listeners written. -E2BIG over max,
+ * -ENOMEM. */
+int status_format(const struct sw_status_daemon *d, const struct sw_tracker *t,
+		  const struct sw_config *cfg, const struct sw_owners *owners, uint64_t now_usec,
+		  const struct sw_status_filter *f, size_t max, char **ret, size_t *ret_len,
+		  size_t *ret_kept);

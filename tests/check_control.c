@@ -36,7 +36,7 @@ static size_t big_reply;          /* status replies carry this many bytes */
 static uint64_t longest_iteration_usec;
 
 static int fake_handler(void *userdata, const struct sw_ctl_request *req, uid_t peer_uid,
-			struct json_object **ret_reply)
+			struct sw_control_reply *ret)
 {
 	struct json_object *o;
 
@@ -56,15 +56,21 @@ static int fake_handler(void *userdata, const struct sw_ctl_request *req, uid_t 
 			json_object_object_add(o, "pad", json_object_new_string(pad));
 			free(pad);
 		}
-		*ret_reply = o;
+		ret->object = o;
+		return 0;
+	case SW_CTL_SHOW:
+		/* A line the handler formatted itself, as the daemon's status is. */
+		if (asprintf(&ret->line, "{\"line\":true,\"listener\":\"%s\"}\n", req->listener) < 0)
+			return -ENOMEM;
+		ret->len = strlen(ret->line);
 		return 0;
 	case SW_CTL_RELOAD:
-		*ret_reply = protocol_ok_reply();
+		ret->object = protocol_ok_reply();
 		return 0;
 	case SW_CTL_CHECK:
 		return -EIO;
 	default:
-		*ret_reply = protocol_version_reply();
+		ret->object = protocol_version_reply();
 		return 0;
 	}
 }
@@ -488,6 +494,47 @@ START_TEST(test_client_never_reads)
 }
 END_TEST
 
+/* Sends request from a child that became uid and gid 65534 (the caller is
+ * root and the socket at p lets group 65534 in) while the loop runs;
+ * whether the reply contains want. */
+static bool request_as_nobody(const char *p, const char *request, const char *want)
+{
+	uint64_t end;
+	int status = -1;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		struct timeval tv = { .tv_sec = 3 };
+		char buf[512] = { 0 };
+		size_t len = 0, rlen = strlen(request);
+		ssize_t n;
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		set_sun(&sa, p);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(11);
+		if (write(fd, request, rlen) != (ssize_t)rlen)
+			_exit(12);
+		while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)n;
+		_exit(strstr(buf, want) ? 0 : 13);
+	}
+	end = util_now_usec() + WAIT_MS * USEC_PER_MSEC;
+	while (waitpid(pid, &status, WNOHANG) == 0 && util_now_usec() < end)
+		iterate();
+	if (util_now_usec() >= end) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* reload needs uid 0. Run as root, the refusal is tested from a child that
  * became nobody (and the socket's group lets it in); run as anyone else,
  * the test process itself is the unprivileged client. */
@@ -515,9 +562,6 @@ START_TEST(test_reload_needs_root)
 		struct sw_control *c2 = NULL;
 		char p2[160];
 		struct stat st;
-		pid_t pid;
-		int status = -1;
-		uint64_t end;
 
 		/* nobody must be able to reach the socket: a 0755 directory and
 		 * the socket's group set to nobody's group. */
@@ -528,39 +572,9 @@ START_TEST(test_reload_needs_root)
 		ck_assert_uint_eq(st.st_gid, 65534);
 		ck_assert_uint_eq(st.st_mode & 07777, 0660);
 
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			struct sockaddr_un sa = { .sun_family = AF_UNIX };
-			struct timeval tv = { .tv_sec = 3 };
-			char buf[512] = { 0 };
-			size_t len = 0;
-			ssize_t n;
-			int fd;
-
-			if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
-				_exit(10);
-			fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			set_sun(&sa, p2);
-			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-				_exit(11);
-			if (write(fd, "{\"command\":\"reload\"}\n", 21) != 21)
-				_exit(12);
-			while (len < sizeof(buf) - 1 &&
-			       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-				len += (size_t)n;
-			_exit(strstr(buf, "permission denied: reload needs root") ? 0 : 13);
-		}
-		end = util_now_usec() + WAIT_MS * USEC_PER_MSEC;
-		while (waitpid(pid, &status, WNOHANG) == 0 && util_now_usec() < end)
-			iterate();
-		if (util_now_usec() >= end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-		}
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			      "unprivileged child: status %d", status);
+		ck_assert_msg(request_as_nobody(p2, "{\"command\":\"reload\"}\n",
+						"permission denied: reload needs root"),
+			      "nobody's reload was not refused");
 		ck_assert_uint_eq(handler_calls, 1);   /* the refusal never reached it */
 		control_free(c2);
 		ck_assert_int_eq(access(p2, F_OK), -1);
@@ -687,6 +701,92 @@ START_TEST(test_pick_evictee)
 }
 END_TEST
 
+/* A reply the handler formatted itself goes out as it is. */
+START_TEST(test_line_reply)
+{
+	struct json_object *r = round_trip("{\"command\":\"show\",\"listener\":\"*:8080\"}\n");
+
+	ck_assert_ptr_null(protocol_reply_error(r));
+	ck_assert(json_object_get_boolean(json_object_object_get(r, "line")));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(r, "listener")), "*:8080");
+	json_object_put(r);
+	ck_assert_uint_eq(handler_calls, 1);
+}
+END_TEST
+
+/* Replies waiting to be read are bounded: past the budget, a uid that has
+ * one waiting is refused before the handler builds another, while version
+ * is still answered; once the reader is gone, status is served again. */
+START_TEST(test_reply_budget)
+{
+	int fd, rcv = 4096;
+	uint64_t t0;
+	struct json_object *r;
+
+	control_set_reply_budget(ctl, 1);
+	big_reply = 1 << 20;
+	fd = connect_to(path);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	send_all(fd, "{\"command\":\"status\"}\n", 21);
+	t0 = util_now_usec();
+	while (handler_calls == 0 && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
+		iterate();
+	ck_assert_uint_eq(handler_calls, 1);
+
+	r = round_trip("{\"command\":\"status\"}\n");
+	ck_assert_msg(has_error(r, "too many replies waiting to be read"), "%s",
+		      json_object_get_string(r));
+	json_object_put(r);
+	r = round_trip("{\"command\":\"show\",\"listener\":\"*:8080\"}\n");
+	ck_assert(has_error(r, "too many replies waiting to be read"));
+	json_object_put(r);
+	ck_assert_uint_eq(handler_calls, 1);
+	r = round_trip("{\"command\":\"version\"}\n");
+	ck_assert_ptr_null(protocol_reply_error(r));
+	json_object_put(r);
+	ck_assert_uint_eq(handler_calls, 2);
+
+	/* The slow reader hangs up: its reply no longer counts. */
+	close(fd);
+	big_reply = 0;
+	t0 = util_now_usec();
+	while (control_n_clients(ctl) > 0 && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
+		iterate();
+	ck_assert_uint_eq(control_n_clients(ctl), 0);
+	assert_status_served();
+	if (getuid() != 0)
+		return;
+
+	/* Another uid with no reply waiting is still answered past the budget
+	 * (root holds it here), so a flood cannot starve other readers. */
+	{
+		struct sw_control *c2 = NULL;
+		char p2[160];
+
+		ck_assert_int_eq(chmod(dir, 0755), 0);
+		snprintf(p2, sizeof(p2), "%s/nobody.sock", dir);
+		ck_assert_int_eq(control_new(event, p2, "65534", fake_handler, NULL, &c2), 0);
+		control_set_reply_budget(c2, 1);
+		big_reply = 1 << 20;
+		fd = connect_to(p2);
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		send_all(fd, "{\"command\":\"status\"}\n", 21);
+		t0 = util_now_usec();
+		while (handler_calls < 4 && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
+			iterate();
+		ck_assert_uint_eq(handler_calls, 4);
+		ck_assert_msg(request_as_nobody(p2, "{\"command\":\"status\"}\n", "\"version\":1"),
+			      "nobody was refused while only root had a reply waiting");
+		ck_assert_uint_eq(handler_calls, 5);
+		r = round_trip_at(p2, "{\"command\":\"status\"}\n");
+		ck_assert(has_error(r, "too many replies waiting to be read"));
+		json_object_put(r);
+		close(fd);
+		control_free(c2);
+	}
+}
+END_TEST
+
 static Suite *control_suite(void)
 {
 	Suite *s = suite_create("control");
@@ -710,6 +810,8 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_free_keeps_foreign_socket);
 	tcase_add_test(tc, test_pick_evictee);
+	tcase_add_test(tc, test_line_reply);
+	tcase_add_test(tc, test_reply_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }
