@@ -179,14 +179,14 @@ static bool rules_moved(const uint64_t delta[_SW_CTR_MAX], uint32_t known, enum 
 }
 
 bool rules_ns_step(struct sw_ns_rule *st, const uint64_t delta[_SW_CTR_MAX],
-		   uint32_t known, uint64_t listener_drops,
+		   uint32_t known, bool cookies_always, uint64_t listener_drops,
 		   uint64_t interval_usec, uint64_t now_usec,
 		   struct sw_ns_rule_out *ret)
 {
 	bool qualifies;
 
-	qualifies = rules_moved(delta, known, SW_CTR_SYNCOOKIES_SENT) ||
-		    rules_moved(delta, known, SW_CTR_REQQ_FULL_COOKIES) ||
+	qualifies = (!cookies_always && (rules_moved(delta, known, SW_CTR_SYNCOOKIES_SENT) ||
+					  rules_moved(delta, known, SW_CTR_REQQ_FULL_COOKIES))) ||
 		    rules_moved(delta, known, SW_CTR_REQQ_FULL_DROP) ||
 		    ((known & (1u << SW_CTR_LISTEN_OVERFLOWS)) &&
 		     delta[SW_CTR_LISTEN_OVERFLOWS] > listener_drops);

@@ -111,6 +111,10 @@ uint64_t rules_drops_flush(struct sw_drops_rule *st, uint64_t now_usec);
  * at once if none was sent in the last interval, else when the interval has
  * passed (also on a quiet poll: nothing is lost). Level critical when
  * TCPReqQFullDrop moved (SYNs dropped, connections lost), else warning.
+ * Under net.ipv4.tcp_syncookies = 2 (cookies_always) the kernel answers
+ * every SYN with a cookie and counts SyncookiesSent and
+ * TCPReqQFullDoCookies for each: they say nothing of overflow and qualify
+ * no poll (an entry for another reason still carries them).
  */
 struct sw_ns_rule {
 	uint64_t pending[_SW_CTR_MAX];  /* accumulated deltas of qualifying polls */
@@ -130,6 +134,6 @@ struct sw_ns_rule_out {
  * listener_drops: sum of the tracked listeners' drops deltas this poll.
  * Returns true when an entry is due now (then *ret is filled). */
 bool rules_ns_step(struct sw_ns_rule *st, const uint64_t delta[_SW_CTR_MAX],
-		   uint32_t known, uint64_t listener_drops,
+		   uint32_t known, bool cookies_always, uint64_t listener_drops,
 		   uint64_t interval_usec, uint64_t now_usec,
 		   struct sw_ns_rule_out *ret);

@@ -817,10 +817,13 @@ static void tracker_ns_update(struct sw_tracker *t, const struct sw_snapshot *s,
 	ns->polls++;
 	ns->listener_drops_delta = 0;
 
+	/* Under tcp_syncookies = 2 the cookie counters move on every SYN and
+	 * the SYN queue is not used: they trigger no scan. */
 	t->syn_trigger = tracker_ns_moved(ns, SW_CTR_LISTEN_DROPS) ||
-			 tracker_ns_moved(ns, SW_CTR_REQQ_FULL_COOKIES) ||
 			 tracker_ns_moved(ns, SW_CTR_REQQ_FULL_DROP) ||
-			 tracker_ns_moved(ns, SW_CTR_SYNCOOKIES_SENT);
+			 (ns->sysctl.syncookies != 2 &&
+			  (tracker_ns_moved(ns, SW_CTR_REQQ_FULL_COOKIES) ||
+			   tracker_ns_moved(ns, SW_CTR_SYNCOOKIES_SENT)));
 }
 
 static void tracker_ns_rule(struct sw_tracker *t, uint64_t now_usec, struct sw_events *out, int *r)
@@ -828,7 +831,8 @@ static void tracker_ns_rule(struct sw_tracker *t, uint64_t now_usec, struct sw_e
 	struct sw_ns_rule_out no;
 	struct sw_event *ev;
 
-	if (!rules_ns_step(&t->ns.rule, t->ns.delta, t->ns.delta_known, t->ns.listener_drops_delta,
+	if (!rules_ns_step(&t->ns.rule, t->ns.delta, t->ns.delta_known,
+			   t->ns.sysctl.syncookies == 2, t->ns.listener_drops_delta,
 			   SW_RULES_DROPS_INTERVAL_USEC, now_usec, &no))
 		return;
 	ev = tracker_event_new(t, out, SW_EV_SYNCOOKIES, r);

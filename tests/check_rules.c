@@ -334,16 +334,16 @@ START_TEST(test_ns_rule)
 	uint64_t d[_SW_CTR_MAX] = { 0 };
 
 	/* Quiet: nothing. */
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 0, 60 * S, 1 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 1 * S, &o));
 
 	/* ListenOverflows fully explained by listener drops: nothing. */
 	d[SW_CTR_LISTEN_OVERFLOWS] = 5;
 	d[SW_CTR_LISTEN_DROPS] = 5;
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 5, 60 * S, 2 * S, &o));
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 9, 60 * S, 3 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 5, 60 * S, 2 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 9, 60 * S, 3 * S, &o));
 
 	/* More overflows than the listeners explain: an entry at once. */
-	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, 3, 60 * S, 4 * S, &o));
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, false, 3, 60 * S, 4 * S, &o));
 	ck_assert_int_eq(o.level, L_WARN);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_OVERFLOWS], 5);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_DROPS], 5);
@@ -352,33 +352,59 @@ START_TEST(test_ns_rule)
 	memset(d, 0, sizeof(d));
 	d[SW_CTR_SYNCOOKIES_SENT] = 10;
 	d[SW_CTR_REQQ_FULL_COOKIES] = 10;
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 0, 60 * S, 10 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 10 * S, &o));
 	d[SW_CTR_SYNCOOKIES_SENT] = 7;
 	d[SW_CTR_REQQ_FULL_COOKIES] = 0;
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 0, 60 * S, 20 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 20 * S, &o));
 	/* A poll whose movement is explained adds nothing. */
 	memset(d, 0, sizeof(d));
 	d[SW_CTR_LISTEN_OVERFLOWS] = 2;
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 2, 60 * S, 30 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 2, 60 * S, 30 * S, &o));
 	/* Quiet poll after the window flushes what was held. */
 	memset(d, 0, sizeof(d));
-	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, 0, 60 * S, 64 * S, &o));
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 64 * S, &o));
 	ck_assert_int_eq(o.level, L_WARN);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_SYNCOOKIES_SENT], 17);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_REQQ_FULL_COOKIES], 10);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_OVERFLOWS], 0);
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, 0, 60 * S, 200 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 200 * S, &o));
 
 	/* TCPReqQFullDrop: connections lost, critical. */
 	d[SW_CTR_REQQ_FULL_DROP] = 1;
-	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, 0, 60 * S, 201 * S, &o));
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 201 * S, &o));
 	ck_assert_int_eq(o.level, L_CRIT);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_REQQ_FULL_DROP], 1);
 	ck_assert_uint_eq(st.entries, 3);
 
 	/* Unknown deltas are not movement. */
-	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN & ~(1u << SW_CTR_REQQ_FULL_DROP), 0,
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN & ~(1u << SW_CTR_REQQ_FULL_DROP), false, 0,
 				 60 * S, 1000 * S, &o));
+}
+END_TEST
+
+/* tcp_syncookies = 2: every SYN is a cookie and counted as one, so the
+ * cookie counters alone never make an entry; ListenOverflows the listeners
+ * do not explain still does, and carries them. */
+START_TEST(test_ns_rule_cookies_always)
+{
+	struct sw_ns_rule st = { 0 };
+	struct sw_ns_rule_out o;
+	uint64_t d[_SW_CTR_MAX] = { 0 };
+
+	d[SW_CTR_SYNCOOKIES_SENT] = 500;
+	d[SW_CTR_REQQ_FULL_COOKIES] = 500;
+	for (uint64_t t = 1; t <= 300; t += 10)
+		ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, true, 0, 60 * S, t * S, &o));
+	ck_assert_uint_eq(st.entries, 0);
+	/* The same poll under mode 1 is an entry. */
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, false, 0, 60 * S, 301 * S, &o));
+
+	memset(&st, 0, sizeof(st));
+	d[SW_CTR_LISTEN_OVERFLOWS] = 4;
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, true, 1, 60 * S, 400 * S, &o));
+	ck_assert_int_eq(o.level, L_WARN);
+	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_OVERFLOWS], 4);
+	ck_assert_uint_eq(o.counter_delta[SW_CTR_SYNCOOKIES_SENT], 500);
 }
 END_TEST
 
@@ -399,6 +425,7 @@ static Suite *rules_suite(void)
 
 	tc = tcase_create("namespace");
 	tcase_add_test(tc, test_ns_rule);
+	tcase_add_test(tc, test_ns_rule_cookies_always);
 	suite_add_tcase(s, tc);
 	return s;
 }

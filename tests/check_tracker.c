@@ -541,6 +541,36 @@ START_TEST(test_netstat_syncookies)
 }
 END_TEST
 
+/* tcp_syncookies = 2: the kernel counts a cookie for every SYN, so the
+ * cookie counters neither make an entry nor ask for a SYN scan; an
+ * unexplained ListenOverflows still makes one, carrying them. */
+START_TEST(test_netstat_cookies_always)
+{
+	snap.sysctl.syncookies = 2;
+	snap_add(&snap, 1, "127.0.0.1:8080", 0, 128, 0);
+	snap_counters(&snap, 100);
+	ck_assert_str_eq(poll_at(1), "");
+	for (int i = 2; i < 200; i += 10) {
+		snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
+		snap.netstat.value[SW_CTR_REQQ_FULL_COOKIES] += 30;
+		ck_assert_str_eq(poll_at(i), "");
+		ck_assert(!tracker_syn_trigger(t));
+	}
+	snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
+	snap.netstat.value[SW_CTR_LISTEN_OVERFLOWS] += 2;
+	ck_assert_str_eq(poll_at(300), "syncookies:warning");
+	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_SYNCOOKIES_SENT], 30);
+	ck_assert_int_eq(ev.v[0].syncookies, 2);
+
+	/* Back to mode 1: the same movement is an entry and a trigger. */
+	snap.sysctl.syncookies = 1;
+	snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
+	snap.netstat.value[SW_CTR_REQQ_FULL_COOKIES] += 30;
+	ck_assert_str_eq(poll_at(400), "syncookies:warning");
+	ck_assert(tracker_syn_trigger(t));
+}
+END_TEST
+
 START_TEST(test_filter_ignore)
 {
 	struct sw_config *c2 = NULL;
@@ -1009,6 +1039,7 @@ static Suite *tracker_suite(void)
 	tcase_add_test(tc, test_drops_baseline_wrap);
 	tcase_add_test(tc, test_new_listener_drops_reported);
 	tcase_add_test(tc, test_netstat_syncookies);
+	tcase_add_test(tc, test_netstat_cookies_always);
 	tcase_add_test(tc, test_filter_ignore);
 	tcase_add_test(tc, test_memory_churn);
 	tcase_add_test(tc, test_history_slots);
