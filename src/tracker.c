@@ -9,6 +9,8 @@
 /* The dense array never shrinks below this, so a namespace with a handful
  * of listeners does not reallocate on every bit of churn. */
 #define TRACKER_MIN_CAP 16
+/* Unused entries whose pages are given back (tracker_release_tail). */
+#define TRACKER_RELEASE_MIN (256u << 10)
 /* Scratch arrays sized by the snapshot keep at least this many entries. */
 #define TRACKER_MIN_SCRATCH 64
 /* events_clear() gives back arrays larger than this. */
@@ -30,6 +32,7 @@ struct sw_tracker {
 	 * churn. */
 	struct sw_tracked *v;
 	size_t n, cap;
+	size_t touched;             /* most entries used since the tail was released */
 	uint32_t *slots;
 	size_t n_slots;             /* 0 or a power of two >= 2 * cap */
 	unsigned slot_bits;
@@ -183,6 +186,18 @@ static int tracker_grow(struct sw_tracker *t)
 	return 0;
 }
 
+/* Entries a burst used and that are free again still count in RSS: once
+ * TRACKER_RELEASE_MIN bytes of them have piled up, their pages go back to
+ * the kernel, so RSS follows the listener count down within capacity. */
+static void tracker_release_tail(struct sw_tracker *t)
+{
+	t->touched = SW_MIN(t->touched, t->cap);
+	if (t->touched <= t->n || (t->touched - t->n) * sizeof(*t->v) < TRACKER_RELEASE_MIN)
+		return;
+	util_release_tail(t->v, t->n * sizeof(*t->v), t->cap * sizeof(*t->v));
+	t->touched = t->n;
+}
+
 /* Halves the array while at most 3/8 is used: capacity follows the
  * listener count down after churn (a burst of new listeners in the poll
  * that old ones vanish doubles it), and a halved array is still at most 3/4
@@ -236,6 +251,8 @@ static int tracker_insert(struct sw_tracker *t, uint64_t cookie, size_t *ret_k)
 			return r;
 	}
 	k = t->n++;
+	if (t->n > t->touched)
+		t->touched = t->n;
 	memset(&t->v[k], 0, sizeof(t->v[k]));
 	t->v[k].cookie = cookie;
 	i = tracker_slot_find(t, cookie);
@@ -942,6 +959,7 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 		tracker_remove_at(t, i);
 	}
 	tracker_shrink(t);
+	tracker_release_tail(t);
 
 	/* Pass 2: figures, history, rules, entries. */
 	for (size_t i = 0; i < s->n_listeners; i++) {

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t util_now_usec(void)
 {
@@ -141,4 +143,15 @@ int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+size_t util_release_tail(void *base, size_t used, size_t size)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)base + used + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)base + size) & ~(page - 1);
+
+	if (!base || used >= size || end <= start)
+		return 0;
+	return madvise((void *)start, end - start, MADV_DONTNEED) == 0 ? end - start : 0;
 }

@@ -24,6 +24,12 @@ static inline void sw_closep(int *fd) { if (*fd >= 0) close(*fd); }
 #define SW_ADDRSTRLEN 56
 
 /* Monotonic and CPU clocks, in microseconds. */
+/* Gives the kernel back the whole pages of [base + used, base + size), the
+ * unused tail of a large array that a burst touched: they stop counting in
+ * RSS and read as zeros when the array grows into them again. Nothing
+ * outside the block is touched. Returns the bytes released. */
+size_t util_release_tail(void *base, size_t used, size_t size);
+
 uint64_t util_now_usec(void);
 uint64_t util_cpu_usec(void);          /* this process, user + system */
 

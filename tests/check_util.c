@@ -1,0 +1,93 @@
+/* util_release_tail: the unused tail of a large array goes back to the
+ * kernel (mincore says which pages are resident), the used part keeps its
+ * contents, and nothing outside the block or within a partial page is
+ * touched. */
+#include <check.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Resident pages of [p, p + len), p page-aligned. */
+static size_t resident_pages(void *p, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = (len + page - 1) / page, k = 0;
+	unsigned char *vec = malloc(n);
+
+	ck_assert_ptr_nonnull(vec);
+	ck_assert_int_eq(mincore(p, len, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		k += vec[i] & 1;
+	free(vec);
+	return k;
+}
+
+static bool all_a5(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != 0xa5)
+			return false;
+	return true;
+}
+
+START_TEST(test_release_tail)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = 1024 * page;
+	/* Its own mapping, so that residency is the test's to observe. */
+	unsigned char *a = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	/* Offsets are pages plus bytes. */
+	static const struct {
+		const char *what;
+		size_t used_pages, used_bytes, size_pages, size_bytes, released_pages;
+	} cases[] = {
+		{ "used past the end", 0, 10, 0, 5, 0 },
+		{ "nothing unused", 64, 0, 64, 0, 0 },
+		{ "tail inside one page", 0, 100, 0, 2000, 0 },
+		{ "a partial first page is kept", 1, 1, 3, 0, 1 },
+		{ "a partial last page is kept", 2, 0, 5, 7, 3 },
+		{ "whole tail", 256, 0, 1024, 0, 768 },
+	};
+
+	ck_assert_ptr_ne(a, MAP_FAILED);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t used = cases[c].used_pages * page + cases[c].used_bytes;
+		size_t sz = cases[c].size_pages * page + cases[c].size_bytes;
+		size_t want = cases[c].released_pages * page;
+
+		memset(a, 0xa5, size);
+		ck_assert_uint_eq(resident_pages(a, size), 1024);
+		ck_assert_msg(util_release_tail(a, used, sz) == want, "%s", cases[c].what);
+		/* The used bytes, and everything past size, keep their contents. */
+		ck_assert_msg(all_a5(a, used < size ? used : size), "%s: used part lost", cases[c].what);
+		if (sz < size)
+			ck_assert_msg(all_a5(a + sz, size - sz), "%s: past the end lost", cases[c].what);
+		ck_assert_msg(resident_pages(a, size) == 1024 - cases[c].released_pages,
+			      "%s: %zu resident", cases[c].what, resident_pages(a, size));
+		/* Released pages read as zeros. */
+		if (want)
+			ck_assert_uint_eq(a[used + page], 0);
+	}
+	ck_assert_uint_eq(util_release_tail(NULL, 0, size), 0);
+	munmap(a, size);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_release_tail);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
