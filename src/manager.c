@@ -49,6 +49,9 @@
  * timer's own slack and a busy host's scheduling stay below the first; a
  * loop held up that long by anything (a client, a hung journald) is what
  * the counter is for. */
+/* heap_trim(): how often, and the free memory worth it. */
+#define MANAGER_TRIM_USEC (10 * USEC_PER_SEC)
+#define MANAGER_TRIM_MIN  (1u << 20)
 #define LATE_MIN_USEC (100 * USEC_PER_MSEC)
 #define LATE_MAX_USEC (1 * USEC_PER_SEC)
 
@@ -119,6 +122,7 @@ struct sw_manager {
 	uint64_t next_due_usec;      /* when the armed poll is due; 0: at once */
 	uint64_t late_polls, last_lateness_usec, max_lateness_usec;
 	uint64_t last_poll_wall_usec, max_poll_wall_usec;
+	uint64_t last_trim_usec;
 	uint64_t last_poll_cpu_usec, last_syn_cpu_usec, last_syn_usec;
 	uint64_t current_interval_usec;
 	uint64_t last_error_log_usec;
@@ -666,6 +670,19 @@ static void note_lateness(struct sw_manager *m, uint64_t start)
 		m->late_polls++;
 }
 
+/* Memory a burst of listeners or an owner scan of many fds used and freed
+ * stays in the malloc heap, scattered between live blocks where glibc
+ * does not return it by itself: every MANAGER_TRIM_USEC, when the heap
+ * holds MANAGER_TRIM_MIN free, its free pages go back to the kernel
+ * (well under a millisecond), so RSS follows the load down. */
+static void heap_trim(struct sw_manager *m, uint64_t now)
+{
+	if (now - m->last_trim_usec < MANAGER_TRIM_USEC)
+		return;
+	m->last_trim_usec = now;
+	(void)util_heap_trim(MANAGER_TRIM_MIN);
+}
+
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct sw_manager *m = userdata;
@@ -689,6 +706,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 			  m->cfg->path ? m->cfg->path : "(built-in defaults)");
 	}
 	notify_status(m);
+	heap_trim(m, start);
 	/* Next poll counted from this one's deadline, so the period does not
 	 * drift by the poll's own duration; a late loop does not catch up in
 	 * a burst either. */

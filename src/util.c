@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -154,4 +155,14 @@ size_t util_release_tail(void *base, size_t used, size_t size)
 	if (!base || used >= size || end <= start)
 		return 0;
 	return madvise((void *)start, end - start, MADV_DONTNEED) == 0 ? end - start : 0;
+}
+
+size_t util_heap_trim(size_t min_free)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	if (mi.fordblks < min_free)
+		return 0;
+	malloc_trim(0);
+	return mi.fordblks;
 }

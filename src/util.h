@@ -30,6 +30,11 @@ static inline void sw_closep(int *fd) { if (*fd >= 0) close(*fd); }
  * outside the block is touched. Returns the bytes released. */
 size_t util_release_tail(void *base, size_t used, size_t size);
 
+/* Hands the malloc heap's free pages back to the kernel (malloc_trim) when
+ * it holds at least min_free bytes free. Returns the bytes it held free
+ * before, 0 when it did not trim. */
+size_t util_heap_trim(size_t min_free);
+
 uint64_t util_now_usec(void);
 uint64_t util_cpu_usec(void);          /* this process, user + system */
 
