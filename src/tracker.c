@@ -49,6 +49,10 @@ struct sw_tracker {
 	/* Scratch, bounded by the largest recent snapshot and shrunk back. */
 	const struct sw_thresholds **lth;   /* per snapshot listener; NULL: not tracked */
 	size_t lth_cap;
+	/* Per snapshot listener: its position in v last time (see
+	 * tracker_find_hinted); entries past hint_n are not set. */
+	uint32_t *hint;
+	size_t hint_cap, hint_n;
 	struct sw_group_scratch *grp;
 	size_t grp_cap;
 };
@@ -237,6 +241,19 @@ static struct sw_tracked *tracker_lookup(const struct sw_tracker *t, uint64_t co
 	return t->slots[i] ? &t->v[t->slots[i] - 1] : NULL;
 }
 
+/* The entry for snapshot listener i, whose cookie is cookie: where it was
+ * last time if it is still there, else through the index. The kernel dumps
+ * an unchanged set of listeners in the same order, so in a steady poll
+ * nearly every listener is found without touching the index. */
+static struct sw_tracked *tracker_find_hinted(struct sw_tracker *t, size_t i, uint64_t cookie)
+{
+	uint32_t k = i < t->hint_n ? t->hint[i] : UINT32_MAX;
+
+	if (k < t->n && t->v[k].cookie == cookie)
+		return &t->v[k];
+	return tracker_lookup(t, cookie);
+}
+
 /* New zeroed entry for cookie (not present). Returns its position. */
 static int tracker_insert(struct sw_tracker *t, uint64_t cookie, size_t *ret_k)
 {
@@ -300,6 +317,7 @@ void tracker_free(struct sw_tracker *t)
 	free(t->v);
 	free(t->slots);
 	free(t->lth);
+	free(t->hint);
 	free(t->grp);
 	free(t);
 }
@@ -891,6 +909,12 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 	k = tracker_scratch((void **)&t->grp, &t->grp_cap, s->n_groups, sizeof(*t->grp));
 	if (k < 0)
 		return k;
+	k = tracker_scratch((void **)&t->hint, &t->hint_cap, s->n_listeners, sizeof(*t->hint));
+	if (k < 0)
+		return k;
+	for (size_t i = t->hint_n; i < s->n_listeners; i++)
+		t->hint[i] = UINT32_MAX;
+	t->hint_n = s->n_listeners;
 	if (s->n_groups > 0)
 		memset(t->grp, 0, s->n_groups * sizeof(*t->grp));
 
@@ -916,7 +940,7 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 		if (ignore || !th)
 			continue;
 
-		tr = tracker_lookup(t, l->cookie);
+		tr = tracker_find_hinted(t, i, l->cookie);
 		if (tr && tr->seen_gen == t->gen)
 			continue;       /* listed twice by the dump */
 		if (tr && !tracker_same_listener(tr, l)) {
@@ -938,6 +962,7 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 		}
 		tr->seen_gen = t->gen;
 		t->lth[i] = th;
+		t->hint[i] = (uint32_t)(tr - t->v);
 
 		if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
 			struct sw_group_scratch *gs = &t->grp[l->syn_group];
@@ -968,7 +993,7 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 
 		if (!t->lth[i])
 			continue;
-		tr = tracker_lookup(t, l->cookie);
+		tr = tracker_find_hinted(t, i, l->cookie);
 		if (!tr || tr->stepped_gen == t->gen)
 			continue;
 		tr->stepped_gen = t->gen;
