@@ -271,6 +271,9 @@ bg "$SWD" -c "$TMP/default.conf" --control-socket "$TMP/control" --log-target st
 D=$BG_PID
 # watch PREFIX: samples the daemon's RSS and fds until unwatch.
 watch_start() {
+	# VmHWM from this moment on (clear_refs 5 resets it), so that a
+	# figure's peak is its own and not the churn's before it.
+	echo 5 >"/proc/$D/clear_refs" 2>/dev/null || true
 	"$B/procwatch" -p $D -i 20 -P "$1" >"$TMP/watch.$1" &
 	WATCH_PID=$!
 	PIDS+=("$WATCH_PID")

@@ -1,8 +1,12 @@
-/* status: status_format() writes the same document as the tree path
- * (status_document() then protocol_filter_document()) for every kind of
- * request, one line with one newline at its end; it says how many
- * listeners it wrote, refuses to pass its bound, and leaves nothing
- * allocated. The tracker is fed hand-made snapshots, as in check_tracker. */
+/* status: status_format() writes what the tree path writes: for every kind
+ * of request, its one line parses to the same JSON as status_document()
+ * then protocol_filter_document() (the shape sockwatchctl and scripts read
+ * must not depend on which path the daemon took). It also says how many
+ * listeners it wrote, writes idle_hidden exactly when the tree path does,
+ * refuses to pass its bound at any byte without leaving anything
+ * allocated, and writes "listeners":[] for an empty tracker. The tracker
+ * is fed hand-made snapshots, as in check_tracker, so that the test does
+ * not depend on the dump code. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -13,95 +17,226 @@
 #include "protocol.h"
 #include "status.h"
 
+#define S USEC_PER_SEC
+#define NETNS 4026531840ULL
+#define NOW (3 * S)
+
 static struct sw_tracker *t;
 static struct sw_config *cfg;
 static struct sw_snapshot snap;
 
-static void add_listener(uint64_t cookie, const char *ep, uint32_t depth, uint32_t limit)
+/* ---- snapshot builder (as in check_tracker) ---------------------------------- */
+
+static void snap_init(struct sw_snapshot *s)
 {
-	struct sw_listener *l;
+	memset(s, 0, sizeof(*s));
+	s->netns = NETNS;
+	s->sysctl = (struct sw_sysctl) { .somaxconn = 4096, .max_syn_backlog = 2048, .syncookies = 1 };
+}
+
+static void snap_free(struct sw_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_groups; i++)
+		free(s->groups[i].sources);
+	free(s->groups);
+	free(s->listeners);
+	memset(s, 0, sizeof(*s));
+}
+
+static void parse_ep(const char *ep, uint8_t *family, uint8_t addr[16], uint16_t *port)
+{
 	int fam;
 	bool wild;
 
-	snap.listeners = realloc(snap.listeners, (snap.n_listeners + 1) * sizeof(*l));
-	ck_assert_ptr_nonnull(snap.listeners);
-	l = &snap.listeners[snap.n_listeners++];
+	ck_assert_int_eq(util_endpoint_parse(ep, &fam, addr, port, &wild), 0);
+	ck_assert(!wild);
+	*family = (uint8_t)fam;
+}
+
+static struct sw_listener *snap_add(struct sw_snapshot *s, uint64_t cookie, const char *ep,
+				    uint32_t depth, uint32_t limit)
+{
+	struct sw_listener *l;
+
+	if (s->n_listeners == s->cap_listeners) {
+		s->cap_listeners = s->cap_listeners ? 2 * s->cap_listeners : 8;
+		s->listeners = realloc(s->listeners, s->cap_listeners * sizeof(*l));
+		ck_assert_ptr_nonnull(s->listeners);
+	}
+	l = &s->listeners[s->n_listeners++];
 	memset(l, 0, sizeof(*l));
 	l->cookie = cookie;
-	ck_assert_int_eq(util_endpoint_parse(ep, &fam, l->addr, &l->port, &wild), 0);
-	l->family = (uint8_t)fam;
+	parse_ep(ep, &l->family, l->addr, &l->port);
 	l->inode = (uint32_t)(1000 + cookie);
+	l->uid = (uint32_t)cookie;
 	l->accept_depth = depth;
 	l->accept_limit = limit;
 	l->has_drops = true;
 	l->syn_group = -1;
+	return l;
 }
 
-/* Two polls, so that deltas and history exist. */
-static void fill(void)
+/* A scanned SYN group for ep; every listener on ep joins it. */
+static struct sw_syn_group *snap_group(struct sw_snapshot *s, const char *ep, uint32_t depth)
+{
+	struct sw_syn_group *g;
+
+	s->groups = realloc(s->groups, (s->n_groups + 1) * sizeof(*g));
+	ck_assert_ptr_nonnull(s->groups);
+	g = &s->groups[s->n_groups];
+	memset(g, 0, sizeof(*g));
+	parse_ep(ep, &g->family, g->addr, &g->port);
+	g->depth = depth;
+	for (size_t i = 0; i < s->n_listeners; i++) {
+		struct sw_listener *l = &s->listeners[i];
+
+		if (l->family == g->family && l->port == g->port &&
+		    memcmp(l->addr, g->addr, 16) == 0) {
+			l->syn_group = (int32_t)s->n_groups;
+			g->n_members++;
+		}
+	}
+	s->n_groups++;
+	s->syn_scanned = true;
+	return g;
+}
+
+static void group_source(struct sw_syn_group *g, const char *addr, uint32_t count)
+{
+	struct sw_syn_source *src;
+
+	g->sources = realloc(g->sources, (g->n_sources + 1) * sizeof(*src));
+	ck_assert_ptr_nonnull(g->sources);
+	src = &g->sources[g->n_sources++];
+	memset(src, 0, sizeof(*src));
+	src->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	ck_assert_int_eq(inet_pton(src->family, addr, src->addr), 1);
+	src->count = count;
+	g->cap_sources = g->n_sources;
+}
+
+/* ---- fixtures ---------------------------------------------------------------- */
+
+static void poll_at(uint64_t usec)
 {
 	struct sw_events ev = { 0 };
 
-	add_listener(1, "127.0.0.1:8080", 17, 16);      /* full: critical, not idle */
-	add_listener(2, "0.0.0.0:80", 0, 511);
-	add_listener(3, "[::]:443", 0, 4096);
-	add_listener(4, "127.0.0.1:9090", 0, 128);
-	add_listener(5, "127.0.0.1:9090", 3, 128);      /* a reuseport pair */
-	add_listener(6, "[::1]:8443", 0, 64);
-	add_listener(7, "10.0.0.1:22", 0, 128);
-	for (int c = 0; c < _SW_CTR_MAX; c++)
-		snap.netstat.value[c] = 100;
-	snap.netstat.present = (1u << _SW_CTR_MAX) - 1;
-	ck_assert_int_eq(tracker_update(t, &snap, cfg, 1 * USEC_PER_SEC, &ev), 0);
-	events_clear(&ev);
-	snap.listeners[0].drops = 5;
-	ck_assert_int_eq(tracker_update(t, &snap, cfg, 2 * USEC_PER_SEC, &ev), 0);
+	ck_assert_int_eq(tracker_update(t, &snap, cfg, usec, &ev), 0);
 	events_free(&ev);
 }
 
-static const struct sw_status_daemon daemon_part = {
-	.pid = 4242,
-	.netns_inode = 4026531840ULL,
-	.uptime_ms = 2000,
-	.interval_ms = 1000,
-	.fast_interval_ms = 250,
-	.current_interval_ms = 250,
-	.polls = 2,
-	.last_poll_ok = 1,
-	.last_poll_age_ms = 3,
-	.syn_mode = "auto",
-	.syn_last_age_ms = UINT64_MAX,
-	.last_error_age_ms = UINT64_MAX,
-	.log_target = "journal",
-	.owner_unknown_reason = "a test \"reason\" with quotes\nand a newline",
+/* Eleven listeners, each there for a reason the filter or the order can
+ * get wrong. Idle (hidden by plain status): 2, 4, 6, 7, 9, 10, 11. Shown:
+ * 1 (full accept queue, critical), 3 (SYN queue only), 5 (accept depth
+ * only), 8 (drops since the last poll only). Two polls, so that deltas,
+ * history and drops exist. */
+static void fill(void)
+{
+	struct sw_syn_group *g;
+
+	snap_add(&snap, 1, "127.0.0.1:8080", 17, 16);
+	snap_add(&snap, 2, "0.0.0.0:80", 0, 511);
+	snap_add(&snap, 3, "[::]:80", 0, 511);          /* same port, other family */
+	snap_add(&snap, 4, "127.0.0.1:9090", 0, 128);
+	snap_add(&snap, 5, "127.0.0.1:9090", 3, 128);   /* a reuseport pair */
+	snap_add(&snap, 6, "[::1]:8443", 0, 64)->v6only = true;
+	snap_add(&snap, 7, "10.0.0.1:22", 0, 128);
+	snap_add(&snap, 8, "[2001:db8::1]:8443", 0, 128);
+	snap_add(&snap, 9, "0.0.0.0:6379", 0, 0);       /* listen(fd, 0) */
+	snap_add(&snap, 10, "[::]:443", 0, 4096)->v6only = true;
+	snap_add(&snap, 11, "[::]:22", 0, 128);         /* ties with 7 but for the cookie */
+	g = snap_group(&snap, "[::]:80", 12);
+	group_source(g, "192.0.2.7", 7);
+	group_source(g, "2001:db8::7", 5);
+	snap_group(&snap, "127.0.0.1:9090", 0);        /* scanned, empty: still idle */
+	for (int c = 0; c < _SW_CTR_MAX; c++)
+		snap.netstat.value[c] = 100;
+	snap.netstat.present = (1u << _SW_CTR_MAX) - 1;
+	poll_at(1 * S);
+	snap.listeners[0].drops = 5;
+	snap.listeners[7].drops = 4;
+	for (int c = 0; c < _SW_CTR_MAX; c++)
+		snap.netstat.value[c] = 100 + (uint64_t)c;
+	poll_at(2 * S);
+}
+
+/* Two daemons: a plain one, and one with every optional part set and text
+ * that needs escaping, so that the head written as text is checked too. */
+static const struct sw_status_daemon daemons[] = {
+	{
+		.pid = 4242,
+		.netns_inode = NETNS,
+		.uptime_ms = 2000,
+		.interval_ms = 1000,
+		.fast_interval_ms = 250,
+		.current_interval_ms = 250,
+		.polls = 2,
+		.last_poll_ok = 1,
+		.last_poll_age_ms = 3,
+		.syn_mode = "auto",
+		.syn_last_age_ms = UINT64_MAX,
+		.last_error_age_ms = UINT64_MAX,
+		.log_target = "journal",
+	},
+	{
+		.pid = 1,
+		.netns_inode = UINT64_MAX - 1,
+		.uptime_ms = UINT64_MAX / 2,
+		.interval_ms = 1000,
+		.polls = 7,
+		.poll_errors = 3,
+		.last_error = "netlink: \"dump\" interrupted\n\tthen / retried \xc3\xa9",
+		.syn_mode = "always",
+		.syn_scans = 9,
+		.syn_last_age_ms = 0,
+		.owner_unknown_reason = "/proc not mounted \\ \x01",
+		.last_error_age_ms = 12,
+		.last_poll_ok = 0,
+		.last_poll_age_ms = UINT64_MAX,
+		.log_target = "stderr",
+		.journal = { .outages = 2, .dropped = 1 },
+		/* From the environment: any bytes, not only UTF-8. */
+		.test_faults = "diag:enobufs@3 \xff\xfe",
+		.faults_injected = 1,
+		.rcvbuf = 4096,
+		.proc_root = "/tmp/fake proc",
+	},
 };
 
 static void setup(void)
 {
+	struct sw_config_errors errs = { 0 };
+
+	/* A per-listener override, so that "thresholds" differs between
+	 * listeners and carries a value rounded to one decimal. */
+	ck_assert_int_eq(config_load_string("status.conf",
+					    "[listener *:8080]\nwarn = 66.67%\nclear = 33.33%\n",
+					    &cfg, &errs), 0);
+	config_errors_clear(&errs);
 	ck_assert_int_eq(tracker_new(&t), 0);
-	ck_assert_int_eq(config_new_default(&cfg), 0);
-	memset(&snap, 0, sizeof(snap));
-	snap.netns = 4026531840ULL;
-	snap.sysctl = (struct sw_sysctl){ .somaxconn = 4096, .max_syn_backlog = 2048, .syncookies = 1 };
+	snap_init(&snap);
 }
 
 static void teardown(void)
 {
 	tracker_free(t);
 	config_free(cfg);
-	free(snap.listeners);
+	snap_free(&snap);
 	t = NULL;
 	cfg = NULL;
 }
+
+/* ---- helpers ------------------------------------------------------------------- */
 
 static bool keep(void *userdata, struct json_object *listener)
 {
 	return protocol_request_keeps(userdata, listener);
 }
 
-/* status_format's line for the request, as the manager asks for it. */
-static int format_for(const struct sw_ctl_request *req, size_t max, char **line, size_t *len,
-		      size_t *kept)
+/* status_format's line for the request, asked for as manager.c's
+ * answer_document asks for it. */
+static int format_for(const struct sw_status_daemon *d, const struct sw_ctl_request *req,
+		      size_t max, char **line, size_t *len, size_t *kept)
 {
 	struct sw_status_filter f = {
 		.keep = keep,
@@ -109,106 +244,277 @@ static int format_for(const struct sw_ctl_request *req, size_t max, char **line,
 		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
 	};
 
-	return status_format(&daemon_part, t, cfg, NULL, 3 * USEC_PER_SEC,
-			     req->cmd == SW_CTL_CHECK ? NULL : &f, max, line, len, kept);
+	return status_format(d, t, cfg, NULL, NOW, req->cmd == SW_CTL_CHECK ? NULL : &f, max,
+			     line, len, kept);
 }
+
+static void parse_request(const char *text, struct sw_ctl_request *req)
+{
+	_cleanup_free_ char *err = NULL;
+
+	ck_assert_msg(protocol_parse_request(text, strlen(text), req, &err) == 0, "%s: %s", text,
+		      err ? err : "?");
+}
+
+static const char *plain(struct json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						 JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* Where two documents first differ, as "PATH: tree A, format B" in buf: a
+ * whole status document is too long for a Check message, and the path is
+ * what a mismatch report needs. Returns false when they are equal. */
+static bool first_diff(struct json_object *a, struct json_object *b, const char *path,
+		       char *buf, size_t size)
+{
+	char sub[512];
+
+	if (json_object_equal(a, b))
+		return false;
+	if (a && b && json_object_get_type(a) == json_object_get_type(b) &&
+	    json_object_is_type(a, json_type_object)) {
+		json_object_object_foreach(a, key, va) {
+			struct json_object *vb = NULL;
+
+			snprintf(sub, sizeof(sub), "%s.%s", path, key);
+			if (!json_object_object_get_ex(b, key, &vb)) {
+				snprintf(buf, size, "%s: only in tree", sub);
+				return true;
+			}
+			if (first_diff(va, vb, sub, buf, size))
+				return true;
+		}
+		json_object_object_foreach(b, key2, vb2) {
+			(void)vb2;
+			if (!json_object_object_get_ex(a, key2, NULL)) {
+				snprintf(buf, size, "%s.%s: only in format", path, key2);
+				return true;
+			}
+		}
+	}
+	if (a && b && json_object_get_type(a) == json_object_get_type(b) &&
+	    json_object_is_type(a, json_type_array) &&
+	    json_object_array_length(a) == json_object_array_length(b)) {
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			if (first_diff(json_object_array_get_idx(a, i),
+				       json_object_array_get_idx(b, i), sub, buf, size))
+				return true;
+		}
+	}
+	snprintf(buf, size, "%s: tree %.600s, format %.600s", path, plain(a), plain(b));
+	return true;
+}
+
+static int64_t idle_hidden(struct json_object *doc)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(doc, "idle_hidden", &v) ? json_object_get_int64(v) : -1;
+}
+
+/* Writes the request's line with status_format and checks it against the
+ * tree path. Returns the tree path's result (0 or -ENOENT) and the number
+ * of listeners written. */
+static int check_same(const struct sw_status_daemon *d, const char *request, size_t *ret_kept,
+		      int64_t *ret_hidden)
+{
+	struct sw_ctl_request req = { 0 };
+	struct json_object *doc = NULL, *got = NULL, *list;
+	char *line = NULL;
+	size_t len = 0, kept = 99;
+	int rc;
+
+	parse_request(request, &req);
+	ck_assert_int_eq(status_document(d, t, cfg, NULL, NOW, &doc), 0);
+	rc = protocol_filter_document(doc, &req);
+	ck_assert_msg(rc == 0 || rc == -ENOENT, "%s: filter %d", request, rc);
+
+	ck_assert_int_eq(format_for(d, &req, SW_CTL_REPLY_MAX, &line, &len, &kept), 0);
+	ck_assert_ptr_nonnull(line);
+	/* One line: a client reads up to the first newline. */
+	ck_assert_uint_eq(strlen(line), len);
+	ck_assert_msg(len > 1 && line[len - 1] == '\n' && !memchr(line, '\n', len - 1),
+		      "%s: not one line: %s", request, line);
+	ck_assert_int_eq(protocol_parse_reply(line, len, &got), 0);
+	ck_assert(json_object_object_get_ex(got, "listeners", &list));
+	ck_assert_uint_eq(json_object_array_length(list), kept);
+	if (rc == 0) {
+		char diff[2048];
+
+		if (first_diff(doc, got, "$", diff, sizeof(diff)))
+			ck_abort_msg("%s: status_format differs from the tree path at %s", request,
+				     diff);
+		ck_assert_int_eq(idle_hidden(got), idle_hidden(doc));
+	} else {
+		/* show with no match: the tree path says -ENOENT and the
+		 * manager answers an error when nothing was kept. */
+		ck_assert_int_eq(req.cmd, SW_CTL_SHOW);
+		ck_assert_uint_eq(kept, 0);
+	}
+	*ret_kept = kept;
+	*ret_hidden = idle_hidden(got);
+	json_object_put(doc);
+	json_object_put(got);
+	free(line);
+	protocol_request_clear(&req);
+	return rc;
+}
+
+/* ---- the table ------------------------------------------------------------------- */
 
 static const struct {
 	const char *request;
 	int filter_rc;          /* of protocol_filter_document */
 	size_t kept;
-	bool idle_hidden;
+	int64_t idle_hidden;    /* -1: absent */
 } cases[] = {
-	{ "{\"command\":\"status\"}", 0, 2, true },
-	{ "{\"command\":\"status\",\"all\":true}", 0, 7, false },
-	{ "{\"command\":\"status\",\"listeners\":[\"*:9090\"]}", 0, 2, false },
-	{ "{\"command\":\"status\",\"listeners\":[\"[::]:443\",\"10.0.0.1:22\"]}", 0, 2, false },
-	{ "{\"command\":\"status\",\"listeners\":[\"*:1\"]}", 0, 0, false },
-	{ "{\"command\":\"show\",\"listener\":\"127.0.0.1:8080\"}", 0, 1, false },
-	{ "{\"command\":\"show\",\"listener\":\"*:9090\"}", 0, 2, false },
-	{ "{\"command\":\"show\",\"listener\":\"127.0.0.1:1\"}", -ENOENT, 0, false },
-	{ "{\"command\":\"check\"}", 0, 7, false },
+	{ "{\"command\":\"status\"}", 0, 4, 7 },
+	{ "{\"command\":\"status\",\"all\":false}", 0, 4, 7 },
+	/* An empty filter list is no filter: idle ones still hidden. */
+	{ "{\"command\":\"status\",\"listeners\":[]}", 0, 4, 7 },
+	{ "{\"command\":\"status\",\"all\":true}", 0, 11, -1 },
+	/* Filters show idle listeners they name, and hide nothing "idle". */
+	{ "{\"command\":\"status\",\"listeners\":[\"*:8443\"]}", 0, 2, -1 },
+	{ "{\"command\":\"status\",\"listeners\":[\"*:80\"]}", 0, 2, -1 },
+	{ "{\"command\":\"status\",\"listeners\":[\"127.0.0.1:9090\",\"*:9090\"]}", 0, 2, -1 },
+	{ "{\"command\":\"status\",\"listeners\":[\"[0:0::1]:8443\",\"10.0.0.1:22\"]}", 0, 2, -1 },
+	{ "{\"command\":\"status\",\"all\":true,\"listeners\":[\"*:6379\"]}", 0, 1, -1 },
+	{ "{\"command\":\"status\",\"listeners\":[\"*:1\"]}", 0, 0, -1 },
+	{ "{\"command\":\"show\",\"listener\":\"127.0.0.1:8080\"}", 0, 1, -1 },
+	{ "{\"command\":\"show\",\"listener\":\"[::]:443\"}", 0, 1, -1 },
+	{ "{\"command\":\"show\",\"listener\":\"*:9090\"}", 0, 2, -1 },
+	{ "{\"command\":\"show\",\"listener\":\"*:80\"}", 0, 2, -1 },
+	{ "{\"command\":\"show\",\"listener\":\"127.0.0.1:1\"}", -ENOENT, 0, -1 },
+	{ "{\"command\":\"check\"}", 0, 11, -1 },
 };
 
+#define N_CASES SW_ARRAY_SIZE(cases)
+
+/* Every request against each daemon: _i / N_CASES picks the daemon. */
 START_TEST(test_same_as_tree)
 {
-	struct sw_ctl_request req = { 0 };
-	struct json_object *doc = NULL, *got = NULL, *list;
-	_cleanup_free_ char *err = NULL, *line = NULL;
-	size_t len = 0, kept = 99;
-	int rc;
+	size_t c = (size_t)_i % N_CASES, kept;
+	int64_t hidden;
 
 	fill();
-	ck_assert_int_eq(protocol_parse_request(cases[_i].request, strlen(cases[_i].request), &req,
-						&err), 0);
-	ck_assert_int_eq(status_document(&daemon_part, t, cfg, NULL, 3 * USEC_PER_SEC, &doc), 0);
-	rc = protocol_filter_document(doc, &req);
-	ck_assert_int_eq(rc, cases[_i].filter_rc);
-
-	ck_assert_int_eq(format_for(&req, SW_CTL_REPLY_MAX, &line, &len, &kept), 0);
-	ck_assert_uint_eq(kept, cases[_i].kept);
-	ck_assert_uint_eq(strlen(line), len);
-	ck_assert_msg(len > 1 && line[len - 1] == '\n' && !memchr(line, '\n', len - 1),
-		      "not one line: %s", line);
-	ck_assert_int_eq(protocol_parse_reply(line, len, &got), 0);
-	ck_assert(json_object_object_get_ex(got, "listeners", &list));
-	ck_assert_uint_eq(json_object_array_length(list), kept);
-	ck_assert_int_eq(json_object_object_get_ex(got, "idle_hidden", NULL),
-			 cases[_i].idle_hidden);
-	/* show with no match: the manager answers an error, the tree path
-	 * says -ENOENT; what was written is otherwise the whole document. */
-	if (rc == 0)
-		ck_assert_msg(json_object_equal(doc, got), "%s:\ntree   %s\nformat %s",
-			      cases[_i].request,
-			      json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN),
-			      line);
-	json_object_put(doc);
-	json_object_put(got);
-	protocol_request_clear(&req);
+	ck_assert_int_eq(check_same(&daemons[(size_t)_i / N_CASES], cases[c].request, &kept,
+				    &hidden), cases[c].filter_rc);
+	ck_assert_msg(kept == cases[c].kept, "%s: kept %zu, want %zu", cases[c].request, kept,
+		      cases[c].kept);
+	ck_assert_int_eq(hidden, cases[c].idle_hidden);
 }
 END_TEST
 
-/* Over the bound: -E2BIG and nothing left allocated (ASan's leak check
- * runs in CI); at the exact size it fits. */
-START_TEST(test_bound)
-{
-	struct sw_ctl_request req = { .cmd = SW_CTL_STATUS, .all = true };
-	char *line = NULL;
-	size_t len = 0, need;
-
-	fill();
-	ck_assert_int_eq(format_for(&req, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
-	need = len;
-	free(line);
-	line = NULL;
-	ck_assert_int_eq(format_for(&req, need, &line, &len, NULL), 0);
-	ck_assert_uint_eq(len, need);
-	free(line);
-	line = NULL;
-	ck_assert_int_eq(format_for(&req, need - 1, &line, &len, NULL), -E2BIG);
-	ck_assert_ptr_null(line);
-	ck_assert_int_eq(format_for(&req, 10, &line, &len, NULL), -E2BIG);
-	ck_assert_ptr_null(line);
-}
-END_TEST
-
-/* No listeners: an empty array, still one valid line. */
+/* No listeners: "listeners":[] for every request, and show finds nothing. */
 START_TEST(test_empty)
 {
-	struct sw_ctl_request req = { .cmd = SW_CTL_STATUS };
-	struct json_object *got = NULL, *list;
+	size_t kept;
+	int64_t hidden;
 	char *line = NULL;
-	size_t len = 0, kept = 99;
+	size_t len;
+	struct sw_ctl_request req = { .cmd = SW_CTL_STATUS };
 
-	ck_assert_int_eq(format_for(&req, SW_CTL_REPLY_MAX, &line, &len, &kept), 0);
+	ck_assert_int_eq(check_same(&daemons[0], cases[_i].request, &kept, &hidden),
+			 strstr(cases[_i].request, "show") ? -ENOENT : 0);
 	ck_assert_uint_eq(kept, 0);
-	ck_assert_ptr_nonnull(strstr(line, "\"listeners\":[]}"));
+	ck_assert_int_eq(hidden, -1);
+
+	ck_assert_int_eq(format_for(&daemons[0], &req, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(line, ",\"listeners\":[]}\n"));
+	free(line);
+}
+END_TEST
+
+/* Every listener idle: plain status writes none, "listeners":[] with the
+ * count beside it, as the tree path does. */
+START_TEST(test_all_idle)
+{
+	size_t kept;
+	int64_t hidden;
+
+	snap_add(&snap, 1, "0.0.0.0:80", 0, 128);
+	snap_add(&snap, 2, "[::]:80", 0, 128);
+	snap_add(&snap, 3, "127.0.0.1:5432", 0, 0);
+	poll_at(1 * S);
+	poll_at(2 * S);
+	ck_assert_int_eq(check_same(&daemons[0], "{\"command\":\"status\"}", &kept, &hidden), 0);
+	ck_assert_uint_eq(kept, 0);
+	ck_assert_int_eq(hidden, 3);
+	ck_assert_int_eq(check_same(&daemons[0], "{\"command\":\"show\",\"listener\":\"*:80\"}",
+				    &kept, &hidden), 0);
+	ck_assert_uint_eq(kept, 2);
+	ck_assert_int_eq(hidden, -1);
+}
+END_TEST
+
+/* Fullest first (DESIGN.md): worst state, then fullest queue, then most
+ * drops since the last poll, then port, then cookie. Pinned here so that
+ * the comparison with the tree path is not between two equally wrong
+ * orders; every tie-break decides at least one pair. */
+START_TEST(test_order)
+{
+	static const uint64_t want[] = { 1, 3, 5, 8, 7, 11, 2, 10, 9, 6, 4 };
+	struct sw_ctl_request req = { .cmd = SW_CTL_CHECK };
+	struct json_object *got = NULL, *list, *v;
+	char *line = NULL;
+	size_t len;
+
+	fill();
+	ck_assert_int_eq(format_for(&daemons[0], &req, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
 	ck_assert_int_eq(protocol_parse_reply(line, len, &got), 0);
 	ck_assert(json_object_object_get_ex(got, "listeners", &list));
-	ck_assert_uint_eq(json_object_array_length(list), 0);
-	ck_assert(!json_object_object_get_ex(got, "idle_hidden", NULL));
+	ck_assert_uint_eq(json_object_array_length(list), SW_ARRAY_SIZE(want));
+	for (size_t i = 0; i < SW_ARRAY_SIZE(want); i++) {
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(list, i), "cookie",
+						    &v));
+		ck_assert_msg((uint64_t)json_object_get_int64(v) == want[i],
+			      "position %zu: cookie %lld, want %llu", i,
+			      (long long)json_object_get_int64(v), (unsigned long long)want[i]);
+	}
 	json_object_put(got);
 	free(line);
+}
+END_TEST
+
+/* Every bound from 0 to the line's size: -E2BIG below it wherever the
+ * text stops (head, a listener, idle_hidden, the closing "}\n"), with the
+ * outputs untouched and nothing left allocated (ASan's leak check runs in
+ * CI); at and above it the same line. */
+static const char *const bound_requests[] = {
+	"{\"command\":\"check\"}",
+	"{\"command\":\"status\"}",
+	"{\"command\":\"show\",\"listener\":\"*:9090\"}",
+};
+
+START_TEST(test_bound)
+{
+	struct sw_ctl_request req = { 0 };
+	_cleanup_free_ char *full = NULL;
+	size_t need = 0;
+
+	fill();
+	parse_request(bound_requests[_i], &req);
+	ck_assert_int_eq(format_for(&daemons[1], &req, SW_CTL_REPLY_MAX, &full, &need, NULL), 0);
+	for (size_t max = 0; max <= need + 1; max++) {
+		char *line = (char *)"untouched";
+		size_t len = 7, kept = 7;
+		int r = format_for(&daemons[1], &req, max, &line, &len, &kept);
+
+		if (max < need) {
+			ck_assert_msg(r == -E2BIG, "max %zu of %zu: %d", max, need, r);
+			ck_assert_str_eq(line, "untouched");
+			ck_assert_uint_eq(len, 7);
+			ck_assert_uint_eq(kept, 7);
+		} else {
+			ck_assert_msg(r == 0, "max %zu of %zu: %d", max, need, r);
+			ck_assert_uint_eq(len, need);
+			ck_assert_str_eq(line, full);
+			free(line);
+		}
+	}
+	protocol_request_clear(&req);
 }
 END_TEST
 
@@ -220,9 +526,12 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_same_as_tree, 0, (int)(sizeof(cases) / sizeof(cases[0])));
-	tcase_add_test(tc, test_bound);
-	tcase_add_test(tc, test_empty);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_same_as_tree, 0, (int)(N_CASES * SW_ARRAY_SIZE(daemons)));
+	tcase_add_loop_test(tc, test_empty, 0, (int)N_CASES);
+	tcase_add_test(tc, test_all_idle);
+	tcase_add_test(tc, test_order);
+	tcase_add_loop_test(tc, test_bound, 0, (int)SW_ARRAY_SIZE(bound_requests));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
