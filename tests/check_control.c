@@ -458,22 +458,31 @@ START_TEST(test_max_clients)
 }
 END_TEST
 
+/* A client of the socket at p that asks for the status with a tiny receive
+ * buffer and never reads; returns once the handler has answered it (its
+ * calls reached calls), its reply left waiting. */
+static int slow_reader(const char *p, unsigned calls)
+{
+	int fd = connect_to(p), rcv = 4096;
+	uint64_t t0 = util_now_usec();
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	send_all(fd, "{\"command\":\"status\"}\n", 21);
+	while (handler_calls < calls && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
+		iterate();
+	ck_assert_uint_eq(handler_calls, calls);
+	return fd;
+}
+
 /* A client that asks for a big reply and never reads holds neither the
  * loop nor other clients; it is dropped at its deadline. */
 START_TEST(test_client_never_reads)
 {
-	int fd, rcv = 4096;
+	int fd;
 	struct got g = { 0 };
-	uint64_t t0;
 
 	big_reply = 8 << 20;
-	fd = connect_to(path);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	send_all(fd, "{\"command\":\"status\"}\n", 21);
-	t0 = util_now_usec();
-	while (handler_calls == 0 && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
-		iterate();
-	ck_assert_uint_eq(handler_calls, 1);
+	fd = slow_reader(path, 1);
 	ck_assert_uint_eq(control_n_clients(ctl), 1);
 
 	/* Others are served meanwhile. */
@@ -719,19 +728,13 @@ END_TEST
  * is still answered; once the reader is gone, status is served again. */
 START_TEST(test_reply_budget)
 {
-	int fd, rcv = 4096;
+	int fd;
 	uint64_t t0;
 	struct json_object *r;
 
 	control_set_reply_budget(ctl, 1);
 	big_reply = 1 << 20;
-	fd = connect_to(path);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	send_all(fd, "{\"command\":\"status\"}\n", 21);
-	t0 = util_now_usec();
-	while (handler_calls == 0 && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
-		iterate();
-	ck_assert_uint_eq(handler_calls, 1);
+	fd = slow_reader(path, 1);
 
 	r = round_trip("{\"command\":\"status\"}\n");
 	ck_assert_msg(has_error(r, "too many replies waiting to be read"), "%s",
@@ -768,13 +771,7 @@ START_TEST(test_reply_budget)
 		ck_assert_int_eq(control_new(event, p2, "65534", fake_handler, NULL, &c2), 0);
 		control_set_reply_budget(c2, 1);
 		big_reply = 1 << 20;
-		fd = connect_to(p2);
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-		send_all(fd, "{\"command\":\"status\"}\n", 21);
-		t0 = util_now_usec();
-		while (handler_calls < 4 && util_now_usec() - t0 < WAIT_MS * USEC_PER_MSEC)
-			iterate();
-		ck_assert_uint_eq(handler_calls, 4);
+		fd = slow_reader(p2, 4);
 		ck_assert_msg(request_as_nobody(p2, "{\"command\":\"status\"}\n", "\"version\":1"),
 			      "nobody was refused while only root had a reply waiting");
 		ck_assert_uint_eq(handler_calls, 5);

@@ -25,94 +25,16 @@ static struct sw_tracker *t;
 static struct sw_config *cfg;
 static struct sw_snapshot snap;
 
-/* ---- snapshot builder (as in check_tracker) ---------------------------------- */
+#include "snapbuild.h"
 
-static void snap_init(struct sw_snapshot *s)
+/* A listener of the fixture; its uid is its cookie, so that uids differ. */
+static struct sw_listener *add(struct sw_snapshot *s, uint64_t cookie, const char *ep,
+			       uint32_t depth, uint32_t limit)
 {
-	memset(s, 0, sizeof(*s));
-	s->netns = NETNS;
-	s->sysctl = (struct sw_sysctl) { .somaxconn = 4096, .max_syn_backlog = 2048, .syncookies = 1 };
-}
+	struct sw_listener *l = snap_add(s, cookie, ep, depth, limit, 0);
 
-static void snap_free(struct sw_snapshot *s)
-{
-	for (size_t i = 0; i < s->n_groups; i++)
-		free(s->groups[i].sources);
-	free(s->groups);
-	free(s->listeners);
-	memset(s, 0, sizeof(*s));
-}
-
-static void parse_ep(const char *ep, uint8_t *family, uint8_t addr[16], uint16_t *port)
-{
-	int fam;
-	bool wild;
-
-	ck_assert_int_eq(util_endpoint_parse(ep, &fam, addr, port, &wild), 0);
-	ck_assert(!wild);
-	*family = (uint8_t)fam;
-}
-
-static struct sw_listener *snap_add(struct sw_snapshot *s, uint64_t cookie, const char *ep,
-				    uint32_t depth, uint32_t limit)
-{
-	struct sw_listener *l;
-
-	if (s->n_listeners == s->cap_listeners) {
-		s->cap_listeners = s->cap_listeners ? 2 * s->cap_listeners : 8;
-		s->listeners = realloc(s->listeners, s->cap_listeners * sizeof(*l));
-		ck_assert_ptr_nonnull(s->listeners);
-	}
-	l = &s->listeners[s->n_listeners++];
-	memset(l, 0, sizeof(*l));
-	l->cookie = cookie;
-	parse_ep(ep, &l->family, l->addr, &l->port);
-	l->inode = (uint32_t)(1000 + cookie);
 	l->uid = (uint32_t)cookie;
-	l->accept_depth = depth;
-	l->accept_limit = limit;
-	l->has_drops = true;
-	l->syn_group = -1;
 	return l;
-}
-
-/* A scanned SYN group for ep; every listener on ep joins it. */
-static struct sw_syn_group *snap_group(struct sw_snapshot *s, const char *ep, uint32_t depth)
-{
-	struct sw_syn_group *g;
-
-	s->groups = realloc(s->groups, (s->n_groups + 1) * sizeof(*g));
-	ck_assert_ptr_nonnull(s->groups);
-	g = &s->groups[s->n_groups];
-	memset(g, 0, sizeof(*g));
-	parse_ep(ep, &g->family, g->addr, &g->port);
-	g->depth = depth;
-	for (size_t i = 0; i < s->n_listeners; i++) {
-		struct sw_listener *l = &s->listeners[i];
-
-		if (l->family == g->family && l->port == g->port &&
-		    memcmp(l->addr, g->addr, 16) == 0) {
-			l->syn_group = (int32_t)s->n_groups;
-			g->n_members++;
-		}
-	}
-	s->n_groups++;
-	s->syn_scanned = true;
-	return g;
-}
-
-static void group_source(struct sw_syn_group *g, const char *addr, uint32_t count)
-{
-	struct sw_syn_source *src;
-
-	g->sources = realloc(g->sources, (g->n_sources + 1) * sizeof(*src));
-	ck_assert_ptr_nonnull(g->sources);
-	src = &g->sources[g->n_sources++];
-	memset(src, 0, sizeof(*src));
-	src->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	ck_assert_int_eq(inet_pton(src->family, addr, src->addr), 1);
-	src->count = count;
-	g->cap_sources = g->n_sources;
 }
 
 /* ---- fixtures ---------------------------------------------------------------- */
@@ -134,17 +56,17 @@ static void fill(void)
 {
 	struct sw_syn_group *g;
 
-	snap_add(&snap, 1, "127.0.0.1:8080", 17, 16);
-	snap_add(&snap, 2, "0.0.0.0:80", 0, 511);
-	snap_add(&snap, 3, "[::]:80", 0, 511);          /* same port, other family */
-	snap_add(&snap, 4, "127.0.0.1:9090", 0, 128);
-	snap_add(&snap, 5, "127.0.0.1:9090", 3, 128);   /* a reuseport pair */
-	snap_add(&snap, 6, "[::1]:8443", 0, 64)->v6only = true;
-	snap_add(&snap, 7, "10.0.0.1:22", 0, 128);
-	snap_add(&snap, 8, "[2001:db8::1]:8443", 0, 128);
-	snap_add(&snap, 9, "0.0.0.0:6379", 0, 0);       /* listen(fd, 0) */
-	snap_add(&snap, 10, "[::]:443", 0, 4096)->v6only = true;
-	snap_add(&snap, 11, "[::]:22", 0, 128);         /* ties with 7 but for the cookie */
+	add(&snap, 1, "127.0.0.1:8080", 17, 16);
+	add(&snap, 2, "0.0.0.0:80", 0, 511);
+	add(&snap, 3, "[::]:80", 0, 511);          /* same port, other family */
+	add(&snap, 4, "127.0.0.1:9090", 0, 128);
+	add(&snap, 5, "127.0.0.1:9090", 3, 128);   /* a reuseport pair */
+	add(&snap, 6, "[::1]:8443", 0, 64)->v6only = true;
+	add(&snap, 7, "10.0.0.1:22", 0, 128);
+	add(&snap, 8, "[2001:db8::1]:8443", 0, 128);
+	add(&snap, 9, "0.0.0.0:6379", 0, 0);       /* listen(fd, 0) */
+	add(&snap, 10, "[::]:443", 0, 4096)->v6only = true;
+	add(&snap, 11, "[::]:22", 0, 128);         /* ties with 7 but for the cookie */
 	g = snap_group(&snap, "[::]:80", 12);
 	group_source(g, "192.0.2.7", 7);
 	group_source(g, "2001:db8::7", 5);
@@ -434,9 +356,9 @@ START_TEST(test_all_idle)
 	size_t kept;
 	int64_t hidden;
 
-	snap_add(&snap, 1, "0.0.0.0:80", 0, 128);
-	snap_add(&snap, 2, "[::]:80", 0, 128);
-	snap_add(&snap, 3, "127.0.0.1:5432", 0, 0);
+	add(&snap, 1, "0.0.0.0:80", 0, 128);
+	add(&snap, 2, "[::]:80", 0, 128);
+	add(&snap, 3, "127.0.0.1:5432", 0, 0);
 	poll_at(1 * S);
 	poll_at(2 * S);
 	ck_assert_int_eq(check_same(&daemons[0], "{\"command\":\"status\"}", &kept, &hidden), 0);
