@@ -41,6 +41,7 @@ struct sw_tracker {
 	struct sw_ns_state ns;
 	bool syn_trigger;
 	size_t n_at_warn;
+	size_t n_syn_at_warn;     /* SYN queues at warn or in alert */
 	/* Set by tracker_reloaded(): listeners that come into view because
 	 * a reload changed the filter are not new sockets. */
 	bool reloaded;
@@ -350,6 +351,11 @@ const struct sw_tracked *tracker_find(const struct sw_tracker *t, uint64_t cooki
 bool tracker_any_at_warn(const struct sw_tracker *t)
 {
 	return t->n_at_warn > 0;
+}
+
+size_t tracker_syn_at_warn(const struct sw_tracker *t)
+{
+	return t->n_syn_at_warn;
 }
 
 bool tracker_syn_trigger(const struct sw_tracker *t)
@@ -818,6 +824,9 @@ static void tracker_step(struct sw_tracker *t, struct sw_tracked *tr,
 	if (tr->level != SW_LEVEL_OK || tr->accept.percent >= th->warn ||
 	    (syn_applies && tr->syn_scanned && tr->syn.percent >= th->warn))
 		t->n_at_warn++;
+	if (syn_applies && (tr->syn_rule.level != SW_LEVEL_OK ||
+			    (tr->syn_scanned && tr->syn.percent >= th->warn)))
+		t->n_syn_at_warn++;
 }
 
 /* ---- namespace ------------------------------------------------------------------- */
@@ -922,6 +931,7 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 	t->reloaded = false;
 	t->gen++;
 	t->n_at_warn = 0;
+	t->n_syn_at_warn = 0;
 	tracker_ns_update(t, s, now_usec);
 
 	/* Pass 1: decide which listeners are tracked, create the new ones,

@@ -199,6 +199,10 @@ const struct sw_tracked *tracker_find(const struct sw_tracker *t, uint64_t cooki
  * promptly). */
 bool tracker_any_at_warn(const struct sw_tracker *t);
 
+/* Listeners whose SYN queue (where it applies: not under tcp_syncookies=2)
+ * was at or above warn, or in alert, at the last update. */
+size_t tracker_syn_at_warn(const struct sw_tracker *t);
+
 /* In the last update ListenDrops, TCPReqQFullDoCookies, TCPReqQFullDrop,
  * SyncookiesSent or some tracked listener's drops moved: worth a SYN scan now. */
 bool tracker_syn_trigger(const struct sw_tracker *t);
