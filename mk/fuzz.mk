@@ -16,9 +16,8 @@
 # regression inputs, never written by a run) and leaves any crash in
 # $(BUILD)/fuzz/artifacts/NAME/.
 
-# clang and its sanitizer/libFuzzer runtimes (libclang_rt.fuzzer-x86_64.a
-# comes from libclang-rt-14-dev on Debian 12).
-DEB_DEPS += clang libclang-rt-14-dev
+# clang and its sanitizer/libFuzzer runtimes (libclang_rt.fuzzer-x86_64.a)
+# are DEB_FUZZ in the Makefile: libclang-rt-N-dev, N looked up per release.
 
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  ?= -O1 -g

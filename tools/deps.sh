@@ -1,9 +1,40 @@
 #!/bin/sh
 # Installs the Debian packages named on the command line that are missing.
 # Idempotent: with everything present it installs nothing and needs no root.
+#
+# A name may be a lookup instead of a package, for packages whose name
+# carries a release-specific version:
+#   @clang-rt   the libFuzzer/sanitizer runtimes of the release's default
+#               clang (libclang-rt-14-dev on Debian 12, -19- on Debian 13)
 set -eu
+
+# The major version of the clang the release installs by default: from the
+# installed compiler, else from the package lists.
+clang_major() {
+	if command -v clang >/dev/null 2>&1; then
+		clang -dumpversion | cut -d. -f1
+		return
+	fi
+	apt-cache depends clang 2>/dev/null | sed -n 's/^ *Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n 1
+}
+
+resolve() {
+	case $1 in
+	@clang-rt)
+		v=$(clang_major)
+		if [ -z "$v" ] && [ "$(id -u)" = 0 ]; then
+			apt-get update -q >/dev/null
+			v=$(clang_major)
+		fi
+		[ -n "$v" ] || { echo "make deps: cannot tell which clang this release has" >&2; exit 1; }
+		echo "libclang-rt-$v-dev" ;;
+	*)	echo "$1" ;;
+	esac
+}
+
 missing=""
-for p in "$@"; do
+for name in "$@"; do
+	p=$(resolve "$name")
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing="$missing $p"
 	fi
