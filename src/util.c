@@ -1,4 +1,5 @@
 #include "util.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,8 +55,7 @@ int util_endpoint_parse(const char *s, int *ret_family, uint8_t ret_addr[16],
 	uint8_t addr[16] = { 0 };
 	int family = 0;
 	bool wildcard = false;
-	char *end;
-	unsigned long port;
+	uint64_t port;
 	size_t hl;
 
 	if (!s || !*s)
@@ -91,18 +91,7 @@ int util_endpoint_parse(const char *s, int *ret_family, uint8_t ret_addr[16],
 			return -EINVAL;
 		portstr = colon + 1;
 	}
-	/* strtoul would skip blanks and take a sign: only digits are a port. */
-	for (const char *c = portstr; ; c++) {
-		if (*c == 0)
-			break;
-		if (*c < '0' || *c > '9')
-			return -EINVAL;
-	}
-	if (!*portstr)
-		return -EINVAL;
-	errno = 0;
-	port = strtoul(portstr, &end, 10);
-	if (errno || *end || port > 65535)
+	if (text_parse_u64(portstr, strlen(portstr), 65535, &port) < 0)
 		return -EINVAL;
 
 	*ret_family = family;
