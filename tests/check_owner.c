@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "owner.h"
+#include "owners.h"
 #include "util.h"
 
 #define SEC USEC_PER_SEC
