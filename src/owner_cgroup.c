@@ -22,7 +22,6 @@
 #define OWNER_CGFIRST_MAX_CGS   256
 #define OWNER_CGFIRST_MAX_PIDS  4096
 
-
 int owner_cg_open_root(const char *cgroot)
 {
 	int fd = cgroot ? open(cgroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -125,28 +124,20 @@ static size_t owner_cg_walk(struct sw_owners *o, const uint64_t *ids, size_t n_i
 	char path[PATH_MAX];
 	size_t depth = 0, dirs = 0, found = 0;
 	struct stat st;
-	int fd;
 
 	o->stats.cgroup_walks++;
 	if (fstat(o->cgfd, &st) == 0 && owner_id_in(ids, n_ids, (uint64_t)st.st_ino)) {
 		if (owner_cg_insert(o, (uint64_t)st.st_ino, true, "/"))
 			found++;
 	}
-	fd = openat(o->cgfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (procfs_opendir_at(o->cgfd, ".", &stack[0].d) < 0)
 		return found;
-	stack[0].d = fdopendir(fd);
-	if (!stack[0].d) {
-		close(fd);
-		return found;
-	}
 	stack[0].pathlen = 0;
 	path[0] = 0;
 	while (found < n_ids && dirs < OWNERS_CGROUP_MAX_DIRS) {
 		DIR *top = stack[depth].d;
 		struct dirent *de = readdir(top);
 		size_t nl, pl = stack[depth].pathlen;
-		int cfd;
 
 		if (!de) {
 			closedir(top);
@@ -172,14 +163,8 @@ static size_t owner_cg_walk(struct sw_owners *o, const uint64_t *ids, size_t n_i
 			found++;
 		if (depth + 1 > OWNERS_CGROUP_MAX_DEPTH)
 			continue;
-		cfd = openat(dirfd(top), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (cfd < 0)
+		if (procfs_opendir_at(dirfd(top), de->d_name, &stack[depth + 1].d) < 0)
 			continue;
-		stack[depth + 1].d = fdopendir(cfd);
-		if (!stack[depth + 1].d) {
-			close(cfd);
-			continue;
-		}
 		depth++;
 		stack[depth].pathlen = pl + 1 + nl;
 	}

@@ -172,19 +172,12 @@ int procfs_list_pids(int procfd, size_t max, int32_t **ret, size_t *ret_n)
 	_cleanup_free_ int32_t *pids = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d;
-	int fd;
+	DIR *d = NULL;
+	int r;
 
-	fd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		int r = -errno;
-
-		close(fd);
+	r = procfs_opendir_at(procfd, ".", &d);
+	if (r < 0)
 		return r;
-	}
 	while ((de = readdir(d))) {
 		int32_t pid;
 
@@ -235,25 +228,28 @@ void procfs_parse_pid_list(const char *text, int32_t *pids, size_t *n, size_t ma
 	}
 }
 
-int procfs_open_fd_dir(int procfd, int32_t pid, DIR **ret)
+int procfs_opendir_at(int dirfd, const char *rel, DIR **ret)
 {
-	char rel[32];
+	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d;
-	int fd;
 
-	snprintf(rel, sizeof(rel), "%d/fd", (int)pid);
-	fd = openat(procfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
 	if (!d) {
-		int r = -errno;
-
 		close(fd);
-		return r;
+		return -ENOMEM;      /* its only failure for a directory fd */
 	}
 	*ret = d;
 	return 0;
+}
+
+int procfs_open_fd_dir(int procfd, int32_t pid, DIR **ret)
+{
+	char rel[32];
+
+	snprintf(rel, sizeof(rel), "%d/fd", (int)pid);
+	return procfs_opendir_at(procfd, rel, ret);
 }
 
 bool procfs_parse_socket_link(const char *target, uint32_t *ret)

@@ -69,6 +69,10 @@ int procfs_list_pids(int procfd, size_t max, int32_t **ret, size_t *ret_n);
  * is not a decimal. */
 void procfs_parse_pid_list(const char *text, int32_t *pids, size_t *n, size_t max);
 
+/* Opens dirfd/rel (not through a symlink) as a directory stream. Returns 0
+ * or -errno (-ENOMEM when only the stream could not be made). */
+int procfs_opendir_at(int dirfd, const char *rel, DIR **ret);
+
 /* Opens procfd/PID/fd for reading its entries. Returns 0 or -errno
  * (-EACCES/-EPERM: not ours to read; -ENOENT: gone). */
 int procfs_open_fd_dir(int procfd, int32_t pid, DIR **ret);
