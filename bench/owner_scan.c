@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "stats.h"
-#include "owner.h"
+#include "owners.h"
 #include "util.h"
 
 #define BENCH_MAX_PROCS 64

@@ -35,7 +35,7 @@
 #include "config.h"
 #include "diag.h"
 #include "netstat.h"
-#include "owner.h"
+#include "owners.h"
 #include "snapshot.h"
 #include "sysctl.h"
 #include "tracker.h"

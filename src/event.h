@@ -7,6 +7,7 @@
 
 #include "limits.h"
 #include "netstat.h"
+#include "owner.h"
 
 enum sw_event_kind {
 	SW_EV_ACCEPT_QUEUE,   /* "accept-queue"  fb9b3958caf6426baacdec81634eb20e */
@@ -21,17 +22,8 @@ enum sw_level { SW_LEVEL_OK, SW_LEVEL_WARNING, SW_LEVEL_CRITICAL };
 
 enum sw_queue { SW_QUEUE_NONE, SW_QUEUE_ACCEPT, SW_QUEUE_SYN };
 
-#define SW_COMM_MAX   16
-#define SW_UNIT_MAX   256
 #define SW_SOURCES_MAX 256   /* "addr=count,..." of the top SYN-queue sources */
 #define SW_TEXT_MAX   512
-
-struct sw_owner {
-	int32_t pid;                 /* 0: unknown */
-	char comm[SW_COMM_MAX];      /* "" when unknown */
-	char unit[SW_UNIT_MAX];      /* "" when unknown */
-	uint32_t holders;            /* processes holding the socket, 0 if unknown */
-};
 
 struct sw_event {
 	enum sw_event_kind kind;

@@ -24,7 +24,7 @@
 #include "journal.h"
 #include "limits.h"
 #include "netstat.h"
-#include "owner.h"
+#include "owners.h"
 #include "protocol.h"
 #include "snapshot.h"
 #include "status.h"

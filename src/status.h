@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "journal.h"
-#include "owner.h"
+#include "owners.h"
 #include "tracker.h"
 
 struct json_object;

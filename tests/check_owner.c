@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "owner.h"
+#include "owners.h"
 #include "util.h"
 
 #define SEC USEC_PER_SEC
@@ -94,6 +94,31 @@ START_TEST(test_unit_small_buffer)
 	ck_assert_int_eq(owner_unit_from_cgroup_path(
 		"/user.slice/user-1000.slice/user@1000.service/app.slice/foo.scope", unit, 20), -ENOBUFS);
 	ck_assert_int_eq(owner_unit_from_cgroup_path(NULL, unit, sizeof(unit)), -EINVAL);
+}
+END_TEST
+
+static const struct manager_case {
+	const char *path;
+	bool manager;
+} manager_cases[] = {
+	{ "/init.scope", true },
+	{ "/init.scope/", true },
+	{ "/user.slice/user-1000.slice/user@1000.service/init.scope", true },
+	{ "/machine.slice/machine-foo.scope/payload/init.scope", true },
+	{ "/system.slice/nginx.service", false },
+	{ "/system.slice/init.scope.d", false },
+	{ "/xinit.scope", false },
+	{ "init.scope", false },
+	{ "/init.scope/child", false },
+	{ "/", false },
+	{ "", false },
+};
+
+START_TEST(test_path_is_manager)
+{
+	const struct manager_case *c = &manager_cases[_i];
+
+	ck_assert_msg(owner_path_is_manager(c->path) == c->manager, "%s", c->path);
 }
 END_TEST
 
@@ -1371,6 +1396,7 @@ int main(void)
 	tc = tcase_create("unit");
 	tcase_add_loop_test(tc, test_unit_table, 0, (int)SW_ARRAY_SIZE(unit_cases));
 	tcase_add_test(tc, test_unit_small_buffer);
+	tcase_add_loop_test(tc, test_path_is_manager, 0, (int)SW_ARRAY_SIZE(manager_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fake");

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "diag.h"
-#include "owner.h"
+#include "owners.h"
 #include "snapshot.h"
 #include "util.h"
 
