@@ -1,10 +1,10 @@
 #include "tracker.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "config.h"
 #include "lindex.h"
 #include "util.h"
@@ -42,8 +42,8 @@ struct sw_tracker {
 };
 
 /* One update in progress. A failed allocation costs one listener or one
- * event, not the poll: the first error is kept in err, the update goes on
- * and returns it at the end. */
+ * event, not the poll: the first error is kept in sink.err, the update goes
+ * on and returns it at the end. */
 struct update_ctx {
 	struct sw_tracker *t;
 	const struct sw_snapshot *s;
@@ -52,14 +52,13 @@ struct update_ctx {
 	/* Listeners first seen now were born since the last update (so all
 	 * their drops are news). */
 	bool births;
-	struct sw_events *out;
-	int err;
+	struct alert_sink sink;     /* the events, and the first error */
 };
 
 static void update_fail(struct update_ctx *c, int r)
 {
-	if (!c->err)
-		c->err = r;
+	if (!c->sink.err)
+		c->sink.err = r;
 }
 
 /* ---- lifecycle ----------------------------------------------------------------- */
@@ -135,107 +134,6 @@ size_t tracker_capacity(const struct sw_tracker *t)
 	return t->idx.cap;
 }
 
-/* ---- events for a listener ----------------------------------------------------- */
-
-static struct sw_event *tracker_event_new(struct update_ctx *c, enum sw_event_kind kind)
-{
-	const struct sw_ns_state *ns = &c->t->ns;
-	struct sw_event *ev = events_push(c->out);
-
-	if (!ev) {
-		update_fail(c, -ENOMEM);
-		return NULL;
-	}
-	ev->kind = kind;
-	ev->netns = ns->netns;
-	ev->somaxconn = ns->sysctl.somaxconn;
-	ev->max_syn_backlog = ns->sysctl.max_syn_backlog;
-	ev->syncookies = ns->sysctl.syncookies;
-	return ev;
-}
-
-static struct sw_event *tracker_listener_event(struct update_ctx *c, const struct sw_tracked *tr,
-					       enum sw_event_kind kind, enum sw_queue queue)
-{
-	const struct sw_queue_figures *q = queue == SW_QUEUE_SYN ? &tr->syn : &tr->accept;
-	struct sw_event *ev = tracker_event_new(c, kind);
-
-	if (!ev)
-		return NULL;
-	ev->queue = queue;
-	ev->has_listener = true;
-	ev->family = tr->family;
-	memcpy(ev->addr, tr->addr, sizeof(ev->addr));
-	ev->port = tr->port;
-	ev->cookie = tr->cookie;
-	ev->netns = tr->netns;
-	ev->inode = tr->inode;
-	ev->cgroup_id = tr->cgroup_id;
-	ev->full_at_limit = queue == SW_QUEUE_SYN && c->t->syn_full_at_limit;
-	ev->depth = q->depth;
-	ev->limit = q->limit;
-	ev->peak = q->peak;
-	ev->percent = q->percent;
-	ev->limit_source = q->source;
-	ev->syn_mode = tr->syn_mode;
-	ev->somaxconn_stale = tr->somaxconn_stale;
-	ev->drops = tr->drops_rule.unreported;
-	ev->drops_total = tr->drops.total;
-	if (queue == SW_QUEUE_SYN)
-		snprintf(ev->top_sources, sizeof(ev->top_sources), "%s", tracker_top_sources(tr));
-	return ev;
-}
-
-/* The queue whose figures a listen-drops entry shows: sk_drops does not say
- * which queue overflowed. The accept queue is the usual cause (and a full
- * accept queue drops SYNs too); the SYN queue only when the accept queue was
- * not seen full and the SYN queue, with cookies off, was. */
-static enum sw_queue tracker_drops_queue(const struct sw_tracker *t, const struct sw_tracked *tr)
-{
-	if (!limits_queue_full(tr->accept.peak, tr->accept.limit, false) && tr->syn_scanned &&
-	    tr->syn_mode == SW_SYN_DROP_ON_OVERFLOW &&
-	    limits_queue_full(tr->syn.peak, tr->syn.limit, t->syn_full_at_limit))
-		return SW_QUEUE_SYN;
-	return SW_QUEUE_ACCEPT;
-}
-
-static void tracker_emit_drops(struct update_ctx *c, const struct sw_tracked *tr, uint64_t drops)
-{
-	struct sw_event *ev = tracker_listener_event(c, tr, SW_EV_LISTEN_DROPS,
-						     tracker_drops_queue(c->t, tr));
-
-	if (!ev)
-		return;
-	/* Connections (or their SYNs/ACKs) were lost: past any threshold. */
-	ev->level = SW_LEVEL_CRITICAL;
-	ev->drops = drops;
-}
-
-static struct sw_event *tracker_emit_rule(struct update_ctx *c, const struct sw_tracked *tr,
-					  enum sw_queue queue, const struct sw_rule_out *ro, bool gone)
-{
-	enum sw_event_kind kind;
-	struct sw_event *ev;
-
-	if (ro->action == SW_RULE_NONE)
-		return NULL;
-	if (ro->action == SW_RULE_CLEARED)
-		kind = SW_EV_CLEARED;
-	else
-		kind = queue == SW_QUEUE_SYN ? SW_EV_SYN_QUEUE : SW_EV_ACCEPT_QUEUE;
-	ev = tracker_listener_event(c, tr, kind, queue);
-	if (!ev)
-		return NULL;
-	if (ro->action == SW_RULE_CLEARED) {
-		ev->level = SW_LEVEL_OK;
-		ev->cleared_level = ro->level;
-		ev->listener_gone = gone;
-	} else {
-		ev->level = ro->level;
-	}
-	return ev;
-}
-
 /* ---- vanishing listeners ----------------------------------------------------------- */
 
 static bool tracker_same_endpoint(const struct sw_tracked *a, const struct sw_tracked *b)
@@ -273,10 +171,10 @@ static void tracker_close(struct update_ctx *c, struct sw_tracked *tr)
 
 	drops = rules_drops_flush(&tr->drops_rule, c->now_usec);
 	if (drops > 0)
-		tracker_emit_drops(c, tr, drops);
+		alert_drops(&c->sink, tr, drops);
 
 	rules_close(&tr->accept_rule, &ro);
-	tracker_emit_rule(c, tr, SW_QUEUE_ACCEPT, &ro, true);
+	alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, true);
 
 	if (tr->syn_rule.level != SW_LEVEL_OK && tr->syn_reporter) {
 		struct sw_tracked *heir = tracker_syn_heir(c->t, tr);
@@ -292,7 +190,7 @@ static void tracker_close(struct update_ctx *c, struct sw_tracked *tr)
 	}
 	rules_close(&tr->syn_rule, &ro);
 	if (tr->syn_reporter)
-		tracker_emit_rule(c, tr, SW_QUEUE_SYN, &ro, true);
+		alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, true);
 	tr->level = SW_LEVEL_OK;
 }
 
@@ -365,8 +263,9 @@ static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_t
 	return g;
 }
 
-/* Steps both queue-depth rules. Returns the position + 1 in c->out of the
- * first raise or re-alert, which is to carry this poll's drops; 0: none. */
+/* Steps both queue-depth rules. Returns the position + 1 among the events
+ * of the first raise or re-alert, which is to carry this poll's drops; 0:
+ * none. */
 static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
 			 const struct sw_thresholds *th, const struct sw_syn_group *g)
 {
@@ -377,9 +276,9 @@ static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
 
 	if (rules_step(&tr->accept_rule, tr->accept.percent, th, cfg->sustain,
 		       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
-		ev = tracker_emit_rule(c, tr, SW_QUEUE_ACCEPT, &ro, false);
+		ev = alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, false);
 		if (ev && ev->kind != SW_EV_CLEARED)
-			carrier = c->out->n;
+			carrier = c->sink.out->n;
 		tr->accept.peak = tr->accept.depth;
 	}
 
@@ -387,16 +286,16 @@ static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
 		/* Every SYN gets a cookie: depth alerts mean nothing here;
 		 * an alert open from before the mode change is closed. */
 		if (rules_close(&tr->syn_rule, &ro) != SW_RULE_NONE && tr->syn_reporter)
-			tracker_emit_rule(c, tr, SW_QUEUE_SYN, &ro, false);
+			alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, false);
 	} else if (g) {
 		/* Every member steps the same samples so that each shows the
 		 * group's state; only the reporter writes entries. */
 		if (rules_step(&tr->syn_rule, tr->syn.percent, th, cfg->sustain,
 			       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
 			if (tr->syn_reporter) {
-				ev = tracker_emit_rule(c, tr, SW_QUEUE_SYN, &ro, false);
+				ev = alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, false);
 				if (ev && ev->kind != SW_EV_CLEARED && !carrier)
-					carrier = c->out->n;
+					carrier = c->sink.out->n;
 			}
 			tr->syn.peak = tr->syn.depth;
 		}
@@ -411,7 +310,7 @@ static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
  * connections). */
 static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first, size_t carrier)
 {
-	struct sw_events *out = c->out;
+	struct sw_events *out = c->sink.out;
 	uint64_t drops;
 
 	if (carrier) {
@@ -424,7 +323,7 @@ static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first
 	drops = rules_drops_step(&tr->drops_rule, tr->drops.delta, SW_RULES_DROPS_INTERVAL_USEC,
 				 c->now_usec);
 	if (drops > 0)
-		tracker_emit_drops(c, tr, drops);
+		alert_drops(&c->sink, tr, drops);
 }
 
 /* tr's level, and the counts behind tracker_any_at_warn() and
@@ -452,7 +351,7 @@ static void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
 	r = history_note(tr, g, c->now_usec);
 	if (r < 0)
 		update_fail(c, r);
-	first = c->out->n;
+	first = c->sink.out->n;
 	carrier = step_rules(c, tr, th, g);
 	step_drops(c, tr, first, carrier);
 	step_count(c, tr, th);
@@ -495,7 +394,7 @@ static void tracker_ns_rule(struct update_ctx *c)
 	if (!rules_ns_step(&ns->rule, ns->delta, ns->delta_known, ns->sysctl.syncookies == 2,
 			   ns->listener_drops_delta, SW_RULES_DROPS_INTERVAL_USEC, c->now_usec, &no))
 		return;
-	ev = tracker_event_new(c, SW_EV_SYNCOOKIES);
+	ev = alert_event(&c->sink, SW_EV_SYNCOOKIES);
 	if (!ev)
 		return;
 	ev->level = no.level;
@@ -697,7 +596,10 @@ static void pass_step(struct update_ctx *c)
 int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out)
 {
-	struct update_ctx c = { .t = t, .s = s, .cfg = cfg, .now_usec = now_usec, .out = out };
+	struct update_ctx c = {
+		.t = t, .s = s, .cfg = cfg, .now_usec = now_usec,
+		.sink = { .out = out, .ns = &t->ns, .syn_full_at_limit = t->syn_full_at_limit },
+	};
 	int r;
 
 	r = update_prepare(t, s);
@@ -714,5 +616,5 @@ int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
 	pass_vanish(&c);
 	pass_step(&c);
 	tracker_ns_rule(&c);
-	return c.err;
+	return c.sink.err;
 }

@@ -803,6 +803,88 @@ START_TEST(test_at_warn)
 }
 END_TEST
 
+/* What the manager's SYN-scan decision reads: SYN queues at warn or in
+ * alert, never an accept queue, never under tcp_syncookies = 2. */
+START_TEST(test_syn_at_warn)
+{
+	struct sw_syn_group *g;
+
+	snap_add(&snap, 1, "127.0.0.1:80", 10, 100, 0);
+	g = snap_group(&snap, "127.0.0.1:80", 0);
+	ck_assert_str_eq(poll_at(1), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	/* A SYN queue at warn counts. */
+	g->depth = 85;
+	ck_assert_str_eq(poll_at(2), "syn-queue:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 1);
+	ck_assert(tracker_any_at_warn(t));
+	/* Below warn with its alert open: still counts. */
+	g->depth = 70;
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 1);
+	g->depth = 0;
+	ck_assert_str_eq(poll_at(4), "cleared:syn:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+
+	/* An accept queue in alert, the SYN queue empty: not a SYN queue at
+	 * warn (it polls fast, it does not ask for SYN scans). */
+	snap.listeners[0].accept_depth = 96;
+	ck_assert_str_eq(poll_at(5), "accept-queue:critical@1");
+	ck_assert(tracker_any_at_warn(t));
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	snap.listeners[0].accept_depth = 10;
+	ck_assert_str_eq(poll_at(6), "cleared:accept:critical@1");
+
+	/* tcp_syncookies = 2: every SYN gets a cookie, a full SYN queue is
+	 * no pressure; an open SYN alert is closed and counts no more. */
+	g->depth = 90;
+	ck_assert_str_eq(poll_at(7), "syn-queue:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 1);
+	snap.sysctl.syncookies = 2;
+	g->depth = 99;
+	ck_assert_str_eq(poll_at(8), "cleared:syn:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	ck_assert_str_eq(poll_at(9), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	ck_assert(!tracker_any_at_warn(t));
+	/* Not scanned this poll (kept depth): the same. */
+	snap.syn_scanned = false;
+	ck_assert_str_eq(poll_at(10), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+}
+END_TEST
+
+/* A listen-drops entry names the SYN queue when only it was seen full, by
+ * the kernel's own rule: at depth == limit only before Linux 6.13. */
+static const struct drops_queue_case {
+	bool full_at_limit;
+	uint32_t syn_depth;
+	enum sw_queue want;
+} drops_queue_cases[] = {
+	{ false, 100, SW_QUEUE_ACCEPT },   /* 6.13+: 100 of 100 is not full */
+	{ true, 100, SW_QUEUE_SYN },       /* before 6.13 it is */
+	{ false, 101, SW_QUEUE_SYN },
+	{ true, 99, SW_QUEUE_ACCEPT },
+};
+
+START_TEST(test_drops_queue_full_rule)
+{
+	const struct drops_queue_case *k = &drops_queue_cases[_i];
+
+	tracker_set_kernel(t, k->full_at_limit);
+	/* Cookies off; B - B/4 = 1536 above the backlog, which binds. */
+	snap.sysctl.syncookies = 0;
+	snap_add(&snap, 1, "127.0.0.1:80", 0, 100, 0);
+	snap_group(&snap, "127.0.0.1:80", k->syn_depth);
+	ck_assert_str_eq(poll_at(1), "syn-queue:critical@1");
+	ck_assert_uint_eq(tracker_find(t, 1)->syn.limit, 100);
+	snap.listeners[0].drops = 2;
+	ck_assert_str_eq(poll_at(70), "listen-drops:2@1");
+	ck_assert_int_eq(ev.v[0].queue, k->want);
+	ck_assert_int_eq(ev.v[0].full_at_limit, k->want == SW_QUEUE_SYN && k->full_at_limit);
+}
+END_TEST
+
 START_TEST(test_duplicate_in_dump)
 {
 	snap_add(&snap, 1, "127.0.0.1:80", 90, 100, 0);
@@ -962,6 +1044,8 @@ static Suite *tracker_suite(void)
 	tcase_add_test(tc, test_syn_rules_scan_and_mode);
 	tcase_add_test(tc, test_event_fields);
 	tcase_add_test(tc, test_at_warn);
+	tcase_add_test(tc, test_syn_at_warn);
+	tcase_add_loop_test(tc, test_drops_queue_full_rule, 0, (int)SW_ARRAY_SIZE(drops_queue_cases));
 	tcase_add_test(tc, test_duplicate_in_dump);
 	tcase_add_test(tc, test_top_sources_bounded);
 	tcase_add_loop_test(tc, test_sequence_table, 0, (int)SW_ARRAY_SIZE(seq_cases));
