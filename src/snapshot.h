@@ -1,6 +1,8 @@
 /* One poll's worth of plain data: every listener of one network namespace,
  * optionally the SYN-queue tallies of a SYN_RECV scan, the sysctls and the
- * TcpExt counters. Built by diag/sysctl/netstat, read by the tracker. */
+ * TcpExt counters. Built by diag/sysctl/netstat, read by the tracker. The
+ * lookups behind snapshot_index() are snapshot.c's own (their hash seed
+ * comes from getrandom). */
 #pragma once
 
 #include <stdbool.h>

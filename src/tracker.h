@@ -1,8 +1,10 @@
 /* Per-listener state across polls of one network namespace, keyed by socket
  * cookie: current and peak depths of both queues, drops deltas, a bounded
  * history, the alert rule states; and the namespace counters' deltas. Pure:
- * no I/O, no clock (the caller passes the poll time). One tracker per
- * namespace.
+ * no I/O, no clock (the caller passes the poll time); its one system call
+ * gives the pages of an emptied array tail back (lindex.c). One tracker per
+ * namespace. Parts: lindex.c (the listener index), history.c (history ring
+ * and top sources), alert.c (the events), tracker.c (the update).
  *
  * Pointers returned by tracker_get()/tracker_find()/tracker_ns() stay valid
  * until the next tracker_update() or tracker_free(). */
@@ -37,7 +39,7 @@ struct sw_queue_figures {
 };
 
 /* Memory per tracked listener (x86-64, gcc 12): an entry of the dense array
- * (struct sw_tracked and the tracker's own marks) is 360 bytes, the array
+ * (struct sw_tracked and the tracker's own marks) is 376 bytes, the array
  * kept between 3/16 and fully used (doubling, halving), plus 8 bytes of index per array entry (two uint32 slots). The
  * detail (1416 bytes: history ring, top sources) exists only while a queue
  * was non-empty in the last 10 min or top sources are held. 10k idle
@@ -123,7 +125,8 @@ void tracker_free(struct sw_tracker *t);            /* NULL-safe */
  * The events: accept-queue/syn-queue (warning, critical, re-alerts) and
  * cleared from the rules; listen-drops at level critical (connections were
  * refused), its figures those of the accept queue unless only the SYN queue
- * (cookies off) was seen full; syncookies for the namespace. Per listener,
+ * (cookies off) was seen full (limits_queue_full, by the running kernel's
+ * rule); syncookies for the namespace. Per listener,
  * a listen-drops entry comes before its queue entries of the same poll, and
  * ->drops of queue entries counts the drops no entry has carried yet. Owner
  * fields are left empty for the caller. */
