@@ -41,7 +41,7 @@ FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null) -lm
 
 # The modules whose parsers meet outside input, and what they call. A new
 # target that needs another module adds it here.
-FUZZ_MODULES := diag snapshot util netstat sysctl config protocol
+FUZZ_MODULES := diag snapshot util kernel netstat sysctl text config protocol
 FUZZ_MOD_OBJS := $(FUZZ_MODULES:%=$(FUZZ_DIR)/src/%.o)
 
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))

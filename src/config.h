@@ -7,15 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rules.h"
+
 enum sw_syn_scan { SW_SYN_SCAN_AUTO, SW_SYN_SCAN_ALWAYS, SW_SYN_SCAN_OFF };
 enum sw_log_target { SW_LOG_AUTO, SW_LOG_JOURNAL, SW_LOG_STDERR };
-
-/* Percentages of the queue's limit. */
-struct sw_thresholds {
-	double warn;        /* default 80 */
-	double critical;    /* default 95 */
-	double clear;       /* default 60 */
-};
 
 struct sw_port_range { uint16_t lo, hi; };
 

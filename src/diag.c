@@ -594,7 +594,7 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
 			return 0;
 		}
 		/* Leave s as it was: drop what this dump added. */
-		s->n_listeners = n0;
+		snapshot_truncate(s, n0);
 		s->skipped_msgs = msgs0;
 		s->skipped_attrs = attrs0;
 		if (!diag_redo_worthy(r) || attempt >= DIAG_MAX_REDO)

@@ -1,5 +1,11 @@
 #include "event.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+/* events_clear() gives back arrays larger than this. */
+#define EVENTS_KEEP_CAP 64
+
 const char *event_kind_name(enum sw_event_kind k)
 {
 	switch (k) {
@@ -31,4 +37,45 @@ const char *event_queue_name(enum sw_queue q)
 	case SW_QUEUE_NONE:   break;
 	}
 	return NULL;
+}
+
+struct sw_event *events_push(struct sw_events *e)
+{
+	struct sw_event *ev;
+
+	if (e->n == e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 16;
+		struct sw_event *nv = reallocarray(e->v, ncap, sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		e->v = nv;
+		e->cap = ncap;
+	}
+	ev = &e->v[e->n++];
+	memset(ev, 0, sizeof(*ev));
+	return ev;
+}
+
+void events_clear(struct sw_events *e)
+{
+	if (!e)
+		return;
+	e->n = 0;
+	/* A burst (all listeners of a namespace vanishing in alert) must not
+	 * pin its array for the daemon's lifetime. */
+	if (e->cap > EVENTS_KEEP_CAP) {
+		free(e->v);
+		e->v = NULL;
+		e->cap = 0;
+	}
+}
+
+void events_free(struct sw_events *e)
+{
+	if (!e)
+		return;
+	free(e->v);
+	e->v = NULL;
+	e->n = e->cap = 0;
 }

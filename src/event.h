@@ -3,10 +3,11 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "kernel.h"
 #include "limits.h"
-#include "netstat.h"
 #include "owner.h"
 
 enum sw_event_kind {
@@ -74,3 +75,15 @@ struct sw_event {
 const char *event_kind_name(enum sw_event_kind k);     /* "accept-queue", ... */
 const char *event_level_name(enum sw_level l);         /* "ok", "warning", "critical" */
 const char *event_queue_name(enum sw_queue q);         /* "accept", "syn", NULL */
+
+/* The events of one poll, in order. */
+struct sw_events {
+	struct sw_event *v;
+	size_t n, cap;
+};
+
+/* Appends a zeroed event; NULL on -ENOMEM. */
+struct sw_event *events_push(struct sw_events *e);
+/* Empties the array; keeps a small allocation for the next poll. */
+void events_clear(struct sw_events *e);
+void events_free(struct sw_events *e);            /* NULL-safe */

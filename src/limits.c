@@ -1,5 +1,8 @@
 #include "limits.h"
 
+#include <string.h>
+
+#include "text.h"
 
 const char *limits_source_name(enum sw_limit_source s)
 {
@@ -62,7 +65,7 @@ static enum sw_limit_source accept_source(uint32_t m, int32_t live, int32_t at_l
 void limits_compute(uint32_t wqueue, const struct sw_sysctl *sc,
 		    int32_t somaxconn_at_listen, struct sw_limits *ret)
 {
-	static const struct sw_sysctl unknown = { -1, -1, -1 };
+	static const struct sw_sysctl unknown = SW_SYSCTL_UNKNOWN;
 	struct sw_limits l = { 0 };
 	uint32_t m = wqueue;
 	int32_t live;
@@ -119,21 +122,17 @@ void limits_compute(uint32_t wqueue, const struct sw_sysctl *sc,
 	*ret = l;
 }
 
-/* Reads one decimal component; false on no digits or overflow. */
+/* Reads one decimal component; false on no digits or a value no kernel
+ * version has. */
 static bool parse_component(const char **p, unsigned long *ret)
 {
-	unsigned long v = 0;
-	const char *s = *p;
+	size_t n = strspn(*p, "0123456789");
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
+	if (text_parse_u64(*p, n, 1000000, &v) < 0)
 		return false;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > 100000)
-			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	*p = s;
-	*ret = v;
+	*p += n;
+	*ret = (unsigned long)v;
 	return true;
 }
 
@@ -161,4 +160,9 @@ double limits_percent(uint32_t depth, uint32_t limit)
 	if (limit == 0)
 		return 100.0 * depth;
 	return 100.0 * depth / limit;
+}
+
+bool limits_queue_full(uint32_t depth, uint32_t limit, bool full_at_limit)
+{
+	return full_at_limit ? depth >= limit : depth > limit;
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sysctl.h"
+#include "kernel.h"
 
 enum sw_limit_source {
 	SW_SRC_UNKNOWN,
@@ -42,6 +42,12 @@ void limits_compute(uint32_t wqueue, const struct sw_sysctl *sc,
 /* Whether the running kernel counts a SYN queue as full at depth >= limit
  * (before 6.13) rather than depth > limit. release: uname -r. */
 bool limits_kernel_full_at_limit(const char *release);
+
+/* The one "full" rule: whether a queue holding depth of limit is full as
+ * the kernel counts it. An accept queue, and a SYN queue from Linux 6.13
+ * on, is full at depth > limit; a SYN queue of an older kernel already at
+ * depth >= limit (full_at_limit, see limits_kernel_full_at_limit). */
+bool limits_queue_full(uint32_t depth, uint32_t limit, bool full_at_limit);
 
 /* Percentage of limit held by depth (may exceed 100). A limit of 0
  * (listen(0)) still holds one: then any depth counts as 100% per entry. */

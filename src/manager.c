@@ -557,7 +557,7 @@ static int manager_poll(struct sw_manager *m, bool force_syn)
 
 	/* A queue in alert is scanned at the triggered pace too, so that its
 	 * clearing (or worsening) is seen promptly, not at the idle cadence. */
-	trigger = counters_call_for_scan(m, &m->snap.netstat) || tracker_syn_trigger(m->tracker) ||
+	trigger = counters_call_for_scan(m, &m->snap.netstat) || false ||
 		  tracker_any_at_warn(m->tracker);
 	if (force_syn || synsched_due(&m->syn, now, trigger)) {
 		uint64_t c0 = util_cpu_usec();

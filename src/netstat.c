@@ -3,28 +3,12 @@
 #include <errno.h>
 #include <string.h>
 
+#include "text.h"
 #include "util.h"
 
 /* /proc/net/netstat is about 5 KiB on 6.x kernels; new counters are added a
  * few at a time. A file far beyond this is not the one we mean to read. */
 #define NETSTAT_FILE_MAX (64 * 1024)
-
-static const char *const counter_names[_SW_CTR_MAX] = {
-	[SW_CTR_LISTEN_OVERFLOWS]   = "ListenOverflows",
-	[SW_CTR_LISTEN_DROPS]       = "ListenDrops",
-	[SW_CTR_REQQ_FULL_DROP]     = "TCPReqQFullDrop",
-	[SW_CTR_REQQ_FULL_COOKIES]  = "TCPReqQFullDoCookies",
-	[SW_CTR_SYNCOOKIES_SENT]    = "SyncookiesSent",
-	[SW_CTR_SYNCOOKIES_RECV]    = "SyncookiesRecv",
-	[SW_CTR_SYNCOOKIES_FAILED]  = "SyncookiesFailed",
-};
-
-const char *netstat_counter_name(enum sw_counter c)
-{
-	if ((unsigned)c >= _SW_CTR_MAX)
-		return NULL;
-	return counter_names[c];
-}
 
 /* A span of the input; the text need not be NUL-terminated. */
 struct span {
@@ -65,22 +49,7 @@ static bool span_eq(struct span s, const char *str)
 /* Digits only, no sign, no overflow: the kernel prints "%lu". */
 static bool parse_u64(struct span s, uint64_t *ret)
 {
-	uint64_t v = 0;
-
-	if (!s.len)
-		return false;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned d;
-
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return false;
-		d = (unsigned)(s.p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return true;
+	return text_parse_u64(s.p, s.len, UINT64_MAX, ret) == 0;
 }
 
 /* The section name of a line: the first token, which ends in ':'. */
@@ -108,7 +77,7 @@ static void parse_tcpext(struct span header, struct span values, struct sw_netst
 	next_token(&header, &tok);   /* "TcpExt:" */
 	for (i = 0; next_token(&header, &tok); i++)
 		for (size_t c = 0; c < _SW_CTR_MAX; c++)
-			if (span_eq(tok, counter_names[c]))
+			if (span_eq(tok, netstat_counter_name(c)))
 				col[c] = col[c] == -1 ? i : -2;
 
 	/* A short value line (a truncated read) leaves the columns past its

@@ -6,15 +6,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "event.h"
-#include "netstat.h"
+#include "kernel.h"
 #include "util.h"
 
 /* Minimum spacing of listen-drops entries per listener and of syncookies
  * entries per namespace. Drops seen in between are carried to the next entry,
  * never lost. A constant for now; a config key can replace it later. */
 #define SW_RULES_DROPS_INTERVAL_USEC (60 * USEC_PER_SEC)
+
+/* Percentages of the queue's limit: where the queue-depth rule raises a
+ * warning, a critical alert, and where it clears ([alerts] and [listener]
+ * in the config). */
+struct sw_thresholds {
+	double warn;        /* default 80 */
+	double critical;    /* default 95 */
+	double clear;       /* default 60 */
+};
 
 /* ---- Queue-depth rule (one per queue of a listener) ------------------------
  *

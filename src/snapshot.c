@@ -28,9 +28,8 @@ struct snap_slot {
 	uint32_t src;              /* index in groups[group].sources */
 };
 
-struct snap_priv {
+struct snap_index {
 	bool indexed;              /* groups and lookups match ->listeners */
-	size_t indexed_n;          /* ->n_listeners when indexed */
 
 	/* Listener indices sorted by (family, addr, port, ifindex): each group's
 	 * members are one run, found from grp_first, sorted by ifindex. */
@@ -54,7 +53,7 @@ struct snap_priv {
 	uint64_t seed[4];
 };
 
-static void snapshot_priv_free(struct snap_priv *p)
+static void snapshot_index_free(struct snap_index *p)
 {
 	if (!p)
 		return;
@@ -66,9 +65,9 @@ static void snapshot_priv_free(struct snap_priv *p)
 	free(p);
 }
 
-static struct snap_priv *snapshot_priv(struct sw_snapshot *s)
+static struct snap_index *snapshot_index_get(struct sw_snapshot *s)
 {
-	struct snap_priv *p = s->priv;
+	struct snap_index *p = s->index;
 
 	if (p)
 		return p;
@@ -86,16 +85,14 @@ static struct snap_priv *snapshot_priv(struct sw_snapshot *s)
 		p->seed[2] = p->seed[0] ^ 0xc2b2ae3d27d4eb4fULL;
 		p->seed[3] = p->seed[1] * 0x165667b19e3779f9ULL;
 	}
-	s->priv = p;
+	s->index = p;
 	return p;
 }
 
 void snapshot_init(struct sw_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->sysctl.somaxconn = -1;
-	s->sysctl.max_syn_backlog = -1;
-	s->sysctl.syncookies = -1;
+	s->sysctl = (struct sw_sysctl)SW_SYSCTL_UNKNOWN;
 }
 
 void snapshot_clear(struct sw_snapshot *s)
@@ -108,13 +105,13 @@ void snapshot_clear(struct sw_snapshot *s)
 	for (size_t i = 0; i < s->cap_groups; i++)
 		free(s->groups[i].sources);
 	free(s->groups);
-	snapshot_priv_free(s->priv);
+	snapshot_index_free(s->index);
 	snapshot_init(s);
 }
 
 static void snapshot_tallies_clear(struct sw_snapshot *s)
 {
-	struct snap_priv *p = s->priv;
+	struct snap_index *p = s->index;
 
 	for (size_t i = 0; i < s->n_groups; i++) {
 		s->groups[i].depth = 0;
@@ -140,17 +137,24 @@ void snapshot_reset(struct sw_snapshot *s)
 	snapshot_tallies_clear(s);
 	s->n_listeners = 0;
 	s->n_groups = 0;
-	if (s->priv)
-		((struct snap_priv *)s->priv)->indexed = false;
+	if (s->index)
+		s->index->indexed = false;
 	s->netns = 0;
 	s->taken_usec = 0;
-	s->sysctl.somaxconn = -1;
-	s->sysctl.max_syn_backlog = -1;
-	s->sysctl.syncookies = -1;
+	s->sysctl = (struct sw_sysctl)SW_SYSCTL_UNKNOWN;
 	memset(&s->netstat, 0, sizeof(s->netstat));
 	s->skipped_msgs = 0;
 	s->skipped_attrs = 0;
 	s->dump_retries = 0;
+}
+
+void snapshot_truncate(struct sw_snapshot *s, size_t n)
+{
+	if (n >= s->n_listeners)
+		return;
+	s->n_listeners = n;
+	if (s->index)
+		s->index->indexed = false;
 }
 
 /* Grows *arr (elements of size sz) to hold at least want; new room is
@@ -193,8 +197,8 @@ int snapshot_add_listener(struct sw_snapshot *s, const struct sw_listener *l)
 		memset(s->listeners[s->n_listeners].addr + 4, 0, 12);
 	s->listeners[s->n_listeners].syn_group = -1;
 	s->n_listeners++;
-	if (s->priv)
-		((struct snap_priv *)s->priv)->indexed = false;
+	if (s->index)
+		s->index->indexed = false;
 	return 0;
 }
 
@@ -279,7 +283,7 @@ static void snapshot_sort(uint32_t *idx, size_t n, bool reuse,
 
 int snapshot_index(struct sw_snapshot *s)
 {
-	struct snap_priv *p = snapshot_priv(s);
+	struct snap_index *p = snapshot_index_get(s);
 	size_t n = s->n_listeners, ng = 0;
 	int r;
 
@@ -355,18 +359,16 @@ int snapshot_index(struct sw_snapshot *s)
 	s->syn_scanned = false;
 	s->syn_requests = 0;
 	s->syn_unmatched = 0;
-	p->indexed_n = n;
 	p->indexed = true;
 	return 0;
 }
 
-/* Whether the lookups still describe ->listeners; a caller that shrank
- * n_listeners by hand (a rolled-back dump) also makes them stale. */
+/* Whether the lookups still describe ->listeners. */
 static bool snapshot_is_indexed(const struct sw_snapshot *s)
 {
-	const struct snap_priv *p = s->priv;
+	const struct snap_index *p = s->index;
 
-	return p && p->indexed && p->indexed_n == s->n_listeners;
+	return p && p->indexed;
 }
 
 static long snapshot_group_find(const struct sw_snapshot *s, uint8_t family,
@@ -395,7 +397,7 @@ static long snapshot_group_find(const struct sw_snapshot *s, uint8_t family,
  * member may hold any request and a bound one only its own device's. */
 static bool snapshot_group_takes_ifindex(const struct sw_snapshot *s, long g, uint32_t ifindex)
 {
-	const struct snap_priv *p = s->priv;
+	const struct snap_index *p = s->index;
 	const uint32_t *m = p->order + p->grp_first[g];
 	size_t lo = 0, hi = s->groups[g].n_members;
 
@@ -444,7 +446,7 @@ static inline uint64_t snapshot_mum(uint64_t a, uint64_t b)
 	return (uint64_t)m ^ (uint64_t)(m >> 64);
 }
 
-static uint64_t snapshot_hash(const struct snap_priv *p, uint32_t group, uint8_t family,
+static uint64_t snapshot_hash(const struct snap_index *p, uint32_t group, uint8_t family,
 			      const uint8_t *addr)
 {
 	uint64_t w0, w1;
@@ -458,7 +460,7 @@ static uint64_t snapshot_hash(const struct snap_priv *p, uint32_t group, uint8_t
 /* Rebuilds the table at twice the size. */
 static int snapshot_tab_grow(struct sw_snapshot *s)
 {
-	struct snap_priv *p = s->priv;
+	struct snap_index *p = s->index;
 	size_t ncap = p->tab_cap ? p->tab_cap * 2 : SNAP_MIN_TABLE;
 	struct snap_slot *nt = calloc(ncap, sizeof(*nt));
 
@@ -485,7 +487,7 @@ static int snapshot_tab_grow(struct sw_snapshot *s)
 
 static int snapshot_tally_source(struct sw_snapshot *s, uint32_t gi, const struct sw_request *r)
 {
-	struct snap_priv *p = s->priv;
+	struct snap_index *p = s->index;
 	struct sw_syn_group *g = &s->groups[gi];
 	struct sw_syn_source *src;
 	size_t j;
@@ -570,7 +572,7 @@ int snapshot_add_request(struct sw_snapshot *s, const struct sw_request *req)
 
 const struct sw_listener *snapshot_find_cookie(const struct sw_snapshot *s, uint64_t cookie)
 {
-	const struct snap_priv *p = s->priv;
+	const struct snap_index *p = s->index;
 	size_t lo = 0, hi;
 
 	if (!snapshot_is_indexed(s)) {

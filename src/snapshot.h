@@ -1,19 +1,22 @@
 /* One poll's worth of plain data: every listener of one network namespace,
  * optionally the SYN-queue tallies of a SYN_RECV scan, the sysctls and the
- * TcpExt counters. Built by diag/sysctl/netstat, read by the tracker. */
+ * TcpExt counters. Built by diag/sysctl/netstat, read by the tracker. The
+ * lookups behind snapshot_index() are snapshot.c's own (their hash seed
+ * comes from getrandom). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netstat.h"
-#include "sysctl.h"
+#include "kernel.h"
 
 /* Distinct remote addresses tallied per SYN group and per snapshot; requests
  * from further addresses are counted in ->other_sources. */
 #define SW_SYN_SOURCES_PER_GROUP 1024
 #define SW_SYN_SOURCES_TOTAL     65536
+
+struct snap_index;
 
 struct sw_listener {
 	uint64_t cookie;          /* idiag_cookie: unique per socket */
@@ -73,8 +76,9 @@ struct sw_snapshot {
 	uint64_t skipped_attrs;
 	uint32_t dump_retries;           /* NLM_F_DUMP_INTR / ENOBUFS redos */
 
-	/* private to snapshot.c: lookup structures */
-	void *priv;
+	/* snapshot.c's lookups (group order, cookie order, source table);
+	 * NULL until first needed. */
+	struct snap_index *index;
 };
 
 /* A request socket (TCP_NEW_SYN_RECV) from a SYN_RECV dump. */
@@ -96,6 +100,11 @@ void snapshot_reset(struct sw_snapshot *s);
 
 /* Appends a copy of l. -ENOMEM. */
 int snapshot_add_listener(struct sw_snapshot *s, const struct sw_listener *l);
+
+/* Keeps the first n listeners only (a rolled-back dump drops what it
+ * added); the groups and lookups are rebuilt when next needed. n at or
+ * above ->n_listeners changes nothing. */
+void snapshot_truncate(struct sw_snapshot *s, size_t n);
 
 /* Builds the SYN groups (one per distinct family/address/port) and the
  * lookup structures; sets every listener's syn_group. Call after the

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
 #include "util.h"
 
 /* A sysctl file holds one number and a newline; anything near this size is
@@ -13,24 +14,19 @@
 
 int sysctl_parse_int(const char *text, int32_t *ret)
 {
-	const char *p = text;
-	int64_t v = 0;
+	size_t n;
+	uint64_t v;
 
 	if (!text || !ret)
 		return -EINVAL;
-	/* The kernel prints these with "%d\n": no sign, no leading blanks. A
-	 * sign or blank in front means someone else wrote the file. */
-	if (*p < '0' || *p > '9')
+	/* The kernel prints these with "%d\n": no sign, no leading blanks (a
+	 * sign or blank in front means someone else wrote the file), then
+	 * trailing whitespace only: "4096\n", "4096 \n", "4096". */
+	n = strlen(text);
+	while (n > 0 && strchr("\n \t\r", text[n - 1]))
+		n--;
+	if (text_parse_u64(text, n, INT32_MAX, &v) < 0)
 		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (*p - '0');
-		if (v > INT32_MAX)
-			return -EINVAL;
-	}
-	/* Trailing whitespace only: "4096\n", "4096 \n", "4096". */
-	for (; *p; p++)
-		if (*p != '\n' && *p != ' ' && *p != '\t' && *p != '\r')
-			return -EINVAL;
 	*ret = (int32_t)v;
 	return 0;
 }
@@ -55,7 +51,7 @@ static int sysctl_read_one(const char *procroot, const char *rel, int32_t *ret)
 
 int sysctl_read(const char *procroot, struct sw_sysctl *ret)
 {
-	struct sw_sysctl sc = { .somaxconn = -1, .max_syn_backlog = -1, .syncookies = -1 };
+	struct sw_sysctl sc = SW_SYSCTL_UNKNOWN;
 	const struct {
 		const char *rel;
 		int32_t *dst;

@@ -1,14 +1,10 @@
-/* Per-namespace sysctls that decide the queue limits (KERNEL-NOTES.md). */
+/* Reads the per-namespace sysctls that decide the queue limits
+ * (struct sw_sysctl, kernel.h) from /proc. */
 #pragma once
 
-#include <stdbool.h>
 #include <stdint.h>
 
-struct sw_sysctl {
-	int32_t somaxconn;        /* net.core.somaxconn; -1 when unknown */
-	int32_t max_syn_backlog;  /* net.ipv4.tcp_max_syn_backlog; -1 when unknown */
-	int32_t syncookies;       /* net.ipv4.tcp_syncookies (0, 1, 2); -1 when unknown */
-};
+#include "kernel.h"
 
 /* Reads the three values below procroot ("/proc" in production; tests pass a
  * prepared tree). A value that cannot be read or parsed is left at -1 and the

@@ -1,20 +1,16 @@
 #include "tracker.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The dense array never shrinks below this, so a namespace with a handful
- * of listeners does not reallocate on every bit of churn. */
-#define TRACKER_MIN_CAP 16
-/* Unused entries whose pages are given back (tracker_release_tail). */
-#define TRACKER_RELEASE_MIN (256u << 10)
+#include "alert.h"
+#include "config.h"
+#include "lindex.h"
+#include "util.h"
+
 /* Scratch arrays sized by the snapshot keep at least this many entries. */
 #define TRACKER_MIN_SCRATCH 64
-/* events_clear() gives back arrays larger than this. */
-#define EVENTS_KEEP_CAP 64
 
 /* Per SYN group of the snapshot, filled by the first pass of an update. */
 struct sw_group_scratch {
@@ -24,24 +20,11 @@ struct sw_group_scratch {
 };
 
 struct sw_tracker {
-	/* Listeners live in a dense array (cheap walk, index order for
-	 * tracker_get) found through an open-addressing index: linear probing,
-	 * 2 * cap slots so the load stays at or below 1/2, each slot the array
-	 * position plus one (0 = empty). Removal swaps the last entry into the
-	 * hole and shifts probe chains back, so no tombstones pile up with
-	 * churn. */
-	struct sw_tracked *v;
-	size_t n, cap;
-	size_t touched;             /* most entries used since the tail was released */
-	uint32_t *slots;
-	size_t n_slots;             /* 0 or a power of two >= 2 * cap */
-	unsigned slot_bits;
-
+	struct lindex idx;          /* the tracked listeners */
 	uint64_t gen;               /* update counter: seen_gen/stepped_gen marks */
 	struct sw_ns_state ns;
-	bool syn_trigger;
 	size_t n_at_warn;
-	size_t n_syn_at_warn;     /* SYN queues at warn or in alert */
+	size_t n_syn_at_warn;       /* SYN queues at warn or in alert */
 	/* Set by tracker_reloaded(): listeners that come into view because
 	 * a reload changed the filter are not new sockets. */
 	bool reloaded;
@@ -50,7 +33,7 @@ struct sw_tracker {
 	/* Scratch, bounded by the largest recent snapshot and shrunk back. */
 	const struct sw_thresholds **lth;   /* per snapshot listener; NULL: not tracked */
 	size_t lth_cap;
-	/* Per snapshot listener: its position in v last time (see
+	/* Per snapshot listener: its position in idx last time (see
 	 * tracker_find_hinted); entries past hint_n are not set. */
 	uint32_t *hint;
 	size_t hint_cap, hint_n;
@@ -58,240 +41,24 @@ struct sw_tracker {
 	size_t grp_cap;
 };
 
-/* ---- events ---------------------------------------------------------------- */
+/* One update in progress. A failed allocation costs one listener or one
+ * event, not the poll: the first error is kept in sink.err, the update goes
+ * on and returns it at the end. */
+struct update_ctx {
+	struct sw_tracker *t;
+	const struct sw_snapshot *s;
+	const struct sw_config *cfg;
+	uint64_t now_usec;
+	/* Listeners first seen now were born since the last update (so all
+	 * their drops are news). */
+	bool births;
+	struct alert_sink sink;     /* the events, and the first error */
+};
 
-struct sw_event *events_push(struct sw_events *e)
+static void update_fail(struct update_ctx *c, int r)
 {
-	struct sw_event *ev;
-
-	if (e->n == e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 16;
-		struct sw_event *nv = reallocarray(e->v, ncap, sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		e->v = nv;
-		e->cap = ncap;
-	}
-	ev = &e->v[e->n++];
-	memset(ev, 0, sizeof(*ev));
-	return ev;
-}
-
-void events_clear(struct sw_events *e)
-{
-	if (!e)
-		return;
-	e->n = 0;
-	/* A burst (all listeners of a namespace vanishing in alert) must not
-	 * pin its array for the daemon's lifetime. */
-	if (e->cap > EVENTS_KEEP_CAP) {
-		free(e->v);
-		e->v = NULL;
-		e->cap = 0;
-	}
-}
-
-void events_free(struct sw_events *e)
-{
-	if (!e)
-		return;
-	free(e->v);
-	e->v = NULL;
-	e->n = e->cap = 0;
-}
-
-/* ---- hash index -------------------------------------------------------------- */
-
-static size_t tracker_home(const struct sw_tracker *t, uint64_t cookie)
-{
-	/* Fibonacci hashing: cookies come from a counter, so consecutive
-	 * values must spread; the multiply mixes low bits into the top ones. */
-	return (size_t)((cookie * 0x9e3779b97f4a7c15ULL) >> (64 - t->slot_bits));
-}
-
-/* Slot holding cookie, or the empty slot where it would go. n_slots > 0. */
-static size_t tracker_slot_find(const struct sw_tracker *t, uint64_t cookie)
-{
-	size_t mask = t->n_slots - 1;
-	size_t i = tracker_home(t, cookie);
-
-	while (t->slots[i] && t->v[t->slots[i] - 1].cookie != cookie)
-		i = (i + 1) & mask;
-	return i;
-}
-
-static void tracker_slot_delete(struct sw_tracker *t, size_t i)
-{
-	size_t mask = t->n_slots - 1;
-	size_t j = i;
-
-	for (;;) {
-		size_t home;
-		bool stays;
-
-		j = (j + 1) & mask;
-		if (!t->slots[j])
-			break;
-		home = tracker_home(t, t->v[t->slots[j] - 1].cookie);
-		/* The entry at j must stay if its home lies cyclically in
-		 * (i, j]: moving it to i would put it before its home. */
-		stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-		if (!stays) {
-			t->slots[i] = t->slots[j];
-			i = j;
-		}
-	}
-	t->slots[i] = 0;
-}
-
-static int tracker_index_rebuild(struct sw_tracker *t, size_t cap)
-{
-	size_t n_slots = 2, mask;
-	unsigned bits = 1;
-	uint32_t *slots;
-
-	while (n_slots < 2 * cap) {
-		n_slots <<= 1;
-		bits++;
-	}
-	slots = calloc(n_slots, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	free(t->slots);
-	t->slots = slots;
-	t->n_slots = n_slots;
-	t->slot_bits = bits;
-	mask = n_slots - 1;
-	for (size_t k = 0; k < t->n; k++) {
-		size_t i = tracker_home(t, t->v[k].cookie);
-
-		while (t->slots[i])
-			i = (i + 1) & mask;
-		t->slots[i] = (uint32_t)(k + 1);
-	}
-	return 0;
-}
-
-static int tracker_grow(struct sw_tracker *t)
-{
-	size_t ncap = t->cap ? t->cap * 2 : TRACKER_MIN_CAP;
-	struct sw_tracked *nv;
-	int r;
-
-	nv = reallocarray(t->v, ncap, sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	t->v = nv;
-	/* On failure the array is merely larger than cap says. */
-	r = tracker_index_rebuild(t, ncap);
-	if (r < 0)
-		return r;
-	t->cap = ncap;
-	return 0;
-}
-
-/* Entries a burst used and that are free again still count in RSS: once
- * TRACKER_RELEASE_MIN bytes of them have piled up, their pages go back to
- * the kernel, so RSS follows the listener count down within capacity. */
-static void tracker_release_tail(struct sw_tracker *t)
-{
-	t->touched = SW_MIN(t->touched, t->cap);
-	if (t->touched <= t->n || (t->touched - t->n) * sizeof(*t->v) < TRACKER_RELEASE_MIN)
-		return;
-	util_release_tail(t->v, t->n * sizeof(*t->v), t->cap * sizeof(*t->v));
-	t->touched = t->n;
-}
-
-/* Halves the array while at most 3/8 is used: capacity follows the
- * listener count down after churn (a burst of new listeners in the poll
- * that old ones vanish doubles it), and a halved array is still at most 3/4
- * full, so the next few new listeners do not double it again at once.
- * Failure leaves the larger array. */
-static void tracker_shrink(struct sw_tracker *t)
-{
-	while (t->cap > TRACKER_MIN_CAP && t->n <= t->cap / 8 * 3) {
-		size_t ncap = t->cap / 2;
-		struct sw_tracked *nv;
-
-		if (tracker_index_rebuild(t, ncap) < 0)
-			return;
-		nv = reallocarray(t->v, ncap, sizeof(*nv));
-		if (nv)
-			t->v = nv;
-		t->cap = ncap;
-	}
-	if (t->n == 0 && t->cap == TRACKER_MIN_CAP) {
-		/* An empty namespace holds nothing at all. */
-		free(t->v);
-		free(t->slots);
-		t->v = NULL;
-		t->slots = NULL;
-		t->cap = t->n_slots = 0;
-		t->slot_bits = 0;
-	}
-}
-
-static struct sw_tracked *tracker_lookup(const struct sw_tracker *t, uint64_t cookie)
-{
-	size_t i;
-
-	if (t->n == 0)
-		return NULL;
-	i = tracker_slot_find(t, cookie);
-	return t->slots[i] ? &t->v[t->slots[i] - 1] : NULL;
-}
-
-/* The entry for snapshot listener i, whose cookie is cookie: where it was
- * last time if it is still there, else through the index. The kernel dumps
- * an unchanged set of listeners in the same order, so in a steady poll
- * nearly every listener is found without touching the index. */
-static struct sw_tracked *tracker_find_hinted(struct sw_tracker *t, size_t i, uint64_t cookie)
-{
-	uint32_t k = i < t->hint_n ? t->hint[i] : UINT32_MAX;
-
-	if (k < t->n && t->v[k].cookie == cookie)
-		return &t->v[k];
-	return tracker_lookup(t, cookie);
-}
-
-/* New zeroed entry for cookie (not present). Returns its position. */
-static int tracker_insert(struct sw_tracker *t, uint64_t cookie, size_t *ret_k)
-{
-	size_t i, k;
-	int r;
-
-	if (t->n >= SW_TRACKER_MAX_LISTENERS)
-		return -ENOBUFS;
-	if (t->n == t->cap) {
-		r = tracker_grow(t);
-		if (r < 0)
-			return r;
-	}
-	k = t->n++;
-	if (t->n > t->touched)
-		t->touched = t->n;
-	memset(&t->v[k], 0, sizeof(t->v[k]));
-	t->v[k].cookie = cookie;
-	i = tracker_slot_find(t, cookie);
-	t->slots[i] = (uint32_t)(k + 1);
-	*ret_k = k;
-	return 0;
-}
-
-static void tracker_remove_at(struct sw_tracker *t, size_t k)
-{
-	size_t last = t->n - 1;
-
-	free(t->v[k].detail);
-	tracker_slot_delete(t, tracker_slot_find(t, t->v[k].cookie));
-	if (k != last) {
-		t->v[k] = t->v[last];
-		/* The moved entry's slot still says last + 1; v[last] still
-		 * holds the same cookie, so the probe finds it. */
-		t->slots[tracker_slot_find(t, t->v[k].cookie)] = (uint32_t)(k + 1);
-	}
-	t->n--;
+	if (!c->sink.err)
+		c->sink.err = r;
 }
 
 /* ---- lifecycle ----------------------------------------------------------------- */
@@ -302,9 +69,7 @@ int tracker_new(struct sw_tracker **ret)
 
 	if (!t)
 		return -ENOMEM;
-	t->ns.sysctl.somaxconn = -1;
-	t->ns.sysctl.max_syn_backlog = -1;
-	t->ns.sysctl.syncookies = -1;
+	t->ns.sysctl = (struct sw_sysctl)SW_SYSCTL_UNKNOWN;
 	*ret = t;
 	return 0;
 }
@@ -313,10 +78,9 @@ void tracker_free(struct sw_tracker *t)
 {
 	if (!t)
 		return;
-	for (size_t k = 0; k < t->n; k++)
-		free(t->v[k].detail);
-	free(t->v);
-	free(t->slots);
+	for (size_t k = 0; k < t->idx.n; k++)
+		history_forget(&t->idx.v[k].tr);
+	lindex_free(&t->idx);
 	free(t->lth);
 	free(t->hint);
 	free(t->grp);
@@ -335,17 +99,19 @@ void tracker_reloaded(struct sw_tracker *t)
 
 size_t tracker_count(const struct sw_tracker *t)
 {
-	return t->n;
+	return t->idx.n;
 }
 
 const struct sw_tracked *tracker_get(const struct sw_tracker *t, size_t i)
 {
-	return i < t->n ? &t->v[i] : NULL;
+	return i < t->idx.n ? &t->idx.v[i].tr : NULL;
 }
 
 const struct sw_tracked *tracker_find(const struct sw_tracker *t, uint64_t cookie)
 {
-	return tracker_lookup(t, cookie);
+	const struct lindex_entry *e = lindex_lookup(&t->idx, cookie);
+
+	return e ? &e->tr : NULL;
 }
 
 bool tracker_any_at_warn(const struct sw_tracker *t)
@@ -358,11 +124,6 @@ size_t tracker_syn_at_warn(const struct sw_tracker *t)
 	return t->n_syn_at_warn;
 }
 
-bool tracker_syn_trigger(const struct sw_tracker *t)
-{
-	return t->syn_trigger;
-}
-
 const struct sw_ns_state *tracker_ns(const struct sw_tracker *t)
 {
 	return &t->ns;
@@ -370,115 +131,7 @@ const struct sw_ns_state *tracker_ns(const struct sw_tracker *t)
 
 size_t tracker_capacity(const struct sw_tracker *t)
 {
-	return t->cap;
-}
-
-const char *tracker_top_sources(const struct sw_tracked *tr)
-{
-	return tr->detail ? tr->detail->top_sources : "";
-}
-
-/* ---- events for a listener ----------------------------------------------------- */
-
-static struct sw_event *tracker_event_new(struct sw_tracker *t, struct sw_events *out,
-					  enum sw_event_kind kind, int *r)
-{
-	struct sw_event *ev = events_push(out);
-
-	if (!ev) {
-		*r = -ENOMEM;
-		return NULL;
-	}
-	ev->kind = kind;
-	ev->netns = t->ns.netns;
-	ev->somaxconn = t->ns.sysctl.somaxconn;
-	ev->max_syn_backlog = t->ns.sysctl.max_syn_backlog;
-	ev->syncookies = t->ns.sysctl.syncookies;
-	return ev;
-}
-
-static struct sw_event *tracker_listener_event(struct sw_tracker *t, const struct sw_tracked *tr,
-					       enum sw_event_kind kind, enum sw_queue queue,
-					       struct sw_events *out, int *r)
-{
-	const struct sw_queue_figures *q = queue == SW_QUEUE_SYN ? &tr->syn : &tr->accept;
-	struct sw_event *ev = tracker_event_new(t, out, kind, r);
-
-	if (!ev)
-		return NULL;
-	ev->queue = queue;
-	ev->has_listener = true;
-	ev->family = tr->family;
-	memcpy(ev->addr, tr->addr, sizeof(ev->addr));
-	ev->port = tr->port;
-	ev->cookie = tr->cookie;
-	ev->netns = tr->netns;
-	ev->inode = tr->inode;
-	ev->cgroup_id = tr->cgroup_id;
-	ev->full_at_limit = queue == SW_QUEUE_SYN && t->syn_full_at_limit;
-	ev->depth = q->depth;
-	ev->limit = q->limit;
-	ev->peak = q->peak;
-	ev->percent = q->percent;
-	ev->limit_source = q->source;
-	ev->syn_mode = tr->syn_mode;
-	ev->somaxconn_stale = tr->somaxconn_stale;
-	ev->drops = tr->drops_rule.unreported;
-	ev->drops_total = tr->drops.total;
-	if (queue == SW_QUEUE_SYN)
-		snprintf(ev->top_sources, sizeof(ev->top_sources), "%s", tracker_top_sources(tr));
-	return ev;
-}
-
-/* The queue whose figures a listen-drops entry shows: sk_drops does not say
- * which queue overflowed. The accept queue is the usual cause (and a full
- * accept queue drops SYNs too); the SYN queue only when the accept queue was
- * not seen full and the SYN queue, with cookies off, was. */
-static enum sw_queue tracker_drops_queue(const struct sw_tracked *tr)
-{
-	if (tr->accept.peak <= tr->accept.limit && tr->syn_scanned &&
-	    tr->syn_mode == SW_SYN_DROP_ON_OVERFLOW && tr->syn.peak >= tr->syn.limit)
-		return SW_QUEUE_SYN;
-	return SW_QUEUE_ACCEPT;
-}
-
-static void tracker_emit_drops(struct sw_tracker *t, const struct sw_tracked *tr,
-			       uint64_t drops, struct sw_events *out, int *r)
-{
-	struct sw_event *ev = tracker_listener_event(t, tr, SW_EV_LISTEN_DROPS,
-						     tracker_drops_queue(tr), out, r);
-
-	if (!ev)
-		return;
-	/* Connections (or their SYNs/ACKs) were lost: past any threshold. */
-	ev->level = SW_LEVEL_CRITICAL;
-	ev->drops = drops;
-}
-
-static struct sw_event *tracker_emit_rule(struct sw_tracker *t, const struct sw_tracked *tr,
-					  enum sw_queue queue, const struct sw_rule_out *ro,
-					  bool gone, struct sw_events *out, int *r)
-{
-	enum sw_event_kind kind;
-	struct sw_event *ev;
-
-	if (ro->action == SW_RULE_NONE)
-		return NULL;
-	if (ro->action == SW_RULE_CLEARED)
-		kind = SW_EV_CLEARED;
-	else
-		kind = queue == SW_QUEUE_SYN ? SW_EV_SYN_QUEUE : SW_EV_ACCEPT_QUEUE;
-	ev = tracker_listener_event(t, tr, kind, queue, out, r);
-	if (!ev)
-		return NULL;
-	if (ro->action == SW_RULE_CLEARED) {
-		ev->level = SW_LEVEL_OK;
-		ev->cleared_level = ro->level;
-		ev->listener_gone = gone;
-	} else {
-		ev->level = ro->level;
-	}
-	return ev;
+	return t->idx.cap;
 }
 
 /* ---- vanishing listeners ----------------------------------------------------------- */
@@ -497,13 +150,13 @@ static struct sw_tracked *tracker_syn_heir(struct sw_tracker *t, const struct sw
 {
 	struct sw_tracked *best = NULL;
 
-	for (size_t k = 0; k < t->n; k++) {
-		struct sw_tracked *o = &t->v[k];
+	for (size_t k = 0; k < t->idx.n; k++) {
+		struct lindex_entry *o = &t->idx.v[k];
 
-		if (o == tr || o->seen_gen != t->gen || !tracker_same_endpoint(o, tr))
+		if (&o->tr == tr || o->seen_gen != t->gen || !tracker_same_endpoint(&o->tr, tr))
 			continue;
-		if (!best || o->cookie < best->cookie)
-			best = o;
+		if (!best || o->tr.cookie < best->cookie)
+			best = &o->tr;
 	}
 	return best;
 }
@@ -511,21 +164,20 @@ static struct sw_tracked *tracker_syn_heir(struct sw_tracker *t, const struct sw
 /* Closes everything open for tr: unreported drops first (nothing lost), then
  * a cleared entry per raised level. gone: the listener vanished (else a
  * different socket took over its cookie, reported the same way). */
-static void tracker_close(struct sw_tracker *t, struct sw_tracked *tr, uint64_t now_usec,
-			  struct sw_events *out, int *r)
+static void tracker_close(struct update_ctx *c, struct sw_tracked *tr)
 {
 	struct sw_rule_out ro;
 	uint64_t drops;
 
-	drops = rules_drops_flush(&tr->drops_rule, now_usec);
+	drops = rules_drops_flush(&tr->drops_rule, c->now_usec);
 	if (drops > 0)
-		tracker_emit_drops(t, tr, drops, out, r);
+		alert_drops(&c->sink, tr, drops);
 
 	rules_close(&tr->accept_rule, &ro);
-	tracker_emit_rule(t, tr, SW_QUEUE_ACCEPT, &ro, true, out, r);
+	alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, true);
 
 	if (tr->syn_rule.level != SW_LEVEL_OK && tr->syn_reporter) {
-		struct sw_tracked *heir = tracker_syn_heir(t, tr);
+		struct sw_tracked *heir = tracker_syn_heir(c->t, tr);
 
 		if (heir) {
 			/* The group's SYN queue is still there: its alert
@@ -538,187 +190,26 @@ static void tracker_close(struct sw_tracker *t, struct sw_tracked *tr, uint64_t 
 	}
 	rules_close(&tr->syn_rule, &ro);
 	if (tr->syn_reporter)
-		tracker_emit_rule(t, tr, SW_QUEUE_SYN, &ro, true, out, r);
+		alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, true);
 	tr->level = SW_LEVEL_OK;
 }
 
-/* ---- per-listener update -------------------------------------------------------- */
+/* ---- one listener's step --------------------------------------------------------- */
 
-static bool tracker_same_listener(const struct sw_tracked *tr, const struct sw_listener *l)
+/* This sample's figures: limits, both queues' depths (the SYN limit and
+ * the group's membership from the dump alone, the SYN depth only from a
+ * scan, kept from the last one otherwise) and the drops delta. Returns the
+ * listener's SYN group when it was scanned in this update, else NULL. */
+static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_tracked *tr,
+					       const struct sw_listener *l)
 {
-	return tr->family == l->family && tr->port == l->port && tr->inode == l->inode &&
-	       memcmp(tr->addr, l->addr, sizeof(tr->addr)) == 0;
-}
-
-static void tracker_entry_init(struct sw_tracked *tr,
-			       const struct sw_listener *l, const struct sw_snapshot *s,
-			       bool born_since_last, uint64_t now_usec)
-{
-	free(tr->detail);
-	memset(tr, 0, sizeof(*tr));
-	tr->cookie = l->cookie;
-	tr->family = l->family;
-	memcpy(tr->addr, l->addr, sizeof(tr->addr));
-	tr->port = l->port;
-	tr->inode = l->inode;
-	tr->first_seen_usec = now_usec;
-	/* If wqueue equals this later, somaxconn capped the backlog. */
-	tr->somaxconn_at_first = s->sysctl.somaxconn;
-	rules_state_init(&tr->accept_rule);
-	rules_state_init(&tr->syn_rule);
-	tr->level = SW_LEVEL_OK;
-	/* A listener that appeared since the last poll started with sk_drops
-	 * at 0: all it shows now was lost since that poll (a burst right
-	 * after listen() is still reported). At the daemon's first poll, or
-	 * when a reload brought older listeners into view, the drops may be
-	 * ancient: they are the baseline, not news. */
-	if (l->has_drops) {
-		tr->drops.last_raw = born_since_last ? 0 : l->drops;
-		tr->drops.known = true;
-	}
-}
-
-static bool tracker_source_before(const struct sw_syn_source *a, const struct sw_top_source *b)
-{
-	if (a->count != b->count)
-		return a->count > b->count;
-	if (a->family != b->family)
-		return a->family < b->family;
-	return memcmp(a->addr, b->addr, sizeof(a->addr)) < 0;
-}
-
-static void tracker_top_fill(struct sw_tracked_detail *d, const struct sw_syn_group *g)
-{
-	uint64_t total = g->other_sources, in_top = 0;
-	size_t left = sizeof(d->top_sources);
-	char *p = d->top_sources;
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < g->n_sources && g->sources; i++) {
-		const struct sw_syn_source *src = &g->sources[i];
-		uint32_t pos = n;
-
-		total += src->count;
-		if (src->count == 0)
-			continue;
-		while (pos > 0 && tracker_source_before(src, &d->top[pos - 1]))
-			pos--;
-		if (pos >= SW_TRACKER_TOP_SOURCES)
-			continue;
-		if (n < SW_TRACKER_TOP_SOURCES)
-			n++;
-		memmove(&d->top[pos + 1], &d->top[pos], (n - 1 - pos) * sizeof(d->top[0]));
-		d->top[pos].family = src->family;
-		memcpy(d->top[pos].addr, src->addr, sizeof(d->top[pos].addr));
-		d->top[pos].count = src->count;
-	}
-	d->n_top = n;
-	for (uint32_t k = 0; k < n; k++)
-		in_top += d->top[k].count;
-	d->other_sources = (uint32_t)SW_MIN(total - in_top, (uint64_t)UINT32_MAX);
-
-	p[0] = 0;
-	for (uint32_t k = 0; k < n; k++) {
-		char a[INET6_ADDRSTRLEN], item[INET6_ADDRSTRLEN + 16];
-		int len;
-
-		util_addr_str(d->top[k].family, d->top[k].addr, a, sizeof(a));
-		len = snprintf(item, sizeof(item), "%s%s=%u", k ? "," : "", a, d->top[k].count);
-		/* Whole items only: a cut address would name someone else. */
-		if (len < 0 || (size_t)len >= left)
-			break;
-		memcpy(p, item, (size_t)len + 1);
-		p += len;
-		left -= (size_t)len;
-	}
-}
-
-static int tracker_detail_get(struct sw_tracked *tr)
-{
-	if (!tr->detail) {
-		tr->detail = calloc(1, sizeof(*tr->detail));
-		if (!tr->detail)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Top sources and the history ring; window peaks. g: the listener's group
- * when scanned in this update, else NULL. */
-static void tracker_note(struct sw_tracked *tr, const struct sw_syn_group *g,
-			 uint64_t now_usec, int *r)
-{
-	uint32_t epoch = (uint32_t)(now_usec / SW_HISTORY_SLOT_USEC + 1);
-	uint32_t acc = 0, syn = 0;
-	struct sw_tracked_detail *d;
-	struct sw_history_slot *sl;
-	bool busy = tr->accept.depth > 0 || (g && g->depth > 0);
-
-	if (g && g->n_sources > 0) {
-		if (tracker_detail_get(tr) < 0) {
-			*r = -ENOMEM;
-		} else {
-			tracker_top_fill(tr->detail, g);
-		}
-	} else if (g && tr->detail) {
-		tr->detail->n_top = 0;
-		tr->detail->other_sources = g->other_sources;
-		tr->detail->top_sources[0] = 0;
-	}
-
-	if (!tr->detail && busy && tracker_detail_get(tr) < 0)
-		*r = -ENOMEM;
-	d = tr->detail;
-	if (!d) {
-		tr->accept.window_peak = tr->syn.window_peak = 0;
-		return;
-	}
-
-	sl = &d->slot[epoch % SW_HISTORY_SLOTS];
-	if (sl->epoch != epoch) {
-		memset(sl, 0, sizeof(*sl));
-		sl->epoch = epoch;
-	}
-	sl->has_accept = true;
-	sl->accept_peak = SW_MAX(sl->accept_peak, tr->accept.depth);
-	if (g) {
-		sl->has_syn = true;
-		sl->syn_peak = SW_MAX(sl->syn_peak, g->depth);
-	}
-
-	for (size_t i = 0; i < SW_HISTORY_SLOTS; i++) {
-		const struct sw_history_slot *o = &d->slot[i];
-
-		if (o->epoch == 0 || o->epoch > epoch || epoch - o->epoch >= SW_HISTORY_SLOTS)
-			continue;
-		acc = SW_MAX(acc, o->accept_peak);
-		syn = SW_MAX(syn, o->syn_peak);
-	}
-	tr->accept.window_peak = acc;
-	tr->syn.window_peak = syn;
-
-	/* Nothing left worth showing: give the memory back. */
-	if (acc == 0 && syn == 0 && d->n_top == 0 && !busy) {
-		free(d);
-		tr->detail = NULL;
-	}
-}
-
-static void tracker_step(struct sw_tracker *t, struct sw_tracked *tr,
-			 const struct sw_listener *l, const struct sw_thresholds *th,
-			 const struct sw_snapshot *s, const struct sw_config *cfg,
-			 uint64_t now_usec, struct sw_events *out, int *r)
-{
+	const struct sw_snapshot *s = c->s;
 	const struct sw_syn_group *g = NULL;
-	struct sw_rule_out ro;
 	struct sw_limits lim;
-	bool syn_applies;
-	uint64_t delta = 0, drops;
-	size_t first, carrier = 0;     /* carrier: index + 1 of the entry that takes the drops */
-	struct sw_event *ev;
+	uint64_t delta = 0;
 
 	limits_compute(l->accept_limit, &s->sysctl, tr->somaxconn_at_first, &lim);
-	tr->last_seen_usec = now_usec;
+	tr->last_seen_usec = c->now_usec;
 	tr->netns = s->netns;
 	tr->v6only = l->v6only;
 	tr->ifindex = l->ifindex;
@@ -733,11 +224,9 @@ static void tracker_step(struct sw_tracker *t, struct sw_tracked *tr,
 	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
 	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
 
-	/* The SYN limit and the group's membership are known from the listener
-	 * dump alone; the depth only from a scan (kept from the last one). */
 	tr->syn.source = lim.syn_source;
 	if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
-		const struct sw_group_scratch *gs = &t->grp[l->syn_group];
+		const struct sw_group_scratch *gs = &c->t->grp[l->syn_group];
 
 		tr->syn.limit = (uint32_t)SW_MIN(gs->limit_sum, (uint64_t)UINT32_MAX);
 		tr->syn_members = gs->members;
@@ -769,72 +258,106 @@ static void tracker_step(struct sw_tracker *t, struct sw_tracked *tr,
 	tr->drops.delta = delta;
 	tr->drops.total += delta;
 	if (delta > 0)
-		tr->drops.last_usec = now_usec;
-	t->ns.listener_drops_delta += delta;
-	if (delta > 0)
-		t->syn_trigger = true;
+		tr->drops.last_usec = c->now_usec;
+	c->t->ns.listener_drops_delta += delta;
+	return g;
+}
 
-	tracker_note(tr, g, now_usec, r);
+/* Steps both queue-depth rules. Returns the position + 1 among the events
+ * of the first raise or re-alert, which is to carry this poll's drops; 0:
+ * none. */
+static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
+			 const struct sw_thresholds *th, const struct sw_syn_group *g)
+{
+	const struct sw_config *cfg = c->cfg;
+	struct sw_rule_out ro;
+	struct sw_event *ev;
+	size_t carrier = 0;
 
-	first = out->n;
 	if (rules_step(&tr->accept_rule, tr->accept.percent, th, cfg->sustain,
-		       cfg->realert_usec, now_usec, &ro) != SW_RULE_NONE) {
-		ev = tracker_emit_rule(t, tr, SW_QUEUE_ACCEPT, &ro, false, out, r);
-		if (ev && ev->kind != SW_EV_CLEARED && !carrier)
-			carrier = out->n;
+		       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
+		ev = alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, false);
+		if (ev && ev->kind != SW_EV_CLEARED)
+			carrier = c->sink.out->n;
 		tr->accept.peak = tr->accept.depth;
 	}
 
-	syn_applies = lim.syn_mode != SW_SYN_COOKIES_ALWAYS;
-	if (!syn_applies) {
+	if (tr->syn_mode == SW_SYN_COOKIES_ALWAYS) {
 		/* Every SYN gets a cookie: depth alerts mean nothing here;
 		 * an alert open from before the mode change is closed. */
 		if (rules_close(&tr->syn_rule, &ro) != SW_RULE_NONE && tr->syn_reporter)
-			tracker_emit_rule(t, tr, SW_QUEUE_SYN, &ro, false, out, r);
+			alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, false);
 	} else if (g) {
 		/* Every member steps the same samples so that each shows the
 		 * group's state; only the reporter writes entries. */
 		if (rules_step(&tr->syn_rule, tr->syn.percent, th, cfg->sustain,
-			       cfg->realert_usec, now_usec, &ro) != SW_RULE_NONE) {
+			       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
 			if (tr->syn_reporter) {
-				ev = tracker_emit_rule(t, tr, SW_QUEUE_SYN, &ro, false, out, r);
+				ev = alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, false);
 				if (ev && ev->kind != SW_EV_CLEARED && !carrier)
-					carrier = out->n;
+					carrier = c->sink.out->n;
 			}
 			tr->syn.peak = tr->syn.depth;
 		}
 	}
+	return carrier;
+}
 
-	/* Drops ride on a queue entry raised or repeated in this poll, so
-	 * one entry says both how full and how much was lost; without one
-	 * they get a listen-drops entry of their own (a burst no sample saw,
-	 * or an open alert still losing connections). */
+/* Drops ride on a queue entry raised or repeated in this poll (carrier, see
+ * step_rules; first: tr's first entry of the poll), so one entry says both
+ * how full and how much was lost; without one they get a listen-drops entry
+ * of their own (a burst no sample saw, or an open alert still losing
+ * connections). */
+static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first, size_t carrier)
+{
+	struct sw_events *out = c->sink.out;
+	uint64_t drops;
+
 	if (carrier) {
 		for (size_t i = first; i < out->n; i++)
 			out->v[i].drops = 0;
-		out->v[carrier - 1].drops = rules_drops_step(&tr->drops_rule, delta, 0, now_usec);
-	} else {
-		drops = rules_drops_step(&tr->drops_rule, delta, SW_RULES_DROPS_INTERVAL_USEC,
-					 now_usec);
-		if (drops > 0)
-			tracker_emit_drops(t, tr, drops, out, r);
+		out->v[carrier - 1].drops = rules_drops_step(&tr->drops_rule, tr->drops.delta, 0,
+							     c->now_usec);
+		return;
 	}
+	drops = rules_drops_step(&tr->drops_rule, tr->drops.delta, SW_RULES_DROPS_INTERVAL_USEC,
+				 c->now_usec);
+	if (drops > 0)
+		alert_drops(&c->sink, tr, drops);
+}
+
+/* tr's level, and the counts behind tracker_any_at_warn() and
+ * tracker_syn_at_warn(). */
+static void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct sw_thresholds *th)
+{
+	bool syn_applies = tr->syn_mode != SW_SYN_COOKIES_ALWAYS;
 
 	tr->level = SW_MAX(tr->accept_rule.level, tr->syn_rule.level);
 	if (tr->level != SW_LEVEL_OK || tr->accept.percent >= th->warn ||
 	    (syn_applies && tr->syn_scanned && tr->syn.percent >= th->warn))
-		t->n_at_warn++;
+		c->t->n_at_warn++;
 	if (syn_applies && (tr->syn_rule.level != SW_LEVEL_OK ||
 			    (tr->syn_scanned && tr->syn.percent >= th->warn)))
-		t->n_syn_at_warn++;
+		c->t->n_syn_at_warn++;
+}
+
+static void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
+			 const struct sw_listener *l, const struct sw_thresholds *th)
+{
+	const struct sw_syn_group *g = step_figures(c, tr, l);
+	size_t first, carrier;
+	int r;
+
+	r = history_note(tr, g, c->now_usec);
+	if (r < 0)
+		update_fail(c, r);
+	first = c->sink.out->n;
+	carrier = step_rules(c, tr, th, g);
+	step_drops(c, tr, first, carrier);
+	step_count(c, tr, th);
 }
 
 /* ---- namespace ------------------------------------------------------------------- */
-
-static bool tracker_ns_moved(const struct sw_ns_state *ns, enum sw_counter c)
-{
-	return (ns->delta_known & (1u << c)) && ns->delta[c] > 0;
-}
 
 static void tracker_ns_update(struct sw_tracker *t, const struct sw_snapshot *s, uint64_t now_usec)
 {
@@ -860,26 +383,18 @@ static void tracker_ns_update(struct sw_tracker *t, const struct sw_snapshot *s,
 	ns->last_usec = now_usec;
 	ns->polls++;
 	ns->listener_drops_delta = 0;
-
-	/* Under tcp_syncookies = 2 the cookie counters move on every SYN and
-	 * the SYN queue is not used: they trigger no scan. */
-	t->syn_trigger = tracker_ns_moved(ns, SW_CTR_LISTEN_DROPS) ||
-			 tracker_ns_moved(ns, SW_CTR_REQQ_FULL_DROP) ||
-			 (ns->sysctl.syncookies != 2 &&
-			  (tracker_ns_moved(ns, SW_CTR_REQQ_FULL_COOKIES) ||
-			   tracker_ns_moved(ns, SW_CTR_SYNCOOKIES_SENT)));
 }
 
-static void tracker_ns_rule(struct sw_tracker *t, uint64_t now_usec, struct sw_events *out, int *r)
+static void tracker_ns_rule(struct update_ctx *c)
 {
+	struct sw_ns_state *ns = &c->t->ns;
 	struct sw_ns_rule_out no;
 	struct sw_event *ev;
 
-	if (!rules_ns_step(&t->ns.rule, t->ns.delta, t->ns.delta_known,
-			   t->ns.sysctl.syncookies == 2, t->ns.listener_drops_delta,
-			   SW_RULES_DROPS_INTERVAL_USEC, now_usec, &no))
+	if (!rules_ns_step(&ns->rule, ns->delta, ns->delta_known, ns->sysctl.syncookies == 2,
+			   ns->listener_drops_delta, SW_RULES_DROPS_INTERVAL_USEC, c->now_usec, &no))
 		return;
-	ev = tracker_event_new(t, out, SW_EV_SYNCOOKIES, r);
+	ev = alert_event(&c->sink, SW_EV_SYNCOOKIES);
 	if (!ev)
 		return;
 	ev->level = no.level;
@@ -906,142 +421,200 @@ static int tracker_scratch(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
-		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out)
+static int update_prepare(struct sw_tracker *t, const struct sw_snapshot *s)
 {
-	int r = 0, k;
-	bool births;
+	int r;
 
-	k = tracker_scratch((void **)&t->lth, &t->lth_cap, s->n_listeners, sizeof(*t->lth));
-	if (k < 0)
-		return k;
-	k = tracker_scratch((void **)&t->grp, &t->grp_cap, s->n_groups, sizeof(*t->grp));
-	if (k < 0)
-		return k;
-	k = tracker_scratch((void **)&t->hint, &t->hint_cap, s->n_listeners, sizeof(*t->hint));
-	if (k < 0)
-		return k;
+	r = tracker_scratch((void **)&t->lth, &t->lth_cap, s->n_listeners, sizeof(*t->lth));
+	if (r < 0)
+		return r;
+	r = tracker_scratch((void **)&t->grp, &t->grp_cap, s->n_groups, sizeof(*t->grp));
+	if (r < 0)
+		return r;
+	r = tracker_scratch((void **)&t->hint, &t->hint_cap, s->n_listeners, sizeof(*t->hint));
+	if (r < 0)
+		return r;
 	for (size_t i = t->hint_n; i < s->n_listeners; i++)
 		t->hint[i] = UINT32_MAX;
 	t->hint_n = s->n_listeners;
 	if (s->n_groups > 0)
 		memset(t->grp, 0, s->n_groups * sizeof(*t->grp));
+	return 0;
+}
 
-	births = t->ns.polls > 0 && !t->reloaded;
-	t->reloaded = false;
-	t->gen++;
-	t->n_at_warn = 0;
-	t->n_syn_at_warn = 0;
-	tracker_ns_update(t, s, now_usec);
+/* The entry for snapshot listener i, whose cookie is cookie: where it was
+ * last time if it is still there, else through the index. The kernel dumps
+ * an unchanged set of listeners in the same order, so in a steady poll
+ * nearly every listener is found without touching the index. */
+static struct lindex_entry *tracker_find_hinted(struct sw_tracker *t, size_t i, uint64_t cookie)
+{
+	uint32_t k = i < t->hint_n ? t->hint[i] : UINT32_MAX;
 
-	/* Pass 1: decide which listeners are tracked, create the new ones,
-	 * mark the present ones and total each SYN group over its members. */
+	if (k < t->idx.n && t->idx.v[k].tr.cookie == cookie)
+		return &t->idx.v[k];
+	return lindex_lookup(&t->idx, cookie);
+}
+
+static bool tracker_same_listener(const struct sw_tracked *tr, const struct sw_listener *l)
+{
+	return tr->family == l->family && tr->port == l->port && tr->inode == l->inode &&
+	       memcmp(tr->addr, l->addr, sizeof(tr->addr)) == 0;
+}
+
+static void tracker_entry_init(struct update_ctx *c, struct sw_tracked *tr,
+			       const struct sw_listener *l)
+{
+	history_forget(tr);
+	memset(tr, 0, sizeof(*tr));
+	tr->cookie = l->cookie;
+	tr->family = l->family;
+	memcpy(tr->addr, l->addr, sizeof(tr->addr));
+	tr->port = l->port;
+	tr->inode = l->inode;
+	tr->first_seen_usec = c->now_usec;
+	/* If wqueue equals this later, somaxconn capped the backlog. */
+	tr->somaxconn_at_first = c->s->sysctl.somaxconn;
+	rules_state_init(&tr->accept_rule);
+	rules_state_init(&tr->syn_rule);
+	tr->level = SW_LEVEL_OK;
+	/* A listener that appeared since the last poll started with sk_drops
+	 * at 0: all it shows now was lost since that poll (a burst right
+	 * after listen() is still reported). At the daemon's first poll, or
+	 * when a reload brought older listeners into view, the drops may be
+	 * ancient: they are the baseline, not news. */
+	if (l->has_drops) {
+		tr->drops.last_raw = c->births ? 0 : l->drops;
+		tr->drops.known = true;
+	}
+}
+
+/* The entry snapshot listener l (at i) is tracked in, created when new;
+ * NULL when it cannot be stored or was listed twice by the dump. */
+static struct lindex_entry *pass_track_one(struct update_ctx *c, size_t i,
+					   const struct sw_listener *l)
+{
+	struct sw_tracker *t = c->t;
+	struct lindex_entry *e = tracker_find_hinted(t, i, l->cookie);
+	size_t pos;
+	int r;
+
+	if (e && e->seen_gen == t->gen)
+		return NULL;
+	if (e && !tracker_same_listener(&e->tr, l)) {
+		/* Another socket under a known cookie must not inherit the
+		 * old one's state: close the old one as gone, start afresh
+		 * in the same place. */
+		tracker_close(c, &e->tr);
+		tracker_entry_init(c, &e->tr, l);
+	} else if (!e) {
+		r = lindex_insert(&t->idx, l->cookie, &pos);
+		if (r < 0) {
+			update_fail(c, r);
+			return NULL;
+		}
+		e = &t->idx.v[pos];
+		tracker_entry_init(c, &e->tr, l);
+	}
+	return e;
+}
+
+/* Pass 1: decides which listeners are tracked, creates the new ones, marks
+ * the present ones and totals each SYN group over its members. */
+static void pass_track(struct update_ctx *c)
+{
+	struct sw_tracker *t = c->t;
+	const struct sw_snapshot *s = c->s;
+
 	for (size_t i = 0; i < s->n_listeners; i++) {
 		const struct sw_listener *l = &s->listeners[i];
 		const struct sw_thresholds *th;
-		struct sw_tracked *tr;
+		struct lindex_entry *e;
 		struct sw_limits lim;
 		bool ignore = false;
 
 		t->lth[i] = NULL;
-		if (!config_filter_match(cfg, l->family, l->addr, l->port))
+		if (!config_filter_match(c->cfg, l->family, l->addr, l->port))
 			continue;
-		th = config_thresholds_for(cfg, l->family, l->addr, l->port, &ignore);
+		th = config_thresholds_for(c->cfg, l->family, l->addr, l->port, &ignore);
 		if (ignore || !th)
 			continue;
-
-		tr = tracker_find_hinted(t, i, l->cookie);
-		if (tr && tr->seen_gen == t->gen)
-			continue;       /* listed twice by the dump */
-		if (tr && !tracker_same_listener(tr, l)) {
-			/* Another socket under a known cookie must not
-			 * inherit the old one's state: close the old one as
-			 * gone, start afresh in the same place. */
-			tracker_close(t, tr, now_usec, out, &r);
-			tracker_entry_init(tr, l, s, births, now_usec);
-		} else if (!tr) {
-			size_t pos;
-
-			k = tracker_insert(t, l->cookie, &pos);
-			if (k < 0) {
-				r = k;
-				continue;
-			}
-			tr = &t->v[pos];
-			tracker_entry_init(tr, l, s, births, now_usec);
-		}
-		tr->seen_gen = t->gen;
+		e = pass_track_one(c, i, l);
+		if (!e)
+			continue;
+		e->seen_gen = t->gen;
 		t->lth[i] = th;
-		t->hint[i] = (uint32_t)(tr - t->v);
+		t->hint[i] = (uint32_t)(e - t->idx.v);
 
 		if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
 			struct sw_group_scratch *gs = &t->grp[l->syn_group];
 
-			limits_compute(l->accept_limit, &s->sysctl, tr->somaxconn_at_first, &lim);
+			limits_compute(l->accept_limit, &s->sysctl, e->tr.somaxconn_at_first, &lim);
 			if (gs->members == 0 || l->cookie < gs->reporter)
 				gs->reporter = l->cookie;
 			gs->members++;
 			gs->limit_sum += lim.syn_limit;
 		}
 	}
+}
 
-	/* Vanished listeners, walked downwards so that the swap-remove only
-	 * moves entries already visited. */
-	for (size_t i = t->n; i-- > 0;) {
-		if (t->v[i].seen_gen == t->gen)
+/* Drops the listeners pass 1 did not see, walked downwards so that the
+ * swap-remove only moves entries already visited. */
+static void pass_vanish(struct update_ctx *c)
+{
+	struct lindex *x = &c->t->idx;
+
+	for (size_t i = x->n; i-- > 0;) {
+		if (x->v[i].seen_gen == c->t->gen)
 			continue;
-		tracker_close(t, &t->v[i], now_usec, out, &r);
-		tracker_remove_at(t, i);
+		tracker_close(c, &x->v[i].tr);
+		history_forget(&x->v[i].tr);
+		lindex_remove_at(x, i);
 	}
-	tracker_shrink(t);
-	tracker_release_tail(t);
+	lindex_shrink(x);
+}
 
-	/* Pass 2: figures, history, rules, entries. */
+/* Pass 2: figures, history, rules, entries. */
+static void pass_step(struct update_ctx *c)
+{
+	struct sw_tracker *t = c->t;
+	const struct sw_snapshot *s = c->s;
+
 	for (size_t i = 0; i < s->n_listeners; i++) {
 		const struct sw_listener *l = &s->listeners[i];
-		struct sw_tracked *tr;
+		struct lindex_entry *e;
 
 		if (!t->lth[i])
 			continue;
-		tr = tracker_find_hinted(t, i, l->cookie);
-		if (!tr || tr->stepped_gen == t->gen)
+		e = tracker_find_hinted(t, i, l->cookie);
+		if (!e || e->stepped_gen == t->gen)
 			continue;
-		tr->stepped_gen = t->gen;
-		tracker_step(t, tr, l, t->lth[i], s, cfg, now_usec, out, &r);
+		e->stepped_gen = t->gen;
+		tracker_step(c, &e->tr, l, t->lth[i]);
 	}
-
-	tracker_ns_rule(t, now_usec, out, &r);
-	return r;
 }
 
-size_t tracker_history(const struct sw_tracked *tr, struct sw_history_point ret[SW_HISTORY_SLOTS])
+int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
+		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out)
 {
-	uint64_t cur = tr->last_seen_usec / SW_HISTORY_SLOT_USEC + 1;
-	size_t n = 0;
+	struct update_ctx c = {
+		.t = t, .s = s, .cfg = cfg, .now_usec = now_usec,
+		.sink = { .out = out, .ns = &t->ns, .syn_full_at_limit = t->syn_full_at_limit },
+	};
+	int r;
 
-	for (size_t i = 0; i < SW_HISTORY_SLOTS; i++) {
-		const struct sw_history_slot *sl;
-		struct sw_history_point *pt = &ret[i];
-		uint64_t e;
+	r = update_prepare(t, s);
+	if (r < 0)
+		return r;
+	c.births = t->ns.polls > 0 && !t->reloaded;
+	t->reloaded = false;
+	t->gen++;
+	t->n_at_warn = 0;
+	t->n_syn_at_warn = 0;
+	tracker_ns_update(t, s, now_usec);
 
-		memset(pt, 0, sizeof(*pt));
-		if (cur + i < SW_HISTORY_SLOTS)
-			continue;   /* before the clock's origin */
-		e = cur + i - (SW_HISTORY_SLOTS - 1);
-		if (e == 0)
-			continue;
-		pt->start_usec = (e - 1) * SW_HISTORY_SLOT_USEC;
-		if (!tr->detail)
-			continue;
-		sl = &tr->detail->slot[e % SW_HISTORY_SLOTS];
-		if (sl->epoch != (uint32_t)e)
-			continue;
-		pt->accept_peak = sl->accept_peak;
-		pt->syn_peak = sl->syn_peak;
-		pt->has_accept = sl->has_accept;
-		pt->has_syn = sl->has_syn;
-		if (pt->has_accept || pt->has_syn)
-			n++;
-	}
-	return n;
+	pass_track(&c);
+	pass_vanish(&c);
+	pass_step(&c);
+	tracker_ns_rule(&c);
+	return c.sink.err;
 }

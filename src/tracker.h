@@ -1,8 +1,10 @@
 /* Per-listener state across polls of one network namespace, keyed by socket
  * cookie: current and peak depths of both queues, drops deltas, a bounded
  * history, the alert rule states; and the namespace counters' deltas. Pure:
- * no I/O, no clock (the caller passes the poll time). One tracker per
- * namespace.
+ * no I/O, no clock (the caller passes the poll time); its one system call
+ * gives the pages of an emptied array tail back (lindex.c). One tracker per
+ * namespace. Parts: lindex.c (the listener index), history.c (history ring
+ * and top sources), alert.c (the events), tracker.c (the update).
  *
  * Pointers returned by tracker_get()/tracker_find()/tracker_ns() stay valid
  * until the next tracker_update() or tracker_free(). */
@@ -12,65 +14,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "event.h"
+#include "history.h"
+#include "kernel.h"
 #include "limits.h"
-#include "netstat.h"
 #include "rules.h"
 #include "snapshot.h"
-#include "sysctl.h"
-#include "util.h"
+
+struct sw_config;
 
 /* Upper bound on listeners tracked per namespace; beyond it new listeners
  * are not tracked and tracker_update() returns -ENOBUFS. */
 #define SW_TRACKER_MAX_LISTENERS (1u << 24)
 
-/* History: the peak of each 10 s slot over the last 10 min, both queues. */
-#define SW_HISTORY_SLOTS     60
-#define SW_HISTORY_SLOT_USEC (10 * USEC_PER_SEC)
-
-/* Top SYN-queue sources kept per listener (from its group's last scan). */
-#define SW_TRACKER_TOP_SOURCES 8
-
-/* ---- Events handed to the journal ---------------------------------------- */
-
-struct sw_events {
-	struct sw_event *v;
-	size_t n, cap;
-};
-
-/* Appends a zeroed event; NULL on -ENOMEM. */
-struct sw_event *events_push(struct sw_events *e);
-/* Empties the array; keeps a small allocation for the next poll. */
-void events_clear(struct sw_events *e);
-void events_free(struct sw_events *e);            /* NULL-safe */
-
 /* ---- Per-listener state ---------------------------------------------------- */
-
-struct sw_history_slot {
-	uint32_t epoch;             /* usec / SW_HISTORY_SLOT_USEC + 1; 0: never written */
-	uint32_t accept_peak;
-	uint32_t syn_peak;
-	bool has_accept;            /* a listener sample fell in this slot */
-	bool has_syn;               /* a SYN scan fell in this slot */
-};
-
-struct sw_top_source {
-	uint8_t family;
-	uint8_t addr[16];
-	uint32_t count;
-};
-
-/* Allocated only for listeners whose queues were non-empty in the last
- * 10 min or that hold top sources; freed again once all of that has aged
- * out. */
-struct sw_tracked_detail {
-	struct sw_history_slot slot[SW_HISTORY_SLOTS];   /* ring, by epoch */
-	struct sw_top_source top[SW_TRACKER_TOP_SOURCES]; /* most entries first */
-	uint32_t n_top;
-	uint32_t other_sources;     /* group requests not in top[] */
-	char top_sources[SW_SOURCES_MAX];                /* "addr=count,...", "" if none */
-};
 
 struct sw_queue_figures {
 	uint32_t depth;
@@ -81,9 +38,9 @@ struct sw_queue_figures {
 	enum sw_limit_source source;
 };
 
-/* Memory per tracked listener (x86-64, gcc 12): sizeof(struct sw_tracked) is
- * 360 bytes, in a dense array kept between 3/16 and fully used (doubling,
- * halving), plus 8 bytes of index per array entry (two uint32 slots). The
+/* Memory per tracked listener (x86-64, gcc 12): an entry of the dense array
+ * (struct sw_tracked and the tracker's own marks) is 376 bytes, the array
+ * kept between 3/16 and fully used (doubling, halving), plus 8 bytes of index per array entry (two uint32 slots). The
  * detail (1416 bytes: history ring, top sources) exists only while a queue
  * was non-empty in the last 10 min or top sources are held. 10k idle
  * listeners: an array of 16384 entries, about 6 MiB, no detail. Per update,
@@ -136,10 +93,6 @@ struct sw_tracked {
 	uint64_t last_seen_usec;
 
 	struct sw_tracked_detail *detail;   /* NULL: nothing recent to show */
-
-	/* Private to tracker.c. */
-	uint64_t seen_gen;
-	uint64_t stepped_gen;
 };
 
 /* ---- Namespace view -------------------------------------------------------- */
@@ -172,7 +125,8 @@ void tracker_free(struct sw_tracker *t);            /* NULL-safe */
  * The events: accept-queue/syn-queue (warning, critical, re-alerts) and
  * cleared from the rules; listen-drops at level critical (connections were
  * refused), its figures those of the accept queue unless only the SYN queue
- * (cookies off) was seen full; syncookies for the namespace. Per listener,
+ * (cookies off) was seen full (limits_queue_full, by the running kernel's
+ * rule); syncookies for the namespace. Per listener,
  * a listen-drops entry comes before its queue entries of the same poll, and
  * ->drops of queue entries counts the drops no entry has carried yet. Owner
  * fields are left empty for the caller. */
@@ -203,24 +157,15 @@ bool tracker_any_at_warn(const struct sw_tracker *t);
  * was at or above warn, or in alert, at the last update. */
 size_t tracker_syn_at_warn(const struct sw_tracker *t);
 
-/* In the last update ListenDrops, TCPReqQFullDoCookies, TCPReqQFullDrop,
- * SyncookiesSent or some tracked listener's drops moved: worth a SYN scan now. */
-bool tracker_syn_trigger(const struct sw_tracker *t);
-
 const struct sw_ns_state *tracker_ns(const struct sw_tracker *t);
 
-/* "addr=count,..." of the listener's SYN group at its last scan; "" if none. */
+/* "addr=count,..." of the listener's SYN group at its last scan; "" if none.
+ * (history.c) */
 const char *tracker_top_sources(const struct sw_tracked *tr);
 
-/* One slot of a listener's history, for `sockwatchctl show`. */
-struct sw_history_point {
-	uint64_t start_usec;        /* monotonic start of the slot */
-	uint32_t accept_peak, syn_peak;
-	bool has_accept, has_syn;   /* a sample fell in it (else the peaks are 0) */
-};
-
 /* Fills ret oldest first with the SW_HISTORY_SLOTS slots of the window that
- * ends with the listener's last sample. Returns how many slots had samples. */
+ * ends with the listener's last sample. Returns how many slots had samples.
+ * (history.c) */
 size_t tracker_history(const struct sw_tracked *tr, struct sw_history_point ret[SW_HISTORY_SLOTS]);
 
 /* For tests and memory accounting: entries the dense array can hold now. */

@@ -268,6 +268,33 @@ START_TEST(test_percent)
 }
 END_TEST
 
+static const struct full_case {
+	uint32_t depth, limit;
+	bool full_at_limit, want;
+} fulls[] = {
+	{ 0, 0, false, false },
+	{ 1, 0, false, true },       /* listen(0) holding one */
+	{ 0, 0, true, true },
+	{ 127, 128, false, false },
+	{ 128, 128, false, false },  /* accept queues; SYN queues from 6.13 */
+	{ 129, 128, false, true },
+	{ 127, 128, true, false },
+	{ 128, 128, true, true },    /* SYN queues before 6.13 */
+	{ 129, 128, true, true },
+	{ UINT32_MAX, UINT32_MAX, false, false },
+	{ UINT32_MAX, UINT32_MAX, true, true },
+};
+
+START_TEST(test_queue_full)
+{
+	const struct full_case *t = &fulls[_i];
+
+	ck_assert_msg(limits_queue_full(t->depth, t->limit, t->full_at_limit) == t->want,
+		      "%u/%u full_at_limit=%d: want %d", t->depth, t->limit, t->full_at_limit,
+		      t->want);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(limits_source_name(SW_SRC_LISTEN_BACKLOG), "listen-backlog");
@@ -295,6 +322,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_kernel_release, 0, (int)SW_ARRAY_SIZE(releases));
 	tcase_add_test(tc, test_kernel_release_null);
 	tcase_add_loop_test(tc, test_percent, 0, (int)SW_ARRAY_SIZE(percents));
+	tcase_add_loop_test(tc, test_queue_full, 0, (int)SW_ARRAY_SIZE(fulls));
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -216,9 +216,10 @@ START_TEST(test_find_cookie_unindexed)
 	ck_assert_int_eq(snapshot_add_listener(&s, &l), 0);
 	ck_assert_ptr_eq(snapshot_find_cookie(&s, 78), &s.listeners[1]);
 	ck_assert_ptr_eq(snapshot_find_cookie(&s, 77), &s.listeners[0]);
-	/* Shrunk by hand (as a rolled-back dump does): no stale answers. */
+	/* Truncated (as a rolled-back dump does): no stale answers. */
 	ck_assert_int_eq(snapshot_index(&s), 0);
-	s.n_listeners = 1;
+	snapshot_truncate(&s, 1);
+	ck_assert_uint_eq(s.n_listeners, 1);
 	ck_assert_ptr_null(snapshot_find_cookie(&s, 78));
 	ck_assert_ptr_eq(snapshot_find_cookie(&s, 77), &s.listeners[0]);
 	snapshot_clear(&s);
@@ -457,7 +458,7 @@ START_TEST(test_reset_reuse)
 
 	snapshot_clear(&s);
 	ck_assert_ptr_null(s.listeners);
-	ck_assert_ptr_null(s.priv);
+	ck_assert_ptr_null(s.index);
 	ck_assert_int_eq(s.sysctl.syncookies, -1);
 	snapshot_clear(NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "tracker.h"
 
 #define S USEC_PER_SEC
@@ -44,6 +45,27 @@ static void teardown(void)
 	events_free(&ev);
 	t = NULL;
 	cfg = NULL;
+}
+
+/* The facts a SYN scan is decided on (by the manager) as the tracker
+ * leaves them after an update: a namespace counter that moved (known and
+ * above zero), and the tracked listeners' drops. */
+static bool moved(enum sw_counter c)
+{
+	const struct sw_ns_state *ns = tracker_ns(t);
+
+	return (ns->delta_known & (1u << c)) && ns->delta[c] > 0;
+}
+
+static bool syn_counter_moved(void)
+{
+	return moved(SW_CTR_LISTEN_DROPS) || moved(SW_CTR_REQQ_FULL_DROP) ||
+	       moved(SW_CTR_REQQ_FULL_COOKIES) || moved(SW_CTR_SYNCOOKIES_SENT);
+}
+
+static bool listener_drops_moved(void)
+{
+	return tracker_ns(t)->listener_drops_delta > 0;
 }
 
 /* The events of one update as "kind:...@cookie" words, e.g.
@@ -321,7 +343,7 @@ START_TEST(test_new_listener_drops_reported)
 	ck_assert_str_eq(poll_at(2), "listen-drops:13@2");
 	ck_assert_uint_eq(ev.v[0].drops_total, 13);
 	ck_assert_uint_eq(tracker_find(t, 2)->drops.total, 13);
-	ck_assert(tracker_syn_trigger(t));
+	ck_assert(listener_drops_moved());
 }
 END_TEST
 
@@ -335,7 +357,7 @@ START_TEST(test_drops_baseline_wrap)
 	ck_assert_str_eq(poll_at(1), "");
 	tr = tracker_find(t, 1);
 	ck_assert_uint_eq(tr->drops.total, 0);
-	ck_assert(!tracker_syn_trigger(t));
+	ck_assert(!listener_drops_moved());
 	/* sk_drops wrapped: 0xfffffff0 -> 5 is 21 drops. */
 	l->drops = 5;
 	ck_assert_str_eq(poll_at(2), "listen-drops:21@1");
@@ -346,11 +368,11 @@ START_TEST(test_drops_baseline_wrap)
 	tr = tracker_find(t, 1);
 	ck_assert_uint_eq(tr->drops.total, 21);
 	ck_assert_uint_eq(tr->drops.delta, 21);
-	ck_assert(tracker_syn_trigger(t));
+	ck_assert(listener_drops_moved());
 	ck_assert_uint_eq(tracker_ns(t)->listener_drops_delta, 21);
 	ck_assert_str_eq(poll_at(3), "");
 	ck_assert_uint_eq(tracker_find(t, 1)->drops.delta, 0);
-	ck_assert(!tracker_syn_trigger(t));
+	ck_assert(!listener_drops_moved() && !syn_counter_moved());
 
 	/* A reply without SKMEMINFO is no movement; the next one with it is a
 	 * new baseline only for a listener that never had one. */
@@ -389,7 +411,7 @@ START_TEST(test_netstat_syncookies)
 	ck_assert_uint_eq(ns->delta[SW_CTR_LISTEN_OVERFLOWS], 4);
 	ck_assert_uint_eq(ns->delta[SW_CTR_SYNCOOKIES_SENT], 0);
 	ck_assert_uint_eq(ns->counters.value[SW_CTR_LISTEN_DROPS], 104);
-	ck_assert(tracker_syn_trigger(t));
+	ck_assert(moved(SW_CTR_LISTEN_DROPS));
 
 	/* Cookies sent: no listener alert names them. An absent counter is
 	 * unknown, not zero. */
@@ -406,21 +428,22 @@ START_TEST(test_netstat_syncookies)
 	ck_assert_int_eq(e->syncookies, 1);
 	ns = tracker_ns(t);
 	ck_assert(!(ns->delta_known & (1u << SW_CTR_SYNCOOKIES_FAILED)));
-	ck_assert(tracker_syn_trigger(t));
+	ck_assert(moved(SW_CTR_SYNCOOKIES_SENT) && moved(SW_CTR_REQQ_FULL_COOKIES));
 
 	/* Back again: a baseline, still unknown for one poll. */
 	snap.netstat.present |= 1u << SW_CTR_SYNCOOKIES_FAILED;
 	ck_assert_str_eq(poll_at(4), "");
 	ck_assert(!(tracker_ns(t)->delta_known & (1u << SW_CTR_SYNCOOKIES_FAILED)));
-	ck_assert(!tracker_syn_trigger(t));
+	ck_assert(!listener_drops_moved() && !syn_counter_moved());
 
 	/* SYNs dropped within the minute: held, then flushed as critical. */
 	snap.netstat.value[SW_CTR_REQQ_FULL_DROP] += 2;
 	ck_assert_str_eq(poll_at(5), "");
-	ck_assert(tracker_syn_trigger(t));
+	ck_assert(moved(SW_CTR_REQQ_FULL_DROP));
 	snap.netstat.value[SW_CTR_LISTEN_OVERFLOWS] += 3;   /* unexplained */
 	ck_assert_str_eq(poll_at(6), "");
-	ck_assert(!tracker_syn_trigger(t));   /* ListenOverflows alone does not ask for a scan */
+	ck_assert(!listener_drops_moved() && !syn_counter_moved());   /* ListenOverflows alone moved */
+	ck_assert(moved(SW_CTR_LISTEN_OVERFLOWS));
 	ck_assert_str_eq(poll_at(63), "syncookies:critical");
 	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_REQQ_FULL_DROP], 2);
 	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_LISTEN_OVERFLOWS], 3);
@@ -446,7 +469,8 @@ START_TEST(test_netstat_cookies_always)
 		snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
 		snap.netstat.value[SW_CTR_REQQ_FULL_COOKIES] += 30;
 		ck_assert_str_eq(poll_at(i), "");
-		ck_assert(!tracker_syn_trigger(t));
+		ck_assert(!listener_drops_moved() && !moved(SW_CTR_LISTEN_DROPS) && !moved(SW_CTR_REQQ_FULL_DROP));
+		ck_assert_int_eq(tracker_ns(t)->sysctl.syncookies, 2);   /* the cookie counters say nothing */
 	}
 	snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
 	snap.netstat.value[SW_CTR_LISTEN_OVERFLOWS] += 2;
@@ -459,7 +483,7 @@ START_TEST(test_netstat_cookies_always)
 	snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
 	snap.netstat.value[SW_CTR_REQQ_FULL_COOKIES] += 30;
 	ck_assert_str_eq(poll_at(400), "syncookies:warning");
-	ck_assert(tracker_syn_trigger(t));
+	ck_assert(moved(SW_CTR_SYNCOOKIES_SENT) && tracker_ns(t)->sysctl.syncookies == 1);
 }
 END_TEST
 
@@ -779,6 +803,88 @@ START_TEST(test_at_warn)
 }
 END_TEST
 
+/* What the manager's SYN-scan decision reads: SYN queues at warn or in
+ * alert, never an accept queue, never under tcp_syncookies = 2. */
+START_TEST(test_syn_at_warn)
+{
+	struct sw_syn_group *g;
+
+	snap_add(&snap, 1, "127.0.0.1:80", 10, 100, 0);
+	g = snap_group(&snap, "127.0.0.1:80", 0);
+	ck_assert_str_eq(poll_at(1), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	/* A SYN queue at warn counts. */
+	g->depth = 85;
+	ck_assert_str_eq(poll_at(2), "syn-queue:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 1);
+	ck_assert(tracker_any_at_warn(t));
+	/* Below warn with its alert open: still counts. */
+	g->depth = 70;
+	ck_assert_str_eq(poll_at(3), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 1);
+	g->depth = 0;
+	ck_assert_str_eq(poll_at(4), "cleared:syn:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+
+	/* An accept queue in alert, the SYN queue empty: not a SYN queue at
+	 * warn (it polls fast, it does not ask for SYN scans). */
+	snap.listeners[0].accept_depth = 96;
+	ck_assert_str_eq(poll_at(5), "accept-queue:critical@1");
+	ck_assert(tracker_any_at_warn(t));
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	snap.listeners[0].accept_depth = 10;
+	ck_assert_str_eq(poll_at(6), "cleared:accept:critical@1");
+
+	/* tcp_syncookies = 2: every SYN gets a cookie, a full SYN queue is
+	 * no pressure; an open SYN alert is closed and counts no more. */
+	g->depth = 90;
+	ck_assert_str_eq(poll_at(7), "syn-queue:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 1);
+	snap.sysctl.syncookies = 2;
+	g->depth = 99;
+	ck_assert_str_eq(poll_at(8), "cleared:syn:warning@1");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	ck_assert_str_eq(poll_at(9), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+	ck_assert(!tracker_any_at_warn(t));
+	/* Not scanned this poll (kept depth): the same. */
+	snap.syn_scanned = false;
+	ck_assert_str_eq(poll_at(10), "");
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+}
+END_TEST
+
+/* A listen-drops entry names the SYN queue when only it was seen full, by
+ * the kernel's own rule: at depth == limit only before Linux 6.13. */
+static const struct drops_queue_case {
+	bool full_at_limit;
+	uint32_t syn_depth;
+	enum sw_queue want;
+} drops_queue_cases[] = {
+	{ false, 100, SW_QUEUE_ACCEPT },   /* 6.13+: 100 of 100 is not full */
+	{ true, 100, SW_QUEUE_SYN },       /* before 6.13 it is */
+	{ false, 101, SW_QUEUE_SYN },
+	{ true, 99, SW_QUEUE_ACCEPT },
+};
+
+START_TEST(test_drops_queue_full_rule)
+{
+	const struct drops_queue_case *k = &drops_queue_cases[_i];
+
+	tracker_set_kernel(t, k->full_at_limit);
+	/* Cookies off; B - B/4 = 1536 above the backlog, which binds. */
+	snap.sysctl.syncookies = 0;
+	snap_add(&snap, 1, "127.0.0.1:80", 0, 100, 0);
+	snap_group(&snap, "127.0.0.1:80", k->syn_depth);
+	ck_assert_str_eq(poll_at(1), "syn-queue:critical@1");
+	ck_assert_uint_eq(tracker_find(t, 1)->syn.limit, 100);
+	snap.listeners[0].drops = 2;
+	ck_assert_str_eq(poll_at(70), "listen-drops:2@1");
+	ck_assert_int_eq(ev.v[0].queue, k->want);
+	ck_assert_int_eq(ev.v[0].full_at_limit, k->want == SW_QUEUE_SYN && k->full_at_limit);
+}
+END_TEST
+
 START_TEST(test_duplicate_in_dump)
 {
 	snap_add(&snap, 1, "127.0.0.1:80", 90, 100, 0);
@@ -938,6 +1044,8 @@ static Suite *tracker_suite(void)
 	tcase_add_test(tc, test_syn_rules_scan_and_mode);
 	tcase_add_test(tc, test_event_fields);
 	tcase_add_test(tc, test_at_warn);
+	tcase_add_test(tc, test_syn_at_warn);
+	tcase_add_loop_test(tc, test_drops_queue_full_rule, 0, (int)SW_ARRAY_SIZE(drops_queue_cases));
 	tcase_add_test(tc, test_duplicate_in_dump);
 	tcase_add_test(tc, test_top_sources_bounded);
 	tcase_add_loop_test(tc, test_sequence_table, 0, (int)SW_ARRAY_SIZE(seq_cases));
