@@ -46,9 +46,10 @@ START_TEST(test_percent_value)
 	ck_assert(text_percent_value(95.0) == 95.0);
 	ck_assert(text_percent_value(-1) == 0);
 	ck_assert(text_percent_value(NAN) == 0);
-	/* Every depth/limit pair below 95% reads below 95 as a number too. */
+	/* Every depth/limit pair just below 95% reads below 95 as text and as
+	 * a number (limits up to 5000, depths from 94%). */
 	for (unsigned lim = 1; lim <= 5000; lim++)
-		for (unsigned d = lim * 90 / 100; d <= lim; d++) {
+		for (unsigned d = lim * 94 / 100; d <= lim * 95 / 100 + 1; d++) {
 			double p = 100.0 * d / lim;
 			char buf[TEXT_PERCENT_MAX];
 
