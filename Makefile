@@ -22,7 +22,7 @@ PKG_CONFIG  ?= pkg-config
 
 # Debian packages the build and the tests need; `make deps` installs missing ones.
 DEB_DEPS := gcc make pkg-config libnl-3-dev libnl-idiag-3-dev libsystemd-dev \
-            libinih-dev libjson-c-dev check iproute2 nftables systemd mandoc \
+            libjson-c-dev check iproute2 nftables systemd mandoc \
             procps jq bc strace man-db nginx-light valgrind
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
@@ -34,7 +34,7 @@ ifeq ($(SANITIZE),1)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-PKGS_D   := libnl-3.0 libsystemd inih json-c
+PKGS_D   := libnl-3.0 libsystemd json-c
 PKGS_CTL := json-c
 PKG_CF   = $(shell $(PKG_CONFIG) --cflags $(PKGS_D) check 2>/dev/null)
 LIBS_D   = $(shell $(PKG_CONFIG) --libs $(PKGS_D) 2>/dev/null)

@@ -1,5 +1,5 @@
 /* Fuzz target: the config parser (config_load_string(), and through it
- * inih and the reader and handler sockwatchd gives it).
+ * the lexer, the key handlers and the value grammar).
  *
  * An input without NUL bytes goes through config_load_string(); one with
  * NUL bytes, which a C string cannot carry but a file can, goes through
