@@ -373,45 +373,51 @@ static bool value_group(struct cfg_parser *p, const struct cfg_key_def *d, char 
 
 #define CFG(f) offsetof(struct sw_config, f)
 #define OV(f)  offsetof(struct sw_listener_override, f)
-#define DURATION(lo, hi) .parse = value_duration, .min = (lo), .max = (hi)
-#define ENUM(t)          .parse = value_enum, .names = &(t)
-#define LIST(e, type, n) .parse = value_list, .elem = (e), .elem_size = sizeof(type), \
-			 .count_off = CFG(n), .empty_ok = true
+#define KEY(n, s, fn, o)  .name = (n), .sec = (s), .parse = (fn), .off = (o)
+#define DURATION(lo, hi)  .min = (lo), .max = (hi)
+#define LIST(e, type, n)  .elem = (e), .elem_size = sizeof(type), .count_off = CFG(n), \
+			  .empty_ok = true
 
 static const struct cfg_key_def key_defs[K_MAX_] = {
-	[K_INTERVAL]      = { "interval", SEC_DAEMON, .off = CFG(interval_usec),
-			      DURATION(INTERVAL_MIN, INTERVAL_MAX) },
+	[K_INTERVAL] = { KEY("interval", SEC_DAEMON, value_duration, CFG(interval_usec)),
+			 DURATION(INTERVAL_MIN, INTERVAL_MAX) },
 	/* the upper bound is interval, checked once both are known */
-	[K_FAST_INTERVAL] = { "fast_interval", SEC_DAEMON, .off = CFG(fast_interval_usec),
+	[K_FAST_INTERVAL] = { KEY("fast_interval", SEC_DAEMON, value_duration,
+				  CFG(fast_interval_usec)),
 			      DURATION(INTERVAL_MIN, INTERVAL_MAX) },
-	[K_SYN_SCAN]      = { "syn_scan", SEC_DAEMON, .off = CFG(syn_scan),
-			      ENUM(config_syn_scan_names) },
-	[K_CPU_BUDGET]    = { "cpu_budget", SEC_DAEMON, value_percent, CFG(cpu_budget) },
-	[K_LOG_TARGET]    = { "log_target", SEC_DAEMON, .off = CFG(log_target),
-			      ENUM(config_log_target_names) },
-	[K_LOG_LEVEL]     = { "log_level", SEC_DAEMON, .off = CFG(log_level),
-			      ENUM(config_log_level_names) },
-	[K_WARN]          = { "warn", SEC_ALERTS, value_percent, CFG(th.warn) },
-	[K_CRITICAL]      = { "critical", SEC_ALERTS, value_percent, CFG(th.critical) },
-	[K_CLEAR]         = { "clear", SEC_ALERTS, value_percent, CFG(th.clear) },
-	[K_SUSTAIN]       = { "sustain", SEC_ALERTS, value_sustain, CFG(sustain) },
-	[K_REALERT]       = { "realert", SEC_ALERTS, .off = CFG(realert_usec),
-			      DURATION(REALERT_MIN, REALERT_MAX), .zero_ok = true },
-	[K_PORTS]         = { "ports", SEC_FILTER, .off = CFG(ports),
-			      LIST(config_port_elem, struct sw_port_range, n_ports) },
-	[K_EXCLUDE_PORTS] = { "exclude_ports", SEC_FILTER, .off = CFG(exclude_ports),
+	[K_SYN_SCAN] = { KEY("syn_scan", SEC_DAEMON, value_enum, CFG(syn_scan)),
+			 .names = &config_syn_scan_names },
+	[K_CPU_BUDGET] = { KEY("cpu_budget", SEC_DAEMON, value_percent, CFG(cpu_budget)) },
+	[K_LOG_TARGET] = { KEY("log_target", SEC_DAEMON, value_enum, CFG(log_target)),
+			   .names = &config_log_target_names },
+	[K_LOG_LEVEL] = { KEY("log_level", SEC_DAEMON, value_enum, CFG(log_level)),
+			  .names = &config_log_level_names },
+
+	[K_WARN]     = { KEY("warn", SEC_ALERTS, value_percent, CFG(th.warn)) },
+	[K_CRITICAL] = { KEY("critical", SEC_ALERTS, value_percent, CFG(th.critical)) },
+	[K_CLEAR]    = { KEY("clear", SEC_ALERTS, value_percent, CFG(th.clear)) },
+	[K_SUSTAIN]  = { KEY("sustain", SEC_ALERTS, value_sustain, CFG(sustain)) },
+	[K_REALERT]  = { KEY("realert", SEC_ALERTS, value_duration, CFG(realert_usec)),
+			 DURATION(REALERT_MIN, REALERT_MAX), .zero_ok = true },
+
+	[K_PORTS] = { KEY("ports", SEC_FILTER, value_list, CFG(ports)),
+		      LIST(config_port_elem, struct sw_port_range, n_ports) },
+	[K_EXCLUDE_PORTS] = { KEY("exclude_ports", SEC_FILTER, value_list, CFG(exclude_ports)),
 			      LIST(config_port_elem, struct sw_port_range, n_exclude_ports) },
-	[K_ADDRESSES]     = { "addresses", SEC_FILTER, .off = CFG(addresses),
-			      LIST(config_cidr_elem, struct sw_cidr, n_addresses) },
-	[K_EXCLUDE_ADDRESSES] = { "exclude_addresses", SEC_FILTER, .off = CFG(exclude_addresses),
+	[K_ADDRESSES] = { KEY("addresses", SEC_FILTER, value_list, CFG(addresses)),
+			  LIST(config_cidr_elem, struct sw_cidr, n_addresses) },
+	[K_EXCLUDE_ADDRESSES] = { KEY("exclude_addresses", SEC_FILTER, value_list,
+				      CFG(exclude_addresses)),
 				  LIST(config_cidr_elem, struct sw_cidr, n_exclude_addresses) },
-	[K_SOCKET]        = { "socket", SEC_CONTROL, value_socket, CFG(control_socket) },
-	[K_GROUP]         = { "group", SEC_CONTROL, value_group, CFG(control_group),
-			      .empty_ok = true },
-	[K_L_WARN]        = { "warn", SEC_LISTENER, value_percent, OV(th.warn) },
-	[K_L_CRITICAL]    = { "critical", SEC_LISTENER, value_percent, OV(th.critical) },
-	[K_L_CLEAR]       = { "clear", SEC_LISTENER, value_percent, OV(th.clear) },
-	[K_L_IGNORE]      = { "ignore", SEC_LISTENER, value_bool, OV(ignore) },
+
+	[K_SOCKET] = { KEY("socket", SEC_CONTROL, value_socket, CFG(control_socket)) },
+	[K_GROUP]  = { KEY("group", SEC_CONTROL, value_group, CFG(control_group)),
+		       .empty_ok = true },
+
+	[K_L_WARN]     = { KEY("warn", SEC_LISTENER, value_percent, OV(th.warn)) },
+	[K_L_CRITICAL] = { KEY("critical", SEC_LISTENER, value_percent, OV(th.critical)) },
+	[K_L_CLEAR]    = { KEY("clear", SEC_LISTENER, value_percent, OV(th.clear)) },
+	[K_L_IGNORE]   = { KEY("ignore", SEC_LISTENER, value_bool, OV(ignore)) },
 };
 
 void config_key(struct cfg_parser *p, const char *key, char *v)
