@@ -16,8 +16,6 @@
 #define DEFAULT_INTERVAL (1 * USEC_PER_SEC)
 #define DEFAULT_REALERT  (5 * 60 * USEC_PER_SEC)
 
-/* ---- public ------------------------------------------------------------ */
-
 int config_new_default(struct sw_config **ret)
 {
 	struct sw_config *c = calloc(1, sizeof(*c));

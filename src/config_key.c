@@ -55,7 +55,7 @@ static bool value_duration(struct cfg_parser *p, const struct cfg_key_def *d, ch
 	int r;
 
 	r = config_parse_duration(v, &usec);
-	if (r == -EINVAL && v[strspn(v, "0123456789")] == 0) {
+	if (r == -EINVAL && config_duration_lacks_unit(v)) {
 		config_err(p, p->lineno, "%s: '%s' has no unit (use ms, s, min or h, e.g. %ss)",
 			   d->name, v, v);
 		return false;

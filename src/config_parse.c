@@ -88,7 +88,6 @@ void config_err(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 	p->n_errs++;
 }
 
-
 /* ---- sections and lines ------------------------------------------------ */
 
 static void config_section(struct cfg_parser *p, char *name)
@@ -250,7 +249,6 @@ static void config_next_line(struct cfg_parser *p)
 	p->lineno++;
 	config_lex_line(p, line, len);
 }
-
 
 /* ---- after the last line ----------------------------------------------- */
 
