@@ -132,10 +132,8 @@ static int client_write(struct sw_client *cl)
 		ssize_t n = client_io(cl->fd, cl->out + cl->out_done, cl->out_len - cl->out_done,
 				      true);
 
-		if (n == -EAGAIN)
-			return 0;
 		if (n < 0)
-			return (int)n;
+			return n == -EAGAIN ? 0 : (int)n;
 		cl->out_done += (size_t)n;
 	}
 	return 1;
@@ -235,10 +233,8 @@ static int client_read(struct sw_client *cl)
 		ssize_t n;
 
 		n = client_io(cl->fd, cl->in + cl->in_len, room, false);
-		if (n == -EAGAIN)
-			return 0;
 		if (n < 0)
-			return (int)n;
+			return n == -EAGAIN ? 0 : (int)n;
 		if (n == 0) {
 			/* A client may end its request with shutdown(SHUT_WR) instead
 			 * of a newline. */
