@@ -1,4 +1,4 @@
-/* /etc/sockwatchd.conf: parsing (inih), defaults, validation, printing.
+/* /etc/sockwatchd.conf: defaults, loading, validation, printing.
  * DESIGN.md "/etc/sockwatchd.conf" is the contract. */
 #pragma once
 
@@ -7,10 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rules.h"
-
-enum sw_syn_scan { SW_SYN_SCAN_AUTO, SW_SYN_SCAN_ALWAYS, SW_SYN_SCAN_OFF };
-enum sw_log_target { SW_LOG_AUTO, SW_LOG_JOURNAL, SW_LOG_STDERR };
+#include "config_value.h"   /* the enums, and the value grammar callers share */
+#include "filter.h"         /* the per-listener queries on a config */
+#include "rules.h"          /* struct sw_thresholds */
 
 struct sw_port_range { uint16_t lo, hi; };
 
@@ -88,39 +87,13 @@ void config_errors_clear(struct sw_config_errors *e);
 /* Prints the effective config in the file's own syntax, every key. */
 void config_print(const struct sw_config *c, FILE *f);
 
-/* Whether a listener passes [filter]. */
-bool config_filter_match(const struct sw_config *c, int family, const uint8_t *addr, uint16_t port);
+/* Typed cleanup: _cleanup_config_ struct sw_config *c = NULL; */
+static inline void config_freep(struct sw_config **c)
+{
+	config_free(*c);
+}
+#define _cleanup_config_ __attribute__((cleanup(config_freep)))
 
-/* Thresholds for a listener: the most specific override (exact address
- * before "*"), else the global ones. *ret_ignore says the listener is
- * ignored. */
-const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, int family,
-						  const uint8_t *addr, uint16_t port,
-						  bool *ret_ignore);
-
-/* Added by the config module: value syntax shared with the command line,
- * the control protocol and the tests. */
-
-/* A whole number and a unit: ms, s, min or h ("200ms", "1s", "5min"); a
- * bare "0" is zero, any other bare number is an error. 0, -EINVAL (syntax)
- * or -ERANGE (overflow); the key's own range is the caller's business. */
-int config_parse_duration(const char *s, uint64_t *ret_usec);
-/* "80", "80%", "12.5%", "99.95%": at most two decimals, optional '%'. 0,
- * -EINVAL or -ERANGE; the range is the caller's. */
-int config_parse_percent(const char *s, double *ret);
-
-/* Room for any output of the two formatters below. */
-#define CONFIG_FMT_MAX 32
-/* In the largest unit that is exact: "5min", "1s", "200ms", "0". */
-const char *config_format_duration(uint64_t usec, char *buf, size_t len);
-/* "80%", "12.5%", "99.95%". */
-const char *config_format_percent(double pct, char *buf, size_t len);
-
-/* err, warning, notice, info, debug <-> LOG_ERR .. LOG_DEBUG; -EINVAL / NULL. */
-int config_parse_log_level(const char *s);
-const char *config_log_level_name(int level);
-/* auto, journal, stderr. */
-int config_parse_log_target(const char *s, enum sw_log_target *ret);
-const char *config_log_target_name(enum sw_log_target t);
-/* auto, always, off. */
-const char *config_syn_scan_name(enum sw_syn_scan mode);
+/* The default fast_interval; the parser lowers it to interval when only
+ * interval is set. */
+#define CONFIG_DEFAULT_FAST_INTERVAL_USEC (200 * 1000ULL)

@@ -108,21 +108,32 @@ static int client_arm_timer(struct sw_client *cl)
 	return sd_event_source_set_enabled(cl->timer, SD_EVENT_ONESHOT);
 }
 
+/* One read (out false) or send on a non-blocking client socket, retried
+ * when a signal interrupts it: the bytes moved, 0 at end of file, or a
+ * negative errno (-EAGAIN: nothing to move now). */
+static ssize_t client_io(int fd, void *buf, size_t len, bool out)
+{
+	for (;;) {
+		ssize_t n = out ? send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+				: read(fd, buf, len);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
 /* Writes what the socket takes now. 1 when the reply is out, 0 when more
  * waits for EPOLLOUT, negative errno when the client is gone. */
 static int client_write(struct sw_client *cl)
 {
 	while (cl->out_done < cl->out_len) {
-		ssize_t n = send(cl->fd, cl->out + cl->out_done, cl->out_len - cl->out_done,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = client_io(cl->fd, cl->out + cl->out_done, cl->out_len - cl->out_done,
+				      true);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			return -errno;
-		}
+		if (n < 0)
+			return n == -EAGAIN ? 0 : (int)n;
 		cl->out_done += (size_t)n;
 	}
 	return 1;
@@ -221,14 +232,9 @@ static int client_read(struct sw_client *cl)
 		char *nl;
 		ssize_t n;
 
-		n = read(cl->fd, cl->in + cl->in_len, room);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return 0;
-			return -errno;
-		}
+		n = client_io(cl->fd, cl->in + cl->in_len, room, false);
+		if (n < 0)
+			return n == -EAGAIN ? 0 : (int)n;
 		if (n == 0) {
 			/* A client may end its request with shutdown(SHUT_WR) instead
 			 * of a newline. */
@@ -423,16 +429,9 @@ static int resolve_group(const char *group, gid_t *ret)
 {
 	struct group grp, *res = NULL;
 	size_t size = 1024;
-	char *end;
-	unsigned long v;
 	int r;
 
-	errno = 0;
-	v = strtoul(group, &end, 10);
-	if (*group && !*end && !errno && v < (gid_t)-1) {
-		*ret = (gid_t)v;
-		return 0;
-	}
+	/* A name only: the config accepts no number (config_key.c). */
 	for (;;) {
 		_cleanup_free_ char *buf = malloc(size);
 

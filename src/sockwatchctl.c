@@ -1,21 +1,19 @@
 /* sockwatchctl: main() only: options, one request to sockwatchd over the
- * control socket, the rendered reply, exit codes (DESIGN.md). Links
- * protocol, render and util, never libnl or libsystemd. */
+ * control socket (ctlclient), the rendered reply, exit codes (DESIGN.md).
+ * Links protocol, render, config_value and util, never libnl or
+ * libsystemd. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "config_value.h"
+#include "ctlclient.h"
 #include "protocol.h"
 #include "render.h"
 #include "util.h"
@@ -108,31 +106,19 @@ static int fail(const struct ctl_args *a, int code, const char *fmt, ...)
 	return code;
 }
 
-/* "5", "5s", "500ms", "2min". */
+/* The config file's durations ("5s", "500ms", "2min"), so that the two
+ * never disagree; above 0 and at most an hour. */
 static int parse_timeout(const char *s, uint64_t *ret)
 {
-	static const struct { const char *suffix; uint64_t mult; } units[] = {
-		{ "", USEC_PER_SEC }, { "s", USEC_PER_SEC }, { "ms", USEC_PER_MSEC },
-		{ "min", 60 * USEC_PER_SEC },
-	};
-	char *end;
-	unsigned long long v;
+	uint64_t usec;
+	int r = config_parse_duration(s, &usec);
 
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	for (size_t i = 0; i < SW_ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		if (v == 0 || v > CTL_TIMEOUT_MAX_USEC / units[i].mult)
-			return -ERANGE;
-		*ret = v * units[i].mult;
-		return 0;
-	}
-	return -EINVAL;
+	if (r < 0)
+		return r;
+	if (usec == 0 || usec > CTL_TIMEOUT_MAX_USEC)
+		return -ERANGE;
+	*ret = usec;
+	return 0;
 }
 
 /* 0 to go on, or 1 + the exit code to leave with. */
@@ -148,6 +134,11 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 			break;
 		case 't':
 			r = parse_timeout(optarg, &a->timeout_usec);
+			if (r < 0 && config_duration_lacks_unit(optarg)) {
+				fprintf(stderr, "sockwatchctl: --timeout '%s' has no unit (use ms, s, "
+						"min or h, e.g. %ss)\n", optarg, optarg);
+				return 1 + CTL_EXIT_ERROR;
+			}
 			if (r < 0) {
 				fprintf(stderr, "sockwatchctl: --timeout '%s': expected a duration "
 						"such as 5s or 500ms, up to 1h\n", optarg);
@@ -229,184 +220,12 @@ static int build_request(const struct ctl_args *a, struct sw_ctl_request *req)
 	return 0;
 }
 
-static int remaining_ms(uint64_t deadline)
-{
-	uint64_t now = util_now_usec();
-
-	if (now >= deadline)
-		return 0;
-	return (int)SW_MIN((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC, (uint64_t)INT32_MAX);
-}
-
-/* Waits for events on fd until deadline: 1 ready, 0 timed out, -errno. */
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-
-	for (;;) {
-		int ms = remaining_ms(deadline), n;
-
-		if (ms == 0)
-			return 0;
-		n = poll(&p, 1, ms);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n > 0)
-			return 1;
-	}
-}
-
-static int ctl_connect(const struct ctl_args *a, int *ret_fd)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = {
-		.tv_sec = (time_t)(a->timeout_usec / USEC_PER_SEC),
-		.tv_usec = (suseconds_t)(a->timeout_usec % USEC_PER_SEC),
-	};
-	int fd, r;
-
-	if (strlen(a->socket) >= sizeof(sa.sun_path))
-		return fail(a, CTL_EXIT_ERROR, "socket path too long: %s", a->socket);
-	memcpy(sa.sun_path, a->socket, strlen(a->socket) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail(a, CTL_EXIT_ERROR, "socket: %s", strerror(errno));
-	/* A blocking connect() to a daemon whose backlog is full waits, but
-	 * only this long. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = errno;
-		close(fd);
-		switch (r) {
-		case ENOENT:
-		case ECONNREFUSED:
-			return fail(a, CTL_EXIT_UNREACHABLE,
-				    "sockwatchd is not running (%s: %s)", a->socket, strerror(r));
-		case EACCES:
-		case EPERM:
-			return fail(a, CTL_EXIT_UNREACHABLE,
-				    "cannot connect to %s: %s (reading needs the socket's group, "
-				    "see [control] group in sockwatchd.conf(5))",
-				    a->socket, strerror(r));
-		case EAGAIN:
-		case EINPROGRESS:
-			return fail(a, CTL_EXIT_UNREACHABLE,
-				    "sockwatchd did not accept the connection on %s in time",
-				    a->socket);
-		default:
-			return fail(a, CTL_EXIT_UNREACHABLE, "cannot connect to %s: %s",
-				    a->socket, strerror(r));
-		}
-	}
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
-		r = errno;
-		close(fd);
-		return fail(a, CTL_EXIT_ERROR, "fcntl: %s", strerror(r));
-	}
-	*ret_fd = fd;
-	return 0;
-}
-
-static int ctl_send(const struct ctl_args *a, int fd, const char *buf, size_t len,
-		    uint64_t deadline)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = send(fd, buf + done, len - done, MSG_NOSIGNAL);
-		int r;
-
-		if (n >= 0) {
-			done += (size_t)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
-			return fail(a, CTL_EXIT_UNREACHABLE, "sending to sockwatchd: %s",
-				    strerror(errno));
-		r = wait_fd(fd, POLLOUT, deadline);
-		if (r <= 0)
-			return fail(a, CTL_EXIT_UNREACHABLE, "sending to sockwatchd: %s",
-				    r == 0 ? "timed out" : strerror(-r));
-	}
-	return 0;
-}
-
-/* Reads one reply line (the newline kept) into a malloc'd buffer. */
-static int ctl_receive(const struct ctl_args *a, int fd, uint64_t deadline, char **ret,
-		       size_t *ret_len)
-{
-	size_t len = 0, cap = 64 * 1024;
-	char *buf = malloc(cap), *nl = NULL;
-	int code;
-
-	if (!buf)
-		return fail(a, CTL_EXIT_ERROR, "out of memory");
-	while (!nl) {
-		ssize_t n;
-		int r;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= SW_CTL_REPLY_MAX) {
-				code = fail(a, CTL_EXIT_ERROR, "reply from sockwatchd over %u bytes",
-					    SW_CTL_REPLY_MAX);
-				goto fail;
-			}
-			cap = SW_MIN(cap * 2, (size_t)SW_CTL_REPLY_MAX);
-			nb = realloc(buf, cap);
-			if (!nb) {
-				code = fail(a, CTL_EXIT_ERROR, "out of memory");
-				goto fail;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n > 0) {
-			nl = memchr(buf + len, '\n', (size_t)n);
-			len += (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			if (len > 0)
-				break;   /* a reply without its newline is still a reply */
-			code = fail(a, CTL_EXIT_UNREACHABLE,
-				    "sockwatchd closed the connection without a reply");
-			goto fail;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			code = fail(a, CTL_EXIT_UNREACHABLE, "reading from sockwatchd: %s",
-				    strerror(errno));
-			goto fail;
-		}
-		r = wait_fd(fd, POLLIN, deadline);
-		if (r <= 0) {
-			code = fail(a, CTL_EXIT_UNREACHABLE, "no reply from sockwatchd: %s",
-				    r == 0 ? "timed out" : strerror(-r));
-			goto fail;
-		}
-	}
-	*ret = buf;
-	*ret_len = nl ? (size_t)(nl - buf) + 1 : len;
-	return 0;
-fail:
-	free(buf);
-	return code;
-}
-
 /* Sends the request and returns the reply line. */
 static int ctl_exchange(const struct ctl_args *a, const struct sw_ctl_request *req, char **ret,
 			size_t *ret_len)
 {
 	_cleanup_free_ char *line = NULL;
-	_cleanup_close_ int fd = -1;
-	uint64_t deadline;
+	struct ctlclient_error err;
 	size_t len;
 	int r;
 
@@ -414,14 +233,13 @@ static int ctl_exchange(const struct ctl_args *a, const struct sw_ctl_request *r
 	if (r < 0)
 		return fail(a, CTL_EXIT_ERROR, "cannot encode the request: %s",
 			    r == -E2BIG ? "too long" : strerror(-r));
-	deadline = util_now_usec() + a->timeout_usec;
-	r = ctl_connect(a, &fd);
-	if (r != 0)
-		return r;
-	r = ctl_send(a, fd, line, len, deadline);
-	if (r != 0)
-		return r;
-	return ctl_receive(a, fd, deadline, ret, ret_len);
+	r = ctlclient_exchange(a->socket, a->timeout_usec, line, len, ret, ret_len, &err);
+	if (r < 0) {
+		r = fail(a, err.unreachable ? CTL_EXIT_UNREACHABLE : CTL_EXIT_ERROR, "%s",
+			 err.msg ? err.msg : "out of memory");
+		free(err.msg);
+	}
+	return r;
 }
 
 static unsigned terminal_width(void)

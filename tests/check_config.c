@@ -303,6 +303,102 @@ START_TEST(test_format_duration)
 }
 END_TEST
 
+/* What sockwatchctl shows for ages and intervals: two units, truncated. */
+static const struct {
+	uint64_t ms;
+	const char *s;
+} human_duration_cases[] = {
+	{ 0, "0ms" },
+	{ 999, "999ms" },
+	{ 1000, "1s" },
+	{ 1001, "1.0s" },
+	{ 1099, "1.0s" },
+	{ 1500, "1.5s" },
+	{ 59999, "59.9s" },
+	{ 60000, "1min" },
+	{ 60500, "1min" },
+	{ 65000, "1min 05s" },
+	{ 3599999, "59min 59s" },
+	{ 3600000, "1h 00min" },
+	{ 12300000, "3h 25min" },
+	{ 86399999, "23h 59min" },
+	{ 86400000, "1d 00h" },
+	{ 183600000, "2d 03h" },
+	{ 18446744073709551ULL, "213503982d 08h" },
+};
+
+START_TEST(test_format_duration_human)
+{
+	char buf[CONFIG_FMT_MAX];
+
+	ck_assert_str_eq(config_format_duration_human(human_duration_cases[_i].ms * 1000, buf,
+						      sizeof(buf)),
+			 human_duration_cases[_i].s);
+	/* the microseconds below a millisecond never show */
+	if (human_duration_cases[_i].ms * 1000 <= UINT64_MAX - 999)
+		ck_assert_str_eq(config_format_duration_human(human_duration_cases[_i].ms * 1000 + 999,
+							      buf, sizeof(buf)),
+				 human_duration_cases[_i].s);
+}
+END_TEST
+
+START_TEST(test_duration_lacks_unit)
+{
+	ck_assert(config_duration_lacks_unit("5"));
+	ck_assert(config_duration_lacks_unit("05"));
+	ck_assert(config_duration_lacks_unit("99999999999999999999"));
+	ck_assert(!config_duration_lacks_unit("0"));
+	ck_assert(!config_duration_lacks_unit("000"));
+	ck_assert(!config_duration_lacks_unit("5s"));
+	ck_assert(!config_duration_lacks_unit(""));
+	ck_assert(!config_duration_lacks_unit("s"));
+	ck_assert(!config_duration_lacks_unit(NULL));
+}
+END_TEST
+
+START_TEST(test_parse_bool)
+{
+	static const struct {
+		const char *s;
+		int r;
+	} cases[] = {
+		{ "yes", 1 }, { "TRUE", 1 }, { "On", 1 }, { "1", 1 },
+		{ "no", 0 }, { "false", 0 }, { "OFF", 0 }, { "0", 0 },
+		{ "", -EINVAL }, { "y", -EINVAL }, { "2", -EINVAL }, { " yes", -EINVAL },
+		{ NULL, -EINVAL },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(cases); i++)
+		ck_assert_msg(config_parse_bool(cases[i].s) == cases[i].r, "'%s'",
+			      cases[i].s ? cases[i].s : "(null)");
+}
+END_TEST
+
+START_TEST(test_names_list)
+{
+	static const char *const one[] = { "only" };
+	static const char *const gaps[] = { NULL, "a", NULL, "b", "c" };
+	const struct config_names t1 = { one, 1 }, t2 = { gaps, 5 };
+	char buf[64];
+
+	ck_assert_str_eq(config_names_list(&config_syn_scan_names, buf, sizeof(buf)),
+			 "auto, always or off");
+	ck_assert_str_eq(config_names_list(&config_log_target_names, buf, sizeof(buf)),
+			 "auto, journal or stderr");
+	ck_assert_str_eq(config_names_list(&config_log_level_names, buf, sizeof(buf)),
+			 "err, warning, notice, info or debug");
+	ck_assert_str_eq(config_names_list(&t1, buf, sizeof(buf)), "only");
+	ck_assert_str_eq(config_names_list(&t2, buf, sizeof(buf)), "a, b or c");
+	ck_assert_str_eq(config_names_list(&t2, buf, 4), "a, ");
+	ck_assert_int_eq(config_names_lookup(&t2, "b"), 3);
+	ck_assert_int_eq(config_names_lookup(&t2, "d"), -EINVAL);
+	ck_assert_ptr_null(config_names_name(&t2, 0));
+	ck_assert_ptr_null(config_names_name(&t2, 5));
+	ck_assert_ptr_null(config_names_name(&t2, -1));
+	ck_assert_str_eq(config_names_name(&t2, 4), "c");
+}
+END_TEST
+
 START_TEST(test_percent_round_trip)
 {
 	char buf[CONFIG_FMT_MAX];
@@ -362,7 +458,7 @@ END_TEST
 
 START_TEST(test_defaults)
 {
-	struct sw_config *c = NULL;
+	_cleanup_config_ struct sw_config *c = NULL;
 
 	ck_assert_int_eq(config_new_default(&c), 0);
 	ck_assert_ptr_null(c->path);
@@ -379,14 +475,13 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(c->control_socket, "/run/sockwatchd/control");
 	ck_assert_ptr_null(c->control_group);
 	ck_assert_uint_eq(c->n_overrides, 0);
-	config_free(c);
 }
 END_TEST
 
 START_TEST(test_shipped_conf)
 {
 	struct sw_config_errors e = { 0 };
-	struct sw_config *c = NULL, *d = NULL;
+	_cleanup_config_ struct sw_config *c = NULL, *d = NULL;
 	char *path = path_in_top("conf/sockwatchd.conf");
 	char *got, *want, *msgs;
 	int r;
@@ -404,8 +499,6 @@ START_TEST(test_shipped_conf)
 	free(want);
 	free(msgs);
 	free(path);
-	config_free(c);
-	config_free(d);
 }
 END_TEST
 
@@ -474,7 +567,7 @@ START_TEST(test_golden_good)
 	_cleanup_free_ char *pathbuf = strdup(conf);
 	const char *name = basename(pathbuf);
 	char *text = read_text(conf), *out = expected_path(conf, "out");
-	struct sw_config *c, *again;
+	_cleanup_config_ struct sw_config *c = NULL, *again = NULL;
 	char *printed, *printed_again;
 
 	c = load_ok(name, text);
@@ -490,8 +583,6 @@ START_TEST(test_golden_good)
 
 	free(printed_again);
 	free(printed);
-	config_free(again);
-	config_free(c);
 	free(out);
 	free(text);
 }
@@ -542,7 +633,7 @@ static const struct {
 START_TEST(test_lex)
 {
 	struct sw_config_errors e = { 0 };
-	struct sw_config *c = NULL;
+	_cleanup_config_ struct sw_config *c = NULL;
 	char *msgs;
 	int r = config_load_string("t", lex_cases[_i].text, &c, &e);
 
@@ -555,7 +646,6 @@ START_TEST(test_lex)
 	}
 	free(msgs);
 	config_errors_clear(&e);
-	config_free(c);
 }
 END_TEST
 
@@ -565,7 +655,7 @@ START_TEST(test_long_lines)
 	char *ports = NULL, *text = NULL, *msgs;
 	size_t plen = 0;
 	FILE *f = open_memstream(&ports, &plen);
-	struct sw_config *c;
+	_cleanup_config_ struct sw_config *c = NULL;
 
 	ck_assert_ptr_nonnull(f);
 	for (unsigned p = 1000; p < 1200; p++)
@@ -583,7 +673,6 @@ START_TEST(test_long_lines)
 	ck_assert_uint_eq(c->overrides[0].port, 65535);
 	ck_assert_uint_eq(c->overrides[0].family, AF_INET6);
 	ck_assert(c->overrides[0].has_warn && c->overrides[0].th.warn == 70);
-	config_free(c);
 	free(text);
 
 	/* and the line after a long one still has the right number */
@@ -654,7 +743,7 @@ START_TEST(test_load_file)
 	static const char bad[] = "[daemon]\ninterval = 1s\n[alerts]\nwarn = 99%\n";
 	static const char nul[] = "[daemon]\ninterval = 1s\nlog_level = de\0bug\n";
 	struct sw_config_errors e = { 0 };
-	struct sw_config *c = NULL;
+	_cleanup_config_ struct sw_config *c = NULL;
 	char *path, *want;
 
 	ck_assert_int_eq(config_load("/nonexistent/sockwatchd.conf", &c, &e), -ENOENT);
@@ -695,7 +784,6 @@ START_TEST(test_load_file)
 	path = write_temp(bad, strlen("[daemon]\ninterval = 1s\n"));
 	ck_assert_int_eq(config_load(path, &c, &e), 0);
 	ck_assert_str_eq(c->path, path);
-	config_free(c);
 	unlink(path);
 	free(path);
 
@@ -761,7 +849,8 @@ static const struct {
 
 START_TEST(test_filter_match)
 {
-	struct sw_config *c = load_ok("filter", filter_configs[filter_cases[_i].config]);
+	_cleanup_config_ struct sw_config *c =
+		load_ok("filter", filter_configs[filter_cases[_i].config]);
 	uint8_t addr[16] = { 0 };
 
 	ck_assert_int_eq(inet_pton(filter_cases[_i].family, filter_cases[_i].addr, addr), 1);
@@ -770,7 +859,6 @@ START_TEST(test_filter_match)
 		      "config %d, %s port %u: want %s", filter_cases[_i].config,
 		      filter_cases[_i].addr, filter_cases[_i].port,
 		      filter_cases[_i].match ? "match" : "no match");
-	config_free(c);
 }
 END_TEST
 
@@ -810,7 +898,7 @@ static const struct {
 
 START_TEST(test_thresholds_for)
 {
-	struct sw_config *c = load_ok("th", thresholds_config);
+	_cleanup_config_ struct sw_config *c = load_ok("th", thresholds_config);
 	uint8_t addr[16] = { 0 };
 	const struct sw_thresholds *th;
 	bool ignore = !thresholds_cases[_i].ignore;
@@ -831,7 +919,6 @@ START_TEST(test_thresholds_for)
 	ck_assert(th->critical == 90 && th->clear == 40);
 	ck_assert_ptr_eq(config_thresholds_for(c, thresholds_cases[_i].family, addr,
 					       thresholds_cases[_i].port, NULL), th);
-	config_free(c);
 }
 END_TEST
 
@@ -843,6 +930,11 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_parse_duration, 0, SW_ARRAY_SIZE(duration_cases));
 	tcase_add_loop_test(tc, test_parse_percent, 0, SW_ARRAY_SIZE(percent_cases));
 	tcase_add_loop_test(tc, test_format_duration, 0, SW_ARRAY_SIZE(format_duration_cases));
+	tcase_add_loop_test(tc, test_format_duration_human, 0,
+			    SW_ARRAY_SIZE(human_duration_cases));
+	tcase_add_test(tc, test_duration_lacks_unit);
+	tcase_add_test(tc, test_parse_bool);
+	tcase_add_test(tc, test_names_list);
 	tcase_add_test(tc, test_percent_round_trip);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);

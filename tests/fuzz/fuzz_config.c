@@ -1,5 +1,5 @@
 /* Fuzz target: the config parser (config_load_string(), and through it
- * inih and the reader and handler sockwatchd gives it).
+ * the lexer, the key handlers and the value grammar).
  *
  * An input without NUL bytes goes through config_load_string(); one with
  * NUL bytes, which a C string cannot carry but a file can, goes through
@@ -202,7 +202,7 @@ static void check_lookups(const struct sw_config *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sw_config_errors errs = { 0 }, errs2 = { 0 };
-	struct sw_config *c = NULL, *back = NULL;
+	_cleanup_config_ struct sw_config *c = NULL, *back = NULL;
 	char name[64], *text, *text2;
 	size_t lines = 1;
 	int r;
@@ -231,8 +231,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    text, text2);
 	free(text);
 	free(text2);
-	config_free(back);
-	config_free(c);
 	config_errors_clear(&errs2);
 	return 0;
 }

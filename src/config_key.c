@@ -1,0 +1,472 @@
+/* One "key = value" line of sockwatchd.conf: the table of keys, and each
+ * kind of value parsed with the message that explains what was wrong. */
+#include "config_parse.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "text.h"
+#include "util.h"
+
+#define CONFIG_MAX_LIST 1024
+
+#define INTERVAL_MIN (100 * USEC_PER_MSEC)
+#define INTERVAL_MAX (3600 * USEC_PER_SEC)
+#define REALERT_MIN  (1 * USEC_PER_SEC)
+#define REALERT_MAX  (24 * 3600 * USEC_PER_SEC)
+#define SUSTAIN_MAX  1000
+
+struct cfg_key_def;
+
+/* Parses v into the field the key names in base (the config, or in
+ * [listener] the override). False after reporting why not. */
+typedef bool (*cfg_value_fn)(struct cfg_parser *p, const struct cfg_key_def *d, char *v,
+			     void *base);
+
+/* One element of a list value, into arr[i]. */
+typedef bool (*cfg_elem_fn)(struct cfg_parser *p, const char *key, const char *elem, void *arr,
+			    size_t i);
+
+struct cfg_key_def {
+	const char *name;
+	enum cfg_sec sec;
+	cfg_value_fn parse;
+	size_t off;                     /* of the field in base */
+	bool empty_ok;                  /* "key =" means something (an empty list, no group) */
+	uint64_t min, max;              /* durations */
+	bool zero_ok;                   /* durations: 0 is "never" */
+	const struct config_names *names;       /* enums */
+	cfg_elem_fn elem;               /* lists: the parser of one element, */
+	size_t elem_size, count_off;    /* its size and the field counting them */
+};
+
+#define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
+
+/* ---- values with their messages --------------------------------------- */
+
+static bool value_duration(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	char a[CONFIG_FMT_MAX], b[CONFIG_FMT_MAX];
+	uint64_t usec;
+	int r;
+
+	r = config_parse_duration(v, &usec);
+	if (r == -EINVAL && config_duration_lacks_unit(v)) {
+		config_err(p, p->lineno, "%s: '%s' has no unit (use ms, s, min or h, e.g. %ss)",
+			   d->name, v, v);
+		return false;
+	}
+	if (r == -EINVAL) {
+		config_err(p, p->lineno,
+			   "%s: invalid duration '%s' (a whole number and ms, s, min or h, e.g. 200ms, 1s, 5min)",
+			   d->name, v);
+		return false;
+	}
+	if (r < 0 || (usec == 0 && !d->zero_ok) || (usec != 0 && (usec < d->min || usec > d->max))) {
+		config_format_duration(d->min, a, sizeof(a));
+		config_format_duration(d->max, b, sizeof(b));
+		config_err(p, p->lineno, "%s: '%s' is out of range (%s%s .. %s)", d->name, v,
+			   d->zero_ok ? "0 to never repeat, or " : "", a, b);
+		return false;
+	}
+	*FIELD(base, d->off, uint64_t) = usec;
+	return true;
+}
+
+static bool value_percent(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	double pct;
+	int r;
+
+	r = config_parse_percent(v, &pct);
+	if (r == -EINVAL) {
+		config_err(p, p->lineno,
+			   "%s: invalid percentage '%s' (a number with at most two decimals and an optional %%, e.g. 80%%)",
+			   d->name, v);
+		return false;
+	}
+	if (r < 0 || pct <= 0 || pct > 100) {
+		config_err(p, p->lineno, "%s: '%s' is out of range (above 0%% and at most 100%%)",
+			   d->name, v);
+		return false;
+	}
+	*FIELD(base, d->off, double) = pct;
+	return true;
+}
+
+/* The enum fields are stored through an int: an enum without negative
+ * values is an unsigned int to gcc and clang, which an int may alias. */
+_Static_assert(sizeof(enum sw_syn_scan) == sizeof(int) &&
+	       sizeof(enum sw_log_target) == sizeof(int), "enum fields are ints");
+
+static bool value_enum(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	char expected[128];
+	int r = config_names_lookup(d->names, v);
+
+	if (r < 0) {
+		config_err(p, p->lineno, "%s: invalid value '%s' (expected %s)", d->name, v,
+			   config_names_list(d->names, expected, sizeof(expected)));
+		return false;
+	}
+	*FIELD(base, d->off, int) = r;
+	return true;
+}
+
+static bool value_bool(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	int r = config_parse_bool(v);
+
+	if (r < 0) {
+		config_err(p, p->lineno,
+			   "%s: invalid boolean '%s' (expected yes, no, true, false, on, off, 1 or 0)",
+			   d->name, v);
+		return false;
+	}
+	*FIELD(base, d->off, bool) = r;
+	return true;
+}
+
+static bool value_sustain(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	uint64_t n;
+	int r = text_parse_u64(v, strlen(v), SUSTAIN_MAX, &n);
+
+	if (r == -EINVAL) {
+		config_err(p, p->lineno, "%s: invalid number '%s' (a whole number from 1 to %u)",
+			   d->name, v, SUSTAIN_MAX);
+		return false;
+	}
+	if (r < 0 || n < 1) {
+		config_err(p, p->lineno, "%s: '%s' is out of range (1 .. %u)", d->name, v,
+			   SUSTAIN_MAX);
+		return false;
+	}
+	*FIELD(base, d->off, unsigned) = (unsigned)n;
+	return true;
+}
+
+/* Splits a list value at commas, with whitespace around them; calls fn on
+ * each element. An empty value is an empty list; an empty element is a
+ * mistake ("80,,443", "80,"). */
+static bool config_split(struct cfg_parser *p, const char *key, char *v, size_t *ret_count,
+			 cfg_elem_fn fn, void *arr)
+{
+	size_t n = 0;
+	bool ok = true;
+	char *s = v;
+
+	if (!*v) {
+		*ret_count = 0;
+		return true;
+	}
+	for (;;) {
+		char *comma = strchr(s, ',');
+		char *elem;
+
+		if (comma)
+			*comma = 0;
+		elem = config_strip(s);
+		if (!*elem) {
+			config_err(p, p->lineno, "%s: empty element in list", key);
+			ok = false;
+		} else if (n >= CONFIG_MAX_LIST) {
+			config_err(p, p->lineno, "%s: too many elements (at most %d)", key,
+				   CONFIG_MAX_LIST);
+			return false;
+		} else if (fn(p, key, elem, arr, n)) {
+			n++;
+		} else {
+			ok = false;
+		}
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	*ret_count = n;
+	return ok;
+}
+
+/* At most five digits, so that "000080" is not a port. */
+static bool config_port_number(const char *s, size_t len, uint16_t *ret)
+{
+	uint64_t n;
+
+	if (len > 5 || text_parse_u64(s, len, 65535, &n) < 0 || n < 1)
+		return false;
+	*ret = (uint16_t)n;
+	return true;
+}
+
+static bool config_port_elem(struct cfg_parser *p, const char *key, const char *elem,
+			     void *arr, size_t i)
+{
+	struct sw_port_range *r = (struct sw_port_range *)arr + i;
+	const char *dash = strchr(elem, '-');
+	size_t len = strlen(elem);
+
+	if (!dash) {
+		if (!config_port_number(elem, len, &r->lo))
+			goto bad;
+		r->hi = r->lo;
+		return true;
+	}
+	if (!config_port_number(elem, (size_t)(dash - elem), &r->lo) ||
+	    !config_port_number(dash + 1, strlen(dash + 1), &r->hi))
+		goto bad;
+	if (r->lo > r->hi) {
+		config_err(p, p->lineno, "%s: invalid port range '%s' (start above end)", key, elem);
+		return false;
+	}
+	return true;
+bad:
+	config_err(p, p->lineno,
+		   "%s: invalid port or range '%s' (ports are 1 .. 65535, ranges LOW-HIGH)", key, elem);
+	return false;
+}
+
+static bool config_cidr_elem(struct cfg_parser *p, const char *key, const char *elem,
+			     void *arr, size_t i)
+{
+	struct sw_cidr *c = (struct sw_cidr *)arr + i;
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(elem, '/');
+	size_t hl = slash ? (size_t)(slash - elem) : strlen(elem);
+	unsigned max, prefix;
+	uint8_t want[16];
+
+	memset(c, 0, sizeof(*c));
+	if (hl == 0 || hl >= sizeof(host))
+		goto bad;
+	memcpy(host, elem, hl);
+	host[hl] = 0;
+	if (inet_pton(AF_INET, host, c->addr) == 1) {
+		c->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, c->addr) == 1) {
+		c->family = AF_INET6;
+		max = 128;
+	} else {
+		goto bad;
+	}
+	prefix = max;
+	if (slash) {
+		size_t nd = strlen(slash + 1);
+		uint64_t n;
+
+		if (nd > 3 || text_parse_u64(slash + 1, nd, 999, &n) < 0)
+			goto bad;
+		prefix = (unsigned)n;
+		if (prefix > max) {
+			config_err(p, p->lineno, "%s: invalid prefix length in '%s' (at most %u)",
+				   key, elem, max);
+			return false;
+		}
+	}
+	c->prefix = (uint8_t)prefix;
+	/* Host bits set ("10.1.2.3/8") are almost always a typo for either
+	 * the network or the host; refuse rather than guess. */
+	memcpy(want, c->addr, sizeof(want));
+	for (unsigned b = prefix; b < max; b++)
+		want[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	if (memcmp(want, c->addr, max / 8) != 0) {
+		char a[INET6_ADDRSTRLEN];
+
+		util_addr_str(c->family, want, a, sizeof(a));
+		config_err(p, p->lineno, "%s: '%s' has host bits set (did you mean %s/%u?)",
+			   key, elem, a, prefix);
+		return false;
+	}
+	return true;
+bad:
+	config_err(p, p->lineno,
+		   "%s: invalid address '%s' (an IPv4 or IPv6 address with an optional /PREFIX)",
+		   key, elem);
+	return false;
+}
+
+/* A list key: the elements d->elem parses into a new array, which
+ * replaces the field only when every element parsed. */
+static bool value_list(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	size_t count = 0, cap = 1 + strlen(v) / 2;     /* elements are >= 1 char + ',' */
+	void **list = FIELD(base, d->off, void *);
+	void *arr;
+
+	arr = calloc(SW_MIN(cap, (size_t)CONFIG_MAX_LIST + 1), d->elem_size);
+	if (!arr) {
+		p->fatal = -ENOMEM;
+		return false;
+	}
+	if (!config_split(p, d->name, v, &count, d->elem, arr)) {
+		free(arr);
+		return false;
+	}
+	free(*list);
+	*list = count ? arr : NULL;
+	if (!count)
+		free(arr);
+	*FIELD(base, d->count_off, size_t) = count;
+	return true;
+}
+
+/* Replaces the string field with a copy of v, or with NULL when v is empty. */
+static bool config_set_string(struct cfg_parser *p, const char *v, char **field)
+{
+	char *s = NULL;
+
+	if (*v) {
+		s = strdup(v);
+		if (!s) {
+			p->fatal = -ENOMEM;
+			return false;
+		}
+	}
+	free(*field);
+	*field = s;
+	return true;
+}
+
+static bool value_socket(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	size_t max = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
+
+	if (v[0] != '/') {
+		config_err(p, p->lineno, "%s: '%s' is not an absolute path", d->name, v);
+		return false;
+	}
+	if (strlen(v) > max) {
+		config_err(p, p->lineno, "%s: path is too long for a unix socket (%zu bytes, at most %zu)",
+			   d->name, strlen(v), max);
+		return false;
+	}
+	if (v[strlen(v) - 1] == '/') {
+		config_err(p, p->lineno, "%s: '%s' names a directory", d->name, v);
+		return false;
+	}
+	return config_set_string(p, v, FIELD(base, d->off, char *));
+}
+
+/* Only the shape of the name is checked here (the portable user/group
+ * name set, as useradd accepts it; never a number); sockwatchd looks the
+ * group up at start and in --check-config, where the host's group
+ * database is the one that counts. */
+static bool value_group(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	size_t n = strlen(v);
+
+	if (n > 0 && (n > 32 ||
+		      !(v[0] == '_' || (v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')) ||
+		      strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") <
+			      n - (v[n - 1] == '$'))) {
+		config_err(p, p->lineno, "%s: '%s' is not a valid group name", d->name, v);
+		return false;
+	}
+	return config_set_string(p, v, FIELD(base, d->off, char *));
+}
+
+/* ---- the keys ----------------------------------------------------------- */
+
+#define CFG(f) offsetof(struct sw_config, f)
+#define OV(f)  offsetof(struct sw_listener_override, f)
+#define KEY(n, s, fn, o)  .name = (n), .sec = (s), .parse = (fn), .off = (o)
+#define DURATION(lo, hi)  .min = (lo), .max = (hi)
+#define LIST(e, type, n)  .elem = (e), .elem_size = sizeof(type), .count_off = CFG(n), \
+			  .empty_ok = true
+
+static const struct cfg_key_def key_defs[K_MAX_] = {
+	[K_INTERVAL] = { KEY("interval", SEC_DAEMON, value_duration, CFG(interval_usec)),
+			 DURATION(INTERVAL_MIN, INTERVAL_MAX) },
+	/* the upper bound is interval, checked once both are known */
+	[K_FAST_INTERVAL] = { KEY("fast_interval", SEC_DAEMON, value_duration,
+				  CFG(fast_interval_usec)),
+			      DURATION(INTERVAL_MIN, INTERVAL_MAX) },
+	[K_SYN_SCAN] = { KEY("syn_scan", SEC_DAEMON, value_enum, CFG(syn_scan)),
+			 .names = &config_syn_scan_names },
+	[K_CPU_BUDGET] = { KEY("cpu_budget", SEC_DAEMON, value_percent, CFG(cpu_budget)) },
+	[K_LOG_TARGET] = { KEY("log_target", SEC_DAEMON, value_enum, CFG(log_target)),
+			   .names = &config_log_target_names },
+	[K_LOG_LEVEL] = { KEY("log_level", SEC_DAEMON, value_enum, CFG(log_level)),
+			  .names = &config_log_level_names },
+
+	[K_WARN]     = { KEY("warn", SEC_ALERTS, value_percent, CFG(th.warn)) },
+	[K_CRITICAL] = { KEY("critical", SEC_ALERTS, value_percent, CFG(th.critical)) },
+	[K_CLEAR]    = { KEY("clear", SEC_ALERTS, value_percent, CFG(th.clear)) },
+	[K_SUSTAIN]  = { KEY("sustain", SEC_ALERTS, value_sustain, CFG(sustain)) },
+	[K_REALERT]  = { KEY("realert", SEC_ALERTS, value_duration, CFG(realert_usec)),
+			 DURATION(REALERT_MIN, REALERT_MAX), .zero_ok = true },
+
+	[K_PORTS] = { KEY("ports", SEC_FILTER, value_list, CFG(ports)),
+		      LIST(config_port_elem, struct sw_port_range, n_ports) },
+	[K_EXCLUDE_PORTS] = { KEY("exclude_ports", SEC_FILTER, value_list, CFG(exclude_ports)),
+			      LIST(config_port_elem, struct sw_port_range, n_exclude_ports) },
+	[K_ADDRESSES] = { KEY("addresses", SEC_FILTER, value_list, CFG(addresses)),
+			  LIST(config_cidr_elem, struct sw_cidr, n_addresses) },
+	[K_EXCLUDE_ADDRESSES] = { KEY("exclude_addresses", SEC_FILTER, value_list,
+				      CFG(exclude_addresses)),
+				  LIST(config_cidr_elem, struct sw_cidr, n_exclude_addresses) },
+
+	[K_SOCKET] = { KEY("socket", SEC_CONTROL, value_socket, CFG(control_socket)) },
+	[K_GROUP]  = { KEY("group", SEC_CONTROL, value_group, CFG(control_group)),
+		       .empty_ok = true },
+
+	[K_L_WARN]     = { KEY("warn", SEC_LISTENER, value_percent, OV(th.warn)) },
+	[K_L_CRITICAL] = { KEY("critical", SEC_LISTENER, value_percent, OV(th.critical)) },
+	[K_L_CLEAR]    = { KEY("clear", SEC_LISTENER, value_percent, OV(th.clear)) },
+	[K_L_IGNORE]   = { KEY("ignore", SEC_LISTENER, value_bool, OV(ignore)) },
+};
+
+void config_key(struct cfg_parser *p, const char *key, char *v)
+{
+	struct sw_config *c = p->c;
+	const struct cfg_key_def *d;
+	void *base = c;
+	unsigned *line;
+	bool *bad;
+	int k;
+
+	if (p->sec == SEC_SKIP)
+		return;
+	if (p->sec == SEC_NONE) {
+		config_err(p, p->lineno, "key '%s' outside of any section", key);
+		return;
+	}
+	for (k = 0; k < K_MAX_; k++)
+		if (key_defs[k].sec == p->sec && strcmp(key_defs[k].name, key) == 0)
+			break;
+	if (k == K_MAX_) {
+		if (p->sec == SEC_LISTENER)
+			config_err(p, p->lineno,
+				   "unknown key '%s' in [listener %s] (expected warn, critical, clear or ignore)",
+				   key, c->overrides[p->cur_ov].name);
+		else
+			config_err(p, p->lineno, "unknown key '%s' in [%s]", key,
+				   config_sec_names[p->sec]);
+		return;
+	}
+	d = &key_defs[k];
+	if (p->sec == SEC_LISTENER) {
+		base = &c->overrides[p->cur_ov];
+		line = &p->ov_keys[p->cur_ov].line[k - K_L_FIRST];
+		bad = &p->ov_keys[p->cur_ov].bad[k - K_L_FIRST];
+	} else {
+		line = &p->key_line[k];
+		bad = &p->key_bad[k];
+	}
+	if (*line) {
+		config_err(p, p->lineno, "duplicate key '%s' (first set at line %u)", key, *line);
+		return;
+	}
+	*line = p->lineno;
+
+	if (!*v && !d->empty_ok) {
+		config_err(p, p->lineno, "%s: missing value", key);
+		*bad = true;
+		return;
+	}
+	*bad = !d->parse(p, d, v, base);
+}
