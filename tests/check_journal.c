@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "message.h"
 #include "util.h"
 
 #define NS_ID 4026532281ULL
@@ -106,7 +107,7 @@ static const struct msg_case msg_cases[] = {
 	    .queue = SW_QUEUE_ACCEPT, .depth = 512, .limit = 511, .peak = 512, .percent = 100.19,
 	    .src = SW_SRC_LISTEN_BACKLOG, .drops = 1200, .drops_total = 5000,
 	    .somaxconn = 4096, .pid = 812, .comm = "nginx", .unit = "nginx.service" },
-	  "nginx.service (nginx, pid 812) on 0.0.0.0:443: accept queue 512/511 (100.2%), "
+	  "nginx.service (nginx, pid 812) on 0.0.0.0:443: accept queue 512/511 (100.1%), "
 	  "1200 connections dropped since the last report; its listen() backlog binds, not "
 	  "net.core.somaxconn (4096): raise the backlog in the application (raising "
 	  "net.core.somaxconn alone does nothing)", {0}, {0} },
@@ -114,7 +115,7 @@ static const struct msg_case msg_cases[] = {
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 120, .limit = 128, .peak = 129, .percent = 93.75,
 	    .src = SW_SRC_SOMAXCONN, .somaxconn = 128 },
-	  "127.0.0.1:8080: accept queue 120/128 (93.8%), peak 129, no connections dropped since "
+	  "127.0.0.1:8080: accept queue 120/128 (93.7%), peak 129, no connections dropped since "
 	  "the last report; net.core.somaxconn (128) binds: raise it and restart/re-listen the "
 	  "service (somaxconn is read at listen())", {0}, {0} },
 	{ "accept, somaxconn raised since listen(): stale",
@@ -162,14 +163,14 @@ static const struct msg_case msg_cases[] = {
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "[::1]:25", .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 99, .limit = 100, .percent = 99.96,
 	    .src = SW_SRC_LISTEN_BACKLOG, .pid = 3, .holders = 2 },
-	  NULL, { "pid 3, 2 processes on [::1]:25: accept queue 99/100 (100%)" }, {0} },
+	  NULL, { "pid 3, 2 processes on [::1]:25: accept queue 99/100 (99.9%)" }, {0} },
 	{ "syn, cookies on overflow, backlog binds, top sources",
 	  { .kind = SW_EV_SYN_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_CRITICAL,
 	    .queue = SW_QUEUE_SYN, .depth = 17, .limit = 16, .peak = 17, .percent = 106.25,
 	    .src = SW_SRC_LISTEN_BACKLOG, .mode = SW_SYN_COOKIES_ON_OVERFLOW, .syncookies = 1,
 	    .somaxconn = 4096, .top = "10.0.0.1=12,10.0.0.2=4", .comm = "app", .pid = 7 },
 	  NULL,
-	  { "app (pid 7) on 127.0.0.1:8080: SYN queue 17/16 (106.3%)",
+	  { "app (pid 7) on 127.0.0.1:8080: SYN queue 17/16 (106.2%)",
 	    "answers with SYN cookies (net.ipv4.tcp_syncookies=1)",
 	    "connections still succeed but lose TCP options such as window scaling",
 	    "its listen() backlog binds", "if this is legitimate load",
@@ -220,7 +221,7 @@ static const struct msg_case msg_cases[] = {
 	    .queue = SW_QUEUE_ACCEPT, .depth = 17, .limit = 16, .peak = 17, .percent = 106.25,
 	    .src = SW_SRC_LISTEN_BACKLOG, .drops = 7, .drops_total = 20, .somaxconn = 4096 },
 	  "127.0.0.1:8080: 7 connections dropped since the last report (20 in all); accept queue "
-	  "now 17/16 (106.3%); its listen() backlog binds, not net.core.somaxconn (4096): raise "
+	  "now 17/16 (106.2%); its listen() backlog binds, not net.core.somaxconn (4096): raise "
 	  "the backlog in the application (raising net.core.somaxconn alone does nothing)",
 	  {0}, {0} },
 	{ "listen drops, no queue",
@@ -296,7 +297,7 @@ START_TEST(test_message)
 	int r;
 
 	build_event(&c->ev, &ev);
-	r = journal_format_message(&ev, buf, sizeof(buf));
+	r = message_format(&ev, buf, sizeof(buf));
 	ck_assert_msg(r >= 0, "%s: returned %d", c->name, r);
 	ck_assert_msg((size_t)r == strlen(buf), "%s: length %d vs %zu", c->name, r, strlen(buf));
 	if (c->exact)
@@ -325,7 +326,7 @@ START_TEST(test_priority)
 	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
 		struct sw_event ev = { .kind = t[i].kind, .level = t[i].level };
 
-		ck_assert_int_eq(journal_event_priority(&ev), t[i].prio);
+		ck_assert_int_eq(message_priority(&ev), t[i].prio);
 	}
 	/* DESIGN.md spells them as numbers. */
 	ck_assert_int_eq(LOG_WARNING, 4);
@@ -343,10 +344,10 @@ START_TEST(test_message_buffer)
 	char big[SW_MESSAGE_MAX];
 
 	build_event(&s, &ev);
-	ck_assert_int_eq(journal_format_message(&ev, buf, sizeof(buf)), -ENOBUFS);
+	ck_assert_int_eq(message_format(&ev, buf, sizeof(buf)), -ENOBUFS);
 	ck_assert_str_eq(buf, "sockwatchd ");   /* truncated, still terminated */
-	ck_assert_int_eq(journal_format_message(&ev, buf, 0), -EINVAL);
-	ck_assert_int_eq(journal_format_message(NULL, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(message_format(&ev, buf, 0), -EINVAL);
+	ck_assert_int_eq(message_format(NULL, buf, sizeof(buf)), -EINVAL);
 
 	/* The longest inputs event.h allows still fit SW_MESSAGE_MAX. */
 	memset(&ev, 0, sizeof(ev));
@@ -370,7 +371,7 @@ START_TEST(test_message_buffer)
 	memset(ev.owner.comm, 'c', sizeof(ev.owner.comm));      /* unterminated */
 	memset(ev.owner.unit, 'u', sizeof(ev.owner.unit));      /* unterminated */
 	memset(ev.top_sources, 's', sizeof(ev.top_sources));
-	ck_assert_int_gt(journal_format_message(&ev, big, sizeof(big)), 0);
+	ck_assert_int_gt(message_format(&ev, big, sizeof(big)), 0);
 	ck_assert(strstr(big, "cccccccccccccccc, pid") != NULL);   /* 16 c's, bounded */
 	ck_assert(strstr(big, "ccccccccccccccccc") == NULL);
 
@@ -378,12 +379,12 @@ START_TEST(test_message_buffer)
 	ev.has_listener = false;
 	for (int c = 0; c < _SW_CTR_MAX; c++)
 		ev.counter_delta[c] = UINT64_MAX;
-	ck_assert_int_gt(journal_format_message(&ev, big, sizeof(big)), 0);
+	ck_assert_int_gt(message_format(&ev, big, sizeof(big)), 0);
 
 	ev.kind = SW_EV_LIFECYCLE;
 	ev.lifecycle = "config rejected";
 	memset(ev.text, 'x', sizeof(ev.text));
-	ck_assert_int_eq(journal_format_message(&ev, big, sizeof(big)),
+	ck_assert_int_eq(message_format(&ev, big, sizeof(big)),
 			 (int)(strlen("sockwatchd config rejected: ") + sizeof(ev.text)));
 }
 END_TEST
@@ -451,7 +452,7 @@ static const struct line_case line_cases[] = {
 	{ "critical syn queue",
 	  { .kind = SW_EV_SYN_QUEUE, .listener = "[::1]:443", .level = SW_LEVEL_CRITICAL,
 	    .queue = SW_QUEUE_SYN, .depth = 17, .limit = 16, .percent = 106.25 },
-	  "critical: syn-queue: [::1]:443: SYN queue 17/16 (106.3%)" },
+	  "critical: syn-queue: [::1]:443: SYN queue 17/16 (106.2%)" },
 	{ "listen drops",
 	  { .kind = SW_EV_LISTEN_DROPS, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
 	    .drops = 2, .drops_total = 2 },
@@ -465,7 +466,7 @@ static const struct line_case line_cases[] = {
 	  { .kind = SW_EV_CLEARED, .listener = "127.0.0.1:8080", .cleared_level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 1, .limit = 16, .percent = 6.25 },
 	  "cleared: 127.0.0.1:8080: warning accept-queue alert cleared: accept queue back to "
-	  "1/16 (6.3%)" },
+	  "1/16 (6.2%)" },
 	{ "lifecycle, newlines folded",
 	  { .kind = SW_EV_LIFECYCLE, .lifecycle = "config rejected", .text = "f:1: a\nf:2: b\n" },
 	  "info: sockwatchd config rejected: f:1: a; f:2: b" },
@@ -489,7 +490,7 @@ START_TEST(test_stderr_line)
 	snprintf(want, sizeof(want), "sockwatchd[%d]: ", (int)getpid());
 
 	/* The pure formatter. */
-	r = journal_format_line(&ev, 42, line, sizeof(line));
+	r = message_line(&ev, 42, line, sizeof(line));
 	ck_assert_msg(r > 0, "%s: %d", c->name, r);
 	ck_assert_msg(strncmp(line, "sockwatchd[42]: ", 16) == 0, "%s: '%s'", c->name, line);
 	ck_assert_msg(strncmp(line + 16, c->prefix, strlen(c->prefix)) == 0,

@@ -286,13 +286,13 @@ START_TEST(test_check_drops)
 		{ "ok", "{\"delta\": -3, \"unreported\": \"x\"}", SW_CHECK_OK, "no recent drops", NULL },
 		{ "warning", "{\"delta\": 3}", SW_CHECK_WARNING,
 		  "1 of 1 listeners at or above warn, 1 with recent drops: "
-		  "127.0.0.1:8080 accept 15/16 (93%) dropped 3 | listeners=1;;;0 warning=1;;;0 "
+		  "127.0.0.1:8080 accept 15/16 (93.7%) dropped 3 | listeners=1;;;0 warning=1;;;0 "
 		  "critical=0;;;0 dropping=1;;;0 drops=3;;;0", NULL },
 		{ "critical", "{\"delta\": 3}", SW_CHECK_CRITICAL,
 		  "1 of 1 listeners at or above warn, 1 critical, 1 with recent drops: "
-		  "127.0.0.1:8080 accept 15/16 (93%) dropped 3", NULL },
+		  "127.0.0.1:8080 accept 15/16 (93.7%) dropped 3", NULL },
 		{ "critical", "{\"delta\": 0, \"unreported\": 0}", SW_CHECK_CRITICAL,
-		  "127.0.0.1:8080 accept 15/16 (93%) | ", "dropped" },
+		  "127.0.0.1:8080 accept 15/16 (93.7%) | ", "dropped" },
 		/* a state this renderer does not know is not taken for ok */
 		{ "emergency", "{\"delta\": 0}", SW_CHECK_WARNING, "at or above warn", NULL },
 	};

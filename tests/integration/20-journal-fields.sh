@@ -84,7 +84,7 @@ expect SOCKWATCH_EVENT=accept-queue \
 	!SOCKWATCH_TOP_SOURCES !SOCKWATCH_SYN_MODE !SOCKWATCH_LIFECYCLE !SOCKWATCH_COUNTERS
 expect_message "${A[@]}"
 case $(field "$LAST_JSON" MESSAGE) in
-"qfill.service (qfill, pid 4242) on 127.0.0.1:8080: accept queue 17/16 (106.3%), peak 18, 13 connections dropped"*"listen() backlog binds"*) ;;
+"qfill.service (qfill, pid 4242) on 127.0.0.1:8080: accept queue 17/16 (106.2%), peak 18, 13 connections dropped"*"listen() backlog binds"*) ;;
 *) sw_fail "accept MESSAGE: $(field "$LAST_JSON" MESSAGE)" ;;
 esac
 
@@ -175,7 +175,7 @@ sw_log "journalctl -x shows the catalog entry"
 sw_journal_json >/dev/null   # sync
 journalctl -x --no-pager --directory=/run/log/journal \
 	MESSAGE_ID=fb9b3958caf6426baacdec81634eb20e >"$SW_TMP/x.txt" 2>&1
-for want in "Subject: Accept queue of 127.0.0.1:8080 is 106.3% full" \
+for want in "Subject: Accept queue of 127.0.0.1:8080 is 106.2% full" \
 	"Defined-By: sockwatchd" "accept queue of the TCP listener 127.0.0.1:8080" \
 	"holds 17 connections against a limit of" "16. SOCKWATCH_LIMIT_SOURCE names" \
 	"listen-backlog: the backlog the application passed to listen() is the"; do
