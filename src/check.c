@@ -244,7 +244,7 @@ int check_evaluate(struct json_object *doc, struct check_result *ret)
 
 		check_drops(rows[i].l, &it);
 		res.drops_delta += rows[i].key.drops_delta;
-		res.drops_total += rows[i].key.drops_total;
+		res.drops_total += jsonget_int_or(jsonget_obj(rows[i].l, "drops"), "total", 0);
 		res.n_crit += it.level == 2;
 		res.n_warn += it.level == 1;
 		res.n_drop += it.dropping;

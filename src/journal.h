@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "journal_stats.h"
 
 /* Where the journal socket lives; "auto" looks for it. */
 #define SW_JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -48,15 +49,6 @@ int journal_set_queue(struct sw_journal *j, size_t max_entries);
  * the failed send. */
 int journal_flush(struct sw_journal *j);
 
-struct sw_journal_stats {
-	bool active;            /* the target is not stderr */
-	bool reachable;         /* active and the last send worked */
-	uint64_t outages;       /* times the journal became unreachable */
-	size_t queued, queued_bytes, queue_max;
-	uint64_t replayed;      /* queued entries sent once it was back */
-	uint64_t dropped;       /* pushed out of the full queue (stderr has them) */
-	uint64_t stderr_lost;   /* stderr lines a full stderr socket did not take */
-};
 void journal_get_stats(const struct sw_journal *j, struct sw_journal_stats *ret);
 
 /* Test seam: send to path instead of SW_JOURNAL_SOCKET (NULL: back to it)

@@ -1,30 +1,17 @@
 /* The "fullest first" order (see order.h). */
 #include "order.h"
 
-#include <string.h>
-
-static int order_str(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "");
-}
-
 int order_fullest(const struct order_key *a, const struct order_key *b)
 {
-	int c;
-
+	/* A level held by hysteresis matters more than a fuller queue below
+	 * warn. */
 	if (a->level != b->level)
 		return a->level > b->level ? -1 : 1;
 	if (a->fill != b->fill)
 		return a->fill > b->fill ? -1 : 1;
 	if (a->drops_delta != b->drops_delta)
 		return a->drops_delta > b->drops_delta ? -1 : 1;
-	if (a->drops_total != b->drops_total)
-		return a->drops_total > b->drops_total ? -1 : 1;
-	c = order_str(a->name, b->name);
-	if (c)
-		return c;
-	c = order_str(a->netns, b->netns);
-	if (c)
-		return c;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
 	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
 }

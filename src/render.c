@@ -271,9 +271,7 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 				.level = state_level(jsonget_str(l, "state")),
 				.fill = listener_fill(l),
 				.drops_delta = jsonget_int_or(drops, "delta", 0),
-				.drops_total = jsonget_int_or(drops, "total", 0),
-				.name = jsonget_str(l, "listener"),
-				.netns = jsonget_scalar(l, "netns", NULL),
+				.port = (uint16_t)jsonget_int_or(l, "port", 0),
 				.cookie = (uint64_t)jsonget_int_or(l, "cookie", 0),
 			},
 		};

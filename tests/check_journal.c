@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "journal_wire.h"
 #include "message.h"
 #include "util.h"
 
@@ -102,6 +103,13 @@ struct msg_case {
 };
 
 static const struct msg_case msg_cases[] = {
+	/* 94.995...% is a warning under critical = 95%, and reads below 95. */
+	{ "accept, just below critical = 95%",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 3891, .limit = 4096, .peak = 3891,
+	    .percent = 100.0 * 3891 / 4096, .src = SW_SRC_SOMAXCONN, .somaxconn = 4096 },
+	  NULL, { "127.0.0.1:8080: accept queue 3891/4096 (94.9%), no connections" },
+	  { "(95%)", "(95.0%)" } },
 	{ "accept, backlog binds, full owner",
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:443", .level = SW_LEVEL_CRITICAL,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 512, .limit = 511, .peak = 512, .percent = 100.19,
@@ -1095,6 +1103,61 @@ START_TEST(test_stderr_socket_full)
 }
 END_TEST
 
+/* The native-protocol fields of an event: SOCKWATCH_PERCENT uses the same
+ * truncation as MESSAGE; a value with a newline is length-prefixed. */
+static const struct {
+	const char *field;      /* a field that must be among the event's */
+	double percent;
+} wire_cases[] = {
+	{ "SOCKWATCH_PERCENT=94.9", 100.0 * 3891 / 4096 },
+	{ "SOCKWATCH_PERCENT=106.2", 100.0 * 17 / 16 },
+	{ "SOCKWATCH_PERCENT=100", 100.0 },
+	{ "SOCKWATCH_DEPTH=3891", 50.0 },
+	{ "SOCKWATCH_LEVEL=warning", 50.0 },
+};
+
+START_TEST(test_wire_fields)
+{
+	struct ev_spec spec = {
+		.kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
+		.queue = SW_QUEUE_ACCEPT, .depth = 3891, .limit = 4096, .src = SW_SRC_SOMAXCONN,
+		.percent = wire_cases[_i].percent,
+	};
+	static char text[JOURNAL_FIELDBUF_MAX];
+	struct journal_fields f;
+	struct sw_event ev;
+	bool found = false;
+
+	build_event(&spec, &ev);
+	journal_wire_fields_init(&f, text, sizeof(text));
+	journal_wire_event_fields(&f, &ev, "a\nb");
+	ck_assert_int_eq(f.err, 0);
+	for (size_t i = 0; i < f.n; i++)
+		found |= f.iov[i].iov_len == strlen(wire_cases[_i].field) &&
+			 memcmp(f.iov[i].iov_base, wire_cases[_i].field, f.iov[i].iov_len) == 0;
+	ck_assert_msg(found, "no %s", wire_cases[_i].field);
+}
+END_TEST
+
+START_TEST(test_wire_encode)
+{
+	static const char want[] = "A=1\nMESSAGE\n\x03\0\0\0\0\0\0\0x\ny\n";
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)"A=1", .iov_len = 3 },
+		{ .iov_base = (void *)"MESSAGE=x\ny", .iov_len = 11 },
+	};
+	char w[64];
+
+	ck_assert_uint_eq(journal_wire_encode(w, sizeof(w), iov, 2), sizeof(want) - 1);
+	ck_assert_int_eq(memcmp(w, want, sizeof(want) - 1), 0);
+	/* Too small, or a field without '=': nothing. */
+	ck_assert_uint_eq(journal_wire_encode(w, sizeof(want) - 2, iov, 2), 0);
+	iov[0].iov_base = (void *)"A1";
+	iov[0].iov_len = 2;
+	ck_assert_uint_eq(journal_wire_encode(w, sizeof(w), iov, 1), 0);
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
@@ -1103,6 +1166,8 @@ static Suite *journal_suite(void)
 	tcase_add_loop_test(tc, test_message, 0, (int)SW_ARRAY_SIZE(msg_cases));
 	tcase_add_test(tc, test_priority);
 	tcase_add_test(tc, test_message_buffer);
+	tcase_add_loop_test(tc, test_wire_fields, 0, (int)SW_ARRAY_SIZE(wire_cases));
+	tcase_add_test(tc, test_wire_encode);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stderr");

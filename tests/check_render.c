@@ -109,7 +109,7 @@ START_TEST(test_golden)
 END_TEST
 
 /* Rendering is deterministic whatever order the daemon lists listeners in:
- * fullest first, ties by name, namespace, cookie. */
+ * fullest first, ties by port, then cookie (order.h). */
 START_TEST(test_order_independent)
 {
 	struct json_object *doc = load_doc("status.json"), *list, *rev;
@@ -495,6 +495,49 @@ START_TEST(test_control_characters)
 }
 END_TEST
 
+/* 3891/4096 (94.995...%) is a warning under critical = 95%: the table,
+ * show and check all read below 95, whether the daemon gives the percent
+ * or only depth and limit. */
+START_TEST(test_percent_below_threshold)
+{
+	static const char *const queues[] = {
+		"{\"depth\": 3891, \"limit\": 4096, \"percent\": 94.995, \"peak\": 3891}",
+		"{\"depth\": 3891, \"limit\": 4096, \"peak\": 3891}",
+	};
+	static const struct {
+		enum what what;
+		const char *want;
+	} outputs[] = {
+		{ R_STATUS, "3891/4096  94.9  3891" },
+		{ R_SHOW, "3891/4096 (94.9%)" },
+		{ R_CHECK, "SOCKWATCH WARNING - 1 of 1 listeners at or above warn: "
+			   "127.0.0.1:8080 accept 3891/4096 (94.9%)" },
+	};
+	struct sw_render_opts o = { 0 };
+
+	for (size_t q = 0; q < SW_ARRAY_SIZE(queues); q++) {
+		for (size_t k = 0; k < SW_ARRAY_SIZE(outputs); k++) {
+			_cleanup_free_ char *text = NULL, *out = NULL;
+			struct json_object *doc;
+
+			ck_assert_int_ge(asprintf(&text,
+				"{\"alerts\": {\"warn\": 80, \"critical\": 95, \"clear\": 70},"
+				" \"listeners\": [{\"listener\": \"127.0.0.1:8080\", \"port\": 8080,"
+				" \"cookie\": 1, \"state\": \"warning\", \"accept\": %s}]}",
+				queues[q]), 0);
+			doc = json_tokener_parse(text);
+			ck_assert_ptr_nonnull(doc);
+			ck_assert_int_eq(render_to_string(outputs[k].what, doc, &o, &out),
+					 outputs[k].what == R_CHECK ? SW_CHECK_WARNING : 0);
+			ck_assert_msg(strstr(out, outputs[k].want), "queue %zu: want '%s' in\n%s", q,
+				      outputs[k].want, out);
+			ck_assert_msg(!strstr(out, "(95%)") && !strstr(out, " 95 "), "%s", out);
+			json_object_put(doc);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_check_unknown)
 {
 	_cleanup_free_ char *out = NULL;
@@ -523,6 +566,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_check_polls);
 	tcase_add_test(tc, test_show_unreported);
 	tcase_add_test(tc, test_check_unknown);
+	tcase_add_test(tc, test_percent_below_threshold);
 	tcase_add_test(tc, test_idle_hidden_by_daemon);
 	tcase_add_test(tc, test_control_characters);
 	suite_add_tcase(s, tc);
