@@ -310,6 +310,10 @@ static void render_daemon(FILE *f, struct json_object *doc)
 			fprintf(f, ", every %s", render_ms(scan, "interval_ms", b1, sizeof(b1)));
 		if (jsonget_int(scan, "last_cost_us", &v))
 			fprintf(f, ", last %s", fmt_cost_us(v, b1, sizeof(b1)));
+		/* SYN depths come from the last scan, which may be far older
+		 * than the accept depths of the last poll. */
+		if (jsonget_int(scan, "last_age_ms", &v) && v >= 0)
+			fprintf(f, "; SYN depths %s old", render_duration((uint64_t)v, b1, sizeof(b1)));
 	}
 	fputc('\n', f);
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advice.h"
 #include "journal.h"
 #include "journal_wire.h"
 #include "message.h"
@@ -1158,6 +1159,67 @@ START_TEST(test_wire_encode)
 }
 END_TEST
 
+/* The advice is one text for the journal and sockwatchctl show: by
+ * setting name, with the clause the SYN cookie mode adds. */
+static const struct {
+	struct advice_limit a;
+	const char *want;       /* the start of the sentence */
+	const char *end;        /* and its end */
+} advice_cases[] = {
+	{ { .source = "listen-backlog", .somaxconn = 4096, .max_syn_backlog = -1 },
+	  "its listen() backlog binds, not net.core.somaxconn (4096): raise the backlog",
+	  "(raising net.core.somaxconn alone does nothing)" },
+	{ { .source = "listen-backlog", .somaxconn = -1, .max_syn_backlog = -1,
+	    .somaxconn_stale = true, .also = ", or enable net.ipv4.tcp_syncookies" },
+	  "its listen() backlog binds, not net.core.somaxconn: raise the backlog in the "
+	  "application, or enable net.ipv4.tcp_syncookies",
+	  "it keeps its old limit until it calls listen() again" },
+	{ { .source = "net.core.somaxconn", .somaxconn = 128, .max_syn_backlog = -1 },
+	  "net.core.somaxconn (128) binds: raise it and restart/re-listen", "read at listen())" },
+	{ { .source = "net.core.somaxconn", .somaxconn = 4096, .max_syn_backlog = -1, .limit = 128,
+	    .somaxconn_stale = true },
+	  "net.core.somaxconn bound it when the service called listen(), and the listener still "
+	  "runs with that old limit (128)", "restart/re-listen the service to apply it" },
+	{ { .source = "net.core.somaxconn", .somaxconn = 64, .max_syn_backlog = -1, .limit = 128,
+	    .somaxconn_stale = true },
+	  "net.core.somaxconn bound it", ": raise net.core.somaxconn and restart/re-listen the service" },
+	{ { .source = "net.ipv4.tcp_max_syn_backlog", .somaxconn = -1, .max_syn_backlog = 256 },
+	  "net.ipv4.tcp_max_syn_backlog (256) binds (the SYN queue holds at most 3/4 of it)",
+	  "raise net.ipv4.tcp_max_syn_backlog or enable net.ipv4.tcp_syncookies" },
+	{ { .source = NULL, .somaxconn = -1, .max_syn_backlog = -1, .also = " if this is legitimate load" },
+	  "raise the application's listen() backlog, and net.core.somaxconn if the backlog is "
+	  "larger if this is legitimate load", "legitimate load" },
+};
+
+START_TEST(test_advice)
+{
+	char buf[1024];
+	int r = advice_binding(&advice_cases[_i].a, buf, sizeof(buf));
+	size_t n = strlen(advice_cases[_i].end);
+
+	ck_assert_int_eq(r, (int)strlen(buf));
+	ck_assert_msg(strncmp(buf, advice_cases[_i].want, strlen(advice_cases[_i].want)) == 0,
+		      "%d: '%s'", _i, buf);
+	ck_assert_msg(strlen(buf) >= n && strcmp(buf + strlen(buf) - n, advice_cases[_i].end) == 0,
+		      "%d: '%s' does not end in '%s'", _i, buf, advice_cases[_i].end);
+	ck_assert_int_eq(advice_known_source(advice_cases[_i].a.source), advice_cases[_i].a.source != NULL);
+	ck_assert_int_eq(advice_binding(&advice_cases[_i].a, buf, 10), -ENOBUFS);
+	ck_assert_uint_eq(strlen(buf), 9);
+}
+END_TEST
+
+START_TEST(test_advice_syn_also)
+{
+	ck_assert_str_eq(advice_syn_also("drop-on-overflow", false), ", or enable net.ipv4.tcp_syncookies");
+	ck_assert_str_eq(advice_syn_also("drop-on-overflow", true), ", or enable net.ipv4.tcp_syncookies");
+	ck_assert_str_eq(advice_syn_also("cookies-on-overflow", true), " if this is legitimate load");
+	ck_assert_str_eq(advice_syn_also("cookies-on-overflow", false), "");
+	ck_assert_str_eq(advice_syn_also("cookies-always", true), "");
+	ck_assert_str_eq(advice_syn_also(NULL, true), "");
+	ck_assert(!advice_known_source("unknown"));
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
@@ -1168,6 +1230,8 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_message_buffer);
 	tcase_add_loop_test(tc, test_wire_fields, 0, (int)SW_ARRAY_SIZE(wire_cases));
 	tcase_add_test(tc, test_wire_encode);
+	tcase_add_loop_test(tc, test_advice, 0, (int)SW_ARRAY_SIZE(advice_cases));
+	tcase_add_test(tc, test_advice_syn_also);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stderr");

@@ -538,6 +538,102 @@ START_TEST(test_percent_below_threshold)
 }
 END_TEST
 
+/* The SYN depths are as old as the last SYN scan: the header says so. */
+START_TEST(test_syn_scan_age)
+{
+	static const struct {
+		const char *scan;
+		const char *want;       /* in the header, or NULL */
+	} t[] = {
+		{ "{\"mode\": \"auto\", \"interval_ms\": 5000, \"last_age_ms\": 4200}",
+		  "SYN scan: auto, every 5s; SYN depths 4.2s old\n" },
+		{ "{\"mode\": \"auto\", \"last_age_ms\": null}", "SYN scan: auto\n" },
+		{ "{\"mode\": \"off\", \"last_age_ms\": 100}", "SYN scan: off\n" },
+	};
+	struct sw_render_opts o = { 0 };
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *text = NULL, *out = NULL;
+		struct json_object *doc;
+
+		ck_assert_int_ge(asprintf(&text, "{\"daemon\": {\"syn_scan\": %s}, \"listeners\": []}",
+					  t[i].scan), 0);
+		doc = json_tokener_parse(text);
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &out), 0);
+		ck_assert_msg(strstr(out, t[i].want), "%zu: want '%s' in\n%s", i, t[i].want, out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+/* check's policy as data: the result of check_evaluate() for small
+ * documents, before any of it is printed. */
+static const struct {
+	const char *doc;
+	enum sw_check_status status;
+	size_t n, n_warn, n_crit, n_drop, n_alert;
+	bool stale;
+	int64_t drops_delta, drops_total;
+} policy[] = {
+	{ "{\"listeners\": []}", SW_CHECK_OK, 0, 0, 0, 0, 0, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"delta\": 0, \"total\": 9}}]}",
+	  SW_CHECK_OK, 1, 0, 0, 0, 0, false, 0, 9 },
+	{ "{\"listeners\": [{\"state\": \"warning\"}, {\"state\": \"ok\"}]}",
+	  SW_CHECK_WARNING, 2, 1, 0, 0, 1, false, 0, 0 },
+	/* a state this renderer does not know counts as warning */
+	{ "{\"listeners\": [{\"state\": \"dire\"}]}", SW_CHECK_WARNING, 1, 1, 0, 0, 1, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"critical\"}, {\"state\": \"warning\"}]}",
+	  SW_CHECK_CRITICAL, 2, 1, 1, 0, 2, false, 0, 0 },
+	/* drops alone: a warning, by delta, unreported or a recent last drop */
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"delta\": 2, \"total\": 5}}]}",
+	  SW_CHECK_WARNING, 1, 0, 0, 1, 1, false, 2, 5 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"unreported\": 4}}]}",
+	  SW_CHECK_WARNING, 1, 0, 0, 1, 1, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"last_age_ms\": 299999}}]}",
+	  SW_CHECK_WARNING, 1, 0, 0, 1, 1, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"last_age_ms\": 300000}}]}",
+	  SW_CHECK_OK, 1, 0, 0, 0, 0, false, 0, 0 },
+	/* figures not current: UNKNOWN over whatever the listeners say */
+	{ "{\"daemon\": {\"last_poll_ok\": false}, \"listeners\": [{\"state\": \"critical\"}]}",
+	  SW_CHECK_UNKNOWN, 1, 0, 1, 0, 1, true, 0, 0 },
+	{ "{\"daemon\": {\"last_poll_ok\": true, \"interval_ms\": 1000, \"last_poll_age_ms\": 5001},"
+	  " \"listeners\": []}", SW_CHECK_UNKNOWN, 0, 0, 0, 0, 0, true, 0, 0 },
+	{ "{\"daemon\": {\"last_poll_ok\": true, \"interval_ms\": 1000, \"last_poll_age_ms\": 5000},"
+	  " \"listeners\": []}", SW_CHECK_OK, 0, 0, 0, 0, 0, false, 0, 0 },
+	{ "{\"daemon\": {\"polls\": 0, \"poll_errors\": 1}, \"listeners\": []}",
+	  SW_CHECK_UNKNOWN, 0, 0, 0, 0, 0, true, 0, 0 },
+	/* an out-of-range double is no number, not undefined behaviour */
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"delta\": 1e300, \"total\": -1e300}}]}",
+	  SW_CHECK_OK, 1, 0, 0, 0, 0, false, 0, 0 },
+};
+
+START_TEST(test_check_policy)
+{
+	struct json_object *doc = json_tokener_parse(policy[_i].doc);
+	struct check_result r;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(check_evaluate(doc, &r), 0);
+	ck_assert_msg(r.status == policy[_i].status, "%d: status %d, want %d", _i, r.status,
+		      policy[_i].status);
+	ck_assert_uint_eq(r.n, policy[_i].n);
+	ck_assert_uint_eq(r.n_warn, policy[_i].n_warn);
+	ck_assert_uint_eq(r.n_crit, policy[_i].n_crit);
+	ck_assert_uint_eq(r.n_drop, policy[_i].n_drop);
+	ck_assert_uint_eq(r.n_alert, policy[_i].n_alert);
+	ck_assert_int_eq(r.stale, policy[_i].stale);
+	ck_assert(!r.stale || r.problem[0]);
+	ck_assert_int_eq(r.drops_delta, policy[_i].drops_delta);
+	ck_assert_int_eq(r.drops_total, policy[_i].drops_total);
+	check_result_clear(&r);
+	json_object_put(doc);
+	doc = json_tokener_parse("{\"listeners\": 3}");
+	ck_assert_int_eq(check_evaluate(doc, &r), -EINVAL);
+	json_object_put(doc);
+}
+END_TEST
+
 START_TEST(test_check_unknown)
 {
 	_cleanup_free_ char *out = NULL;
@@ -567,6 +663,8 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_show_unreported);
 	tcase_add_test(tc, test_check_unknown);
 	tcase_add_test(tc, test_percent_below_threshold);
+	tcase_add_test(tc, test_syn_scan_age);
+	tcase_add_loop_test(tc, test_check_policy, 0, (int)SW_ARRAY_SIZE(policy));
 	tcase_add_test(tc, test_idle_hidden_by_daemon);
 	tcase_add_test(tc, test_control_characters);
 	suite_add_tcase(s, tc);
