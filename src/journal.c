@@ -2,8 +2,8 @@
  * datagram socket of our own, without CODE_FILE and friends) or, without
  * journald, into one stderr line each. While the journal is unreachable the
  * entries also wait in a bounded queue and are sent, marked as delayed,
- * once it is back. The message text is built by pure functions so that the
- * unit tests can hold every sentence to account. */
+ * once it is back. The words are message.c's, the datagram journal_wire.c's:
+ * this file is the transport. */
 #include "journal.h"
 
 #include <errno.h>

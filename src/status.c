@@ -405,7 +405,7 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 {
 	_cleanup_free_ struct status_entry *chosen = NULL;
 	struct line_buf b = { .max = max };
-	struct json_object *head;
+	_cleanup_json_ struct json_object *head = NULL;
 	size_t n = 0, hidden = 0;
 	char num[32];
 	int r;
@@ -418,7 +418,6 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 		return -ENOMEM;
 	/* The head's text ends in "}": the listeners go in before it. */
 	r = line_append_json(&b, head);
-	json_object_put(head);
 	if (r < 0)
 		goto fail;
 	b.len--;
