@@ -1,3 +1,5 @@
+/* The status document (protocol.h), written a listener at a time from the
+ * tracker's records (see status.h). */
 #include "status.h"
 
 #include <arpa/inet.h>
@@ -234,11 +236,12 @@ static void listener_facts(const struct sw_tracked *tr, struct sw_ctl_listener_f
 
 bool status_keep_for_request(void *request, const struct sw_tracked *tr)
 {
+	const struct sw_ctl_request *req = request;
 	struct sw_ctl_listener_facts facts;
 	char name[SW_ADDRSTRLEN];
 
 	listener_facts(tr, &facts, name, sizeof(name));
-	return protocol_request_wants(request, &facts);
+	return protocol_request_wants(req, &facts);
 }
 
 /* Where alerts go and what waits for the journal; the fields about the
