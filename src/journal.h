@@ -1,6 +1,6 @@
 /* Alert and lifecycle events to the systemd journal, or to stderr when there
- * is no journald (DESIGN.md "Journal entries"). The only module that talks to
- * sd-journal. */
+ * is no journald (DESIGN.md "Journal entries"): the transport. message.h
+ * has the words, journal_wire.h the native protocol. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,18 +9,7 @@
 
 #include "config.h"
 #include "event.h"
-
-/* MESSAGE_IDs, one per event kind; systemd/sockwatchd.catalog explains each. */
-#define SW_MID_ACCEPT_QUEUE "fb9b3958caf6426baacdec81634eb20e"
-#define SW_MID_SYN_QUEUE    "ce535b3f83cf4e6f88f1c7d5ad06702b"
-#define SW_MID_LISTEN_DROPS "a354a0bea78f43e5a2b2ef21b23f3fab"
-#define SW_MID_SYNCOOKIES   "37d9b9e930cf462a84fdc1a1ccc798a8"
-#define SW_MID_CLEARED      "8f671c50c535449aae17a9d8d19c161f"
-#define SW_MID_LIFECYCLE    "94bb75e3129d4d37afce83d92844a968"
-
-/* Longest MESSAGE journal_format_message produces for any event (its
- * variable parts are all bounded by event.h). */
-#define SW_MESSAGE_MAX 2048
+#include "journal_stats.h"
 
 /* Where the journal socket lives; "auto" looks for it. */
 #define SW_JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -60,15 +49,6 @@ int journal_set_queue(struct sw_journal *j, size_t max_entries);
  * the failed send. */
 int journal_flush(struct sw_journal *j);
 
-struct sw_journal_stats {
-	bool active;            /* the target is not stderr */
-	bool reachable;         /* active and the last send worked */
-	uint64_t outages;       /* times the journal became unreachable */
-	size_t queued, queued_bytes, queue_max;
-	uint64_t replayed;      /* queued entries sent once it was back */
-	uint64_t dropped;       /* pushed out of the full queue (stderr has them) */
-	uint64_t stderr_lost;   /* stderr lines a full stderr socket did not take */
-};
 void journal_get_stats(const struct sw_journal *j, struct sw_journal_stats *ret);
 
 /* Test seam: send to path instead of SW_JOURNAL_SOCKET (NULL: back to it)
@@ -85,17 +65,3 @@ int journal_emit(struct sw_journal *j, const struct sw_event *ev);
  * SYSLOG_IDENTIFIER=sockwatchd. Dropped when prio > level. */
 void journal_log(struct sw_journal *j, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* Pure: the human MESSAGE for an event, NUL-terminated in buf. Returns its
- * length, or -ENOBUFS when it did not fit (buf then holds a truncated
- * message), -EINVAL on a NULL or empty buffer. */
-int journal_format_message(const struct sw_event *ev, char *buf, size_t len);
-
-/* Pure: the PRIORITY (LOG_*) of an event: 4 warning, 3 critical, 5 cleared,
- * 6 lifecycle. */
-int journal_event_priority(const struct sw_event *ev);
-
-/* Pure: the one stderr line for an event (no trailing newline), with control
- * characters made visible so a hostile comm or unit cannot forge lines.
- * Same return convention as journal_format_message. */
-int journal_format_line(const struct sw_event *ev, int pid, char *buf, size_t len);

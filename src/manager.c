@@ -813,17 +813,28 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 	return now;
 }
 
-static int build_document(struct sw_manager *m, struct json_object **ret)
+static int lookup_owner(void *userdata, const struct sw_tracked *tr, struct sw_owner *ret)
 {
-	struct sw_status_daemon d;
-	uint64_t now = daemon_status(m, &d);
+	const struct sw_manager *m = userdata;
 
-	return status_document(&d, m->tracker, m->cfg, m->owners, now, ret);
+	return m->owners ? owners_lookup(m->owners, tr->inode, tr->cgroup_id, ret) : -ENOENT;
 }
 
-static bool keep_for_request(void *userdata, struct json_object *listener)
+/* The document as one line (status_format), listeners f keeps. */
+static int build_document(struct sw_manager *m, const struct sw_status_filter *f, size_t max,
+			  char **ret, size_t *ret_len, size_t *ret_kept)
 {
-	return protocol_request_keeps(userdata, listener);
+	struct sw_status_daemon d;
+	struct sw_status_inputs in = {
+		.daemon = &d,
+		.tracker = m->tracker,
+		.cfg = m->cfg,
+		.owner = lookup_owner,
+		.owner_userdata = m,
+	};
+
+	in.now_usec = daemon_status(m, &d);
+	return status_format(&in, f, max, ret, ret_len, ret_kept);
 }
 
 /* status, show and check: the document as one line, written a listener at
@@ -831,20 +842,16 @@ static bool keep_for_request(void *userdata, struct json_object *listener)
 static int answer_document(struct sw_manager *m, const struct sw_ctl_request *req,
 			   struct sw_control_reply *ret)
 {
-	struct sw_status_daemon d;
 	struct sw_status_filter f = {
-		.keep = keep_for_request,
+		.keep = status_keep_for_request,
 		.userdata = (void *)req,
 		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
 	};
 	size_t kept = 0;
-	uint64_t now;
 	int r;
 
-	now = daemon_status(m, &d);
-	r = status_format(&d, m->tracker, m->cfg, m->owners, now,
-			  req->cmd == SW_CTL_CHECK ? NULL : &f, SW_CTL_REPLY_MAX, &ret->line,
-			  &ret->len, &kept);
+	r = build_document(m, req->cmd == SW_CTL_CHECK ? NULL : &f, SW_CTL_REPLY_MAX, &ret->line,
+			   &ret->len, &kept);
 	if (r < 0)
 		return r;
 	if (req->cmd == SW_CTL_SHOW && kept == 0) {
@@ -955,7 +962,8 @@ int manager_run(struct sw_manager *m)
 
 int manager_once(struct sw_manager *m, FILE *out)
 {
-	struct json_object *doc = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t len = 0;
 	int r;
 
 	m->once = true;
@@ -964,12 +972,10 @@ int manager_once(struct sw_manager *m, FILE *out)
 		fprintf(stderr, "sockwatchd: %s\n", m->last_error);
 		return r;
 	}
-	r = build_document(m, &doc);
+	r = build_document(m, NULL, SIZE_MAX, &line, &len, NULL);
 	if (r < 0)
 		return r;
-	fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-					      JSON_C_TO_STRING_NOSLASHESCAPE), out);
-	fputc('\n', out);
-	json_object_put(doc);
+	if (fwrite(line, 1, len, out) != len)
+		return -EIO;
 	return fflush(out) == 0 ? 0 : -errno;
 }

@@ -452,35 +452,69 @@ static int64_t member_int(struct json_object *o, const char *obj_key, const char
 	return json_object_get_int64(v);
 }
 
-bool protocol_listener_idle(struct json_object *l)
+void protocol_listener_facts(struct json_object *l, struct sw_ctl_listener_facts *ret)
 {
 	struct json_object *v;
 
-	if (member_int(l, "accept", "depth") != 0 || member_int(l, "syn", "depth") != 0 ||
-	    member_int(l, "drops", "delta") != 0)
-		return false;
-	if (json_object_object_get_ex(l, "state", &v) &&
-	    (!json_object_is_type(v, json_type_string) ||
-	     strcmp(json_object_get_string(v), "ok") != 0))
-		return false;
-	return true;
+	*ret = (struct sw_ctl_listener_facts){
+		.accept_depth = member_int(l, "accept", "depth"),
+		.syn_depth = member_int(l, "syn", "depth"),
+		.drops_delta = member_int(l, "drops", "delta"),
+		.state_ok = true,
+	};
+	if (json_object_object_get_ex(l, "listener", &v) && json_object_is_type(v, json_type_string))
+		ret->name = json_object_get_string(v);
+	if (json_object_object_get_ex(l, "port", &v) && json_object_is_type(v, json_type_int)) {
+		ret->has_port = true;
+		ret->port = json_object_get_int64(v);
+	}
+	if (json_object_object_get_ex(l, "state", &v))
+		ret->state_ok = json_object_is_type(v, json_type_string) &&
+				strcmp(json_object_get_string(v), "ok") == 0;
 }
 
-bool protocol_listener_match(struct json_object *l, const char *filter)
+bool protocol_facts_idle(const struct sw_ctl_listener_facts *l)
 {
-	struct json_object *v;
+	return l->accept_depth == 0 && l->syn_depth == 0 && l->drops_delta == 0 && l->state_ok;
+}
 
+bool protocol_facts_match(const struct sw_ctl_listener_facts *l, const char *filter)
+{
 	if (strncmp(filter, "*:", 2) == 0) {
 		char *end;
 		unsigned long port = strtoul(filter + 2, &end, 10);
 
-		return *end == 0 && json_object_object_get_ex(l, "port", &v) &&
-		       json_object_is_type(v, json_type_int) &&
-		       json_object_get_int64(v) == (int64_t)port;
+		return *end == 0 && l->has_port && l->port == (int64_t)port;
 	}
-	return json_object_object_get_ex(l, "listener", &v) &&
-	       json_object_is_type(v, json_type_string) &&
-	       strcmp(json_object_get_string(v), filter) == 0;
+	return l->name && strcmp(l->name, filter) == 0;
+}
+
+bool protocol_request_wants(const struct sw_ctl_request *req, const struct sw_ctl_listener_facts *l)
+{
+	if (req->cmd == SW_CTL_SHOW)
+		return protocol_facts_match(l, req->listener);
+	if (req->n_listeners == 0)
+		return req->all || !protocol_facts_idle(l);
+	for (size_t i = 0; i < req->n_listeners; i++)
+		if (protocol_facts_match(l, req->listeners[i]))
+			return true;
+	return false;
+}
+
+bool protocol_listener_idle(struct json_object *l)
+{
+	struct sw_ctl_listener_facts facts;
+
+	protocol_listener_facts(l, &facts);
+	return protocol_facts_idle(&facts);
+}
+
+bool protocol_listener_match(struct json_object *l, const char *filter)
+{
+	struct sw_ctl_listener_facts facts;
+
+	protocol_listener_facts(l, &facts);
+	return protocol_facts_match(&facts, filter);
 }
 
 bool protocol_request_hides_idle(const struct sw_ctl_request *req)
@@ -490,14 +524,10 @@ bool protocol_request_hides_idle(const struct sw_ctl_request *req)
 
 bool protocol_request_keeps(const struct sw_ctl_request *req, struct json_object *l)
 {
-	if (req->cmd == SW_CTL_SHOW)
-		return protocol_listener_match(l, req->listener);
-	if (req->n_listeners == 0)
-		return req->all || !protocol_listener_idle(l);
-	for (size_t i = 0; i < req->n_listeners; i++)
-		if (protocol_listener_match(l, req->listeners[i]))
-			return true;
-	return false;
+	struct sw_ctl_listener_facts facts;
+
+	protocol_listener_facts(l, &facts);
+	return protocol_request_wants(req, &facts);
 }
 
 int protocol_filter_document(struct json_object *doc, const struct sw_ctl_request *req)

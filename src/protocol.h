@@ -36,6 +36,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct json_object;
 
@@ -110,6 +111,24 @@ int protocol_format_reply(struct json_object *reply, char **ret, size_t *ret_len
 int protocol_parse_reply(const char *line, size_t len, struct json_object **ret);
 /* The message of an {"error": "..."} reply, else NULL. */
 const char *protocol_reply_error(struct json_object *reply);
+
+/* What the request rules below look at in a listener, whether it is an
+ * object of the status document or the daemon's own record (status.c
+ * decides before it encodes anything). */
+struct sw_ctl_listener_facts {
+	const char *name;               /* "127.0.0.1:80"; NULL: none */
+	bool has_port;
+	int64_t port;
+	int64_t accept_depth, syn_depth, drops_delta;   /* absent: 0 */
+	bool state_ok;                  /* state "ok", or no state at all */
+};
+/* The facts of a listener object. */
+void protocol_listener_facts(struct json_object *listener, struct sw_ctl_listener_facts *ret);
+/* The rules on facts: idle, matching a filter, wanted by a status or show
+ * request; the object versions below apply these. */
+bool protocol_facts_idle(const struct sw_ctl_listener_facts *l);
+bool protocol_facts_match(const struct sw_ctl_listener_facts *l, const char *filter);
+bool protocol_request_wants(const struct sw_ctl_request *req, const struct sw_ctl_listener_facts *l);
 
 /* Whether a listener object of the status document is idle: both queues
  * empty, no drops since the last poll, state "ok". Idle listeners are left

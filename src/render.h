@@ -1,6 +1,8 @@
 /* Pure rendering of sockwatchctl's output from the daemon's status document
  * (protocol.h describes it). No I/O but the FILE * it is given; tests feed
- * hand-written documents and compare with golden files. */
+ * hand-written documents and compare with golden files. This module has the
+ * status table and what show.c and check.c share: the listener rows in the
+ * one "fullest first" order and the cell formatters. */
 #pragma once
 
 #include <stdbool.h>
@@ -8,30 +10,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check.h"
+#include "order.h"
+
 struct json_object;
 
-/* Monitoring-plugins exit codes. */
-enum sw_check_status {
-	SW_CHECK_OK = 0,
-	SW_CHECK_WARNING = 1,
-	SW_CHECK_CRITICAL = 2,
-	SW_CHECK_UNKNOWN = 3,
-};
-
-/* In-alert listeners named in the check line, and given perfdata; the rest
- * are counted ("+N more") so the line stays within what Nagios keeps. */
-#define SW_CHECK_LIST_MAX      5
-#define SW_CHECK_PERFDATA_MAX  20
-
-/* check: a listener whose drops.last_age_ms is below this counts as
- * dropping (WARNING): with checks run every 5 min, the usual period, every
- * drop is seen by at least one. Without that field, drops.delta and
- * drops.unreported say whether it dropped in the last poll or minute. */
-#define SW_CHECK_DROPS_WINDOW_MS (5 * 60 * 1000)
-/* check: UNKNOWN when daemon.last_poll_age_ms is over this many poll
- * intervals, and at least SW_CHECK_STALL_MIN_MS. */
-#define SW_CHECK_STALL_INTERVALS 3
-#define SW_CHECK_STALL_MIN_MS    5000
+#define ANSI_BOLD   "\033[1m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_RED    "\033[1;31m"
+#define ANSI_RESET  "\033[0m"
 
 struct sw_render_opts {
 	bool all;          /* status: idle listeners too */
@@ -42,7 +29,7 @@ struct sw_render_opts {
 /* Replaces control characters (C0, DEL, C1 as UTF-8) in every string of
  * doc with '?', in place: process names come from whoever started the
  * process and must not send escape sequences to a terminal. The renderers
- * below call it on the document they are given. */
+ * call it on the document they are given. */
 void render_sanitize(struct json_object *doc);
 
 /* "850ms", "4s", "1.5s", "2min 05s", "3h 12min", "2d 04h". */
@@ -54,17 +41,38 @@ const char *render_duration(uint64_t ms, char *buf, size_t len);
 int render_status(FILE *f, struct json_object *doc, const struct sw_render_opts *o);
 
 /* sockwatchctl show: every listener in doc (the daemon already picked the
- * ones named) in detail. 0, or -EINVAL as above. */
+ * ones named) in detail; show.c. 0, or -EINVAL as above. */
 int render_show(FILE *f, struct json_object *doc, const struct sw_render_opts *o);
 
-/* sockwatchctl check: one line with perfdata; returns the exit status:
- * CRITICAL when a listener's state is critical; WARNING when one is in
- * warning or dropped connections recently (see SW_CHECK_DROPS_WINDOW_MS);
- * UNKNOWN when the daemon's polls are failing or stalled (daemon.last_poll_ok,
- * daemon.last_poll_age_ms; without them, a last_error younger than the poll
- * interval, or no successful poll at all), or the document is unreadable. */
-enum sw_check_status render_check(FILE *f, struct json_object *doc);
+/* ---- shared by the renderers ---- */
 
-/* "SOCKWATCH UNKNOWN - <message>" for failures before there is a document. */
-enum sw_check_status render_check_unknown(FILE *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* A listener object of the document with its place in the order. */
+struct render_row {
+	struct json_object *l;
+	struct order_key key;
+};
+
+/* The listener objects of doc, fullest first (order.h); idle ones left out
+ * unless all, and counted in *ret_hidden. *ret is malloc'd. -EINVAL when doc
+ * has no "listeners" array, -ENOMEM. */
+int render_rows(struct json_object *doc, bool all, struct render_row **ret, size_t *ret_n,
+		size_t *ret_hidden);
+
+/* A queue's fill in percent: the daemon's figure, else depth/limit (as
+ * text_percent_value() would give it). */
+bool render_queue_percent(struct json_object *q, double *ret);
+/* Whether the SYN queue's fill means anything: not in cookies-always mode,
+ * where it stays empty (KERNEL-NOTES.md). */
+bool render_syn_applies(struct json_object *syn);
+
+/* Cells, malloc'd (NULL when out of memory): "511/512" or "-", the fill as
+ * text_percent() writes it or "-", an integer member or "-". */
+char *render_depth_limit(struct json_object *q);
+char *render_percent(struct json_object *q, bool applies);
+char *render_int(struct json_object *o, const char *key);
+char *render_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An integer member, or a duration member in ms, as text in buf; "-". */
+const char *render_i64(struct json_object *o, const char *key, char *buf, size_t len);
+const char *render_ms(struct json_object *o, const char *key, char *buf, size_t len);
+/* The ANSI colour of a state ("warning", "critical"), NULL for none. */
+const char *render_state_colour(const char *state);

@@ -1,15 +1,20 @@
+/* The status document (protocol.h), written a listener at a time from the
+ * tracker's records (see status.h). */
 #include "status.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsoncleanup.h"
 #include "limits.h"
 #include "netstat.h"
+#include "order.h"
+#include "protocol.h"
+#include "text.h"
 #include "util.h"
 
 static void add(struct json_object *o, const char *key, struct json_object *v)
@@ -17,28 +22,30 @@ static void add(struct json_object *o, const char *key, struct json_object *v)
 	json_object_object_add(o, key, v);
 }
 
-static struct json_object *jint(int64_t v) { return json_object_new_int64(v); }
-static struct json_object *juint(uint64_t v) { return json_object_new_uint64(v); }
-static struct json_object *jstr(const char *s) { return s ? json_object_new_string(s) : NULL; }
+/* Constructors of JSON values; NULL (JSON null) for what is unknown. */
+static struct json_object *new_int(int64_t v) { return json_object_new_int64(v); }
+static struct json_object *new_uint(uint64_t v) { return json_object_new_uint64(v); }
+static struct json_object *new_str(const char *s) { return s ? json_object_new_string(s) : NULL; }
 
-/* One decimal is all a person or a script needs of a percentage. */
-static struct json_object *jpct(double v)
+/* Truncated as text_percent_value() says, so that a script comparing it
+ * with a threshold agrees with the rule that set the level. */
+static struct json_object *new_pct(double v)
 {
-	return json_object_new_double(round(v * 10.0) / 10.0);
+	return json_object_new_double(text_percent_value(v));
 }
 
-static struct json_object *jsysctl(int32_t v)
+static struct json_object *new_sysctl(int32_t v)
 {
-	return v < 0 ? NULL : jint(v);
+	return v < 0 ? NULL : new_int(v);
 }
 
 static struct json_object *thresholds_json(const struct sw_thresholds *th)
 {
 	struct json_object *o = json_object_new_object();
 
-	add(o, "warn", jpct(th->warn));
-	add(o, "critical", jpct(th->critical));
-	add(o, "clear", jpct(th->clear));
+	add(o, "warn", new_pct(th->warn));
+	add(o, "critical", new_pct(th->critical));
+	add(o, "clear", new_pct(th->clear));
 	return o;
 }
 
@@ -51,7 +58,7 @@ static struct json_object *counters_json(const struct sw_netstat *n, const uint6
 		bool have = delta ? (known & (1u << c)) : netstat_has(n, (enum sw_counter)c);
 
 		add(o, netstat_counter_name((enum sw_counter)c),
-		    have ? juint(delta ? delta[c] : n->value[c]) : NULL);
+		    have ? new_uint(delta ? delta[c] : n->value[c]) : NULL);
 	}
 	return o;
 }
@@ -60,11 +67,11 @@ static struct json_object *namespace_json(const struct sw_ns_state *ns, uint64_t
 {
 	struct json_object *o = json_object_new_object();
 
-	add(o, "id", jstr("host"));
-	add(o, "inode", juint(inode));
-	add(o, "somaxconn", jsysctl(ns->sysctl.somaxconn));
-	add(o, "tcp_max_syn_backlog", jsysctl(ns->sysctl.max_syn_backlog));
-	add(o, "tcp_syncookies", jsysctl(ns->sysctl.syncookies));
+	add(o, "id", new_str("host"));
+	add(o, "inode", new_uint(inode));
+	add(o, "somaxconn", new_sysctl(ns->sysctl.somaxconn));
+	add(o, "tcp_max_syn_backlog", new_sysctl(ns->sysctl.max_syn_backlog));
+	add(o, "tcp_syncookies", new_sysctl(ns->sysctl.syncookies));
 	add(o, "counters", counters_json(&ns->counters, NULL, 0));
 	add(o, "deltas", counters_json(&ns->counters, ns->delta, ns->delta_known));
 	return o;
@@ -74,27 +81,28 @@ static struct json_object *queue_json(const struct sw_queue_figures *q, bool kno
 {
 	struct json_object *o = json_object_new_object();
 
-	add(o, "depth", known ? juint(q->depth) : NULL);
-	add(o, "limit", juint(q->limit));
-	add(o, "percent", known ? jpct(q->percent) : NULL);
-	add(o, "peak", known ? juint(q->peak) : NULL);
-	add(o, "window_peak", known ? juint(q->window_peak) : NULL);
-	add(o, "limit_source", jstr(limits_source_name(q->source)));
+	add(o, "depth", known ? new_uint(q->depth) : NULL);
+	add(o, "limit", new_uint(q->limit));
+	add(o, "percent", known ? new_pct(q->percent) : NULL);
+	add(o, "peak", known ? new_uint(q->peak) : NULL);
+	add(o, "window_peak", known ? new_uint(q->window_peak) : NULL);
+	add(o, "limit_source", new_str(limits_source_name(q->source)));
 	return o;
 }
 
-static struct json_object *process_json(const struct sw_owners *owners, const struct sw_tracked *tr)
+static struct json_object *process_json(const struct sw_status_inputs *in,
+					const struct sw_tracked *tr)
 {
 	struct sw_owner ow;
 	struct json_object *o;
 
-	if (!owners || owners_lookup(owners, tr->inode, tr->cgroup_id, &ow) < 0)
+	if (!in->owner || in->owner(in->owner_userdata, tr, &ow) < 0)
 		return NULL;
 	o = json_object_new_object();
-	add(o, "pid", ow.pid > 0 ? jint(ow.pid) : NULL);
-	add(o, "comm", ow.comm[0] ? jstr(ow.comm) : NULL);
-	add(o, "unit", ow.unit[0] ? jstr(ow.unit) : NULL);
-	add(o, "holders", ow.holders ? juint(ow.holders) : NULL);
+	add(o, "pid", ow.pid > 0 ? new_int(ow.pid) : NULL);
+	add(o, "comm", ow.comm[0] ? new_str(ow.comm) : NULL);
+	add(o, "unit", ow.unit[0] ? new_str(ow.unit) : NULL);
+	add(o, "holders", ow.holders ? new_uint(ow.holders) : NULL);
 	return o;
 }
 
@@ -114,9 +122,9 @@ static struct json_object *history_json(const struct sw_tracked *tr, uint64_t no
 			continue;
 		p = json_object_new_object();
 		/* Age of the slot's end: 0 for the slot still being filled. */
-		add(p, "age_ms", juint(now_usec > end ? (now_usec - end) / USEC_PER_MSEC : 0));
-		add(p, "accept", pts[i].has_accept ? juint(pts[i].accept_peak) : NULL);
-		add(p, "syn", pts[i].has_syn ? juint(pts[i].syn_peak) : NULL);
+		add(p, "age_ms", new_uint(now_usec > end ? (now_usec - end) / USEC_PER_MSEC : 0));
+		add(p, "accept", pts[i].has_accept ? new_uint(pts[i].accept_peak) : NULL);
+		add(p, "syn", pts[i].has_syn ? new_uint(pts[i].syn_peak) : NULL);
 		json_object_array_add(a, p);
 	}
 	return a;
@@ -133,29 +141,30 @@ static struct json_object *top_sources_json(const struct sw_tracked *tr)
 		const struct sw_top_source *s = &tr->detail->top[i];
 		struct json_object *p = json_object_new_object();
 
-		add(p, "address", jstr(util_addr_str(s->family, s->addr, buf, sizeof(buf))));
-		add(p, "count", juint(s->count));
+		add(p, "address", new_str(util_addr_str(s->family, s->addr, buf, sizeof(buf))));
+		add(p, "count", new_uint(s->count));
 		json_object_array_add(a, p);
 	}
 	return a;
 }
 
-static struct json_object *listener_json(const struct sw_tracked *tr, const struct sw_config *cfg,
-					 const struct sw_owners *owners, uint64_t now_usec)
+static struct json_object *listener_json(const struct sw_status_inputs *in,
+					 const struct sw_tracked *tr)
 {
+	uint64_t now_usec = in->now_usec;
 	struct json_object *o = json_object_new_object(), *q;
 	char ep[SW_ADDRSTRLEN], a[INET6_ADDRSTRLEN];
 	const struct sw_thresholds *th;
 	bool ignore;
 
-	add(o, "listener", jstr(util_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
-	add(o, "netns", jstr("host"));
-	add(o, "family", jstr(tr->family == AF_INET6 ? "inet6" : "inet"));
-	add(o, "address", jstr(util_addr_str(tr->family, tr->addr, a, sizeof(a))));
-	add(o, "port", juint(tr->port));
-	add(o, "cookie", juint(tr->cookie));
-	add(o, "inode", juint(tr->inode));
-	add(o, "uid", juint(tr->uid));
+	add(o, "listener", new_str(util_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
+	add(o, "netns", new_str("host"));
+	add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
+	add(o, "address", new_str(util_addr_str(tr->family, tr->addr, a, sizeof(a))));
+	add(o, "port", new_uint(tr->port));
+	add(o, "cookie", new_uint(tr->cookie));
+	add(o, "inode", new_uint(tr->inode));
+	add(o, "uid", new_uint(tr->uid));
 	if (tr->family == AF_INET6)
 		add(o, "v6only", json_object_new_boolean(tr->v6only));
 
@@ -164,55 +173,75 @@ static struct json_object *listener_json(const struct sw_tracked *tr, const stru
 	add(o, "accept", q);
 
 	q = queue_json(&tr->syn, tr->syn_scanned);
-	add(q, "mode", jstr(limits_syn_mode_name(tr->syn_mode)));
+	add(q, "mode", new_str(limits_syn_mode_name(tr->syn_mode)));
 	add(q, "scanned", json_object_new_boolean(tr->syn_scanned));
-	add(q, "members", juint(tr->syn_members));
+	add(q, "members", new_uint(tr->syn_members));
 	add(o, "syn", q);
 
 	q = json_object_new_object();
-	add(q, "total", juint(tr->drops.total));
-	add(q, "delta", juint(tr->drops.delta));
-	add(q, "unreported", juint(tr->drops_rule.unreported));
+	add(q, "total", new_uint(tr->drops.total));
+	add(q, "delta", new_uint(tr->drops.delta));
+	add(q, "unreported", new_uint(tr->drops_rule.unreported));
 	add(q, "last_age_ms", tr->drops.last_usec && now_usec >= tr->drops.last_usec ?
-			      juint((now_usec - tr->drops.last_usec) / USEC_PER_MSEC) : NULL);
+			      new_uint((now_usec - tr->drops.last_usec) / USEC_PER_MSEC) : NULL);
 	/* The listener's own sk_drops as the kernel reports it (ss's d<N>). */
-	add(q, "kernel", tr->drops.known ? juint(tr->drops.last_raw) : NULL);
+	add(q, "kernel", tr->drops.known ? new_uint(tr->drops.last_raw) : NULL);
 	add(o, "drops", q);
 
-	add(o, "state", jstr(event_level_name(tr->level)));
-	add(o, "process", process_json(owners, tr));
+	add(o, "state", new_str(event_level_name(tr->level)));
+	add(o, "process", process_json(in, tr));
 
-	th = config_thresholds_for(cfg, tr->family, tr->addr, tr->port, &ignore);
+	th = config_thresholds_for(in->cfg, tr->family, tr->addr, tr->port, &ignore);
 	add(o, "thresholds", thresholds_json(th));
 	add(o, "history", history_json(tr, now_usec));
 	add(o, "top_sources", top_sources_json(tr));
 	return o;
 }
 
+/* The fuller queue's fill; the SYN queue's only when scanned and not in
+ * cookies-always mode, where it stays empty (KERNEL-NOTES.md). */
 static double fullness(const struct sw_tracked *tr)
 {
 	double p = tr->accept.percent;
 
-	if (tr->syn_scanned && tr->syn.percent > p)
+	if (tr->syn_scanned && tr->syn_mode != SW_SYN_COOKIES_ALWAYS && tr->syn.percent > p)
 		p = tr->syn.percent;
-	return p;
+	return text_percent_value(p);
 }
 
-static int cmp_fullest(const void *a, const void *b)
-{
-	const struct sw_tracked *x = *(const struct sw_tracked *const *)a;
-	const struct sw_tracked *y = *(const struct sw_tracked *const *)b;
-	double fx = fullness(x), fy = fullness(y);
+struct status_entry {
+	const struct sw_tracked *tr;
+	struct order_key key;
+};
 
-	if (x->level != y->level)
-		return x->level > y->level ? -1 : 1;
-	if (fx != fy)
-		return fx > fy ? -1 : 1;
-	if (x->drops.delta != y->drops.delta)
-		return x->drops.delta > y->drops.delta ? -1 : 1;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+static int entry_cmp(const void *a, const void *b)
+{
+	return order_fullest(&((const struct status_entry *)a)->key,
+			     &((const struct status_entry *)b)->key);
+}
+
+static void listener_facts(const struct sw_tracked *tr, struct sw_ctl_listener_facts *ret,
+			   char *name, size_t len)
+{
+	*ret = (struct sw_ctl_listener_facts){
+		.name = util_endpoint_str(tr->family, tr->addr, tr->port, name, len),
+		.has_port = true,
+		.port = tr->port,
+		.accept_depth = tr->accept.depth,
+		.syn_depth = tr->syn_scanned ? tr->syn.depth : 0,
+		.drops_delta = (int64_t)tr->drops.delta,
+		.state_ok = tr->level == SW_LEVEL_OK,
+	};
+}
+
+bool status_keep_for_request(void *request, const struct sw_tracked *tr)
+{
+	const struct sw_ctl_request *req = request;
+	struct sw_ctl_listener_facts facts;
+	char name[SW_ADDRSTRLEN];
+
+	listener_facts(tr, &facts, name, sizeof(name));
+	return protocol_request_wants(req, &facts);
 }
 
 /* Where alerts go and what waits for the journal; the fields about the
@@ -222,14 +251,14 @@ static struct json_object *journal_json(const struct sw_status_daemon *d)
 	const struct sw_journal_stats *j = &d->journal;
 	struct json_object *o = json_object_new_object();
 
-	add(o, "target", jstr(d->log_target));
+	add(o, "target", new_str(d->log_target));
 	add(o, "reachable", j->active ? json_object_new_boolean(j->reachable) : NULL);
-	add(o, "outages", juint(j->outages));
-	add(o, "queued", juint(j->queued));
-	add(o, "queue_max", juint(j->queue_max));
-	add(o, "replayed", juint(j->replayed));
-	add(o, "dropped", juint(j->dropped));
-	add(o, "stderr_lost", juint(j->stderr_lost));
+	add(o, "outages", new_uint(j->outages));
+	add(o, "queued", new_uint(j->queued));
+	add(o, "queue_max", new_uint(j->queue_max));
+	add(o, "replayed", new_uint(j->replayed));
+	add(o, "dropped", new_uint(j->dropped));
+	add(o, "stderr_lost", new_uint(j->stderr_lost));
 	return o;
 }
 
@@ -240,26 +269,44 @@ static struct json_object *seams_json(const struct sw_status_daemon *d)
 	if (!d->test_faults && !d->proc_root)
 		return NULL;
 	o = json_object_new_object();
-	add(o, "faults", jstr(d->test_faults));
-	add(o, "faults_injected", juint(d->faults_injected));
-	add(o, "netlink_rcvbuf", d->rcvbuf ? juint(d->rcvbuf) : NULL);
-	add(o, "proc_root", jstr(d->proc_root));
+	add(o, "faults", new_str(d->test_faults));
+	add(o, "faults_injected", new_uint(d->faults_injected));
+	add(o, "netlink_rcvbuf", d->rcvbuf ? new_uint(d->rcvbuf) : NULL);
+	add(o, "proc_root", new_str(d->proc_root));
 	return o;
 }
 
-/* The listeners, fullest first: borrowed pointers, freed by the caller. */
-static const struct sw_tracked **listeners_ordered(const struct sw_tracker *t, size_t *ret_n)
+/* The listeners f keeps, fullest first (borrowed pointers, the array
+ * malloc'd); *ret_hidden counts the others. */
+static struct status_entry *listeners_chosen(const struct sw_tracker *t,
+					     const struct sw_status_filter *f, size_t *ret_n,
+					     size_t *ret_hidden)
 {
-	size_t n = tracker_count(t);
-	const struct sw_tracked **order = calloc(n ? n : 1, sizeof(*order));
+	size_t n = tracker_count(t), k = 0;
+	struct status_entry *e = calloc(n ? n : 1, sizeof(*e));
 
-	if (!order)
+	if (!e)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		order[i] = tracker_get(t, i);
-	qsort(order, n, sizeof(*order), cmp_fullest);
-	*ret_n = n;
-	return order;
+	for (size_t i = 0; i < n; i++) {
+		const struct sw_tracked *tr = tracker_get(t, i);
+
+		if (f && f->keep && !f->keep(f->userdata, tr))
+			continue;
+		e[k++] = (struct status_entry){
+			.tr = tr,
+			.key = {
+				.level = (int)tr->level,
+				.fill = fullness(tr),
+				.drops_delta = (int64_t)tr->drops.delta,
+				.port = tr->port,
+				.cookie = tr->cookie,
+			},
+		};
+	}
+	qsort(e, k, sizeof(*e), entry_cmp);
+	*ret_n = k;
+	*ret_hidden = n - k;
+	return e;
 }
 
 /* Everything but "listeners". */
@@ -271,43 +318,43 @@ static struct json_object *document_head(const struct sw_status_daemon *d,
 	doc = json_object_new_object();
 	if (!doc)
 		return NULL;
-	add(doc, "version", jint(1));
+	add(doc, "version", new_int(1));
 	dm = json_object_new_object();
-	add(dm, "version", jstr(SW_VERSION));
-	add(dm, "pid", jint(d->pid));
-	add(dm, "uptime_ms", juint(d->uptime_ms));
-	add(dm, "interval_ms", juint(d->interval_ms));
-	add(dm, "fast_interval_ms", juint(d->fast_interval_ms));
-	add(dm, "current_interval_ms", juint(d->current_interval_ms));
-	add(dm, "polls", juint(d->polls));
+	add(dm, "version", new_str(SW_VERSION));
+	add(dm, "pid", new_int(d->pid));
+	add(dm, "uptime_ms", new_uint(d->uptime_ms));
+	add(dm, "interval_ms", new_uint(d->interval_ms));
+	add(dm, "fast_interval_ms", new_uint(d->fast_interval_ms));
+	add(dm, "current_interval_ms", new_uint(d->current_interval_ms));
+	add(dm, "polls", new_uint(d->polls));
 	add(dm, "last_poll_ok", d->last_poll_ok < 0 ? NULL : json_object_new_boolean(d->last_poll_ok));
 	add(dm, "last_poll_age_ms", d->last_poll_age_ms == UINT64_MAX ? NULL
-				   : juint(d->last_poll_age_ms));
-	add(dm, "poll_errors", juint(d->poll_errors));
-	add(dm, "last_error", jstr(d->last_error));
-	add(dm, "last_poll_us", juint(d->last_poll_us));
-	add(dm, "skipped_messages", juint(d->skipped_msgs));
-	add(dm, "skipped_attributes", juint(d->skipped_attrs));
-	add(dm, "dump_retries", juint(d->dump_retries));
-	add(dm, "owner_unknown_reason", jstr(d->owner_unknown_reason));
+				   : new_uint(d->last_poll_age_ms));
+	add(dm, "poll_errors", new_uint(d->poll_errors));
+	add(dm, "last_error", new_str(d->last_error));
+	add(dm, "last_poll_us", new_uint(d->last_poll_us));
+	add(dm, "skipped_messages", new_uint(d->skipped_msgs));
+	add(dm, "skipped_attributes", new_uint(d->skipped_attrs));
+	add(dm, "dump_retries", new_uint(d->dump_retries));
+	add(dm, "owner_unknown_reason", new_str(d->owner_unknown_reason));
 	add(dm, "last_error_age_ms",
-	    d->last_error_age_ms == UINT64_MAX ? NULL : juint(d->last_error_age_ms));
-	add(dm, "late_polls", juint(d->late_polls));
-	add(dm, "late_threshold_us", juint(d->late_threshold_us));
-	add(dm, "last_poll_lateness_us", juint(d->last_poll_lateness_us));
-	add(dm, "max_poll_lateness_us", juint(d->max_poll_lateness_us));
-	add(dm, "last_poll_wall_us", juint(d->last_poll_wall_us));
-	add(dm, "max_poll_wall_us", juint(d->max_poll_wall_us));
+	    d->last_error_age_ms == UINT64_MAX ? NULL : new_uint(d->last_error_age_ms));
+	add(dm, "late_polls", new_uint(d->late_polls));
+	add(dm, "late_threshold_us", new_uint(d->late_threshold_us));
+	add(dm, "last_poll_lateness_us", new_uint(d->last_poll_lateness_us));
+	add(dm, "max_poll_lateness_us", new_uint(d->max_poll_lateness_us));
+	add(dm, "last_poll_wall_us", new_uint(d->last_poll_wall_us));
+	add(dm, "max_poll_wall_us", new_uint(d->max_poll_wall_us));
 	add(dm, "journal", journal_json(d));
 	add(dm, "test_seams", seams_json(d));
 	syn = json_object_new_object();
-	add(syn, "mode", jstr(d->syn_mode));
-	add(syn, "interval_ms", juint(d->syn_interval_ms));
-	add(syn, "last_cost_us", juint(d->syn_last_cost_us));
-	add(syn, "scans", juint(d->syn_scans));
-	add(syn, "last_age_ms", d->syn_last_age_ms == UINT64_MAX ? NULL : juint(d->syn_last_age_ms));
-	add(syn, "requests", juint(d->syn_requests));
-	add(syn, "unmatched", juint(d->syn_unmatched));
+	add(syn, "mode", new_str(d->syn_mode));
+	add(syn, "interval_ms", new_uint(d->syn_interval_ms));
+	add(syn, "last_cost_us", new_uint(d->syn_last_cost_us));
+	add(syn, "scans", new_uint(d->syn_scans));
+	add(syn, "last_age_ms", d->syn_last_age_ms == UINT64_MAX ? NULL : new_uint(d->syn_last_age_ms));
+	add(syn, "requests", new_uint(d->syn_requests));
+	add(syn, "unmatched", new_uint(d->syn_unmatched));
 	add(dm, "syn_scan", syn);
 	add(doc, "daemon", dm);
 
@@ -317,29 +364,6 @@ static struct json_object *document_head(const struct sw_status_daemon *d,
 	json_object_array_add(arr, namespace_json(tracker_ns(t), d->netns_inode));
 	add(doc, "namespaces", arr);
 	return doc;
-}
-
-int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t,
-		    const struct sw_config *cfg, const struct sw_owners *owners,
-		    uint64_t now_usec, struct json_object **ret)
-{
-	_cleanup_free_ const struct sw_tracked **order = NULL;
-	struct json_object *doc, *arr;
-	size_t n = 0;
-
-	order = listeners_ordered(t, &n);
-	if (!order)
-		return -ENOMEM;
-	doc = document_head(d, t, cfg);
-	if (!doc)
-		return -ENOMEM;
-	arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, listener_json(order[i], cfg, owners, now_usec));
-	add(doc, "listeners", arr);
-
-	*ret = doc;
-	return 0;
 }
 
 /* A growing line, bounded by max. */
@@ -379,47 +403,39 @@ static int line_append_json(struct line_buf *b, struct json_object *o)
 	return text ? line_append(b, text, len) : -ENOMEM;
 }
 
-int status_format(const struct sw_status_daemon *d, const struct sw_tracker *t,
-		  const struct sw_config *cfg, const struct sw_owners *owners, uint64_t now_usec,
-		  const struct sw_status_filter *f, size_t max, char **ret, size_t *ret_len,
-		  size_t *ret_kept)
+int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
+		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept)
 {
-	_cleanup_free_ const struct sw_tracked **order = NULL;
+	_cleanup_free_ struct status_entry *chosen = NULL;
 	struct line_buf b = { .max = max };
-	struct json_object *head;
-	size_t n = 0, kept = 0, hidden = 0;
+	_cleanup_json_ struct json_object *head = NULL;
+	size_t n = 0, hidden = 0;
 	char num[32];
 	int r;
 
-	order = listeners_ordered(t, &n);
-	if (!order)
+	chosen = listeners_chosen(in->tracker, f, &n, &hidden);
+	if (!chosen)
 		return -ENOMEM;
-	head = document_head(d, t, cfg);
+	head = document_head(in->daemon, in->tracker, in->cfg);
 	if (!head)
 		return -ENOMEM;
 	/* The head's text ends in "}": the listeners go in before it. */
 	r = line_append_json(&b, head);
-	json_object_put(head);
 	if (r < 0)
 		goto fail;
 	b.len--;
 	r = line_append(&b, ",\"listeners\":[", 14);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		struct json_object *l = listener_json(order[i], cfg, owners, now_usec);
+		_cleanup_json_ struct json_object *l = listener_json(in, chosen[i].tr);
 
 		if (!l) {
 			r = -ENOMEM;
 			break;
 		}
-		if (f && f->keep && !f->keep(f->userdata, l)) {
-			hidden++;
-		} else {
-			if (kept++ > 0)
-				r = line_append(&b, ",", 1);
-			if (r >= 0)
-				r = line_append_json(&b, l);
-		}
-		json_object_put(l);
+		if (i > 0)
+			r = line_append(&b, ",", 1);
+		if (r >= 0)
+			r = line_append_json(&b, l);
 	}
 	if (r >= 0)
 		r = line_append(&b, "]", 1);
@@ -439,7 +455,7 @@ int status_format(const struct sw_status_daemon *d, const struct sw_tracker *t,
 	*ret = b.p;
 	*ret_len = b.len;
 	if (ret_kept)
-		*ret_kept = kept;
+		*ret_kept = n;
 	return 0;
 fail:
 	free(b.p);

@@ -8,11 +8,11 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "journal.h"
-#include "owners.h"
+#include "journal_stats.h"
 #include "tracker.h"
 
-struct json_object;
+struct sw_ctl_request;
+struct sw_owner;
 
 struct sw_status_daemon {
 	int pid;
@@ -53,27 +53,36 @@ struct sw_status_daemon {
 	const char *proc_root;
 };
 
+/* Everything the document is made of, as of now_usec. */
+struct sw_status_inputs {
+	const struct sw_status_daemon *daemon;
+	const struct sw_tracker *tracker;
+	const struct sw_config *cfg;
+	/* Who holds a listener's socket: 0 and *ret filled, or negative when
+	 * unknown. NULL: owners unknown. */
+	int (*owner)(void *userdata, const struct sw_tracked *tr, struct sw_owner *ret);
+	void *owner_userdata;
+	uint64_t now_usec;
+};
+
 /* Which listeners status_format() writes: those keep() accepts (all when
- * keep is NULL). The number left out goes in a top-level key hidden_key
- * when that is not NULL and some were. */
+ * keep is NULL), decided on the tracker's record before anything of the
+ * listener is encoded. The number left out goes in a top-level key
+ * hidden_key when that is not NULL and some were. */
 struct sw_status_filter {
-	bool (*keep)(void *userdata, struct json_object *listener);
+	bool (*keep)(void *userdata, const struct sw_tracked *tr);
 	void *userdata;
 	const char *hidden_key;
 };
 
-/* Builds the document. owners may be NULL (owners unknown). */
-int status_document(const struct sw_status_daemon *d, const struct sw_tracker *t,
-		    const struct sw_config *cfg, const struct sw_owners *owners,
-		    uint64_t now_usec, struct json_object **ret);
+/* A keep() for a status or show request (userdata: the struct
+ * sw_ctl_request): protocol_request_wants() on the listener's facts. */
+bool status_keep_for_request(void *request, const struct sw_tracked *tr);
 
-/* The same document, filtered by f (NULL: every listener), as one line of
- * JSON ending in a newline in a malloc'd string, at most max bytes. It is
- * written one listener at a time, so memory follows the text, not the
- * whole object tree: the way to answer a status request. *ret_kept (when
- * not NULL) gets the number of listeners written. -E2BIG over max,
- * -ENOMEM. */
-int status_format(const struct sw_status_daemon *d, const struct sw_tracker *t,
-		  const struct sw_config *cfg, const struct sw_owners *owners, uint64_t now_usec,
-		  const struct sw_status_filter *f, size_t max, char **ret, size_t *ret_len,
-		  size_t *ret_kept);
+/* The document, filtered by f (NULL: every listener), as one line of JSON
+ * ending in a newline in a malloc'd string, at most max bytes. It is
+ * written one listener at a time, so memory follows the text, not a whole
+ * object tree. *ret_kept (when not NULL) gets the number of listeners
+ * written. -E2BIG over max, -ENOMEM. */
+int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
+		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept);

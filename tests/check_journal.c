@@ -20,7 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advice.h"
 #include "journal.h"
+#include "journal_wire.h"
+#include "message.h"
 #include "util.h"
 
 #define NS_ID 4026532281ULL
@@ -101,12 +104,19 @@ struct msg_case {
 };
 
 static const struct msg_case msg_cases[] = {
+	/* 94.995...% is a warning under critical = 95%, and reads below 95. */
+	{ "accept, just below critical = 95%",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 3891, .limit = 4096, .peak = 3891,
+	    .percent = 100.0 * 3891 / 4096, .src = SW_SRC_SOMAXCONN, .somaxconn = 4096 },
+	  NULL, { "127.0.0.1:8080: accept queue 3891/4096 (94.9%), no connections" },
+	  { "(95%)", "(95.0%)" } },
 	{ "accept, backlog binds, full owner",
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:443", .level = SW_LEVEL_CRITICAL,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 512, .limit = 511, .peak = 512, .percent = 100.19,
 	    .src = SW_SRC_LISTEN_BACKLOG, .drops = 1200, .drops_total = 5000,
 	    .somaxconn = 4096, .pid = 812, .comm = "nginx", .unit = "nginx.service" },
-	  "nginx.service (nginx, pid 812) on 0.0.0.0:443: accept queue 512/511 (100.2%), "
+	  "nginx.service (nginx, pid 812) on 0.0.0.0:443: accept queue 512/511 (100.1%), "
 	  "1200 connections dropped since the last report; its listen() backlog binds, not "
 	  "net.core.somaxconn (4096): raise the backlog in the application (raising "
 	  "net.core.somaxconn alone does nothing)", {0}, {0} },
@@ -114,7 +124,7 @@ static const struct msg_case msg_cases[] = {
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 120, .limit = 128, .peak = 129, .percent = 93.75,
 	    .src = SW_SRC_SOMAXCONN, .somaxconn = 128 },
-	  "127.0.0.1:8080: accept queue 120/128 (93.8%), peak 129, no connections dropped since "
+	  "127.0.0.1:8080: accept queue 120/128 (93.7%), peak 129, no connections dropped since "
 	  "the last report; net.core.somaxconn (128) binds: raise it and restart/re-listen the "
 	  "service (somaxconn is read at listen())", {0}, {0} },
 	{ "accept, somaxconn raised since listen(): stale",
@@ -162,14 +172,14 @@ static const struct msg_case msg_cases[] = {
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "[::1]:25", .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 99, .limit = 100, .percent = 99.96,
 	    .src = SW_SRC_LISTEN_BACKLOG, .pid = 3, .holders = 2 },
-	  NULL, { "pid 3, 2 processes on [::1]:25: accept queue 99/100 (100%)" }, {0} },
+	  NULL, { "pid 3, 2 processes on [::1]:25: accept queue 99/100 (99.9%)" }, {0} },
 	{ "syn, cookies on overflow, backlog binds, top sources",
 	  { .kind = SW_EV_SYN_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_CRITICAL,
 	    .queue = SW_QUEUE_SYN, .depth = 17, .limit = 16, .peak = 17, .percent = 106.25,
 	    .src = SW_SRC_LISTEN_BACKLOG, .mode = SW_SYN_COOKIES_ON_OVERFLOW, .syncookies = 1,
 	    .somaxconn = 4096, .top = "10.0.0.1=12,10.0.0.2=4", .comm = "app", .pid = 7 },
 	  NULL,
-	  { "app (pid 7) on 127.0.0.1:8080: SYN queue 17/16 (106.3%)",
+	  { "app (pid 7) on 127.0.0.1:8080: SYN queue 17/16 (106.2%)",
 	    "answers with SYN cookies (net.ipv4.tcp_syncookies=1)",
 	    "connections still succeed but lose TCP options such as window scaling",
 	    "its listen() backlog binds", "if this is legitimate load",
@@ -220,7 +230,7 @@ static const struct msg_case msg_cases[] = {
 	    .queue = SW_QUEUE_ACCEPT, .depth = 17, .limit = 16, .peak = 17, .percent = 106.25,
 	    .src = SW_SRC_LISTEN_BACKLOG, .drops = 7, .drops_total = 20, .somaxconn = 4096 },
 	  "127.0.0.1:8080: 7 connections dropped since the last report (20 in all); accept queue "
-	  "now 17/16 (106.3%); its listen() backlog binds, not net.core.somaxconn (4096): raise "
+	  "now 17/16 (106.2%); its listen() backlog binds, not net.core.somaxconn (4096): raise "
 	  "the backlog in the application (raising net.core.somaxconn alone does nothing)",
 	  {0}, {0} },
 	{ "listen drops, no queue",
@@ -296,7 +306,7 @@ START_TEST(test_message)
 	int r;
 
 	build_event(&c->ev, &ev);
-	r = journal_format_message(&ev, buf, sizeof(buf));
+	r = message_format(&ev, buf, sizeof(buf));
 	ck_assert_msg(r >= 0, "%s: returned %d", c->name, r);
 	ck_assert_msg((size_t)r == strlen(buf), "%s: length %d vs %zu", c->name, r, strlen(buf));
 	if (c->exact)
@@ -325,7 +335,7 @@ START_TEST(test_priority)
 	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
 		struct sw_event ev = { .kind = t[i].kind, .level = t[i].level };
 
-		ck_assert_int_eq(journal_event_priority(&ev), t[i].prio);
+		ck_assert_int_eq(message_priority(&ev), t[i].prio);
 	}
 	/* DESIGN.md spells them as numbers. */
 	ck_assert_int_eq(LOG_WARNING, 4);
@@ -343,10 +353,10 @@ START_TEST(test_message_buffer)
 	char big[SW_MESSAGE_MAX];
 
 	build_event(&s, &ev);
-	ck_assert_int_eq(journal_format_message(&ev, buf, sizeof(buf)), -ENOBUFS);
+	ck_assert_int_eq(message_format(&ev, buf, sizeof(buf)), -ENOBUFS);
 	ck_assert_str_eq(buf, "sockwatchd ");   /* truncated, still terminated */
-	ck_assert_int_eq(journal_format_message(&ev, buf, 0), -EINVAL);
-	ck_assert_int_eq(journal_format_message(NULL, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(message_format(&ev, buf, 0), -EINVAL);
+	ck_assert_int_eq(message_format(NULL, buf, sizeof(buf)), -EINVAL);
 
 	/* The longest inputs event.h allows still fit SW_MESSAGE_MAX. */
 	memset(&ev, 0, sizeof(ev));
@@ -370,7 +380,7 @@ START_TEST(test_message_buffer)
 	memset(ev.owner.comm, 'c', sizeof(ev.owner.comm));      /* unterminated */
 	memset(ev.owner.unit, 'u', sizeof(ev.owner.unit));      /* unterminated */
 	memset(ev.top_sources, 's', sizeof(ev.top_sources));
-	ck_assert_int_gt(journal_format_message(&ev, big, sizeof(big)), 0);
+	ck_assert_int_gt(message_format(&ev, big, sizeof(big)), 0);
 	ck_assert(strstr(big, "cccccccccccccccc, pid") != NULL);   /* 16 c's, bounded */
 	ck_assert(strstr(big, "ccccccccccccccccc") == NULL);
 
@@ -378,12 +388,12 @@ START_TEST(test_message_buffer)
 	ev.has_listener = false;
 	for (int c = 0; c < _SW_CTR_MAX; c++)
 		ev.counter_delta[c] = UINT64_MAX;
-	ck_assert_int_gt(journal_format_message(&ev, big, sizeof(big)), 0);
+	ck_assert_int_gt(message_format(&ev, big, sizeof(big)), 0);
 
 	ev.kind = SW_EV_LIFECYCLE;
 	ev.lifecycle = "config rejected";
 	memset(ev.text, 'x', sizeof(ev.text));
-	ck_assert_int_eq(journal_format_message(&ev, big, sizeof(big)),
+	ck_assert_int_eq(message_format(&ev, big, sizeof(big)),
 			 (int)(strlen("sockwatchd config rejected: ") + sizeof(ev.text)));
 }
 END_TEST
@@ -451,7 +461,7 @@ static const struct line_case line_cases[] = {
 	{ "critical syn queue",
 	  { .kind = SW_EV_SYN_QUEUE, .listener = "[::1]:443", .level = SW_LEVEL_CRITICAL,
 	    .queue = SW_QUEUE_SYN, .depth = 17, .limit = 16, .percent = 106.25 },
-	  "critical: syn-queue: [::1]:443: SYN queue 17/16 (106.3%)" },
+	  "critical: syn-queue: [::1]:443: SYN queue 17/16 (106.2%)" },
 	{ "listen drops",
 	  { .kind = SW_EV_LISTEN_DROPS, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
 	    .drops = 2, .drops_total = 2 },
@@ -465,7 +475,7 @@ static const struct line_case line_cases[] = {
 	  { .kind = SW_EV_CLEARED, .listener = "127.0.0.1:8080", .cleared_level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 1, .limit = 16, .percent = 6.25 },
 	  "cleared: 127.0.0.1:8080: warning accept-queue alert cleared: accept queue back to "
-	  "1/16 (6.3%)" },
+	  "1/16 (6.2%)" },
 	{ "lifecycle, newlines folded",
 	  { .kind = SW_EV_LIFECYCLE, .lifecycle = "config rejected", .text = "f:1: a\nf:2: b\n" },
 	  "info: sockwatchd config rejected: f:1: a; f:2: b" },
@@ -489,7 +499,7 @@ START_TEST(test_stderr_line)
 	snprintf(want, sizeof(want), "sockwatchd[%d]: ", (int)getpid());
 
 	/* The pure formatter. */
-	r = journal_format_line(&ev, 42, line, sizeof(line));
+	r = message_line(&ev, 42, line, sizeof(line));
 	ck_assert_msg(r > 0, "%s: %d", c->name, r);
 	ck_assert_msg(strncmp(line, "sockwatchd[42]: ", 16) == 0, "%s: '%s'", c->name, line);
 	ck_assert_msg(strncmp(line + 16, c->prefix, strlen(c->prefix)) == 0,
@@ -1094,6 +1104,122 @@ START_TEST(test_stderr_socket_full)
 }
 END_TEST
 
+/* The native-protocol fields of an event: SOCKWATCH_PERCENT uses the same
+ * truncation as MESSAGE; a value with a newline is length-prefixed. */
+static const struct {
+	const char *field;      /* a field that must be among the event's */
+	double percent;
+} wire_cases[] = {
+	{ "SOCKWATCH_PERCENT=94.9", 100.0 * 3891 / 4096 },
+	{ "SOCKWATCH_PERCENT=106.2", 100.0 * 17 / 16 },
+	{ "SOCKWATCH_PERCENT=100", 100.0 },
+	{ "SOCKWATCH_DEPTH=3891", 50.0 },
+	{ "SOCKWATCH_LEVEL=warning", 50.0 },
+};
+
+START_TEST(test_wire_fields)
+{
+	struct ev_spec spec = {
+		.kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
+		.queue = SW_QUEUE_ACCEPT, .depth = 3891, .limit = 4096, .src = SW_SRC_SOMAXCONN,
+		.percent = wire_cases[_i].percent,
+	};
+	static char text[JOURNAL_FIELDBUF_MAX];
+	struct journal_fields f;
+	struct sw_event ev;
+	bool found = false;
+
+	build_event(&spec, &ev);
+	journal_wire_fields_init(&f, text, sizeof(text));
+	journal_wire_event_fields(&f, &ev, "a\nb");
+	ck_assert_int_eq(f.err, 0);
+	for (size_t i = 0; i < f.n; i++)
+		found |= f.iov[i].iov_len == strlen(wire_cases[_i].field) &&
+			 memcmp(f.iov[i].iov_base, wire_cases[_i].field, f.iov[i].iov_len) == 0;
+	ck_assert_msg(found, "no %s", wire_cases[_i].field);
+}
+END_TEST
+
+START_TEST(test_wire_encode)
+{
+	static const char want[] = "A=1\nMESSAGE\n\x03\0\0\0\0\0\0\0x\ny\n";
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)"A=1", .iov_len = 3 },
+		{ .iov_base = (void *)"MESSAGE=x\ny", .iov_len = 11 },
+	};
+	char w[64];
+
+	ck_assert_uint_eq(journal_wire_encode(w, sizeof(w), iov, 2), sizeof(want) - 1);
+	ck_assert_int_eq(memcmp(w, want, sizeof(want) - 1), 0);
+	/* Too small, or a field without '=': nothing. */
+	ck_assert_uint_eq(journal_wire_encode(w, sizeof(want) - 2, iov, 2), 0);
+	iov[0].iov_base = (void *)"A1";
+	iov[0].iov_len = 2;
+	ck_assert_uint_eq(journal_wire_encode(w, sizeof(w), iov, 1), 0);
+}
+END_TEST
+
+/* The advice is one text for the journal and sockwatchctl show: by
+ * setting name, with the clause the SYN cookie mode adds. */
+static const struct {
+	struct advice_limit a;
+	const char *want;       /* the start of the sentence */
+	const char *end;        /* and its end */
+} advice_cases[] = {
+	{ { .source = "listen-backlog", .somaxconn = 4096, .max_syn_backlog = -1 },
+	  "its listen() backlog binds, not net.core.somaxconn (4096): raise the backlog",
+	  "(raising net.core.somaxconn alone does nothing)" },
+	{ { .source = "listen-backlog", .somaxconn = -1, .max_syn_backlog = -1,
+	    .somaxconn_stale = true, .also = ", or enable net.ipv4.tcp_syncookies" },
+	  "its listen() backlog binds, not net.core.somaxconn: raise the backlog in the "
+	  "application, or enable net.ipv4.tcp_syncookies",
+	  "it keeps its old limit until it calls listen() again" },
+	{ { .source = "net.core.somaxconn", .somaxconn = 128, .max_syn_backlog = -1 },
+	  "net.core.somaxconn (128) binds: raise it and restart/re-listen", "read at listen())" },
+	{ { .source = "net.core.somaxconn", .somaxconn = 4096, .max_syn_backlog = -1, .limit = 128,
+	    .somaxconn_stale = true },
+	  "net.core.somaxconn bound it when the service called listen(), and the listener still "
+	  "runs with that old limit (128)", "restart/re-listen the service to apply it" },
+	{ { .source = "net.core.somaxconn", .somaxconn = 64, .max_syn_backlog = -1, .limit = 128,
+	    .somaxconn_stale = true },
+	  "net.core.somaxconn bound it", ": raise net.core.somaxconn and restart/re-listen the service" },
+	{ { .source = "net.ipv4.tcp_max_syn_backlog", .somaxconn = -1, .max_syn_backlog = 256 },
+	  "net.ipv4.tcp_max_syn_backlog (256) binds (the SYN queue holds at most 3/4 of it)",
+	  "raise net.ipv4.tcp_max_syn_backlog or enable net.ipv4.tcp_syncookies" },
+	{ { .source = NULL, .somaxconn = -1, .max_syn_backlog = -1, .also = " if this is legitimate load" },
+	  "raise the application's listen() backlog, and net.core.somaxconn if the backlog is "
+	  "larger if this is legitimate load", "legitimate load" },
+};
+
+START_TEST(test_advice)
+{
+	char buf[1024];
+	int r = advice_binding(&advice_cases[_i].a, buf, sizeof(buf));
+	size_t n = strlen(advice_cases[_i].end);
+
+	ck_assert_int_eq(r, (int)strlen(buf));
+	ck_assert_msg(strncmp(buf, advice_cases[_i].want, strlen(advice_cases[_i].want)) == 0,
+		      "%d: '%s'", _i, buf);
+	ck_assert_msg(strlen(buf) >= n && strcmp(buf + strlen(buf) - n, advice_cases[_i].end) == 0,
+		      "%d: '%s' does not end in '%s'", _i, buf, advice_cases[_i].end);
+	ck_assert_int_eq(advice_known_source(advice_cases[_i].a.source), advice_cases[_i].a.source != NULL);
+	ck_assert_int_eq(advice_binding(&advice_cases[_i].a, buf, 10), -ENOBUFS);
+	ck_assert_uint_eq(strlen(buf), 9);
+}
+END_TEST
+
+START_TEST(test_advice_syn_also)
+{
+	ck_assert_str_eq(advice_syn_also("drop-on-overflow", false), ", or enable net.ipv4.tcp_syncookies");
+	ck_assert_str_eq(advice_syn_also("drop-on-overflow", true), ", or enable net.ipv4.tcp_syncookies");
+	ck_assert_str_eq(advice_syn_also("cookies-on-overflow", true), " if this is legitimate load");
+	ck_assert_str_eq(advice_syn_also("cookies-on-overflow", false), "");
+	ck_assert_str_eq(advice_syn_also("cookies-always", true), "");
+	ck_assert_str_eq(advice_syn_also(NULL, true), "");
+	ck_assert(!advice_known_source("unknown"));
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
@@ -1102,6 +1228,10 @@ static Suite *journal_suite(void)
 	tcase_add_loop_test(tc, test_message, 0, (int)SW_ARRAY_SIZE(msg_cases));
 	tcase_add_test(tc, test_priority);
 	tcase_add_test(tc, test_message_buffer);
+	tcase_add_loop_test(tc, test_wire_fields, 0, (int)SW_ARRAY_SIZE(wire_cases));
+	tcase_add_test(tc, test_wire_encode);
+	tcase_add_loop_test(tc, test_advice, 0, (int)SW_ARRAY_SIZE(advice_cases));
+	tcase_add_test(tc, test_advice_syn_also);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stderr");

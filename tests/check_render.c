@@ -109,7 +109,7 @@ START_TEST(test_golden)
 END_TEST
 
 /* Rendering is deterministic whatever order the daemon lists listeners in:
- * fullest first, ties by name, namespace, cookie. */
+ * fullest first, ties by port, then cookie (order.h). */
 START_TEST(test_order_independent)
 {
 	struct json_object *doc = load_doc("status.json"), *list, *rev;
@@ -286,13 +286,13 @@ START_TEST(test_check_drops)
 		{ "ok", "{\"delta\": -3, \"unreported\": \"x\"}", SW_CHECK_OK, "no recent drops", NULL },
 		{ "warning", "{\"delta\": 3}", SW_CHECK_WARNING,
 		  "1 of 1 listeners at or above warn, 1 with recent drops: "
-		  "127.0.0.1:8080 accept 15/16 (93%) dropped 3 | listeners=1;;;0 warning=1;;;0 "
+		  "127.0.0.1:8080 accept 15/16 (93.7%) dropped 3 | listeners=1;;;0 warning=1;;;0 "
 		  "critical=0;;;0 dropping=1;;;0 drops=3;;;0", NULL },
 		{ "critical", "{\"delta\": 3}", SW_CHECK_CRITICAL,
 		  "1 of 1 listeners at or above warn, 1 critical, 1 with recent drops: "
-		  "127.0.0.1:8080 accept 15/16 (93%) dropped 3", NULL },
+		  "127.0.0.1:8080 accept 15/16 (93.7%) dropped 3", NULL },
 		{ "critical", "{\"delta\": 0, \"unreported\": 0}", SW_CHECK_CRITICAL,
-		  "127.0.0.1:8080 accept 15/16 (93%) | ", "dropped" },
+		  "127.0.0.1:8080 accept 15/16 (93.7%) | ", "dropped" },
 		/* a state this renderer does not know is not taken for ok */
 		{ "emergency", "{\"delta\": 0}", SW_CHECK_WARNING, "at or above warn", NULL },
 	};
@@ -495,6 +495,145 @@ START_TEST(test_control_characters)
 }
 END_TEST
 
+/* 3891/4096 (94.995...%) is a warning under critical = 95%: the table,
+ * show and check all read below 95, whether the daemon gives the percent
+ * or only depth and limit. */
+START_TEST(test_percent_below_threshold)
+{
+	static const char *const queues[] = {
+		"{\"depth\": 3891, \"limit\": 4096, \"percent\": 94.995, \"peak\": 3891}",
+		"{\"depth\": 3891, \"limit\": 4096, \"peak\": 3891}",
+	};
+	static const struct {
+		enum what what;
+		const char *want;
+	} outputs[] = {
+		{ R_STATUS, "3891/4096  94.9  3891" },
+		{ R_SHOW, "3891/4096 (94.9%)" },
+		{ R_CHECK, "SOCKWATCH WARNING - 1 of 1 listeners at or above warn: "
+			   "127.0.0.1:8080 accept 3891/4096 (94.9%)" },
+	};
+	struct sw_render_opts o = { 0 };
+
+	for (size_t q = 0; q < SW_ARRAY_SIZE(queues); q++) {
+		for (size_t k = 0; k < SW_ARRAY_SIZE(outputs); k++) {
+			_cleanup_free_ char *text = NULL, *out = NULL;
+			struct json_object *doc;
+
+			ck_assert_int_ge(asprintf(&text,
+				"{\"alerts\": {\"warn\": 80, \"critical\": 95, \"clear\": 70},"
+				" \"listeners\": [{\"listener\": \"127.0.0.1:8080\", \"port\": 8080,"
+				" \"cookie\": 1, \"state\": \"warning\", \"accept\": %s}]}",
+				queues[q]), 0);
+			doc = json_tokener_parse(text);
+			ck_assert_ptr_nonnull(doc);
+			ck_assert_int_eq(render_to_string(outputs[k].what, doc, &o, &out),
+					 outputs[k].what == R_CHECK ? SW_CHECK_WARNING : 0);
+			ck_assert_msg(strstr(out, outputs[k].want), "queue %zu: want '%s' in\n%s", q,
+				      outputs[k].want, out);
+			ck_assert_msg(!strstr(out, "(95%)") && !strstr(out, " 95 "), "%s", out);
+			json_object_put(doc);
+		}
+	}
+}
+END_TEST
+
+/* The SYN depths are as old as the last SYN scan: the header says so. */
+START_TEST(test_syn_scan_age)
+{
+	static const struct {
+		const char *scan;
+		const char *want;       /* in the header, or NULL */
+	} t[] = {
+		{ "{\"mode\": \"auto\", \"interval_ms\": 5000, \"last_age_ms\": 4200}",
+		  "SYN scan: auto, every 5s; SYN depths 4.2s old\n" },
+		{ "{\"mode\": \"auto\", \"last_age_ms\": null}", "SYN scan: auto\n" },
+		{ "{\"mode\": \"off\", \"last_age_ms\": 100}", "SYN scan: off\n" },
+	};
+	struct sw_render_opts o = { 0 };
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *text = NULL, *out = NULL;
+		struct json_object *doc;
+
+		ck_assert_int_ge(asprintf(&text, "{\"daemon\": {\"syn_scan\": %s}, \"listeners\": []}",
+					  t[i].scan), 0);
+		doc = json_tokener_parse(text);
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &out), 0);
+		ck_assert_msg(strstr(out, t[i].want), "%zu: want '%s' in\n%s", i, t[i].want, out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
+/* check's policy as data: the result of check_evaluate() for small
+ * documents, before any of it is printed. */
+static const struct {
+	const char *doc;
+	enum sw_check_status status;
+	size_t n, n_warn, n_crit, n_drop, n_alert;
+	bool stale;
+	int64_t drops_delta, drops_total;
+} policy[] = {
+	{ "{\"listeners\": []}", SW_CHECK_OK, 0, 0, 0, 0, 0, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"delta\": 0, \"total\": 9}}]}",
+	  SW_CHECK_OK, 1, 0, 0, 0, 0, false, 0, 9 },
+	{ "{\"listeners\": [{\"state\": \"warning\"}, {\"state\": \"ok\"}]}",
+	  SW_CHECK_WARNING, 2, 1, 0, 0, 1, false, 0, 0 },
+	/* a state this renderer does not know counts as warning */
+	{ "{\"listeners\": [{\"state\": \"dire\"}]}", SW_CHECK_WARNING, 1, 1, 0, 0, 1, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"critical\"}, {\"state\": \"warning\"}]}",
+	  SW_CHECK_CRITICAL, 2, 1, 1, 0, 2, false, 0, 0 },
+	/* drops alone: a warning, by delta, unreported or a recent last drop */
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"delta\": 2, \"total\": 5}}]}",
+	  SW_CHECK_WARNING, 1, 0, 0, 1, 1, false, 2, 5 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"unreported\": 4}}]}",
+	  SW_CHECK_WARNING, 1, 0, 0, 1, 1, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"last_age_ms\": 299999}}]}",
+	  SW_CHECK_WARNING, 1, 0, 0, 1, 1, false, 0, 0 },
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"last_age_ms\": 300000}}]}",
+	  SW_CHECK_OK, 1, 0, 0, 0, 0, false, 0, 0 },
+	/* figures not current: UNKNOWN over whatever the listeners say */
+	{ "{\"daemon\": {\"last_poll_ok\": false}, \"listeners\": [{\"state\": \"critical\"}]}",
+	  SW_CHECK_UNKNOWN, 1, 0, 1, 0, 1, true, 0, 0 },
+	{ "{\"daemon\": {\"last_poll_ok\": true, \"interval_ms\": 1000, \"last_poll_age_ms\": 5001},"
+	  " \"listeners\": []}", SW_CHECK_UNKNOWN, 0, 0, 0, 0, 0, true, 0, 0 },
+	{ "{\"daemon\": {\"last_poll_ok\": true, \"interval_ms\": 1000, \"last_poll_age_ms\": 5000},"
+	  " \"listeners\": []}", SW_CHECK_OK, 0, 0, 0, 0, 0, false, 0, 0 },
+	{ "{\"daemon\": {\"polls\": 0, \"poll_errors\": 1}, \"listeners\": []}",
+	  SW_CHECK_UNKNOWN, 0, 0, 0, 0, 0, true, 0, 0 },
+	/* an out-of-range double is no number, not undefined behaviour */
+	{ "{\"listeners\": [{\"state\": \"ok\", \"drops\": {\"delta\": 1e300, \"total\": -1e300}}]}",
+	  SW_CHECK_OK, 1, 0, 0, 0, 0, false, 0, 0 },
+};
+
+START_TEST(test_check_policy)
+{
+	struct json_object *doc = json_tokener_parse(policy[_i].doc);
+	struct check_result r;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(check_evaluate(doc, &r), 0);
+	ck_assert_msg(r.status == policy[_i].status, "%d: status %d, want %d", _i, r.status,
+		      policy[_i].status);
+	ck_assert_uint_eq(r.n, policy[_i].n);
+	ck_assert_uint_eq(r.n_warn, policy[_i].n_warn);
+	ck_assert_uint_eq(r.n_crit, policy[_i].n_crit);
+	ck_assert_uint_eq(r.n_drop, policy[_i].n_drop);
+	ck_assert_uint_eq(r.n_alert, policy[_i].n_alert);
+	ck_assert_int_eq(r.stale, policy[_i].stale);
+	ck_assert(!r.stale || r.problem[0]);
+	ck_assert_int_eq(r.drops_delta, policy[_i].drops_delta);
+	ck_assert_int_eq(r.drops_total, policy[_i].drops_total);
+	check_result_clear(&r);
+	json_object_put(doc);
+	doc = json_tokener_parse("{\"listeners\": 3}");
+	ck_assert_int_eq(check_evaluate(doc, &r), -EINVAL);
+	json_object_put(doc);
+}
+END_TEST
+
 START_TEST(test_check_unknown)
 {
 	_cleanup_free_ char *out = NULL;
@@ -523,6 +662,9 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_check_polls);
 	tcase_add_test(tc, test_show_unreported);
 	tcase_add_test(tc, test_check_unknown);
+	tcase_add_test(tc, test_percent_below_threshold);
+	tcase_add_test(tc, test_syn_scan_age);
+	tcase_add_loop_test(tc, test_check_policy, 0, (int)SW_ARRAY_SIZE(policy));
 	tcase_add_test(tc, test_idle_hidden_by_daemon);
 	tcase_add_test(tc, test_control_characters);
 	suite_add_tcase(s, tc);

@@ -1,8 +1,10 @@
-/* status: status_format() writes what the tree path writes: for every kind
- * of request, its one line parses to the same JSON as status_document()
- * then protocol_filter_document() (the shape sockwatchctl and scripts read
- * must not depend on which path the daemon took). It also says how many
- * listeners it wrote, writes idle_hidden exactly when the tree path does,
+/* status: status_format() chooses the listeners a request wants before it
+ * encodes them, and that choice is the one the document's own rule makes:
+ * for every kind of request, its one line parses to the same JSON as the
+ * whole document (every listener) trimmed by protocol_filter_document()
+ * (the shape sockwatchctl and scripts read must not depend on where the
+ * filter ran). It also says how many listeners it wrote, writes
+ * idle_hidden exactly when the filter on the whole document does,
  * refuses to pass its bound at any byte without leaving anything
  * allocated, and writes "listeners":[] for an empty tracker. The tracker
  * is fed hand-made snapshots, as in check_tracker, so that the test does
@@ -150,24 +152,24 @@ static void teardown(void)
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static bool keep(void *userdata, struct json_object *listener)
-{
-	return protocol_request_keeps(userdata, listener);
-}
-
 /* status_format's line for the request, asked for as manager.c's
  * answer_document asks for it. */
 static int format_for(const struct sw_status_daemon *d, const struct sw_ctl_request *req,
 		      size_t max, char **line, size_t *len, size_t *kept)
 {
 	struct sw_status_filter f = {
-		.keep = keep,
+		.keep = status_keep_for_request,
 		.userdata = (void *)req,
 		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
 	};
+	struct sw_status_inputs in = {
+		.daemon = d,
+		.tracker = t,
+		.cfg = cfg,
+		.now_usec = NOW,
+	};
 
-	return status_format(d, t, cfg, NULL, NOW, req->cmd == SW_CTL_CHECK ? NULL : &f, max,
-			     line, len, kept);
+	return status_format(&in, req->cmd == SW_CTL_CHECK ? NULL : &f, max, line, len, kept);
 }
 
 static void parse_request(const char *text, struct sw_ctl_request *req)
@@ -184,7 +186,7 @@ static const char *plain(struct json_object *o)
 						 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/* Where two documents first differ, as "PATH: tree A, format B" in buf: a
+/* Where two documents first differ, as "PATH: whole A, format B" in buf: a
  * whole status document is too long for a Check message, and the path is
  * what a mismatch report needs. Returns false when they are equal. */
 static bool first_diff(struct json_object *a, struct json_object *b, const char *path,
@@ -201,7 +203,7 @@ static bool first_diff(struct json_object *a, struct json_object *b, const char 
 
 			snprintf(sub, sizeof(sub), "%s.%s", path, key);
 			if (!json_object_object_get_ex(b, key, &vb)) {
-				snprintf(buf, size, "%s: only in tree", sub);
+				snprintf(buf, size, "%s: only in the whole document", sub);
 				return true;
 			}
 			if (first_diff(va, vb, sub, buf, size))
@@ -225,7 +227,7 @@ static bool first_diff(struct json_object *a, struct json_object *b, const char 
 				return true;
 		}
 	}
-	snprintf(buf, size, "%s: tree %.600s, format %.600s", path, plain(a), plain(b));
+	snprintf(buf, size, "%s: whole %.600s, format %.600s", path, plain(a), plain(b));
 	return true;
 }
 
@@ -236,9 +238,23 @@ static int64_t idle_hidden(struct json_object *doc)
 	return json_object_object_get_ex(doc, "idle_hidden", &v) ? json_object_get_int64(v) : -1;
 }
 
+/* The whole document (every listener, as check gets it), parsed. */
+static struct json_object *whole_document(const struct sw_status_daemon *d)
+{
+	struct sw_ctl_request all = { .cmd = SW_CTL_CHECK };
+	struct json_object *doc = NULL;
+	char *line = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(format_for(d, &all, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
+	ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
+	free(line);
+	return doc;
+}
+
 /* Writes the request's line with status_format and checks it against the
- * tree path. Returns the tree path's result (0 or -ENOENT) and the number
- * of listeners written. */
+ * whole document trimmed by protocol_filter_document. Returns the filter's
+ * result (0 or -ENOENT) and the number of listeners written. */
 static int check_same(const struct sw_status_daemon *d, const char *request, size_t *ret_kept,
 		      int64_t *ret_hidden)
 {
@@ -249,7 +265,7 @@ static int check_same(const struct sw_status_daemon *d, const char *request, siz
 	int rc;
 
 	parse_request(request, &req);
-	ck_assert_int_eq(status_document(d, t, cfg, NULL, NOW, &doc), 0);
+	doc = whole_document(d);
 	rc = protocol_filter_document(doc, &req);
 	ck_assert_msg(rc == 0 || rc == -ENOENT, "%s: filter %d", request, rc);
 
@@ -266,11 +282,11 @@ static int check_same(const struct sw_status_daemon *d, const char *request, siz
 		char diff[2048];
 
 		if (first_diff(doc, got, "$", diff, sizeof(diff)))
-			ck_abort_msg("%s: status_format differs from the tree path at %s", request,
+			ck_abort_msg("%s: status_format differs from the filtered document at %s", request,
 				     diff);
 		ck_assert_int_eq(idle_hidden(got), idle_hidden(doc));
 	} else {
-		/* show with no match: the tree path says -ENOENT and the
+		/* show with no match: the filter says -ENOENT and the
 		 * manager answers an error when nothing was kept. */
 		ck_assert_int_eq(req.cmd, SW_CTL_SHOW);
 		ck_assert_uint_eq(kept, 0);
@@ -315,7 +331,7 @@ static const struct {
 #define N_CASES SW_ARRAY_SIZE(cases)
 
 /* Every request against each daemon: _i / N_CASES picks the daemon. */
-START_TEST(test_same_as_tree)
+START_TEST(test_same_as_filtered)
 {
 	size_t c = (size_t)_i % N_CASES, kept;
 	int64_t hidden;
@@ -350,7 +366,7 @@ START_TEST(test_empty)
 END_TEST
 
 /* Every listener idle: plain status writes none, "listeners":[] with the
- * count beside it, as the tree path does. */
+ * count beside it, as the filter on the whole document does. */
 START_TEST(test_all_idle)
 {
 	size_t kept;
@@ -372,9 +388,9 @@ START_TEST(test_all_idle)
 END_TEST
 
 /* Fullest first (DESIGN.md): worst state, then fullest queue, then most
- * drops since the last poll, then port, then cookie. Pinned here so that
- * the comparison with the tree path is not between two equally wrong
- * orders; every tie-break decides at least one pair. */
+ * drops since the last poll, then port, then cookie (order.h). Pinned here
+ * so that the comparison with the filtered document is not between two
+ * equally wrong orders; every tie-break decides at least one pair. */
 START_TEST(test_order)
 {
 	static const uint64_t want[] = { 1, 3, 5, 8, 7, 11, 2, 10, 9, 6, 4 };
@@ -440,6 +456,35 @@ START_TEST(test_bound)
 }
 END_TEST
 
+/* 3891/4096 is 94.995...%: a warning under critical = 95% (the default),
+ * and the document says a figure below 95 that a script can compare. */
+START_TEST(test_percent_below_threshold)
+{
+	struct sw_ctl_request req = { .cmd = SW_CTL_CHECK };
+	struct json_object *got = NULL, *list, *l, *acc, *v;
+	char *line = NULL;
+	size_t len;
+
+	ck_assert_double_eq(cfg->th.critical, 95.0);
+	add(&snap, 1, "127.0.0.1:8080", 3891, 4096);
+	poll_at(1 * S);
+	poll_at(2 * S);
+	ck_assert_int_eq(format_for(&daemons[0], &req, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
+	ck_assert_int_eq(protocol_parse_reply(line, len, &got), 0);
+	ck_assert(json_object_object_get_ex(got, "listeners", &list));
+	l = json_object_array_get_idx(list, 0);
+	ck_assert(json_object_object_get_ex(l, "state", &v));
+	ck_assert_str_eq(json_object_get_string(v), "warning");
+	ck_assert(json_object_object_get_ex(l, "accept", &acc));
+	ck_assert(json_object_object_get_ex(acc, "percent", &v));
+	ck_assert_double_lt(json_object_get_double(v), 95.0);
+	ck_assert_double_eq_tol(json_object_get_double(v), 94.995, 1e-9);
+	ck_assert_ptr_nonnull(strstr(line, "\"percent\":94.995"));
+	json_object_put(got);
+	free(line);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("status");
@@ -449,10 +494,11 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_loop_test(tc, test_same_as_tree, 0, (int)(N_CASES * SW_ARRAY_SIZE(daemons)));
+	tcase_add_loop_test(tc, test_same_as_filtered, 0, (int)(N_CASES * SW_ARRAY_SIZE(daemons)));
 	tcase_add_loop_test(tc, test_empty, 0, (int)N_CASES);
 	tcase_add_test(tc, test_all_idle);
 	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_percent_below_threshold);
 	tcase_add_loop_test(tc, test_bound, 0, (int)SW_ARRAY_SIZE(bound_requests));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

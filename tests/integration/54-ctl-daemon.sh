@@ -119,7 +119,7 @@ for want in "state:        warning" \
 	"limit $(jl $W .syn.limit) set by $(jl $W .syn.limit_source); $(jl $W .syn.mode)" \
 	"net.core.somaxconn $(ip netns exec "$ns" sysctl -n net.core.somaxconn)" \
 	"thresholds:   warn 80%, critical 95%, clear 60%" \
-	"to raise:     raise the backlog the application passes to listen()"; do
+	"to raise:     its listen() backlog binds, not net.core.somaxconn"; do
 	grep -qF -- "$want" "$SW_TMP/show.txt" || sw_fail "show lacks '$want'"
 done
 sw_log "ok: show names the limits and what binds them"
@@ -133,7 +133,7 @@ ccli_pid=$SW_LAST_PID
 cfull() { [ "$(swc_ss_listen "$ns" $cport | awk '{ print $1 }')" = 17 ]; }
 sw_wait_for 10 cfull || sw_fail "accept queue of $C never at 17: $(swc_ss_listen "$ns" $cport)"
 expect_check 2 10 "SOCKWATCH CRITICAL - 2 of 3 listeners at or above warn, 1 critical" \
-	"$C accept 17/16 (106%)" "$W accept 17/20 (85%)" "'accept_$C'=17;12;15;0;16"
+	"$C accept 17/16 (106.2%)" "$W accept 17/20 (85%)" "'accept_$C'=17;12;15;0;16"
 read -r recvq sendq _ <<<"$(swc_ss_listen "$ns" $cport)"
 status_json
 sw_assert_eq "$recvq" "$(jl $C .accept.depth)" "$C accept.depth vs ss Recv-Q"

@@ -1,0 +1,17 @@
+/* The "fullest first" order (see order.h). */
+#include "order.h"
+
+int order_fullest(const struct order_key *a, const struct order_key *b)
+{
+	/* A level held by hysteresis matters more than a fuller queue below
+	 * warn. */
+	if (a->level != b->level)
+		return a->level > b->level ? -1 : 1;
+	if (a->fill != b->fill)
+		return a->fill > b->fill ? -1 : 1;
+	if (a->drops_delta != b->drops_delta)
+		return a->drops_delta > b->drops_delta ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
+}
