@@ -37,7 +37,7 @@ const char *config_format_duration(uint64_t usec, char *buf, size_t len);
  *   below 1h    "2min", "1min 05s" (no seconds when they are 0)
  *   below 1d    "1h 00min", "3h 25min"
  *   else        "2d 03h"
- * The same text render_duration() gives for usec / 1000 ms. */
+ * sockwatchctl's render_duration() is this, for milliseconds. */
 const char *config_format_duration_human(uint64_t usec, char *buf, size_t len);
 /* "80%", "12.5%", "99.95%". */
 const char *config_format_percent(double pct, char *buf, size_t len);

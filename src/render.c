@@ -64,27 +64,6 @@ void render_sanitize(struct json_object *o)
 
 /* ---- small formatters ---- */
 
-const char *render_duration(uint64_t ms, char *buf, size_t len)
-{
-	uint64_t s = ms / 1000;
-
-	if (ms < 1000)
-		snprintf(buf, len, "%" PRIu64 "ms", ms);
-	else if (s < 60 && ms % 1000 == 0)
-		snprintf(buf, len, "%" PRIu64 "s", s);
-	else if (s < 60)
-		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", s, ms % 1000 / 100);
-	else if (s < 3600 && s % 60 == 0)
-		snprintf(buf, len, "%" PRIu64 "min", s / 60);
-	else if (s < 3600)
-		snprintf(buf, len, "%" PRIu64 "min %02" PRIu64 "s", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, len, "%" PRIu64 "h %02" PRIu64 "min", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, len, "%" PRIu64 "d %02" PRIu64 "h", s / 86400, s % 86400 / 3600);
-	return buf;
-}
-
 static const char *fmt_cost_us(int64_t us, char *buf, size_t len)
 {
 	if (us < 0)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config_value.h"
+
 #include "check.h"
 #include "order.h"
 
@@ -32,8 +34,12 @@ struct sw_render_opts {
  * call it on the document they are given. */
 void render_sanitize(struct json_object *doc);
 
-/* "850ms", "4s", "1.5s", "2min 05s", "3h 12min", "2d 04h". */
-const char *render_duration(uint64_t ms, char *buf, size_t len);
+/* "850ms", "4s", "1.5s", "2min 05s", "3h 12min", "2d 04h": the config's
+ * human duration formatter, for the milliseconds the document carries. */
+static inline const char *render_duration(uint64_t ms, char *buf, size_t len)
+{
+	return config_format_duration_human(ms > UINT64_MAX / 1000 ? UINT64_MAX : ms * 1000, buf, len);
+}
 
 /* sockwatchctl status: header (daemon, per namespace sysctls and counter
  * deltas) and the listener table, fullest first. 0, or -EINVAL when doc
