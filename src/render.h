@@ -10,9 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config_value.h"
-
 #include "check.h"
+#include "config_value.h"
 #include "order.h"
 
 struct json_object;
