@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "limits.h"
-#include "netstat.h"
+#include "kernel.h"
 #include "text.h"
 #include "util.h"
 

@@ -11,7 +11,7 @@
 
 #include "advice.h"
 #include "limits.h"
-#include "netstat.h"
+#include "kernel.h"
 #include "text.h"
 #include "util.h"
 
