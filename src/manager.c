@@ -24,7 +24,6 @@
 #include "limits.h"
 #include "owner.h"
 #include "protocol.h"
-#include "status.h"
 #include "tracker.h"
 #include "util.h"
 
@@ -35,7 +34,7 @@
 #define MANAGER_TRIM_USEC (10 * USEC_PER_SEC)
 #define MANAGER_TRIM_MIN  (1u << 20)
 
-static enum sw_log_target effective_target(const struct sw_manager *m)
+enum sw_log_target manager_log_target(const struct sw_manager *m)
 {
 	if (m->opts.log_target >= 0)
 		return (enum sw_log_target)m->opts.log_target;
@@ -135,7 +134,7 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 	m->start_usec = util_now_usec();
 	m->last_syn_usec = UINT64_MAX;
 
-	r = journal_open(effective_target(m), effective_level(m), &m->journal);
+	r = journal_open(manager_log_target(m), effective_level(m), &m->journal);
 	if (r < 0) {
 		m->journal = NULL;
 		manager_fail(m, r, "Failed to open the journal");
@@ -219,16 +218,11 @@ static bool same_group(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-static uint64_t current_interval(const struct sw_manager *m)
-{
-	return m->current_interval_usec ? m->current_interval_usec : m->cfg->interval_usec;
-}
-
 /* Arms the keep-alive for the poll period in force: on while a poll alone
  * would come too late for the watchdog, off otherwise. */
 static int keepalive_update(struct sw_manager *m, uint64_t now)
 {
-	uint64_t period = decide_keepalive_usec(m->watchdog_usec, current_interval(m));
+	uint64_t period = decide_keepalive_usec(m->watchdog_usec, manager_interval(m));
 	int r;
 
 	if (!m->keepalive_timer)
@@ -276,11 +270,6 @@ static void manager_abort(struct sw_manager *m, int r, const char *what)
 	(void)sd_event_exit(m->event, r);
 }
 
-static uint64_t late_threshold(const struct sw_manager *m)
-{
-	return decide_late_threshold(m->current_interval_usec, m->cfg->interval_usec);
-}
-
 /* Memory a burst of listeners or an owner scan of many fds used and freed
  * stays in the malloc heap, scattered between live blocks where glibc
  * does not return it by itself: every MANAGER_TRIM_USEC, when the heap
@@ -301,7 +290,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 	int r;
 
 	m->poll_armed = false;
-	decide_note_lateness(&m->late, m->next_due_usec, start, late_threshold(m));
+	decide_note_lateness(&m->late, m->next_due_usec, start, manager_late_threshold(m));
 	r = poll_once(m, false);
 	wall = util_now_usec() - start;
 	m->last_poll_wall_usec = wall;
@@ -398,7 +387,7 @@ static int manager_reload(struct sw_manager *m, char **ret_error)
 	config_free(m->cfg);
 	m->cfg = cfg;
 	tracker_reloaded(m->tracker);
-	journal_set(m->journal, effective_target(m), effective_level(m));
+	journal_set(m->journal, manager_log_target(m), effective_level(m));
 	m->current_interval_usec = 0;    /* recomputed by schedule_poll */
 	if (m->poll_armed) {
 		r = schedule_poll(m, util_now_usec());
@@ -408,99 +397,6 @@ static int manager_reload(struct sw_manager *m, char **ret_error)
 	lifecycle(m, "reloaded", "configuration from %s",
 		  m->cfg->path ? m->cfg->path : "(built-in defaults)");
 	sd_notify(0, "READY=1");
-	return 0;
-}
-
-/* The daemon's half of the status document, as of now (returned). */
-static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret)
-{
-	uint64_t now = util_now_usec();
-	struct sw_status_daemon d = {
-		.pid = (int)getpid(),
-		.netns_inode = m->netns_inode,
-		.uptime_ms = (now - m->start_usec) / USEC_PER_MSEC,
-		.interval_ms = m->cfg->interval_usec / USEC_PER_MSEC,
-		.fast_interval_ms = m->cfg->fast_interval_usec / USEC_PER_MSEC,
-		.current_interval_ms = current_interval(m) / USEC_PER_MSEC,
-		.polls = m->polls,
-		.poll_errors = m->poll_errors,
-		.last_poll_us = m->last_poll_cpu_usec,
-		.last_error = m->last_error[0] ? m->last_error : NULL,
-		.syn_mode = m->cfg->syn_scan == SW_SYN_SCAN_AUTO ? "auto" :
-			    m->cfg->syn_scan == SW_SYN_SCAN_ALWAYS ? "always" : "off",
-		.syn_interval_ms = synsched_interval(&m->syn) / USEC_PER_MSEC,
-		.syn_last_cost_us = m->last_syn_cpu_usec,
-		.syn_scans = m->syn_scans,
-		.syn_last_age_ms = m->last_syn_usec == UINT64_MAX ? UINT64_MAX :
-				   (now - m->last_syn_usec) / USEC_PER_MSEC,
-		.syn_requests = m->snap.syn_requests,
-		.syn_unmatched = m->snap.syn_unmatched,
-		.skipped_msgs = m->skipped_msgs,
-		.skipped_attrs = m->skipped_attrs,
-		.dump_retries = m->dump_retries,
-		.owner_unknown_reason = m->owners ? owners_unknown_reason(m->owners) : NULL,
-		.last_error_age_ms = m->poll_errors ? (now - m->last_error_usec) / USEC_PER_MSEC
-						    : UINT64_MAX,
-		.late_polls = m->late.late_polls,
-		.last_poll_ok = m->poll_attempts ? (m->last_attempt_failed ? 0 : 1) : -1,
-		.last_poll_age_ms = m->last_poll_ok_usec ? (now - m->last_poll_ok_usec) / USEC_PER_MSEC
-							 : UINT64_MAX,
-		.late_threshold_us = late_threshold(m),
-		.last_poll_lateness_us = m->late.last_usec,
-		.max_poll_lateness_us = m->late.max_usec,
-		.last_poll_wall_us = m->last_poll_wall_usec,
-		.max_poll_wall_us = m->max_poll_wall_usec,
-		.log_target = config_log_target_name(effective_target(m)),
-		.test_faults = m->faults.spec,
-		.faults_injected = m->faults.injected,
-		.rcvbuf = m->faults.rcvbuf,
-		.proc_root = strcmp(m->faults.proc_root, "/proc") != 0 ? m->faults.proc_root : NULL,
-	};
-
-	journal_get_stats(m->journal, &d.journal);
-	*ret = d;
-	return now;
-}
-
-static int build_document(struct sw_manager *m, struct json_object **ret)
-{
-	struct sw_status_daemon d;
-	uint64_t now = daemon_status(m, &d);
-
-	return status_document(&d, m->tracker, m->cfg, m->owners, now, ret);
-}
-
-static bool keep_for_request(void *userdata, struct json_object *listener)
-{
-	return protocol_request_keeps(userdata, listener);
-}
-
-/* status, show and check: the document as one line, written a listener at
- * a time (status_format), never as a whole object tree. */
-static int answer_document(struct sw_manager *m, const struct sw_ctl_request *req,
-			   struct sw_control_reply *ret)
-{
-	struct sw_status_daemon d;
-	struct sw_status_filter f = {
-		.keep = keep_for_request,
-		.userdata = (void *)req,
-		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
-	};
-	size_t kept = 0;
-	uint64_t now;
-	int r;
-
-	now = daemon_status(m, &d);
-	r = status_format(&d, m->tracker, m->cfg, m->owners, now,
-			  req->cmd == SW_CTL_CHECK ? NULL : &f, SW_CTL_REPLY_MAX, &ret->line,
-			  &ret->len, &kept);
-	if (r < 0)
-		return r;
-	if (req->cmd == SW_CTL_SHOW && kept == 0) {
-		free(ret->line);
-		ret->line = NULL;
-		ret->object = protocol_error_reply("no listener %s", req->listener);
-	}
 	return 0;
 }
 
@@ -527,7 +423,7 @@ static int on_request(void *userdata, const struct sw_ctl_request *req, uid_t pe
 	case SW_CTL_STATUS:
 	case SW_CTL_SHOW:
 	case SW_CTL_CHECK:
-		return answer_document(m, req, ret);
+		return manager_answer_document(m, req, ret);
 	case _SW_CTL_CMD_MAX:
 		break;
 	}
@@ -646,7 +542,7 @@ int manager_once(struct sw_manager *m, FILE *out)
 	r = poll_once(m, true);
 	if (r < 0)
 		return r;   /* logged by the poll */
-	r = build_document(m, &doc);
+	r = manager_build_document(m, &doc);
 	if (r < 0)
 		return manager_fail(m, r, "Failed to build the status document");
 	fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |

@@ -65,6 +65,28 @@ struct sw_manager {
 	char status_text[256];
 };
 
+static inline uint64_t manager_interval(const struct sw_manager *m)
+{
+	return m->current_interval_usec ? m->current_interval_usec : m->cfg->interval_usec;
+}
+
+static inline uint64_t manager_late_threshold(const struct sw_manager *m)
+{
+	return decide_late_threshold(m->current_interval_usec, m->cfg->interval_usec);
+}
+
+/* manager.c: --log-target, or --once's stderr, or the config's. */
+enum sw_log_target manager_log_target(const struct sw_manager *m);
+
+/* manager_status.c: the document for --once, and the answers to status,
+ * show and check (one line, written a listener at a time). */
+struct json_object;
+struct sw_control_reply;
+struct sw_ctl_request;
+int manager_build_document(struct sw_manager *m, struct json_object **ret);
+int manager_answer_document(struct sw_manager *m, const struct sw_ctl_request *req,
+			    struct sw_control_reply *ret);
+
 /* poll.c: one poll. force_syn: scan the SYN queues whatever the scheduler
  * says. Returns 0 when the listener figures are fresh (a failed SYN scan or
  * owner refresh is counted in poll_errors and last_error only), else the
