@@ -1,6 +1,5 @@
 /* One poll: the listener dump and, right after it, the namespace counters
- * and sysctls (so that the counters and the listeners' drops describe the
- * same moment); a SYN_RECV scan when decide_syn_scan() and the scheduler
+ * and sysctls; a SYN_RECV scan when decide_syn_scan() and the scheduler
  * say so; then the tracker, the owners and the journal. */
 #include <errno.h>
 #include <inttypes.h>
@@ -172,9 +171,10 @@ int poll_once(struct sw_manager *m, bool force_syn)
 	poll_count_dump(m, 0, 0, 0);
 	/* Unreadable sysctls or counters stay unknown (-1 / absent), never
 	 * zero, and the poll goes on: the queues themselves are still real.
-	 * The counters come first, right after the dump, so that the
-	 * namespace rule compares them with listener drops of the same
-	 * moment. */
+	 * The counters come right after the dump, every listener's sample
+	 * before them: a drop between the two is in this poll's
+	 * ListenOverflows and only in the next poll's listener drops, never
+	 * the other way round, which the namespace rule can carry. */
 	(void)netstat_read(m->faults.netstat_path, &m->snap.netstat);
 	(void)sysctl_read(m->faults.proc_root, &m->snap.sysctl);
 	if (r < 0) {
