@@ -1,12 +1,16 @@
 /* manager's decisions (decide.c), table-driven: what triggers a SYN scan
  * (SYN queues at warn and the SYN counters only, honouring
  * tcp_syncookies = 2; an accept-queue alert keeps the idle SYN cadence),
- * the poll interval, lateness, and the watchdog keep-alive. */
+ * the poll interval, lateness, and the watchdog keep-alive; and the
+ * grammar of the test seams (faults.c) but for rcvbuf, which needs a
+ * netlink socket. */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "checkrun.h"
 #include "decide.h"
+#include "faults.h"
 #include "synsched.h"
 #include "util.h"
 
@@ -242,6 +246,62 @@ START_TEST(test_keepalive_ok)
 }
 END_TEST
 
+static const struct {
+	const char *root, *spec;
+	int want;
+	size_t n;
+	uint64_t stop, hang;
+} seam_cases[] = {
+	{ NULL, NULL, 0, 0, 0, 0 },
+	{ "/tmp/p", "", 0, 0, 0, 0 },
+	{ "p", NULL, -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr=2", 0, 1, 0, 0 },
+	{ NULL, "listeners-intr=2-5,synrecv-eperm=1,synrecv-enobufs=3-3", 0, 3, 0, 0 },
+	{ NULL, "poll-stop=20", 0, 0, 20, 0 },
+	{ NULL, "poll-hang=5,listeners-eperm=1", 0, 1, 0, 5 },
+	{ NULL, "poll-stop=0", -EINVAL, 0, 0, 0 },
+	{ NULL, "poll-hang=", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr=0", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr=5-3", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr=+5", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr=5-", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-eperm=x", -EINVAL, 0, 0, 0 },
+	{ NULL, "synrecv-bogus=1", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr", -EINVAL, 0, 0, 0 },
+	{ NULL, "listeners-intr=99999999999999999999", -EINVAL, 0, 0, 0 },
+};
+
+START_TEST(test_seams)
+{
+	struct sw_faults f = { 0 };
+	int r;
+
+	if (seam_cases[_i].root)
+		setenv("SOCKWATCHD_PROC_ROOT", seam_cases[_i].root, 1);
+	else
+		unsetenv("SOCKWATCHD_PROC_ROOT");
+	if (seam_cases[_i].spec)
+		setenv("SOCKWATCHD_TEST_FAULT", seam_cases[_i].spec, 1);
+	else
+		unsetenv("SOCKWATCHD_TEST_FAULT");
+	r = faults_init(&f, NULL, NULL);
+	ck_assert_int_eq(r, seam_cases[_i].want);
+	if (r == 0) {
+		ck_assert_str_eq(f.proc_root, seam_cases[_i].root ? seam_cases[_i].root : "/proc");
+		ck_assert_uint_eq(f.n, seam_cases[_i].n);
+		ck_assert_uint_eq(f.stop_after, seam_cases[_i].stop);
+		ck_assert_uint_eq(f.hang_at, seam_cases[_i].hang);
+		ck_assert(faults_stop_polling(&f, 1) == (seam_cases[_i].stop == 1));
+		if (seam_cases[_i].stop) {
+			ck_assert(!faults_stop_polling(&f, seam_cases[_i].stop - 1));
+			ck_assert(faults_stop_polling(&f, seam_cases[_i].stop));
+			ck_assert(faults_stop_polling(&f, seam_cases[_i].stop + 1));
+		}
+	}
+	faults_clear(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("manager");
@@ -255,6 +315,9 @@ int main(void)
 	tcase_add_test(tc, test_lateness);
 	tcase_add_loop_test(tc, test_keepalive_period, 0, (int)SW_ARRAY_SIZE(keepalive_cases));
 	tcase_add_loop_test(tc, test_keepalive_ok, 0, (int)SW_ARRAY_SIZE(alive_cases));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("faults");
+	tcase_add_loop_test(tc, test_seams, 0, (int)SW_ARRAY_SIZE(seam_cases));
 	suite_add_tcase(s, tc);
 	return sw_check_run(s);
 }
