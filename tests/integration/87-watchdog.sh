@@ -7,7 +7,10 @@
 #   (the old loop pings went on), so systemd would restart it;
 # - 3 s polls (longer than half the watchdog period): the keep-alive sends
 #   WATCHDOG=1 between polls, never 2 s apart; after poll-stop it stops too;
-# - poll-hang=N: the poll blocks the loop, and the pings stop.
+# - poll-hang=N: the poll blocks the loop, and the pings stop;
+# - a SYN scan that fails at every poll leaves the listener figures fresh:
+#   WATCHDOG=1 goes on and `sockwatchctl check` says OK, not UNKNOWN (the
+#   failures still count in poll_errors and last_error).
 # SIGTERM after READY gives STOPPING=1 and exit 0.
 . "$(dirname "$0")/../lib.sh"
 . "$SW_TOP/tests/journald.sh"
@@ -69,6 +72,19 @@ sw_log "3 s polls: $(pings) pings over 3 polls, longest gap ${gap} ms"
 n=$(pings)
 sleep $((WD_MS * 2 / 1000 + 3))
 sw_assert_eq "$n" "$(pings)" "keep-alive WATCHDOG=1 after polls stopped"
+kill -TERM "$SWD_PID"
+wait "$SWD_PID"
+sw_assert_eq 0 $? "exit status after SIGTERM"
+
+# --- every SYN scan fails: a partial failure
+printf '[daemon]\ninterval = 200ms\nsyn_scan = always\nlog_target = journal\n' >"$SW_TMP/syn.conf"
+daemon "$SW_TMP/syn.conf" synrecv-eperm=1-100000
+sw_wait_for 10 pings_at_least 5 || sw_fail "no WATCHDOG=1 while SYN scans fail: $(cat "$SWD_NOTIFY_LOG")"
+"$SWD_CTL" --socket "$SWD_SOCK" check >"$SW_TMP/check.out"
+sw_assert_eq 0 $? "check exit status while SYN scans fail ($(cat "$SW_TMP/check.out"))"
+sw_assert_eq true "$(status | jq .daemon.last_poll_ok)" "last_poll_ok while SYN scans fail"
+[ "$(status | jq .daemon.poll_errors)" -ge 5 ] || sw_fail "SYN scan failures not counted"
+sw_assert_eq "SYN_RECV dump: Operation not permitted" "$(status | jq -r .daemon.last_error)" "last_error"
 kill -TERM "$SWD_PID"
 wait "$SWD_PID"
 sw_assert_eq 0 $? "exit status after SIGTERM"
