@@ -15,14 +15,26 @@ struct sw_manager_options {
 	const char *control_socket;    /* --control-socket, or NULL */
 	int log_target;                /* --log-target (enum sw_log_target), -1 unset */
 	int log_level;                 /* --log-level (LOG_*), -1 unset */
+	bool once;                     /* --once: with log target auto, diagnostics go to stderr */
 };
+
+/* These log every failure themselves (to stderr until the journal is
+ * open) and return a negative errno: callers only choose the exit status. */
 
 /* Takes ownership of cfg (also on failure). */
 int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 		struct sw_manager **ret);
 void manager_free(struct sw_manager *m);
 
-/* Runs the daemon until SIGTERM/SIGINT. 0 on a clean stop. */
+static inline void manager_freep(struct sw_manager **m)
+{
+	manager_free(*m);
+}
+#define _cleanup_manager_ __attribute__((cleanup(manager_freep)))
+
+/* Runs the daemon until SIGTERM/SIGINT: 0 on a clean stop, a negative
+ * errno when it could not start or its loop failed. Once the loop ran,
+ * every way out sends STOPPING=1 and a "stopping" entry. */
 int manager_run(struct sw_manager *m);
 
 /* One full poll, SYN scan included, then the status document on out. */

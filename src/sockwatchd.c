@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		.log_target = -1,
 		.log_level = -1,
 	};
-	struct sw_manager *m = NULL;
+	_cleanup_manager_ struct sw_manager *m = NULL;
 	struct sw_config *cfg = NULL;
 	enum sw_log_target target;
 	bool check = false, once = false;
@@ -147,12 +147,11 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return EXIT_CONFIG;
 
+	/* The manager reports its own failures: only the exit status here. */
+	mo.once = once;
 	r = manager_new(&mo, cfg, &m);
-	if (r < 0) {
-		fprintf(stderr, "sockwatchd: %s\n", strerror(-r));
+	if (r < 0)
 		return EXIT_FAILURE;
-	}
 	r = once ? manager_once(m, stdout) : manager_run(m);
-	manager_free(m);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

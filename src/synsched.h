@@ -13,11 +13,11 @@
  *   The 60 s cap wins over the budget: a scan that costs more than
  *   budget x 60 s still runs once a minute, so no SYN queue goes unseen for
  *   longer.
- *   A trigger (a counter that says a SYN queue overflowed) makes a scan due
- *   at once, but only once est / (10 x budget/100) has passed since the
- *   last one: a SYN flood that triggers every poll can make scanning use at
- *   most ten times the budget (10% of a core at the default 1%), never a
- *   whole core.
+ *   A trigger (decide_syn_scan() in decide.h: a SYN queue at warn, or a
+ *   SYN counter that moved) makes a scan due at once, but only once
+ *   est / (10 x budget/100) has passed since the last one: a SYN flood
+ *   that triggers every poll can make scanning use at most ten times the
+ *   budget (10% of a core at the default 1%), never a whole core.
  * - The first scan is due at once in every mode but off.
  * Times are monotonic microseconds; costs are CPU microseconds. */
 #pragma once
@@ -69,7 +69,7 @@ void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_us
  * (at least a tenth of the budget). */
 void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec);
 
-/* Whether to scan at this poll. triggered: a counter that calls for a scan at once moved. */
+/* Whether to scan at this poll. triggered: decide_syn_scan() calls for a scan at once. */
 bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered);
 
 /* The cadence chosen, for status: the poll interval for always (and for

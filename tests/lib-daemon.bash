@@ -48,3 +48,31 @@ swd_expect() {
 		sw_assert_eq "${kv#*=}" "$(swd_field "$json" "${kv%%=*}")" "$what ${kv%%=*}"
 	done
 }
+
+# swd_notify_start: tests/tools/notifyrecv at $SW_TMP/notify, standing in
+# for the service manager; its lines ("<ms> <pid> <uid> NAME=VALUE") go to
+# SWD_NOTIFY_LOG. Pass NOTIFY_SOCKET=$SWD_NOTIFY to the daemon.
+swd_notify_start() {
+	local bin=$SW_BUILD/tests/tools/notifyrecv
+	[ -x "$bin" ] || sw_fail "$bin not built"
+	SWD_NOTIFY=$SW_TMP/notify
+	SWD_NOTIFY_LOG=$SW_TMP/notify.log
+	rm -f "$SW_TMP/notify.ready"
+	"$bin" --socket "$SWD_NOTIFY" --ready-file "$SW_TMP/notify.ready" >"$SWD_NOTIFY_LOG" \
+		2>"$SW_TMP/notify.err" &
+	SW_PIDS+=("$!")
+	sw_wait_for 5 test -e "$SW_TMP/notify.ready" || sw_fail "notifyrecv: $(cat "$SW_TMP/notify.err")"
+}
+
+# swd_notified PID NAME=VALUE [SINCE_MS]: the monotonic ms of each such
+# notification from PID (after SINCE_MS), one a line.
+swd_notified() {
+	awk -v p="$1" -v a="$2" -v s="${3:-0}" '$2 == p && $4 == a && $1 > s { print $1 }' \
+		"$SWD_NOTIFY_LOG"
+}
+
+# swd_max_gap PID NAME=VALUE: the longest time between two such
+# notifications from PID, in ms (0 for fewer than two).
+swd_max_gap() {
+	swd_notified "$1" "$2" | awk 'NR > 1 && $1 - prev > max { max = $1 - prev } { prev = $1 } END { print max + 0 }'
+}
