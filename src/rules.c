@@ -183,21 +183,40 @@ bool rules_ns_step(struct sw_ns_rule *st, const uint64_t delta[_SW_CTR_MAX],
 		   uint64_t interval_usec, uint64_t now_usec,
 		   struct sw_ns_rule_out *ret)
 {
-	bool qualifies;
+	uint64_t lo = (known & (1u << SW_CTR_LISTEN_OVERFLOWS)) ? delta[SW_CTR_LISTEN_OVERFLOWS] : 0;
+	uint64_t paid = SW_MIN(st->overflow_debt, listener_drops), unexplained;
+	bool now_qualifies, qualifies;
 
-	qualifies = (!cookies_always && (rules_moved(delta, known, SW_CTR_SYNCOOKIES_SENT) ||
-					  rules_moved(delta, known, SW_CTR_REQQ_FULL_COOKIES))) ||
-		    rules_moved(delta, known, SW_CTR_REQQ_FULL_DROP) ||
-		    ((known & (1u << SW_CTR_LISTEN_OVERFLOWS)) &&
-		     delta[SW_CTR_LISTEN_OVERFLOWS] > listener_drops);
+	/* The counters are read right after the listener dump, so a drop
+	 * between a listener's sample and that read is in this poll's
+	 * ListenOverflows but only in the next poll's listener drops. What
+	 * this poll's drops do not explain is held as a debt: it is
+	 * unexplained only if the next poll's drops do not pay it either. */
+	unexplained = st->overflow_debt - paid;
+	listener_drops -= paid;
+	st->overflow_debt = lo > listener_drops ? lo - listener_drops : 0;
+
+	now_qualifies = (!cookies_always && (rules_moved(delta, known, SW_CTR_SYNCOOKIES_SENT) ||
+					      rules_moved(delta, known, SW_CTR_REQQ_FULL_COOKIES))) ||
+			rules_moved(delta, known, SW_CTR_REQQ_FULL_DROP);
+	qualifies = now_qualifies || unexplained > 0;
 	if (qualifies) {
-		for (int c = 0; c < _SW_CTR_MAX; c++)
-			if (known & (1u << c))
-				st->pending[c] = rules_sat_add(st->pending[c], delta[c]);
+		for (int c = 0; c < _SW_CTR_MAX; c++) {
+			uint64_t d = (known & (1u << c)) ? delta[c] : 0;
+
+			/* An unpaid debt's entry carries the poll it came from. */
+			if (unexplained > 0)
+				d = rules_sat_add(d, st->held[c]);
+			st->pending[c] = rules_sat_add(st->pending[c], d);
+		}
 		st->pending_any = true;
 		if (rules_moved(delta, known, SW_CTR_REQQ_FULL_DROP))
 			st->pending_critical = true;
 	}
+	/* This poll's figures wait with its debt, unless they are pending
+	 * already. */
+	for (int c = 0; c < _SW_CTR_MAX; c++)
+		st->held[c] = st->overflow_debt && !qualifies && (known & (1u << c)) ? delta[c] : 0;
 	if (!st->pending_any ||
 	    !rules_interval_passed(st->has_entry, st->last_entry_usec, interval_usec, now_usec))
 		return false;

@@ -131,6 +131,10 @@ struct sw_ns_rule {
 	uint64_t last_entry_usec;
 	bool has_entry;
 	uint64_t entries;
+	/* ListenOverflows of the last poll that its listener drops did not
+	 * explain, and that poll's deltas, waiting for the next poll's drops. */
+	uint64_t overflow_debt;
+	uint64_t held[_SW_CTR_MAX];
 };
 
 struct sw_ns_rule_out {

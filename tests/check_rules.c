@@ -8,6 +8,7 @@
 
 #include "rules.h"
 
+#define MS 1000ULL
 #define S USEC_PER_SEC
 #define MAX_STEPS 16
 
@@ -342,8 +343,21 @@ START_TEST(test_ns_rule)
 	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 5, 60 * S, 2 * S, &o));
 	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 9, 60 * S, 3 * S, &o));
 
-	/* More overflows than the listeners explain: an entry at once. */
-	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, false, 3, 60 * S, 4 * S, &o));
+	/* More overflows than the listeners explain, and the next poll's
+	 * drops (read a dump later) pay the rest: nothing. */
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 3, 60 * S, 3500 * MS, &o));
+	ck_assert_uint_eq(st.overflow_debt, 2);
+	memset(d, 0, sizeof(d));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 2, 60 * S, 3600 * MS, &o));
+	ck_assert_uint_eq(st.overflow_debt, 0);
+
+	/* More overflows than this poll's drops and the next poll's explain:
+	 * an entry at the next poll, carrying the poll they came from. */
+	d[SW_CTR_LISTEN_OVERFLOWS] = 5;
+	d[SW_CTR_LISTEN_DROPS] = 5;
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, false, 3, 60 * S, 3700 * MS, &o));
+	memset(d, 0, sizeof(d));
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, false, 1, 60 * S, 4 * S, &o));
 	ck_assert_int_eq(o.level, L_WARN);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_OVERFLOWS], 5);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_DROPS], 5);
@@ -401,7 +415,9 @@ START_TEST(test_ns_rule_cookies_always)
 
 	memset(&st, 0, sizeof(st));
 	d[SW_CTR_LISTEN_OVERFLOWS] = 4;
-	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, true, 1, 60 * S, 400 * S, &o));
+	ck_assert(!rules_ns_step(&st, d, ALL_KNOWN, true, 1, 60 * S, 400 * S, &o));
+	memset(d, 0, sizeof(d));      /* the next poll explains nothing of it */
+	ck_assert(rules_ns_step(&st, d, ALL_KNOWN, true, 0, 60 * S, 401 * S, &o));
 	ck_assert_int_eq(o.level, L_WARN);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_LISTEN_OVERFLOWS], 4);
 	ck_assert_uint_eq(o.counter_delta[SW_CTR_SYNCOOKIES_SENT], 500);

@@ -474,7 +474,9 @@ START_TEST(test_netstat_cookies_always)
 	}
 	snap.netstat.value[SW_CTR_SYNCOOKIES_SENT] += 30;
 	snap.netstat.value[SW_CTR_LISTEN_OVERFLOWS] += 2;
-	ck_assert_str_eq(poll_at(300), "syncookies:warning");
+	/* Held a poll: the next one's listener drops might explain them. */
+	ck_assert_str_eq(poll_at(300), "");
+	ck_assert_str_eq(poll_at(301), "syncookies:warning");
 	ck_assert_uint_eq(ev.v[0].counter_delta[SW_CTR_SYNCOOKIES_SENT], 30);
 	ck_assert_int_eq(ev.v[0].syncookies, 2);
 
