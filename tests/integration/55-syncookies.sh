@@ -8,7 +8,7 @@
 # - tcp_syncookies = 2: the kernel answers every SYN with a cookie and
 #   counts SyncookiesSent and TCPReqQFullDoCookies for each (nstat shows
 #   them move with 30 ordinary connections), so they say nothing of
-#   overflow: no entry (check_tracker shows they trigger no SYN scan
+#   overflow: no entry (check_manager shows they trigger no SYN scan
 #   either: with one listener the scheduled scans are as frequent as the
 #   polls, so a trigger cannot be told apart here).
 . "$(dirname "$0")/../lib.sh"

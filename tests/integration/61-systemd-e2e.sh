@@ -259,7 +259,7 @@ capmask() {  # LIST: "+sys_ptrace,+dac_read_search" as /proc's hex mask
 sw_assert_eq "$(capmask "$U_CAPS")" "$(status CapEff)" "daemon effective capabilities"
 sw_assert_eq "$(capmask "$U_BOUND")" "$(status CapBnd)" "daemon bounding set"
 
-sw_log "watchdog: WATCHDOG=1 from the loop, more often than WATCHDOG_USEC"
+sw_log "watchdog: WATCHDOG=1 after the polls, more often than WATCHDOG_USEC"
 enough_pings() { [ "$(notified WATCHDOG=1 | wc -l)" -ge 4 ]; }
 sw_wait_for 10 enough_pings || sw_fail "fewer than 4 WATCHDOG=1 in 10 s: $(cat "$SW_TMP/notify.log")"
 gap=$(notified WATCHDOG=1 | awk 'NR > 1 && $1 - prev > max { max = $1 - prev } { prev = $1 } END { print max + 0 }')
