@@ -6,6 +6,8 @@
 # carries a release-specific version:
 #   @clang-rt   the libFuzzer/sanitizer runtimes of the release's default
 #               clang (libclang-rt-14-dev on Debian 12, -19- on Debian 13)
+#   @nginx      the smallest nginx the release has: nginx-light where it
+#               exists (Debian 12), else nginx
 set -eu
 
 # The major version of the clang the release installs by default: from the
@@ -28,6 +30,13 @@ resolve() {
 		fi
 		[ -n "$v" ] || { echo "make deps: cannot tell which clang this release has" >&2; exit 1; }
 		echo "libclang-rt-$v-dev" ;;
+	@nginx)
+		if dpkg-query -W -f='${Status}' nginx-light 2>/dev/null | grep -q 'install ok installed' ||
+		   apt-cache policy nginx-light 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+			echo nginx-light
+		else
+			echo nginx
+		fi ;;
 	*)	echo "$1" ;;
 	esac
 }
