@@ -52,6 +52,8 @@ static const struct golden_case golden[] = {
 	{ "status.json", R_STATUS, { .all = true }, "status-all.txt", 0 },
 	{ "status-netns.json", R_STATUS, { .all = false }, "status-netns.txt", 0 },
 	{ "show.json", R_SHOW, { 0 }, "show.txt", 0 },
+	/* Thresholds exact, fills truncated: warn 80.05% is not "80%". */
+	{ "show-thresholds.json", R_SHOW, { 0 }, "show-thresholds.txt", 0 },
 	{ "check-ok.json", R_CHECK, { 0 }, "check-ok.txt", SW_CHECK_OK },
 	{ "check-warning.json", R_CHECK, { 0 }, "check-warning.txt", SW_CHECK_WARNING },
 	{ "status.json", R_CHECK, { 0 }, "check-critical.txt", SW_CHECK_CRITICAL },
