@@ -21,13 +21,10 @@
 /* Writes s with every control character as '?' (text.h). */
 static void fput_clean(const char *s, FILE *f)
 {
-	size_t n = strlen(s);
-	_cleanup_free_ char *clean = malloc(n + 1);
+	_cleanup_free_ char *clean = text_clean_dup(s);
 
-	if (!clean)
-		return;
-	text_clean(clean, n + 1, s, n, 0);
-	fputs(clean, f);
+	if (clean)
+		fputs(clean, f);
 }
 
 void render_sanitize(struct json_object *o)
@@ -35,14 +32,10 @@ void render_sanitize(struct json_object *o)
 	switch (json_object_get_type(o)) {
 	case json_type_string:
 		if (text_has_control(json_object_get_string(o))) {
-			const char *s = json_object_get_string(o);
-			size_t n = strlen(s);
-			_cleanup_free_ char *clean = malloc(n + 1);
+			_cleanup_free_ char *clean = text_clean_dup(json_object_get_string(o));
 
-			if (!clean)
-				return;
-			text_clean(clean, n + 1, s, n, 0);
-			json_object_set_string(o, clean);
+			if (clean)
+				json_object_set_string(o, clean);
 		}
 		break;
 	case json_type_object: {
