@@ -114,18 +114,6 @@ static bool label_shared(const struct check_item *items, size_t n, size_t self)
 	return false;
 }
 
-/* The queue level check gives a listener: its state, where a state this
- * renderer does not know (a newer daemon's) counts as warning rather than
- * passing as ok. */
-static int check_level(struct json_object *l)
-{
-	const char *state = jsonget_str(l, "state");
-
-	if (!state || strcmp(state, "ok") == 0)
-		return 0;
-	return strcmp(state, "critical") == 0 ? 2 : 1;
-}
-
 /* Recent drops. A burst that fills and drains a queue between two polls
  * leaves every queue sample below warn, so the state alone misses it; the
  * drops counter does not: drops.delta moved in the last poll, or
@@ -240,7 +228,8 @@ int check_evaluate(struct json_object *doc, struct check_result *ret)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < res.n; i++) {
-		struct check_item it = { .l = rows[i].l, .level = check_level(rows[i].l) };
+		/* The level the rows are sorted by (render_state_level). */
+		struct check_item it = { .l = rows[i].l, .level = rows[i].key.level };
 
 		check_drops(rows[i].l, &it);
 		res.drops_delta += rows[i].key.drops_delta;

@@ -181,31 +181,26 @@ static char *fmt_owner(struct json_object *l)
 	return strdup("-");
 }
 
+int render_state_level(const char *state)
+{
+	if (!state || strcmp(state, "ok") == 0)
+		return 0;
+	return strcmp(state, "critical") == 0 ? 2 : 1;
+}
+
 const char *render_state_colour(const char *state)
 {
-	if (!state)
-		return NULL;
-	if (strcmp(state, "warning") == 0)
-		return ANSI_YELLOW;
-	if (strcmp(state, "critical") == 0)
+	switch (render_state_level(state)) {
+	case 2:
 		return ANSI_RED;
-	return NULL;
+	case 1:
+		return ANSI_YELLOW;
+	default:
+		return NULL;
+	}
 }
 
 /* ---- ordering: fullest first ---- */
-
-/* Listeners in alert come first, as in the daemon's document: a level
- * held by hysteresis still matters more than a fuller queue below warn. */
-static int state_level(const char *state)
-{
-	if (!state)
-		return 0;
-	if (strcmp(state, "critical") == 0)
-		return 2;
-	if (strcmp(state, "warning") == 0)
-		return 1;
-	return 0;
-}
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -239,7 +234,10 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 		rows[k] = (struct render_row){
 			.l = l,
 			.key = {
-				.level = state_level(jsonget_str(l, "state")),
+				/* In alert first, as in the daemon's document:
+				 * a level held by hysteresis still matters
+				 * more than a fuller queue below warn. */
+				.level = render_state_level(jsonget_str(l, "state")),
 				.fill = listener_fill(l),
 				.drops_delta = jsonget_int_or(drops, "delta", 0),
 				.port = (uint16_t)jsonget_int_or(l, "port", 0),
