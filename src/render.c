@@ -108,15 +108,15 @@ bool render_syn_applies(struct json_object *syn)
 	return !mode || strcmp(mode, "cookies-always") != 0;
 }
 
-static double listener_fill(struct json_object *l)
+double render_fill(struct json_object *l, bool *is_syn)
 {
 	double a = 0, s = 0;
 	struct json_object *syn = jsonget_obj(l, "syn");
+	bool syn_counts;
 
 	render_queue_percent(jsonget_obj(l, "accept"), &a);
-	if (render_syn_applies(syn))
-		render_queue_percent(syn, &s);
-	return SW_MAX(a, s);
+	syn_counts = render_syn_applies(syn) && render_queue_percent(syn, &s);
+	return order_fuller(a, syn_counts, s, is_syn);
 }
 
 char *render_asprintf(const char *fmt, ...)
@@ -238,7 +238,7 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 				 * a level held by hysteresis still matters
 				 * more than a fuller queue below warn. */
 				.level = render_state_level(jsonget_str(l, "state")),
-				.fill = listener_fill(l),
+				.fill = render_fill(l, NULL),
 				.drops_delta = jsonget_int_or(drops, "delta", 0),
 				.port = (uint16_t)jsonget_int_or(l, "port", 0),
 				.cookie = (uint64_t)jsonget_int_or(l, "cookie", 0),

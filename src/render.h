@@ -66,6 +66,9 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 /* A queue's fill in percent: the daemon's figure, else depth/limit (as
  * text_percent_value() would give it). */
 bool render_queue_percent(struct json_object *q, double *ret);
+/* A listener's fill, its fuller queue's (order_fuller()): 0 for a queue
+ * without figures. *is_syn (may be NULL): whether that is the SYN queue. */
+double render_fill(struct json_object *l, bool *is_syn);
 /* Whether the SYN queue's fill means anything: not in cookies-always mode,
  * where it stays empty (KERNEL-NOTES.md). */
 bool render_syn_applies(struct json_object *syn);

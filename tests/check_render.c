@@ -714,6 +714,37 @@ START_TEST(test_unknown_state_order)
 }
 END_TEST
 
+/* The check line names the queue the order sorted by (order_fuller): the
+ * SYN queue only when strictly fuller and not in cookies-always mode. */
+START_TEST(test_check_fuller_queue)
+{
+	static const struct {
+		const char *syn, *want;
+	} t[] = {
+		{ "{\"depth\": 9, \"limit\": 10}", " syn 9/10 (90%)" },
+		{ "{\"depth\": 8, \"limit\": 10}", " accept 8/10 (80%)" },
+		{ "{\"depth\": 7, \"limit\": 10}", " accept 8/10 (80%)" },
+		{ "{\"depth\": 9, \"limit\": 10, \"mode\": \"cookies-always\"}", " accept 8/10 (80%)" },
+		{ "{\"depth\": 9}", " accept 8/10 (80%)" },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *text = NULL, *out = NULL;
+		struct json_object *doc;
+		struct sw_render_opts o = { 0 };
+
+		ck_assert_int_ge(asprintf(&text, "{\"listeners\": [{\"listener\": \"1.2.3.4:5\","
+					  " \"state\": \"warning\", \"accept\": {\"depth\": 8,"
+					  " \"limit\": 10}, \"syn\": %s}]}", t[i].syn), 0);
+		doc = json_tokener_parse(text);
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_CHECK, doc, &o, &out), SW_CHECK_WARNING);
+		ck_assert_msg(strstr(out, t[i].want), "row %zu: %s", i, out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -737,6 +768,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_control_characters);
 	tcase_add_test(tc, test_state_level);
 	tcase_add_test(tc, test_unknown_state_order);
+	tcase_add_test(tc, test_check_fuller_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
