@@ -37,8 +37,7 @@ static void advice_add(struct advice_out *o, const char *fmt, ...)
 	o->used += (size_t)r;
 }
 
-/* " (4096)" after a sysctl name, or nothing when unknown. */
-static const char *advice_val(int32_t v, char *buf, size_t len)
+const char *advice_value(int32_t v, char *buf, size_t len)
 {
 	if (v < 0)
 		buf[0] = 0;
@@ -97,7 +96,7 @@ int advice_binding(const struct advice_limit *a, char *buf, size_t len)
 		advice_add(&o, "its listen() backlog binds, not net.core.somaxconn%s: "
 			   "raise the backlog in the application%s "
 			   "(raising net.core.somaxconn alone does nothing)",
-			   advice_val(a->somaxconn, v, sizeof(v)), also);
+			   advice_value(a->somaxconn, v, sizeof(v)), also);
 		if (a->somaxconn_stale)
 			advice_add(&o, "; net.core.somaxconn changed since it called listen(), "
 				   "and it keeps its old limit until it calls listen() again");
@@ -106,16 +105,16 @@ int advice_binding(const struct advice_limit *a, char *buf, size_t len)
 	} else if (advice_is(a->source, SRC_SOMAXCONN)) {
 		advice_add(&o, "net.core.somaxconn%s binds: raise it and restart/re-listen "
 			   "the service (somaxconn is read at listen())%s",
-			   advice_val(a->somaxconn, v, sizeof(v)), also);
+			   advice_value(a->somaxconn, v, sizeof(v)), also);
 	} else if (advice_is(a->source, SRC_SYN)) {
 		advice_add(&o, "net.ipv4.tcp_max_syn_backlog%s binds (the SYN queue holds at most "
 			   "3/4 of it): raise net.ipv4.tcp_max_syn_backlog or enable "
 			   "net.ipv4.tcp_syncookies",
-			   advice_val(a->max_syn_backlog, v, sizeof(v)));
+			   advice_value(a->max_syn_backlog, v, sizeof(v)));
 	} else {
 		advice_add(&o, "raise the application's listen() backlog, and "
 			   "net.core.somaxconn%s if the backlog is larger%s",
-			   advice_val(a->somaxconn, v, sizeof(v)), also);
+			   advice_value(a->somaxconn, v, sizeof(v)), also);
 	}
 	return o.cut ? -ENOBUFS : (int)o.used;
 }

@@ -22,6 +22,11 @@ struct advice_limit {
 	const char *also;           /* appended to the fix: advice_syn_also(), "" */
 };
 
+/* " (4096)" after a sysctl name, "" when v < 0 (unknown), in buf: the
+ * advice here and the journal's other sentences (message.c) name a
+ * sysctl's value the one way. Returns buf. */
+const char *advice_value(int32_t v, char *buf, size_t len);
+
 /* Whether source names a setting advice_binding() has a sentence for. */
 bool advice_known_source(const char *source);
 

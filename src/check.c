@@ -114,18 +114,6 @@ static bool label_shared(const struct check_item *items, size_t n, size_t self)
 	return false;
 }
 
-/* The queue level check gives a listener: its state, where a state this
- * renderer does not know (a newer daemon's) counts as warning rather than
- * passing as ok. */
-static int check_level(struct json_object *l)
-{
-	const char *state = jsonget_str(l, "state");
-
-	if (!state || strcmp(state, "ok") == 0)
-		return 0;
-	return strcmp(state, "critical") == 0 ? 2 : 1;
-}
-
 /* Recent drops. A burst that fills and drains a queue between two polls
  * leaves every queue sample below warn, so the state alone misses it; the
  * drops counter does not: drops.delta moved in the last poll, or
@@ -199,9 +187,7 @@ static const char *check_poll_problem(struct json_object *doc, char *buf, size_t
  * recent drops when it dropped. */
 static void check_describe(FILE *f, const struct check_item *it)
 {
-	struct json_object *l = it->l, *acc = jsonget_obj(l, "accept"), *syn = jsonget_obj(l, "syn");
-	double a = 0, s = 0;
-	bool use_syn;
+	struct json_object *l = it->l;
 	const char *name = jsonget_str(l, "listener"), *netns = jsonget_scalar(l, "netns", NULL);
 	char b[32], pct[TEXT_PERCENT_MAX];
 
@@ -209,13 +195,12 @@ static void check_describe(FILE *f, const struct check_item *it)
 	if (netns && strcmp(netns, "host") != 0)
 		fprintf(f, "@%s", netns);
 	if (it->level > 0) {
-		_cleanup_free_ char *dl = NULL;
+		bool use_syn;
+		double fill = render_fill(l, &use_syn);
+		_cleanup_free_ char *dl = render_depth_limit(jsonget_obj(l, use_syn ? "syn" : "accept"));
 
-		render_queue_percent(acc, &a);
-		use_syn = render_syn_applies(syn) && render_queue_percent(syn, &s) && s > a;
-		dl = render_depth_limit(use_syn ? syn : acc);
 		fprintf(f, " %s %s (%s%%)", use_syn ? "syn" : "accept", dl ? dl : "-",
-			text_percent(use_syn ? s : a, pct, sizeof(pct)));
+			text_percent(fill, pct, sizeof(pct)));
 	}
 	if (it->dropped > 0)
 		fprintf(f, " dropped %" PRId64, it->dropped);
@@ -240,7 +225,8 @@ int check_evaluate(struct json_object *doc, struct check_result *ret)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < res.n; i++) {
-		struct check_item it = { .l = rows[i].l, .level = check_level(rows[i].l) };
+		/* The level the rows are sorted by (render_state_level). */
+		struct check_item it = { .l = rows[i].l, .level = rows[i].key.level };
 
 		check_drops(rows[i].l, &it);
 		res.drops_delta += rows[i].key.drops_delta;

@@ -36,7 +36,7 @@ enum sw_check_status {
 /* A listener as check sees it. */
 struct check_item {
 	struct json_object *l;  /* its object in the document */
-	int level;              /* 0 ok, 1 warning, 2 critical (an unknown state: 1) */
+	int level;              /* render_state_level(): 0 ok, 1 warning or unknown, 2 critical */
 	int64_t dropped;        /* drops of the last poll or not yet journalled */
 	int64_t drop_age_ms;    /* drops.last_age_ms, -1 when absent */
 	bool dropping;          /* dropped within SW_CHECK_DROPS_WINDOW_MS */

@@ -137,16 +137,6 @@ static const char *message_plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* " (4096)" after a sysctl name, or nothing when unknown. */
-static const char *message_val(int32_t v, char *buf, size_t len)
-{
-	if (v < 0)
-		buf[0] = 0;
-	else
-		snprintf(buf, len, " (%" PRId32 ")", v);
-	return buf;
-}
-
 static const char *message_queue_phrase(enum sw_queue q)
 {
 	return q == SW_QUEUE_SYN ? "SYN queue" : "accept queue";
@@ -329,7 +319,7 @@ static void message_syncookies(struct message_buf *b, const struct sw_event *ev)
 		message_buf_add(b, "; a SYN queue was full with SYN cookies off and SYNs were "
 				 "dropped: enable net.ipv4.tcp_syncookies or raise the listen() backlog "
 				 "(and net.ipv4.tcp_max_syn_backlog%s)",
-				 message_val(ev->max_syn_backlog, v, sizeof(v)));
+				 advice_value(ev->max_syn_backlog, v, sizeof(v)));
 	if (d[SW_CTR_REQQ_FULL_COOKIES] > 0 || d[SW_CTR_SYNCOOKIES_SENT] > 0) {
 		if (ev->syncookies == 2)
 			message_buf_add(b, "; net.ipv4.tcp_syncookies=2 sends a SYN cookie for every "

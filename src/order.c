@@ -15,3 +15,12 @@ int order_fullest(const struct order_key *a, const struct order_key *b)
 		return a->port < b->port ? -1 : 1;
 	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
 }
+
+double order_fuller(double accept, bool syn_counts, double syn, bool *is_syn)
+{
+	bool use_syn = syn_counts && syn > accept;
+
+	if (is_syn)
+		*is_syn = use_syn;
+	return use_syn ? syn : accept;
+}

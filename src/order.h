@@ -3,6 +3,7 @@
  * again, so that both read the same. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct order_key {
@@ -17,3 +18,10 @@ struct order_key {
 /* Worst level, then fullest, then most drops since the last poll, then
  * lowest port, then lowest cookie. qsort style. */
 int order_fullest(const struct order_key *a, const struct order_key *b);
+
+/* A listener's fill: its fuller queue's, in percent. The SYN queue only
+ * when syn_counts (scanned, not in cookies-always mode, where it stays
+ * empty: KERNEL-NOTES.md) and strictly fuller; a tie is the accept queue.
+ * *is_syn (may be NULL) says which. The daemon's order, the client's and
+ * the queue check names all pick the same queue by this. */
+double order_fuller(double accept, bool syn_counts, double syn, bool *is_syn);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
 #include "util.h"
 
 static const char *const cmd_names[_SW_CTL_CMD_MAX] = {
@@ -481,10 +482,12 @@ bool protocol_facts_idle(const struct sw_ctl_listener_facts *l)
 bool protocol_facts_match(const struct sw_ctl_listener_facts *l, const char *filter)
 {
 	if (strncmp(filter, "*:", 2) == 0) {
-		char *end;
-		unsigned long port = strtoul(filter + 2, &end, 10);
+		uint64_t port;
 
-		return *end == 0 && l->has_port && l->port == (int64_t)port;
+		/* Digits only, at most 65535: "-1", " 80" or "65536" name no
+		 * port (strtoul took them, wrapped or skipping blanks). */
+		return text_parse_u64(filter + 2, strlen(filter + 2), 65535, &port) == 0 &&
+		       l->has_port && l->port == (int64_t)port;
 	}
 	return l->name && strcmp(l->name, filter) == 0;
 }

@@ -21,13 +21,10 @@
 /* Writes s with every control character as '?' (text.h). */
 static void fput_clean(const char *s, FILE *f)
 {
-	size_t n = strlen(s);
-	_cleanup_free_ char *clean = malloc(n + 1);
+	_cleanup_free_ char *clean = text_clean_dup(s);
 
-	if (!clean)
-		return;
-	text_clean(clean, n + 1, s, n, 0);
-	fputs(clean, f);
+	if (clean)
+		fputs(clean, f);
 }
 
 void render_sanitize(struct json_object *o)
@@ -35,14 +32,10 @@ void render_sanitize(struct json_object *o)
 	switch (json_object_get_type(o)) {
 	case json_type_string:
 		if (text_has_control(json_object_get_string(o))) {
-			const char *s = json_object_get_string(o);
-			size_t n = strlen(s);
-			_cleanup_free_ char *clean = malloc(n + 1);
+			_cleanup_free_ char *clean = text_clean_dup(json_object_get_string(o));
 
-			if (!clean)
-				return;
-			text_clean(clean, n + 1, s, n, 0);
-			json_object_set_string(o, clean);
+			if (clean)
+				json_object_set_string(o, clean);
 		}
 		break;
 	case json_type_object: {
@@ -115,15 +108,15 @@ bool render_syn_applies(struct json_object *syn)
 	return !mode || strcmp(mode, "cookies-always") != 0;
 }
 
-static double listener_fill(struct json_object *l)
+double render_fill(struct json_object *l, bool *is_syn)
 {
 	double a = 0, s = 0;
 	struct json_object *syn = jsonget_obj(l, "syn");
+	bool syn_counts;
 
 	render_queue_percent(jsonget_obj(l, "accept"), &a);
-	if (render_syn_applies(syn))
-		render_queue_percent(syn, &s);
-	return SW_MAX(a, s);
+	syn_counts = render_syn_applies(syn) && render_queue_percent(syn, &s);
+	return order_fuller(a, syn_counts, s, is_syn);
 }
 
 char *render_asprintf(const char *fmt, ...)
@@ -188,31 +181,26 @@ static char *fmt_owner(struct json_object *l)
 	return strdup("-");
 }
 
+int render_state_level(const char *state)
+{
+	if (!state || strcmp(state, "ok") == 0)
+		return 0;
+	return strcmp(state, "critical") == 0 ? 2 : 1;
+}
+
 const char *render_state_colour(const char *state)
 {
-	if (!state)
-		return NULL;
-	if (strcmp(state, "warning") == 0)
-		return ANSI_YELLOW;
-	if (strcmp(state, "critical") == 0)
+	switch (render_state_level(state)) {
+	case 2:
 		return ANSI_RED;
-	return NULL;
+	case 1:
+		return ANSI_YELLOW;
+	default:
+		return NULL;
+	}
 }
 
 /* ---- ordering: fullest first ---- */
-
-/* Listeners in alert come first, as in the daemon's document: a level
- * held by hysteresis still matters more than a fuller queue below warn. */
-static int state_level(const char *state)
-{
-	if (!state)
-		return 0;
-	if (strcmp(state, "critical") == 0)
-		return 2;
-	if (strcmp(state, "warning") == 0)
-		return 1;
-	return 0;
-}
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -246,8 +234,11 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 		rows[k] = (struct render_row){
 			.l = l,
 			.key = {
-				.level = state_level(jsonget_str(l, "state")),
-				.fill = listener_fill(l),
+				/* In alert first, as in the daemon's document:
+				 * a level held by hysteresis still matters
+				 * more than a fuller queue below warn. */
+				.level = render_state_level(jsonget_str(l, "state")),
+				.fill = render_fill(l, NULL),
 				.drops_delta = jsonget_int_or(drops, "delta", 0),
 				.port = (uint16_t)jsonget_int_or(l, "port", 0),
 				.cookie = (uint64_t)jsonget_int_or(l, "cookie", 0),

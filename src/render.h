@@ -66,6 +66,9 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 /* A queue's fill in percent: the daemon's figure, else depth/limit (as
  * text_percent_value() would give it). */
 bool render_queue_percent(struct json_object *q, double *ret);
+/* A listener's fill, its fuller queue's (order_fuller()): 0 for a queue
+ * without figures. *is_syn (may be NULL): whether that is the SYN queue. */
+double render_fill(struct json_object *l, bool *is_syn);
 /* Whether the SYN queue's fill means anything: not in cookies-always mode,
  * where it stays empty (KERNEL-NOTES.md). */
 bool render_syn_applies(struct json_object *syn);
@@ -79,5 +82,11 @@ char *render_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* An integer member, or a duration member in ms, as text in buf; "-". */
 const char *render_i64(struct json_object *o, const char *key, char *buf, size_t len);
 const char *render_ms(struct json_object *o, const char *key, char *buf, size_t len);
-/* The ANSI colour of a state ("warning", "critical"), NULL for none. */
+/* The level of a listener's state word, the one rule for status, show and
+ * check: 0 for "ok" or no state (an old document), 2 for "critical", and 1
+ * for "warning" and for any word this sockwatchctl does not know: a newer
+ * daemon's state means something is up, and must neither sort nor pass
+ * the check as ok, nor claim critical. */
+int render_state_level(const char *state);
+/* The ANSI colour of a state's level: yellow, bold red, NULL for ok. */
 const char *render_state_colour(const char *state);

@@ -128,6 +128,9 @@ static void show_sources(FILE *f, struct json_object *l)
 	}
 }
 
+/* Thresholds exactly, as the config file and --check-config write them:
+ * text_percent() truncates a fill, and warn = 80.05% would read "80%",
+ * a different threshold from a listener shown at 80% below it. */
 static void show_thresholds(FILE *f, struct json_object *doc, struct json_object *l)
 {
 	struct json_object *th = jsonget_obj(l, "thresholds");
@@ -138,10 +141,10 @@ static void show_thresholds(FILE *f, struct json_object *doc, struct json_object
 		th = jsonget_obj(doc, "alerts");
 	if (!th || !jsonget_num(th, "warn", &w) || !jsonget_num(th, "critical", &c))
 		return;
-	fprintf(f, SHOW_LABEL "warn %s%%, ", "thresholds:", text_percent(w, b, sizeof(b)));
-	fprintf(f, "critical %s%%", text_percent(c, b, sizeof(b)));
+	fprintf(f, SHOW_LABEL "warn %s, ", "thresholds:", config_format_percent(w, b, sizeof(b)));
+	fprintf(f, "critical %s", config_format_percent(c, b, sizeof(b)));
 	if (jsonget_num(th, "clear", &cl))
-		fprintf(f, ", clear %s%%", text_percent(cl, b, sizeof(b)));
+		fprintf(f, ", clear %s", config_format_percent(cl, b, sizeof(b)));
 	fputc('\n', f);
 }
 

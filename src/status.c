@@ -198,15 +198,12 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	return o;
 }
 
-/* The fuller queue's fill; the SYN queue's only when scanned and not in
- * cookies-always mode, where it stays empty (KERNEL-NOTES.md). */
+/* The fill as the document gives it, so sockwatchctl sorts the same. */
 static double fullness(const struct sw_tracked *tr)
 {
-	double p = tr->accept.percent;
+	bool syn_counts = tr->syn_scanned && tr->syn_mode != SW_SYN_COOKIES_ALWAYS;
 
-	if (tr->syn_scanned && tr->syn_mode != SW_SYN_COOKIES_ALWAYS && tr->syn.percent > p)
-		p = tr->syn.percent;
-	return text_percent_value(p);
+	return text_percent_value(order_fuller(tr->accept.percent, syn_counts, tr->syn.percent, NULL));
 }
 
 struct status_entry {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -86,6 +87,16 @@ size_t text_clean(char *dst, size_t len, const char *src, size_t n, unsigned fla
 	}
 	dst[o] = 0;
 	return o;
+}
+
+char *text_clean_dup(const char *s)
+{
+	size_t n = strlen(s);
+	char *clean = malloc(n + 1);
+
+	if (clean)
+		text_clean(clean, n + 1, s, n, 0);
+	return clean;
 }
 
 int text_parse_u64(const char *s, size_t n, uint64_t max, uint64_t *ret)

@@ -43,6 +43,10 @@ enum {
  * replacement. Returns the length written. */
 size_t text_clean(char *dst, size_t len, const char *src, size_t n, unsigned flags);
 
+/* A malloc'd copy of the NUL-terminated s, cleaned as text_clean() with no
+ * flags does (never longer than s, so never cut); NULL when out of memory. */
+char *text_clean_dup(const char *s);
+
 /* Parses exactly the n bytes at s as an unsigned decimal: digits only (no
  * sign, no blanks, no base prefix), at least one, value at most max.
  * Returns 0 and sets *ret; -EINVAL for anything else, -ERANGE past max. */

@@ -1220,6 +1220,19 @@ START_TEST(test_advice_syn_also)
 }
 END_TEST
 
+/* A sysctl's value after its name, the one way for advice and MESSAGE. */
+START_TEST(test_advice_value)
+{
+	char b[32];
+
+	ck_assert_str_eq(advice_value(4096, b, sizeof(b)), " (4096)");
+	ck_assert_str_eq(advice_value(0, b, sizeof(b)), " (0)");
+	ck_assert_str_eq(advice_value(INT32_MAX, b, sizeof(b)), " (2147483647)");
+	ck_assert_str_eq(advice_value(-1, b, sizeof(b)), "");
+	ck_assert_str_eq(advice_value(INT32_MIN, b, sizeof(b)), "");
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
 	Suite *s = suite_create("journal");
@@ -1232,6 +1245,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_wire_encode);
 	tcase_add_loop_test(tc, test_advice, 0, (int)SW_ARRAY_SIZE(advice_cases));
 	tcase_add_test(tc, test_advice_syn_also);
+	tcase_add_test(tc, test_advice_value);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stderr");

@@ -436,6 +436,38 @@ START_TEST(test_filter_document)
 }
 END_TEST
 
+/* A "*:PORT" filter takes a port as text_parse_u64 reads it: digits only,
+ * at most 65535. strtoul took a sign, leading blanks and values past
+ * 65535, so "-1" wrapped and " 80" matched port 80. */
+START_TEST(test_facts_match_port)
+{
+	static const struct {
+		const char *filter;
+		int64_t port;
+		bool match;
+	} t[] = {
+		{ "*:80", 80, true }, { "*:0080", 80, true }, { "*:65535", 65535, true },
+		{ "*:0", 0, true }, { "*:81", 80, false },
+		{ "*:-1", -1, false }, { "*:-1", 65535, false }, { "*: 80", 80, false },
+		{ "*:+80", 80, false }, { "*:80 ", 80, false }, { "*:65536", 65536, false },
+		{ "*:65536", 0, false }, { "*:18446744073709551696", 80, false },
+		{ "*:", 0, false }, { "*:0x50", 80, false },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		struct sw_ctl_listener_facts l = { .name = "0.0.0.0:80", .has_port = true, .port = t[i].port };
+
+		ck_assert_msg(protocol_facts_match(&l, t[i].filter) == t[i].match, "%s on port %lld",
+			      t[i].filter, (long long)t[i].port);
+	}
+	{
+		struct sw_ctl_listener_facts l = { .name = "x", .has_port = false };
+
+		ck_assert(!protocol_facts_match(&l, "*:0"));
+	}
+}
+END_TEST
+
 static Suite *protocol_suite(void)
 {
 	Suite *s = suite_create("protocol");
@@ -450,6 +482,7 @@ static Suite *protocol_suite(void)
 	tcase_add_test(tc, test_normalize);
 	tcase_add_test(tc, test_replies);
 	tcase_add_test(tc, test_filter_document);
+	tcase_add_test(tc, test_facts_match_port);
 	suite_add_tcase(s, tc);
 	return s;
 }

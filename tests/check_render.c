@@ -52,6 +52,8 @@ static const struct golden_case golden[] = {
 	{ "status.json", R_STATUS, { .all = true }, "status-all.txt", 0 },
 	{ "status-netns.json", R_STATUS, { .all = false }, "status-netns.txt", 0 },
 	{ "show.json", R_SHOW, { 0 }, "show.txt", 0 },
+	/* Thresholds exact, fills truncated: warn 80.05% is not "80%". */
+	{ "show-thresholds.json", R_SHOW, { 0 }, "show-thresholds.txt", 0 },
 	{ "check-ok.json", R_CHECK, { 0 }, "check-ok.txt", SW_CHECK_OK },
 	{ "check-warning.json", R_CHECK, { 0 }, "check-warning.txt", SW_CHECK_WARNING },
 	{ "status.json", R_CHECK, { 0 }, "check-critical.txt", SW_CHECK_CRITICAL },
@@ -646,6 +648,103 @@ START_TEST(test_check_unknown)
 }
 END_TEST
 
+/* The one state word -> level rule: an unknown word (a newer daemon's)
+ * counts as warning, no state as ok. */
+START_TEST(test_state_level)
+{
+	static const struct {
+		const char *state;
+		int level;
+		const char *colour;
+	} t[] = {
+		{ "ok", 0, NULL }, { NULL, 0, NULL }, { "warning", 1, ANSI_YELLOW },
+		{ "critical", 2, ANSI_RED }, { "overloaded", 1, ANSI_YELLOW }, { "", 1, ANSI_YELLOW },
+		{ "Critical", 1, ANSI_YELLOW }, { "OK", 1, ANSI_YELLOW },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		const char *c = render_state_colour(t[i].state);
+
+		ck_assert_msg(render_state_level(t[i].state) == t[i].level, "%s", t[i].state);
+		ck_assert_msg(c == t[i].colour || (c && t[i].colour && strcmp(c, t[i].colour) == 0),
+			      "%s", t[i].state);
+	}
+}
+END_TEST
+
+/* status and check put an unknown state where they put warning: ahead of
+ * a fuller listener that is ok, behind a critical one. status sorted it
+ * as ok while check counted it as warning. */
+START_TEST(test_unknown_state_order)
+{
+	static const char doc_text[] =
+		"{\"listeners\": ["
+		"{\"listener\": \"0.0.0.0:1\", \"port\": 1, \"state\": \"ok\","
+		" \"accept\": {\"depth\": 90, \"limit\": 100}},"
+		"{\"listener\": \"0.0.0.0:2\", \"port\": 2, \"state\": \"overloaded\","
+		" \"accept\": {\"depth\": 10, \"limit\": 100}},"
+		"{\"listener\": \"0.0.0.0:3\", \"port\": 3, \"state\": \"critical\","
+		" \"accept\": {\"depth\": 5, \"limit\": 100}}]}";
+	struct json_object *doc = json_tokener_parse(doc_text);
+	struct sw_render_opts o = { .all = true };
+	_cleanup_free_ char *out = NULL, *chk = NULL;
+	struct render_row *rows = NULL;
+	size_t n = 0, hidden = 0;
+	const char *p1, *p2, *p3;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(render_rows(doc, true, &rows, &n, &hidden), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(rows[0].l, "listener")), "0.0.0.0:3");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(rows[1].l, "listener")), "0.0.0.0:2");
+	ck_assert_int_eq(rows[1].key.level, 1);
+	free(rows);
+
+	ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &out), 0);
+	p1 = strstr(out, "0.0.0.0:1 ");
+	p2 = strstr(out, "0.0.0.0:2 ");
+	p3 = strstr(out, "0.0.0.0:3 ");
+	ck_assert_msg(p1 && p2 && p3 && p3 < p2 && p2 < p1, "%s", out);
+
+	ck_assert_int_eq(render_to_string(R_CHECK, doc, &o, &chk), SW_CHECK_CRITICAL);
+	ck_assert_msg(strstr(chk, "2 of 3 listeners at or above warn, 1 critical: "
+				  "0.0.0.0:3 accept 5/100 (5%), 0.0.0.0:2 accept 10/100 (10%) |"),
+		      "%s", chk);
+	json_object_put(doc);
+}
+END_TEST
+
+/* The check line names the queue the order sorted by (order_fuller): the
+ * SYN queue only when strictly fuller and not in cookies-always mode. */
+START_TEST(test_check_fuller_queue)
+{
+	static const struct {
+		const char *syn, *want;
+	} t[] = {
+		{ "{\"depth\": 9, \"limit\": 10}", " syn 9/10 (90%)" },
+		{ "{\"depth\": 8, \"limit\": 10}", " accept 8/10 (80%)" },
+		{ "{\"depth\": 7, \"limit\": 10}", " accept 8/10 (80%)" },
+		{ "{\"depth\": 9, \"limit\": 10, \"mode\": \"cookies-always\"}", " accept 8/10 (80%)" },
+		{ "{\"depth\": 9}", " accept 8/10 (80%)" },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *text = NULL, *out = NULL;
+		struct json_object *doc;
+		struct sw_render_opts o = { 0 };
+
+		ck_assert_int_ge(asprintf(&text, "{\"listeners\": [{\"listener\": \"1.2.3.4:5\","
+					  " \"state\": \"warning\", \"accept\": {\"depth\": 8,"
+					  " \"limit\": 10}, \"syn\": %s}]}", t[i].syn), 0);
+		doc = json_tokener_parse(text);
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(render_to_string(R_CHECK, doc, &o, &out), SW_CHECK_WARNING);
+		ck_assert_msg(strstr(out, t[i].want), "row %zu: %s", i, out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -667,6 +766,9 @@ static Suite *render_suite(void)
 	tcase_add_loop_test(tc, test_check_policy, 0, (int)SW_ARRAY_SIZE(policy));
 	tcase_add_test(tc, test_idle_hidden_by_daemon);
 	tcase_add_test(tc, test_control_characters);
+	tcase_add_test(tc, test_state_level);
+	tcase_add_test(tc, test_unknown_state_order);
+	tcase_add_test(tc, test_check_fuller_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "order.h"
 #include "protocol.h"
 #include "status.h"
 
@@ -416,6 +417,35 @@ START_TEST(test_order)
 }
 END_TEST
 
+/* Which queue a listener's fill is, the one rule the daemon's order,
+ * sockwatchctl's order and its check line use: the SYN queue only when it
+ * counts and is strictly fuller. */
+START_TEST(test_order_fuller)
+{
+	static const struct {
+		double accept;
+		bool syn_counts;
+		double syn, fill;
+		bool is_syn;
+	} f[] = {
+		{ 50, true, 80, 80, true },
+		{ 80, true, 50, 80, false },
+		{ 60, true, 60, 60, false },       /* a tie is the accept queue */
+		{ 10, false, 99, 10, false },      /* not scanned, or cookies-always */
+		{ 0, true, 0.001, 0.001, true },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(f); i++) {
+		bool is_syn = !f[i].is_syn;
+
+		ck_assert_msg(order_fuller(f[i].accept, f[i].syn_counts, f[i].syn, &is_syn) == f[i].fill,
+			      "row %zu", i);
+		ck_assert_msg(is_syn == f[i].is_syn, "row %zu", i);
+		ck_assert(order_fuller(f[i].accept, f[i].syn_counts, f[i].syn, NULL) == f[i].fill);
+	}
+}
+END_TEST
+
 /* Every bound from 0 to the line's size: -E2BIG below it wherever the
  * text stops (head, a listener, idle_hidden, the closing "}\n"), with the
  * outputs untouched and nothing left allocated (ASan's leak check runs in
@@ -498,6 +528,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_empty, 0, (int)N_CASES);
 	tcase_add_test(tc, test_all_idle);
 	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_order_fuller);
 	tcase_add_test(tc, test_percent_below_threshold);
 	tcase_add_loop_test(tc, test_bound, 0, (int)SW_ARRAY_SIZE(bound_requests));
 	suite_add_tcase(s, tc);

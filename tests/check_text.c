@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checkrun.h"
@@ -100,6 +101,44 @@ START_TEST(test_clean)
 }
 END_TEST
 
+/* The whole string, whatever its length: the rows without a bound, and
+ * one longer than any fixed buffer. */
+START_TEST(test_clean_dup)
+{
+	char big[5000];
+
+	for (size_t i = 0; i < sizeof(cleans) / sizeof(cleans[0]); i++) {
+		char *d;
+
+		if (cleans[i].n || cleans[i].flags || cleans[i].len != 64)
+			continue;
+		d = text_clean_dup(cleans[i].in);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_msg(strcmp(d, cleans[i].out) == 0, "row %zu: \"%s\"", i, d);
+		free(d);
+	}
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	big[0] = '\033';
+	big[sizeof(big) - 2] = '\177';
+	{
+		char *d = text_clean_dup(big);
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_uint_eq(strlen(d), sizeof(big) - 1);
+		ck_assert(d[0] == '?' && d[sizeof(big) - 2] == '?' && !text_has_control(d));
+		free(d);
+	}
+	{
+		char *d = text_clean_dup("");
+
+		ck_assert_ptr_nonnull(d);
+		ck_assert_str_eq(d, "");
+		free(d);
+	}
+}
+END_TEST
+
 static const struct {
 	const char *s;
 	uint64_t max;
@@ -177,6 +216,7 @@ int main(void)
 	tcase_add_test(tc, test_percent);
 	tcase_add_test(tc, test_percent_value);
 	tcase_add_test(tc, test_clean);
+	tcase_add_test(tc, test_clean_dup);
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_parse_i64);
 	suite_add_tcase(s, tc);
