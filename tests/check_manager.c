@@ -100,24 +100,38 @@ START_TEST(test_syn_scan_backwards)
 }
 END_TEST
 
-/* Over an hour of 1 s polls with an accept queue in alert (its counters
+/* Over an hour of polls with an accept queue in alert (its counters
  * moving every poll, ListenDrops == ListenOverflows) the SYN scans come at
  * the idle cadence, exactly as with no alert at all; a SYN counter that
- * moves on every poll makes them come faster. */
-static uint64_t scans_in_an_hour(uint64_t d_overflows, uint64_t d_drops, uint64_t d_full_drop)
+ * moves on every poll makes them come faster. alert_from: when the accept
+ * queue reaches warn; the poll period then drops to fast_interval, as
+ * schedule_poll() does, and the scheduler hears of it the same way.
+ * scan_cost: cheap scans, whose budget allows one every poll, show a
+ * cadence that followed the faster polls. */
+static uint64_t scans_in_an_hour(uint64_t d_overflows, uint64_t d_drops, uint64_t d_full_drop,
+				 uint64_t alert_from, uint64_t scan_cost)
 {
+	struct sw_config cfg = {
+		.interval_usec = 1 * S, .fast_interval_usec = 200 * MS,
+		.syn_scan = SW_SYN_SCAN_AUTO, .cpu_budget = 1.0,
+	};
 	struct sw_synsched s;
 	struct sw_netstat prev = { .present = ALL }, now = { .present = ALL };
-	uint64_t n = 0;
+	uint64_t n = 0, period = 0, step;
 
-	synsched_init(&s, SW_SYN_SCAN_AUTO, 1.0, 1 * S);
-	for (uint64_t t = 0; t < 3600 * S; t += S) {
+	synsched_init(&s, cfg.syn_scan, cfg.cpu_budget, cfg.interval_usec);
+	for (uint64_t t = 0; t < 3600 * S; t += step) {
+		step = decide_interval(t >= alert_from, cfg.interval_usec, cfg.fast_interval_usec);
+		if (step != period) {
+			period = step;
+			synsched_apply(&s, &cfg, period);
+		}
 		now.value[SW_CTR_LISTEN_OVERFLOWS] += d_overflows;
 		now.value[SW_CTR_LISTEN_DROPS] += d_drops;
 		now.value[SW_CTR_REQQ_FULL_DROP] += d_full_drop;
 		synsched_poll_cost(&s, 200);
 		if (synsched_due(&s, t, decide_syn_scan(0, t ? &prev : NULL, &now, 1))) {
-			synsched_scanned(&s, t, 50 * MS);
+			synsched_scanned(&s, t, scan_cost);
 			n++;
 		}
 		prev = now;
@@ -127,11 +141,25 @@ static uint64_t scans_in_an_hour(uint64_t d_overflows, uint64_t d_drops, uint64_
 
 START_TEST(test_accept_alert_keeps_idle_cadence)
 {
-	uint64_t idle = scans_in_an_hour(0, 0, 0);
+	const uint64_t never = UINT64_MAX;
+	uint64_t idle = scans_in_an_hour(0, 0, 0, never, 50 * MS);
+	uint64_t cheap = scans_in_an_hour(0, 0, 0, never, 1 * MS);
 
+	/* Polls stay at 1 s (the queue under warn, its counters moving). */
 	ck_assert_uint_gt(idle, 0);
-	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0), idle);
-	ck_assert_uint_gt(scans_in_an_hour(40, 40, 1), idle);
+	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0, never, 50 * MS), idle);
+	ck_assert_uint_gt(scans_in_an_hour(40, 40, 1, never, 50 * MS), idle);
+
+	/* The queue at warn from the first poll or from half way: polls every
+	 * 200 ms, SYN scans still once a second (one a poll at idle). */
+	ck_assert_uint_eq(cheap, 3600);
+	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0, 0, 1 * MS), cheap);
+	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0, 1800 * S, 1 * MS), cheap);
+	/* Scans the budget spaces wider than a poll stay within it (the
+	 * faster polls only let them land nearer their due time). */
+	ck_assert_uint_le(scans_in_an_hour(40, 40, 0, 1800 * S, 50 * MS), 3600 * S / (5 * S));
+	/* ... unless the SYN queues show pressure: then every fast poll. */
+	ck_assert_uint_gt(scans_in_an_hour(40, 40, 1, 1800 * S, 1 * MS), cheap);
 }
 END_TEST
 
