@@ -19,6 +19,7 @@
 #include <linux/sock_diag.h>
 
 #include "diag.h"
+#include "diag_parse.h"
 #include "snapshot.h"
 #include "util.h"
 
