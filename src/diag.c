@@ -35,15 +35,15 @@
 #define DIAG_RCVBUF_MIN     4096
 #define DIAG_RCVBUF_MAX     (64 * 1024 * 1024)
 /* A kernel that stops sending, or never sends NLMSG_DONE, must not hang
- * the daemon: each recv waits at most this long, each dump at most
- * DIAG_DUMP_DEADLINE_USEC (checked between receives, so plus one recv) and
- * DIAG_DUMP_MAX_BYTES. Both stay well under the unit's WatchdogSec=30s, so
- * that no single wait keeps WATCHDOG=1 away long enough for systemd to kill
- * the daemon and lose every listener's history; a healthy dump of 10k
- * listeners takes milliseconds. */
-#define DIAG_RECV_TIMEOUT_SEC   2
-#define DIAG_DUMP_DEADLINE_USEC (10 * USEC_PER_SEC)
-#define DIAG_DUMP_MAX_BYTES     ((size_t)1 << 30)
+ * the daemon: a dump call (both families, redos included) ends with
+ * -ETIMEDOUT at the caller's deadline, each receive waiting at most
+ * DIAG_RECV_TIMEOUT_USEC and never past the deadline, and stops at
+ * DIAG_DUMP_MAX_BYTES. The poll's deadline stays under half the watchdog
+ * (decide_poll_budget_usec()), so that no wait keeps WATCHDOG=1 away long
+ * enough for systemd to kill the daemon and lose every listener's
+ * history. */
+#define DIAG_RECV_TIMEOUT_USEC (2 * USEC_PER_SEC)
+#define DIAG_DUMP_MAX_BYTES    ((size_t)1 << 30)
 /* Redos of an interrupted or overrun dump before giving up. */
 #define DIAG_MAX_REDO 3
 
@@ -53,6 +53,7 @@ struct sw_diag {
 	uint32_t portid;
 	uint32_t seq;
 	size_t rcvbuf;             /* 0: DIAG_RCVBUF_DEFAULT */
+	uint64_t rcvtimeo_usec;    /* SO_RCVTIMEO as set */
 	bool dirty;                /* a dump may be half read: reopen first */
 
 	uint8_t *buf;              /* DIAG_SLOTS * DIAG_SLOT_SIZE */
@@ -119,7 +120,7 @@ static void diag_socket_close(struct sw_diag *d)
 
 static int diag_socket_open(struct sw_diag *d)
 {
-	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_SEC };
+	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_USEC / USEC_PER_SEC };
 	int r, fl;
 
 	d->nl = nl_socket_alloc();
@@ -148,6 +149,7 @@ static int diag_socket_open(struct sw_diag *d)
 		r = -errno;
 		goto fail;
 	}
+	d->rcvtimeo_usec = DIAG_RECV_TIMEOUT_USEC;
 	d->portid = nl_socket_get_local_port(d->nl);
 	d->dirty = false;
 	return 0;
@@ -237,6 +239,29 @@ out:
 	return r < 0 ? diag_nlerr(r) : 0;
 }
 
+/* Makes the next receive give up at the deadline: -ETIMEDOUT once it has
+ * passed. The socket option is set again only when what is left is less
+ * than a whole receive timeout, near the end of a slow dump. */
+static int diag_recv_until(struct sw_diag *d, uint64_t deadline)
+{
+	uint64_t now = util_now_usec(), wait;
+	struct timeval tv;
+
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	if (d->hook)
+		return 0;
+	wait = SW_MIN(deadline - now, DIAG_RECV_TIMEOUT_USEC);
+	if (wait == d->rcvtimeo_usec)
+		return 0;
+	tv.tv_sec = (time_t)(wait / USEC_PER_SEC);
+	tv.tv_usec = (suseconds_t)(wait % USEC_PER_SEC);
+	if (setsockopt(d->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	d->rcvtimeo_usec = wait;
+	return 0;
+}
+
 /* Fills slots with the next datagrams; returns how many, or -errno. */
 static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t seq,
 		     size_t lens[DIAG_SLOTS], struct sw_snapshot *s)
@@ -290,14 +315,15 @@ static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t se
 	return k;
 }
 
-/* One dump request of one family, read to NLMSG_DONE. */
+/* One dump request of one family, read to NLMSG_DONE or the deadline. */
 static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
-			    int family, uint32_t states, uint8_t ext)
+			    int family, uint32_t states, uint8_t ext, uint64_t deadline)
 {
 	size_t lens[DIAG_SLOTS], bytes = 0;
-	uint64_t deadline = util_now_usec() + DIAG_DUMP_DEADLINE_USEC;
 	int r;
 
+	if (util_now_usec() >= deadline)
+		return -ETIMEDOUT;
 	if (!d->hook && (d->dirty || d->fd < 0)) {
 		/* A dump left half read would answer our next request with
 		 * -EBUSY or stale parts: start on a fresh socket. */
@@ -316,8 +342,10 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 	d->dirty = true;
 
 	for (;;) {
-		int n = diag_recv(d, family, states, d->seq, lens, s);
+		int n = diag_recv_until(d, deadline);
 
+		if (n >= 0)
+			n = diag_recv(d, family, states, d->seq, lens, s);
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++) {
@@ -336,8 +364,6 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 		}
 		if (bytes > DIAG_DUMP_MAX_BYTES)
 			return -EFBIG;
-		if (util_now_usec() > deadline)
-			return -ETIMEDOUT;
 	}
 }
 
@@ -347,8 +373,14 @@ static bool diag_redo_worthy(int r)
 	return r == -EINTR || r == -ENOBUFS || r == -EMSGSIZE;
 }
 
-int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
+static uint64_t diag_deadline(uint64_t deadline_usec)
 {
+	return deadline_usec ? deadline_usec : util_now_usec() + SW_DIAG_DUMP_BUDGET_USEC;
+}
+
+int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec)
+{
+	const uint64_t deadline = diag_deadline(deadline_usec);
 	const size_t n0 = s->n_listeners;
 	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs;
 	const uint8_t ext = 1 << (INET_DIAG_SKMEMINFO - 1);
@@ -360,9 +392,9 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
 
 		/* The cgroup id comes unasked (kernel >= 5.8); it cannot be
 		 * requested through the 8-bit idiag_ext anyway. */
-		r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET, states, ext);
+		r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET, states, ext, deadline);
 		if (r >= 0)
-			r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET6, states, ext);
+			r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET6, states, ext, deadline);
 		if (r >= 0) {
 			s->taken_usec = t0;
 			return 0;
@@ -377,8 +409,9 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
 	}
 }
 
-int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s)
+int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec)
 {
+	const uint64_t deadline = diag_deadline(deadline_usec);
 	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs;
 	/* The kernel adds TCP_NEW_SYN_RECV for TCP_SYN_RECV; say so anyway. */
 	const uint32_t states = 1u << TCP_SYN_RECV | 1u << TCP_NEW_SYN_RECV;
@@ -387,9 +420,9 @@ int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s)
 		int r;
 
 		snapshot_reset_requests(s);
-		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0);
+		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0, deadline);
 		if (r >= 0)
-			r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0);
+			r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0, deadline);
 		if (r >= 0) {
 			s->syn_scanned = true;
 			return 0;

@@ -1,9 +1,9 @@
 /* manager's decisions (decide.c), table-driven: what triggers a SYN scan
  * (SYN queues at warn and the SYN counters only, honouring
  * tcp_syncookies = 2; an accept-queue alert keeps the idle SYN cadence),
- * the poll interval, lateness, and the watchdog keep-alive; and the
- * grammar of the test seams (faults.c) but for rcvbuf, which needs a
- * netlink socket. */
+ * the poll interval, lateness, the watchdog keep-alive and the dumps'
+ * deadline; and the grammar of the test seams (faults.c) but for rcvbuf,
+ * which needs a netlink socket. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -254,6 +254,29 @@ START_TEST(test_keepalive_period)
 }
 END_TEST
 
+/* One poll's dumps together stay under half the watchdog, with room left
+ * for the rest of the poll; 10 s without a watchdog and at most. */
+static const struct {
+	uint64_t watchdog, want;
+} budget_cases[] = {
+	{ 0, 10 * S },
+	{ 30 * S, 10 * S },
+	{ 3 * 60 * S, 10 * S },
+	{ 12 * S, 4 * S },
+	{ 3 * S, 1 * S },
+	{ 1 * S, 333333 },
+};
+
+START_TEST(test_poll_budget)
+{
+	uint64_t wd = budget_cases[_i].watchdog, got = decide_poll_budget_usec(wd);
+
+	ck_assert_uint_eq(got, budget_cases[_i].want);
+	if (wd)
+		ck_assert_uint_lt(got, wd / 2);
+}
+END_TEST
+
 static const struct {
 	bool armed;
 	uint64_t due, now, grace;
@@ -343,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, test_lateness);
 	tcase_add_loop_test(tc, test_keepalive_period, 0, (int)SW_ARRAY_SIZE(keepalive_cases));
 	tcase_add_loop_test(tc, test_keepalive_ok, 0, (int)SW_ARRAY_SIZE(alive_cases));
+	tcase_add_loop_test(tc, test_poll_budget, 0, (int)SW_ARRAY_SIZE(budget_cases));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_loop_test(tc, test_seams, 0, (int)SW_ARRAY_SIZE(seam_cases));
