@@ -119,7 +119,7 @@ static int poll_listeners(struct poll_ctx *p, int k)
 	(void)sysctl_read("/proc", &p->snap.sysctl);
 	(void)netstat_read("/proc/net/netstat", &p->snap.netstat);
 	c[1] = util_cpu_usec();
-	r = diag_dump_listeners(p->diag, &p->snap);
+	r = diag_dump_listeners(p->diag, &p->snap, 0);
 	if (r < 0)
 		return r;
 	c[2] = util_cpu_usec();
@@ -276,7 +276,7 @@ int main(int argc, char **argv)
 	for (int i = 0; syn && i < warmup + runs; i++) {
 		poll_chill(junk, jlen);
 		poll_start(&t);
-		r = diag_dump_synrecv(p.diag, &p.snap);
+		r = diag_dump_synrecv(p.diag, &p.snap, 0);
 		poll_stop(&t, &sm[POLL_SYN], i - warmup);
 		if (r < 0) {
 			what = "SYN scan";

@@ -62,6 +62,13 @@ uint64_t decide_keepalive_usec(uint64_t watchdog_usec, uint64_t interval_usec)
 	return watchdog_usec && interval_usec > watchdog_usec / 2 ? watchdog_usec / 2 : 0;
 }
 
+uint64_t decide_poll_budget_usec(uint64_t watchdog_usec)
+{
+	if (watchdog_usec == 0)
+		return DECIDE_POLL_BUDGET_USEC;
+	return SW_MIN(DECIDE_POLL_BUDGET_USEC, watchdog_usec / 3);
+}
+
 bool decide_keepalive_ok(bool armed, uint64_t due_usec, uint64_t now_usec, uint64_t grace_usec,
 			 bool last_poll_ok)
 {

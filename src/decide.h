@@ -51,6 +51,16 @@ void decide_note_lateness(struct sw_lateness *l, uint64_t due_usec, uint64_t sta
  * polls' own WATCHDOG=1 suffice) and without a watchdog. */
 uint64_t decide_keepalive_usec(uint64_t watchdog_usec, uint64_t interval_usec);
 
+/* How long one poll's dumps may take, all of them and their redos
+ * together (poll_once() passes now + this to diag_dump_*()): a third of the
+ * watchdog period, so that the poll ends well before watchdog/2 whatever
+ * the kernel does and the keep-alive or the next poll's WATCHDOG=1 still
+ * comes in time; without a watchdog, and never more than,
+ * DECIDE_POLL_BUDGET_USEC, where a healthy dump of 10k listeners takes
+ * milliseconds. */
+#define DECIDE_POLL_BUDGET_USEC (10 * 1000 * 1000ULL)
+uint64_t decide_poll_budget_usec(uint64_t watchdog_usec);
+
 /* Whether a keep-alive at now may say WATCHDOG=1: the next poll is armed,
  * not overdue by more than grace, and the last poll's listener figures are
  * fresh. Polls that stopped, or that fail, stop the pings. */

@@ -1,13 +1,10 @@
-/* The sock_diag collector: one NETLINK_SOCK_DIAG socket (made by libnl-3),
- * inet_diag dump requests, and pure parsers that turn the reply bytes into
+/* The sock_diag collector: one NETLINK_SOCK_DIAG socket (made by libnl-3)
+ * and inet_diag dump requests; diag_parse.c turns the reply bytes into
  * snapshot entries.
  *
  * Replies are read with recvmmsg(): the kernel builds the next part of a
  * dump (at most 32 KiB) inside each recvmsg() call, so a batch of slots
- * collects many parts per system call. The parsers copy every header out of
- * the buffer before reading it and check every length against what is
- * left, so a short or lying message is counted and skipped, never read past
- * its end. */
+ * collects many parts per system call. */
 #include "diag.h"
 
 #include <errno.h>
@@ -27,12 +24,8 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include "diag_parse.h"
 #include "util.h"
-
-/* Not in the UAPI headers: the state of a request socket. */
-#ifndef TCP_NEW_SYN_RECV
-#define TCP_NEW_SYN_RECV 12
-#endif
 
 /* The kernel sizes each dump part after the largest buffer recvmsg() was
  * given, capped just under 32 KiB: 64 KiB slots never truncate a part. */
@@ -42,15 +35,15 @@
 #define DIAG_RCVBUF_MIN     4096
 #define DIAG_RCVBUF_MAX     (64 * 1024 * 1024)
 /* A kernel that stops sending, or never sends NLMSG_DONE, must not hang
- * the daemon: each recv waits at most this long, each dump at most
- * DIAG_DUMP_DEADLINE_USEC (checked between receives, so plus one recv) and
- * DIAG_DUMP_MAX_BYTES. Both stay well under the unit's WatchdogSec=30s, so
- * that no single wait keeps WATCHDOG=1 away long enough for systemd to kill
- * the daemon and lose every listener's history; a healthy dump of 10k
- * listeners takes milliseconds. */
-#define DIAG_RECV_TIMEOUT_SEC   2
-#define DIAG_DUMP_DEADLINE_USEC (10 * USEC_PER_SEC)
-#define DIAG_DUMP_MAX_BYTES     ((size_t)1 << 30)
+ * the daemon: a dump call (both families, redos included) ends with
+ * -ETIMEDOUT at the caller's deadline, each receive waiting at most
+ * DIAG_RECV_TIMEOUT_USEC and never past the deadline, and stops at
+ * DIAG_DUMP_MAX_BYTES. The poll's deadline stays under half the watchdog
+ * (decide_poll_budget_usec()), so that no wait keeps WATCHDOG=1 away long
+ * enough for systemd to kill the daemon and lose every listener's
+ * history. */
+#define DIAG_RECV_TIMEOUT_USEC (2 * USEC_PER_SEC)
+#define DIAG_DUMP_MAX_BYTES    ((size_t)1 << 30)
 /* Redos of an interrupted or overrun dump before giving up. */
 #define DIAG_MAX_REDO 3
 
@@ -60,6 +53,7 @@ struct sw_diag {
 	uint32_t portid;
 	uint32_t seq;
 	size_t rcvbuf;             /* 0: DIAG_RCVBUF_DEFAULT */
+	uint64_t rcvtimeo_usec;    /* SO_RCVTIMEO as set */
 	bool dirty;                /* a dump may be half read: reopen first */
 
 	uint8_t *buf;              /* DIAG_SLOTS * DIAG_SLOT_SIZE */
@@ -72,12 +66,6 @@ struct sw_diag {
 };
 
 enum diag_kind { DIAG_LISTENERS, DIAG_SYNRECV };
-
-struct diag_expect {
-	bool check;
-	uint32_t seq;
-	uint32_t portid;
-};
 
 /* libnl's NLE_* codes never leave this file. */
 static int diag_nlerr(int e)
@@ -106,224 +94,6 @@ static int diag_nlerr(int e)
 	}
 }
 
-/* ---- pure parsers ---------------------------------------------------- */
-
-static void diag_parse_listener_attrs(const uint8_t *p, size_t len, struct sw_listener *l,
-				      struct sw_snapshot *s)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		struct nlattr a;
-		const uint8_t *data;
-		size_t dlen;
-
-		if (len - off < sizeof(a)) {
-			s->skipped_attrs++;
-			return;
-		}
-		memcpy(&a, p + off, sizeof(a));
-		if (a.nla_len < NLA_HDRLEN || a.nla_len > len - off) {
-			/* The lengths after this one cannot be trusted either. */
-			s->skipped_attrs++;
-			return;
-		}
-		data = p + off + NLA_HDRLEN;
-		dlen = a.nla_len - NLA_HDRLEN;
-		switch (a.nla_type & NLA_TYPE_MASK) {
-		case INET_DIAG_SKMEMINFO:
-			if (dlen < (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
-				s->skipped_attrs++;
-				break;
-			}
-			memcpy(&l->drops, data + SK_MEMINFO_DROPS * sizeof(uint32_t), sizeof(uint32_t));
-			l->has_drops = true;
-			break;
-		case INET_DIAG_CGROUP_ID:
-			if (dlen < sizeof(uint64_t)) {
-				s->skipped_attrs++;
-				break;
-			}
-			memcpy(&l->cgroup_id, data, sizeof(uint64_t));
-			break;
-		case INET_DIAG_SKV6ONLY:
-			if (dlen < 1) {
-				s->skipped_attrs++;
-				break;
-			}
-			l->v6only = l->family == AF_INET6 && data[0] != 0;
-			break;
-		default:
-			/* Attributes we do not use (SHUTDOWN, MARK, SOCKOPT...)
-			 * are normal, not skipped. */
-			break;
-		}
-		off += NLA_ALIGN((size_t)a.nla_len);
-	}
-}
-
-/* One SOCK_DIAG_BY_FAMILY payload. */
-static int diag_parse_reply(const uint8_t *p, size_t len, enum diag_kind kind,
-			    struct sw_snapshot *s)
-{
-	struct inet_diag_msg m;
-	size_t alen;
-
-	if (len < sizeof(m)) {
-		s->skipped_msgs++;
-		return 0;
-	}
-	memcpy(&m, p, sizeof(m));
-	if (m.idiag_family == AF_INET)
-		alen = 4;
-	else if (m.idiag_family == AF_INET6)
-		alen = 16;
-	else {
-		s->skipped_msgs++;
-		return 0;
-	}
-
-	if (kind == DIAG_LISTENERS) {
-		struct sw_listener l = { .syn_group = -1 };
-		size_t aoff = NLMSG_ALIGN(sizeof(m));
-
-		if (m.idiag_state != TCP_LISTEN) {
-			s->skipped_msgs++;
-			return 0;
-		}
-		l.family = m.idiag_family;
-		memcpy(l.addr, m.id.idiag_src, alen);
-		l.port = ntohs(m.id.idiag_sport);
-		l.ifindex = m.id.idiag_if;
-		l.cookie = (uint64_t)m.id.idiag_cookie[0] | (uint64_t)m.id.idiag_cookie[1] << 32;
-		l.inode = m.idiag_inode;
-		l.uid = m.idiag_uid;
-		l.accept_depth = m.idiag_rqueue;
-		l.accept_limit = m.idiag_wqueue;
-		if (aoff < len)
-			diag_parse_listener_attrs(p + aoff, len - aoff, &l, s);
-		return snapshot_add_listener(s, &l);
-	} else {
-		struct sw_request r = { 0 };
-
-		/* Request sockets come back as TCP_SYN_RECV; a fast-open child
-		 * is a full socket in that state and also holds a slot. */
-		if (m.idiag_state != TCP_SYN_RECV && m.idiag_state != TCP_NEW_SYN_RECV) {
-			s->skipped_msgs++;
-			return 0;
-		}
-		r.family = m.idiag_family;
-		memcpy(r.laddr, m.id.idiag_src, alen);
-		r.lport = ntohs(m.id.idiag_sport);
-		memcpy(r.raddr, m.id.idiag_dst, alen);
-		r.rport = ntohs(m.id.idiag_dport);
-		r.ifindex = m.id.idiag_if;
-		return snapshot_add_request(s, &r);
-	}
-}
-
-static int diag_parse(const void *buf, size_t len, enum diag_kind kind,
-		      const struct diag_expect *ex, struct sw_snapshot *s)
-{
-	const uint8_t *b = buf;
-	size_t off = 0;
-
-	while (off < len) {
-		size_t rem = len - off, mlen, plen, next;
-		const uint8_t *payload;
-		struct nlmsghdr h;
-		int32_t e;
-		int r;
-
-		if (rem < sizeof(h)) {
-			s->skipped_msgs++;
-			break;
-		}
-		memcpy(&h, b + off, sizeof(h));
-		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > rem) {
-			/* Nothing after a bad length can be framed. */
-			s->skipped_msgs++;
-			break;
-		}
-		mlen = h.nlmsg_len;
-		payload = b + off + NLMSG_HDRLEN;
-		plen = mlen - NLMSG_HDRLEN;
-		next = off + NLMSG_ALIGN(mlen);
-		if (next > len || next < off)
-			next = len;
-
-		if (ex && ex->check && (h.nlmsg_seq != ex->seq || h.nlmsg_pid != ex->portid)) {
-			/* Not the answer to our request: a stale reply. */
-			s->skipped_msgs++;
-			off = next;
-			continue;
-		}
-		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
-			return -EINTR;
-
-		switch (h.nlmsg_type) {
-		case NLMSG_DONE:
-			/* A dump that failed half way ends with its errno here. */
-			if (plen >= sizeof(e)) {
-				memcpy(&e, payload, sizeof(e));
-				if (e < 0)
-					return e == INT32_MIN ? -EIO : e;
-			}
-			return 1;
-		case NLMSG_ERROR:
-			if (plen < sizeof(e)) {
-				s->skipped_msgs++;
-				break;
-			}
-			memcpy(&e, payload, sizeof(e));
-			if (e < 0)
-				return e == INT32_MIN ? -EIO : e;
-			if (e > 0)
-				s->skipped_msgs++;
-			/* 0 is an acknowledgement. */
-			break;
-		case NLMSG_NOOP:
-			break;
-		case SOCK_DIAG_BY_FAMILY:
-			r = diag_parse_reply(payload, plen, kind, s);
-			if (r < 0)
-				return r;
-			break;
-		default:
-			s->skipped_msgs++;
-			break;
-		}
-		off = next;
-	}
-	return 0;
-}
-
-int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s)
-{
-	return diag_parse(buf, len, DIAG_LISTENERS, NULL, s);
-}
-
-int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s)
-{
-	return diag_parse(buf, len, DIAG_SYNRECV, NULL, s);
-}
-
-int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-			     struct sw_snapshot *s)
-{
-	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
-
-	return diag_parse(buf, len, DIAG_LISTENERS, &ex, s);
-}
-
-int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-			   struct sw_snapshot *s)
-{
-	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
-
-	return diag_parse(buf, len, DIAG_SYNRECV, &ex, s);
-}
-
 /* ---- the socket ------------------------------------------------------ */
 
 static int diag_apply_rcvbuf(struct sw_diag *d)
@@ -350,7 +120,7 @@ static void diag_socket_close(struct sw_diag *d)
 
 static int diag_socket_open(struct sw_diag *d)
 {
-	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_SEC };
+	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_USEC / USEC_PER_SEC };
 	int r, fl;
 
 	d->nl = nl_socket_alloc();
@@ -379,6 +149,7 @@ static int diag_socket_open(struct sw_diag *d)
 		r = -errno;
 		goto fail;
 	}
+	d->rcvtimeo_usec = DIAG_RECV_TIMEOUT_USEC;
 	d->portid = nl_socket_get_local_port(d->nl);
 	d->dirty = false;
 	return 0;
@@ -468,6 +239,29 @@ out:
 	return r < 0 ? diag_nlerr(r) : 0;
 }
 
+/* Makes the next receive give up at the deadline: -ETIMEDOUT once it has
+ * passed. The socket option is set again only when what is left is less
+ * than a whole receive timeout, near the end of a slow dump. */
+static int diag_recv_until(struct sw_diag *d, uint64_t deadline)
+{
+	uint64_t now = util_now_usec(), wait;
+	struct timeval tv;
+
+	if (now >= deadline)
+		return -ETIMEDOUT;
+	if (d->hook)
+		return 0;
+	wait = SW_MIN(deadline - now, DIAG_RECV_TIMEOUT_USEC);
+	if (wait == d->rcvtimeo_usec)
+		return 0;
+	tv.tv_sec = (time_t)(wait / USEC_PER_SEC);
+	tv.tv_usec = (suseconds_t)(wait % USEC_PER_SEC);
+	if (setsockopt(d->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	d->rcvtimeo_usec = wait;
+	return 0;
+}
+
 /* Fills slots with the next datagrams; returns how many, or -errno. */
 static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t seq,
 		     size_t lens[DIAG_SLOTS], struct sw_snapshot *s)
@@ -521,15 +315,15 @@ static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t se
 	return k;
 }
 
-/* One dump request of one family, read to NLMSG_DONE. */
+/* One dump request of one family, read to NLMSG_DONE or the deadline. */
 static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
-			    int family, uint32_t states, uint8_t ext)
+			    int family, uint32_t states, uint8_t ext, uint64_t deadline)
 {
-	struct diag_expect ex = { .check = true };
 	size_t lens[DIAG_SLOTS], bytes = 0;
-	uint64_t deadline = util_now_usec() + DIAG_DUMP_DEADLINE_USEC;
 	int r;
 
+	if (util_now_usec() >= deadline)
+		return -ETIMEDOUT;
 	if (!d->hook && (d->dirty || d->fd < 0)) {
 		/* A dump left half read would answer our next request with
 		 * -EBUSY or stale parts: start on a fresh socket. */
@@ -540,23 +334,27 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 	}
 	if (++d->seq == 0)
 		d->seq = 1;
-	ex.seq = d->seq;
-	ex.portid = d->portid;
 	if (!d->hook) {
-		r = diag_send(d, family, states, ext, ex.seq);
+		r = diag_send(d, family, states, ext, d->seq);
 		if (r < 0)
 			return r;
 	}
 	d->dirty = true;
 
 	for (;;) {
-		int n = diag_recv(d, family, states, ex.seq, lens, s);
+		int n = diag_recv_until(d, deadline);
 
+		if (n >= 0)
+			n = diag_recv(d, family, states, d->seq, lens, s);
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++) {
+			const uint8_t *part = d->buf + (size_t)i * DIAG_SLOT_SIZE;
+
 			bytes += lens[i];
-			r = diag_parse(d->buf + (size_t)i * DIAG_SLOT_SIZE, lens[i], kind, &ex, s);
+			r = kind == DIAG_LISTENERS
+				    ? diag_parse_listeners_seq(part, lens[i], d->seq, d->portid, s)
+				    : diag_parse_synrecv_seq(part, lens[i], d->seq, d->portid, s);
 			if (r < 0)
 				return r;
 			if (r == 1) {
@@ -566,8 +364,6 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 		}
 		if (bytes > DIAG_DUMP_MAX_BYTES)
 			return -EFBIG;
-		if (util_now_usec() > deadline)
-			return -ETIMEDOUT;
 	}
 }
 
@@ -577,8 +373,14 @@ static bool diag_redo_worthy(int r)
 	return r == -EINTR || r == -ENOBUFS || r == -EMSGSIZE;
 }
 
-int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
+static uint64_t diag_deadline(uint64_t deadline_usec)
 {
+	return deadline_usec ? deadline_usec : util_now_usec() + SW_DIAG_DUMP_BUDGET_USEC;
+}
+
+int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec)
+{
+	const uint64_t deadline = diag_deadline(deadline_usec);
 	const size_t n0 = s->n_listeners;
 	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs;
 	const uint8_t ext = 1 << (INET_DIAG_SKMEMINFO - 1);
@@ -590,9 +392,9 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
 
 		/* The cgroup id comes unasked (kernel >= 5.8); it cannot be
 		 * requested through the 8-bit idiag_ext anyway. */
-		r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET, states, ext);
+		r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET, states, ext, deadline);
 		if (r >= 0)
-			r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET6, states, ext);
+			r = diag_dump_family(d, s, DIAG_LISTENERS, AF_INET6, states, ext, deadline);
 		if (r >= 0) {
 			s->taken_usec = t0;
 			return 0;
@@ -607,8 +409,9 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s)
 	}
 }
 
-int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s)
+int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec)
 {
+	const uint64_t deadline = diag_deadline(deadline_usec);
 	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs;
 	/* The kernel adds TCP_NEW_SYN_RECV for TCP_SYN_RECV; say so anyway. */
 	const uint32_t states = 1u << TCP_SYN_RECV | 1u << TCP_NEW_SYN_RECV;
@@ -617,9 +420,9 @@ int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s)
 		int r;
 
 		snapshot_reset_requests(s);
-		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0);
+		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0, deadline);
 		if (r >= 0)
-			r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0);
+			r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0, deadline);
 		if (r >= 0) {
 			s->syn_scanned = true;
 			return 0;

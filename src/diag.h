@@ -1,5 +1,6 @@
-/* The sock_diag (NETLINK_SOCK_DIAG / inet_diag) collector. The only module
- * that includes netlink headers; libnl's NLE_* codes never leave it. */
+/* The sock_diag (NETLINK_SOCK_DIAG / inet_diag) collector: the socket I/O
+ * of the dumps, whose replies diag_parse.h parses. The only module that
+ * uses libnl; its NLE_* codes never leave it. */
 #pragma once
 
 #include <stddef.h>
@@ -17,31 +18,23 @@ void diag_close(struct sw_diag *d);
 /* Receive buffer size in bytes (tests shrink it to provoke ENOBUFS). */
 int diag_set_rcvbuf(struct sw_diag *d, size_t bytes);
 
+/* What a dump call is given when its caller has no deadline (0). */
+#define SW_DIAG_DUMP_BUDGET_USEC (10 * 1000 * 1000ULL)
+
 /* Dumps TCP_LISTEN sockets of both families with SKMEMINFO (and the cgroup
  * id where the kernel gives it) and appends them to s. Redoes an interrupted
  * (NLM_F_DUMP_INTR) or overrun (ENOBUFS) dump up to 3 times, then fails with
- * -EINTR / -ENOBUFS. NLMSG_ERROR replies become their negative errno. */
-int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s);
+ * -EINTR / -ENOBUFS. NLMSG_ERROR replies become their negative errno.
+ * deadline_usec (util_now_usec()'s clock) bounds the whole call, redos
+ * included: once it has passed, it fails with -ETIMEDOUT, however slowly
+ * the kernel answers. 0: SW_DIAG_DUMP_BUDGET_USEC from now. On failure s
+ * is left as it was. */
+int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec);
 
 /* Dumps TCP_SYN_RECV of both families and tallies each request socket with
- * snapshot_add_request(); s must be indexed. Sets s->syn_scanned. */
-int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s);
-
-/* Pure parsers over the bytes of one recv() of a dump reply, for tests and
- * fuzzers. Each returns 0 when more parts follow, 1 when NLMSG_DONE was
- * seen, -EINTR when a message carried NLM_F_DUMP_INTR, or the negative errno
- * of an NLMSG_ERROR. Malformed or truncated messages and attributes are
- * skipped and counted in s->skipped_msgs / s->skipped_attrs. */
-int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s);
-int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s);
-
-/* As above, but only messages answering request seq from port portid count:
- * others (stale replies) are skipped and counted in s->skipped_msgs. The
- * dumps use these. */
-int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-			     struct sw_snapshot *s);
-int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-			   struct sw_snapshot *s);
+ * snapshot_add_request(); s must be indexed. Sets s->syn_scanned. The
+ * deadline as above. */
+int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec);
 
 /* The netlink socket's fd (tests check it is close-on-exec); -1 if closed. */
 int diag_fd(const struct sw_diag *d);

@@ -246,8 +246,9 @@ static int schedule_poll(struct sw_manager *m, uint64_t from)
 
 	if (changed) {
 		m->current_interval_usec = iv;
-		/* SYN-scan spacing is computed against the poll period in force. */
-		synsched_configure(&m->syn, m->cfg->syn_scan, m->cfg->cpu_budget, iv);
+		/* The polls' share follows the period in force; untriggered
+		 * SYN scans keep the configured interval (synsched.h). */
+		synsched_apply(&m->syn, m->cfg, iv);
 	}
 	m->next_due_usec = from + iv;
 	m->poll_armed = false;

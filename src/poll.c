@@ -1,6 +1,8 @@
 /* One poll: the listener dump and, right after it, the namespace counters
  * and sysctls; a SYN_RECV scan when decide_syn_scan() and the scheduler
- * say so; then the tracker, the owners and the journal. */
+ * say so; then the tracker, the owners and the journal. The dumps share
+ * one deadline (decide_poll_budget_usec()): one that runs past it fails
+ * the poll like any dump error. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -129,7 +131,8 @@ static void poll_count_dump(struct sw_manager *m, uint32_t retries0, uint64_t ms
 	m->skipped_attrs += m->snap.skipped_attrs - attrs0;
 }
 
-static void poll_syn_scan(struct sw_manager *m, uint64_t now, uint64_t *ret_cpu)
+static void poll_syn_scan(struct sw_manager *m, uint64_t now, uint64_t deadline,
+			  uint64_t *ret_cpu)
 {
 	uint64_t c0 = util_cpu_usec();
 	uint32_t retries0 = m->snap.dump_retries;
@@ -137,7 +140,7 @@ static void poll_syn_scan(struct sw_manager *m, uint64_t now, uint64_t *ret_cpu)
 	int r;
 
 	faults_arm(&m->faults, SW_FAULT_SYNRECV, m->poll_attempts);
-	r = diag_dump_synrecv(m->diag, &m->snap);
+	r = diag_dump_synrecv(m->diag, &m->snap, deadline);
 	faults_disarm(&m->faults);
 	*ret_cpu = util_cpu_usec() - c0;
 	poll_count_dump(m, retries0, msgs0, attrs0);
@@ -156,6 +159,8 @@ static void poll_syn_scan(struct sw_manager *m, uint64_t now, uint64_t *ret_cpu)
 int poll_once(struct sw_manager *m, bool force_syn)
 {
 	uint64_t now = util_now_usec(), cpu0 = util_cpu_usec(), syn_cpu = 0;
+	/* One deadline for every dump of this poll (decide.h). */
+	uint64_t deadline = now + decide_poll_budget_usec(m->watchdog_usec);
 	bool trigger;
 	int r;
 
@@ -166,7 +171,7 @@ int poll_once(struct sw_manager *m, bool force_syn)
 	m->snap.taken_usec = now;
 
 	faults_arm(&m->faults, SW_FAULT_LISTENERS, m->poll_attempts);
-	r = diag_dump_listeners(m->diag, &m->snap);
+	r = diag_dump_listeners(m->diag, &m->snap, deadline);
 	faults_disarm(&m->faults);
 	poll_count_dump(m, 0, 0, 0);
 	/* Unreadable sysctls or counters stay unknown (-1 / absent), never
@@ -191,7 +196,7 @@ int poll_once(struct sw_manager *m, bool force_syn)
 				  m->have_prev_counters ? &m->prev_counters : NULL,
 				  &m->snap.netstat, m->snap.sysctl.syncookies);
 	if (force_syn || synsched_due(&m->syn, now, trigger))
-		poll_syn_scan(m, now, &syn_cpu);
+		poll_syn_scan(m, now, deadline, &syn_cpu);
 
 	r = tracker_update(m->tracker, &m->snap, m->cfg, now, &m->events);
 	if (r < 0)

@@ -39,7 +39,7 @@ static void synsched_recompute(struct sw_synsched *s)
 		s->interval_usec = 0;
 		return;
 	case SW_SYN_SCAN_ALWAYS:
-		s->interval_usec = s->poll_interval_usec;
+		s->interval_usec = s->poll_period_usec;
 		return;
 	case SW_SYN_SCAN_AUTO:
 		break;
@@ -60,23 +60,33 @@ static void synsched_recompute(struct sw_synsched *s)
 		s->trigger_gap_usec = usec_from_double(
 			s->cost_est_usec / (share * SW_SYNSCHED_TRIGGER_FACTOR), cap);
 	}
-	s->interval_usec = SW_MAX(s->poll_interval_usec, s->budget_gap_usec);
+	s->interval_usec = SW_MAX(s->base_interval_usec, s->budget_gap_usec);
 }
 
 void synsched_configure(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
-			uint64_t poll_interval_usec)
+			uint64_t interval_usec)
 {
 	s->mode = mode;
 	s->budget_pct = budget_pct;
-	s->poll_interval_usec = poll_interval_usec;
+	s->base_interval_usec = interval_usec;
+	s->poll_period_usec = interval_usec;
+	synsched_recompute(s);
+}
+
+void synsched_apply(struct sw_synsched *s, const struct sw_config *cfg, uint64_t poll_period_usec)
+{
+	s->mode = cfg->syn_scan;
+	s->budget_pct = cfg->cpu_budget;
+	s->base_interval_usec = cfg->interval_usec;
+	s->poll_period_usec = poll_period_usec ? poll_period_usec : cfg->interval_usec;
 	synsched_recompute(s);
 }
 
 void synsched_init(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
-		   uint64_t poll_interval_usec)
+		   uint64_t interval_usec)
 {
 	memset(s, 0, sizeof(*s));
-	synsched_configure(s, mode, budget_pct, poll_interval_usec);
+	synsched_configure(s, mode, budget_pct, interval_usec);
 }
 
 void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec)
@@ -99,9 +109,10 @@ void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec)
 {
 	double share;
 
-	if (s->poll_interval_usec == 0)
+	if (s->poll_period_usec == 0)
 		return;
-	share = (double)cost_usec / (double)s->poll_interval_usec;
+	/* Against the period in force: fast polling costs its real share. */
+	share = (double)cost_usec / (double)s->poll_period_usec;
 	if (!s->polled)
 		s->poll_share = share;
 	else
@@ -123,7 +134,7 @@ bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered
 	elapsed = now_usec >= s->last_scan_usec ? now_usec - s->last_scan_usec : 0;
 	if (triggered && elapsed >= s->trigger_gap_usec)
 		return true;
-	slack = SW_MIN(s->poll_interval_usec / POLL_SLACK_DIV,
+	slack = SW_MIN(s->poll_period_usec / POLL_SLACK_DIV,
 		       s->interval_usec - s->budget_gap_usec);
 	return elapsed + slack >= s->interval_usec;
 }

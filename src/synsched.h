@@ -5,8 +5,11 @@
  * - always: every poll.
  * - off: never, whatever triggers.
  * - auto: after each scan the spacing becomes
- *       interval = max(poll interval, min(est / rest, 60 s))
- *   where rest = max(budget/100 - the polls' own CPU share, budget/1000)
+ *       spacing = max(interval, min(est / rest, 60 s))
+ *   where interval is the configured one, never the fast_interval in force
+ *   while some listener is at warn: that period speeds up the polls only,
+ *   and an accept-queue alert is no reason to scan the SYN queues more
+ *   often (decide_syn_scan() triggers the scans that have one); rest = max(budget/100 - the polls' own CPU share, budget/1000)
  *   and est is a smoothed scan cost (fast to rise, slow to fall: a single
  *   slow scan widens the spacing by only part of its cost, and the slow
  *   decay repays the rest, so the average share still stays in budget).
@@ -37,7 +40,8 @@
 struct sw_synsched {
 	enum sw_syn_scan mode;
 	double budget_pct;            /* share of one core, percent */
-	uint64_t poll_interval_usec;
+	uint64_t base_interval_usec;  /* the configured interval: untriggered floor */
+	uint64_t poll_period_usec;    /* the poll period in force: poll share, timer slack */
 
 	uint64_t last_scan_usec;      /* start of the last scan */
 	uint64_t last_cost_usec;      /* its CPU cost */
@@ -52,14 +56,22 @@ struct sw_synsched {
 	bool polled;                  /* poll_share holds a sample */
 };
 
+/* interval_usec: the configured poll interval, also the poll period in
+ * force until synsched_apply() says otherwise. */
 void synsched_init(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
-		   uint64_t poll_interval_usec);
+		   uint64_t interval_usec);
 
-/* Added: changes mode, budget or poll interval (reload, fast polling) and
- * keeps the scan history, so a reload neither forgets the cost nor forces
- * a scan. */
+/* Changes mode, budget or interval (a reload) and keeps the scan history,
+ * so a reload neither forgets the cost nor forces a scan. The poll period
+ * in force becomes interval_usec. */
 void synsched_configure(struct sw_synsched *s, enum sw_syn_scan mode, double budget_pct,
-			uint64_t poll_interval_usec);
+			uint64_t interval_usec);
+
+/* What the manager calls whenever the config or the poll period in force
+ * changes: mode, budget and interval from cfg, poll_period_usec (interval
+ * or fast_interval, decide_interval()) for the polls' share and the timer
+ * slack only. */
+void synsched_apply(struct sw_synsched *s, const struct sw_config *cfg, uint64_t poll_period_usec);
 
 /* After a scan that started at now and cost cost_usec of CPU: recompute the spacing. */
 void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec);
@@ -72,6 +84,6 @@ void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec);
 /* Whether to scan at this poll. triggered: decide_syn_scan() calls for a scan at once. */
 bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered);
 
-/* The cadence chosen, for status: the poll interval for always (and for
- * auto before the first scan), 0 for off. */
+/* The cadence chosen, for status: the poll period in force for always, the
+ * interval for auto before the first scan, 0 for off. */
 uint64_t synsched_interval(const struct sw_synsched *s);

@@ -19,6 +19,7 @@
 #include <linux/sock_diag.h>
 
 #include "diag.h"
+#include "diag_parse.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -776,7 +777,7 @@ START_TEST(test_dump_intr_redo)
 	struct sw_snapshot s;
 
 	add_preexisting(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), 0);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
 	/* v4, v6 (interrupted), then the whole dump again: v4, v6. */
 	ck_assert_int_eq(sc->dumps, 4);
 	ck_assert_int_eq(sc->families[0], AF_INET);
@@ -809,7 +810,7 @@ START_TEST(test_dump_intr_gives_up)
 	struct sw_snapshot s;
 
 	add_preexisting(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), -EINTR);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), -EINTR);
 	ck_assert_int_eq(sc->dumps, 4);    /* one try and three redos */
 	ck_assert_uint_eq(s.dump_retries, 3);
 	ck_assert_uint_eq(s.n_listeners, 1);
@@ -827,7 +828,7 @@ START_TEST(test_dump_enobufs_redo)
 	struct sw_snapshot s;
 
 	snapshot_init(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), 0);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
 	ck_assert_uint_eq(s.dump_retries, 1);
 	ck_assert_uint_eq(s.n_listeners, 2);
 	ck_assert_int_eq(sc->dumps, 3);
@@ -845,11 +846,11 @@ START_TEST(test_dump_error_no_redo)
 	struct sw_snapshot s;
 
 	add_preexisting(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), -EPERM);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), -EPERM);
 	ck_assert_int_eq(sc->dumps, 1);
 	ck_assert_uint_eq(s.dump_retries, 0);
 	ck_assert_uint_eq(s.n_listeners, 1);
-	ck_assert_int_eq(diag_dump_synrecv(d, &s), -EPERM);
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), -EPERM);
 	ck_assert(!s.syn_scanned);
 	snapshot_clear(&s);
 	diag_close(d);
@@ -869,7 +870,7 @@ START_TEST(test_dump_synrecv_redo)
 	ck_assert_int_eq(snapshot_add_listener(&s, &l80), 0);
 	ck_assert_int_eq(snapshot_add_listener(&s, &l443), 0);
 	ck_assert_int_eq(snapshot_index(&s), 0);
-	ck_assert_int_eq(diag_dump_synrecv(d, &s), 0);
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
 	ck_assert_int_eq(sc->dumps, 4);
 	for (int i = 0; i < 4; i++)
 		ck_assert_uint_eq(sc->states[i], 1u << TCP_SYN_RECV | 1u << NEW_SYN_RECV);
@@ -884,7 +885,7 @@ START_TEST(test_dump_synrecv_redo)
 
 	/* A second scan replaces the first rather than adding to it. */
 	sc->dumps = 2;   /* the script's "good" half */
-	ck_assert_int_eq(diag_dump_synrecv(d, &s), 0);
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
 	ck_assert_uint_eq(s.syn_requests, 2);
 	ck_assert_uint_eq(s.groups[s.listeners[0].syn_group].depth, 1);
 	snapshot_clear(&s);
@@ -970,7 +971,7 @@ START_TEST(test_live_listener)
 	fd6 = listen_on(AF_INET6, "::1", 3, true);   /* may fail without IPv6 */
 
 	snapshot_init(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), 0);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
 	ck_assert_uint_ne(s.taken_usec, 0);
 	ck_assert_uint_eq(s.skipped_msgs, 0);
 	ck_assert_uint_eq(s.skipped_attrs, 0);
@@ -1007,7 +1008,7 @@ START_TEST(test_live_listener)
 	}
 
 	/* The SYN scan runs too (what it finds here depends on the host). */
-	ck_assert_int_eq(diag_dump_synrecv(d, &s), 0);
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
 	ck_assert(s.syn_scanned);
 	ck_assert_uint_ge(s.syn_requests, s.syn_unmatched);
 
@@ -1017,7 +1018,7 @@ START_TEST(test_live_listener)
 
 		close(fd);
 		snapshot_reset(&s);
-		ck_assert_int_eq(diag_dump_listeners(d, &s), 0);
+		ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
 		ck_assert_ptr_null(snapshot_find_cookie(&s, c));
 	}
 	snapshot_clear(&s);
@@ -1044,7 +1045,7 @@ START_TEST(test_live_many_small_rcvbuf)
 	ck_assert_int_eq(diag_set_rcvbuf(d, 1), -EINVAL);
 	ck_assert_int_eq(diag_set_rcvbuf(d, 4096), 0);
 	snapshot_init(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), 0);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
 	ck_assert_uint_ge(s.n_listeners, N);
 	ck_assert_int_eq(snapshot_index(&s), 0);
 	for (int i = 0; i < N; i++) {
@@ -1056,13 +1057,108 @@ START_TEST(test_live_many_small_rcvbuf)
 	}
 	/* The socket is reusable: dump again into a reset snapshot. */
 	snapshot_reset(&s);
-	ck_assert_int_eq(diag_dump_listeners(d, &s), 0);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
 	ck_assert_uint_ge(s.n_listeners, N);
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
 	snapshot_clear(&s);
 	diag_close(d);
 	diag_close(NULL);
+}
+END_TEST
+
+/* A kernel that answers slowly and never ends the dump: each receive
+ * takes SLOW_PART_USEC and brings one more listener. Without the deadline
+ * the dump would run until the 1 GiB cap. */
+#define SLOW_PART_USEC (20 * USEC_PER_MSEC)
+
+struct slow {
+	int calls;
+	struct nb n;
+};
+
+static ssize_t slow_recv(void *ud, int family, uint32_t states, uint32_t seq, uint32_t portid,
+			 void *buf, size_t len)
+{
+	struct slow *sl = ud;
+
+	/* A dump that ignores its deadline must fail the test, not hang it. */
+	if (++sl->calls > 1000)
+		return -EIO;
+	usleep(SLOW_PART_USEC);
+	sl->n.len = 0;
+	nb_listener(&sl->n, 0, seq, portid, family, family == AF_INET ? "127.0.0.1" : "::1", 80,
+		    1000 + (uint64_t)sl->calls);
+	ck_assert_uint_le(sl->n.len, len);
+	memcpy(buf, sl->n.b, sl->n.len);
+	return (ssize_t)sl->n.len;
+}
+
+START_TEST(test_dump_deadline)
+{
+	struct slow *sl = calloc(1, sizeof(*sl));
+	struct sw_diag *d = NULL;
+	struct sw_snapshot s;
+	uint64_t t0, deadline, took;
+	int calls;
+
+	ck_assert_int_eq(diag_open(&d), 0);
+	diag_set_recv_hook(d, slow_recv, sl);
+	add_preexisting(&s);
+	t0 = util_now_usec();
+	deadline = t0 + 200 * USEC_PER_MSEC;
+	ck_assert_int_eq(diag_dump_listeners(d, &s, deadline), -ETIMEDOUT);
+	took = util_now_usec() - t0;
+	/* It stopped at the deadline, late by at most one receive (and a
+	 * loaded machine's scheduling), and -ETIMEDOUT is not redone. */
+	ck_assert_uint_ge(took, 200 * USEC_PER_MSEC);
+	ck_assert_uint_lt(took, 200 * USEC_PER_MSEC + 20 * SLOW_PART_USEC);
+	ck_assert_int_ge(sl->calls, 2);
+	ck_assert_int_le(sl->calls, 11);
+	ck_assert_uint_eq(s.dump_retries, 0);
+	/* s is as it was: the listeners of the unfinished dump are gone. */
+	ck_assert_uint_eq(s.n_listeners, 1);
+	ck_assert_uint_eq(s.listeners[0].cookie, 5000);
+
+	/* The SYN scan of the same poll shares the deadline: past already, it
+	 * fails without a receive. */
+	ck_assert_int_eq(snapshot_index(&s), 0);
+	calls = sl->calls;
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, deadline), -ETIMEDOUT);
+	ck_assert_int_eq(sl->calls, calls);
+	ck_assert(!s.syn_scanned);
+
+	snapshot_clear(&s);
+	diag_close(d);
+	free(sl);
+}
+END_TEST
+
+START_TEST(test_live_deadline)
+{
+	/* A real socket under a deadline shorter than a receive timeout:
+	 * each receive waits only for what is left, and a healthy dump is
+	 * done well within it; a deadline already past sends nothing. */
+	struct sw_diag *d = NULL;
+	struct sw_snapshot s;
+	int fd = listen_on(AF_INET, "127.0.0.1", 7, false);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(diag_open(&d), 0);
+	snapshot_init(&s);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, util_now_usec() + 500 * USEC_PER_MSEC), 0);
+	ck_assert_ptr_nonnull(snapshot_find_cookie(&s, fd_cookie(fd)));
+	ck_assert_int_eq(snapshot_index(&s), 0);
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, util_now_usec() + 500 * USEC_PER_MSEC), 0);
+	snapshot_reset(&s);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, util_now_usec() - 1), -ETIMEDOUT);
+	ck_assert_uint_eq(s.n_listeners, 0);
+	/* And the socket still serves the next poll. */
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
+	ck_assert_ptr_nonnull(snapshot_find_cookie(&s, fd_cookie(fd)));
+	close(fd);
+	snapshot_clear(&s);
+	diag_close(d);
 }
 END_TEST
 
@@ -1087,11 +1183,13 @@ static Suite *diag_suite(void)
 	tcase_add_test(td, test_dump_enobufs_redo);
 	tcase_add_test(td, test_dump_error_no_redo);
 	tcase_add_test(td, test_dump_synrecv_redo);
+	tcase_add_test(td, test_dump_deadline);
 	suite_add_tcase(s, td);
 
 	tcase_set_timeout(tl, 60);
 	tcase_add_test(tl, test_live_listener);
 	tcase_add_test(tl, test_live_many_small_rcvbuf);
+	tcase_add_test(tl, test_live_deadline);
 	suite_add_tcase(s, tl);
 	return s;
 }

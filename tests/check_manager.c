@@ -1,9 +1,9 @@
 /* manager's decisions (decide.c), table-driven: what triggers a SYN scan
  * (SYN queues at warn and the SYN counters only, honouring
  * tcp_syncookies = 2; an accept-queue alert keeps the idle SYN cadence),
- * the poll interval, lateness, and the watchdog keep-alive; and the
- * grammar of the test seams (faults.c) but for rcvbuf, which needs a
- * netlink socket. */
+ * the poll interval, lateness, the watchdog keep-alive and the dumps'
+ * deadline; and the grammar of the test seams (faults.c) but for rcvbuf,
+ * which needs a netlink socket. */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -100,24 +100,38 @@ START_TEST(test_syn_scan_backwards)
 }
 END_TEST
 
-/* Over an hour of 1 s polls with an accept queue in alert (its counters
+/* Over an hour of polls with an accept queue in alert (its counters
  * moving every poll, ListenDrops == ListenOverflows) the SYN scans come at
  * the idle cadence, exactly as with no alert at all; a SYN counter that
- * moves on every poll makes them come faster. */
-static uint64_t scans_in_an_hour(uint64_t d_overflows, uint64_t d_drops, uint64_t d_full_drop)
+ * moves on every poll makes them come faster. alert_from: when the accept
+ * queue reaches warn; the poll period then drops to fast_interval, as
+ * schedule_poll() does, and the scheduler hears of it the same way.
+ * scan_cost: cheap scans, whose budget allows one every poll, show a
+ * cadence that followed the faster polls. */
+static uint64_t scans_in_an_hour(uint64_t d_overflows, uint64_t d_drops, uint64_t d_full_drop,
+				 uint64_t alert_from, uint64_t scan_cost)
 {
+	struct sw_config cfg = {
+		.interval_usec = 1 * S, .fast_interval_usec = 200 * MS,
+		.syn_scan = SW_SYN_SCAN_AUTO, .cpu_budget = 1.0,
+	};
 	struct sw_synsched s;
 	struct sw_netstat prev = { .present = ALL }, now = { .present = ALL };
-	uint64_t n = 0;
+	uint64_t n = 0, period = 0, step;
 
-	synsched_init(&s, SW_SYN_SCAN_AUTO, 1.0, 1 * S);
-	for (uint64_t t = 0; t < 3600 * S; t += S) {
+	synsched_init(&s, cfg.syn_scan, cfg.cpu_budget, cfg.interval_usec);
+	for (uint64_t t = 0; t < 3600 * S; t += step) {
+		step = decide_interval(t >= alert_from, cfg.interval_usec, cfg.fast_interval_usec);
+		if (step != period) {
+			period = step;
+			synsched_apply(&s, &cfg, period);
+		}
 		now.value[SW_CTR_LISTEN_OVERFLOWS] += d_overflows;
 		now.value[SW_CTR_LISTEN_DROPS] += d_drops;
 		now.value[SW_CTR_REQQ_FULL_DROP] += d_full_drop;
 		synsched_poll_cost(&s, 200);
 		if (synsched_due(&s, t, decide_syn_scan(0, t ? &prev : NULL, &now, 1))) {
-			synsched_scanned(&s, t, 50 * MS);
+			synsched_scanned(&s, t, scan_cost);
 			n++;
 		}
 		prev = now;
@@ -127,11 +141,25 @@ static uint64_t scans_in_an_hour(uint64_t d_overflows, uint64_t d_drops, uint64_
 
 START_TEST(test_accept_alert_keeps_idle_cadence)
 {
-	uint64_t idle = scans_in_an_hour(0, 0, 0);
+	const uint64_t never = UINT64_MAX;
+	uint64_t idle = scans_in_an_hour(0, 0, 0, never, 50 * MS);
+	uint64_t cheap = scans_in_an_hour(0, 0, 0, never, 1 * MS);
 
+	/* Polls stay at 1 s (the queue under warn, its counters moving). */
 	ck_assert_uint_gt(idle, 0);
-	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0), idle);
-	ck_assert_uint_gt(scans_in_an_hour(40, 40, 1), idle);
+	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0, never, 50 * MS), idle);
+	ck_assert_uint_gt(scans_in_an_hour(40, 40, 1, never, 50 * MS), idle);
+
+	/* The queue at warn from the first poll or from half way: polls every
+	 * 200 ms, SYN scans still once a second (one a poll at idle). */
+	ck_assert_uint_eq(cheap, 3600);
+	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0, 0, 1 * MS), cheap);
+	ck_assert_uint_eq(scans_in_an_hour(40, 40, 0, 1800 * S, 1 * MS), cheap);
+	/* Scans the budget spaces wider than a poll stay within it (the
+	 * faster polls only let them land nearer their due time). */
+	ck_assert_uint_le(scans_in_an_hour(40, 40, 0, 1800 * S, 50 * MS), 3600 * S / (5 * S));
+	/* ... unless the SYN queues show pressure: then every fast poll. */
+	ck_assert_uint_gt(scans_in_an_hour(40, 40, 1, 1800 * S, 1 * MS), cheap);
 }
 END_TEST
 
@@ -226,6 +254,29 @@ START_TEST(test_keepalive_period)
 }
 END_TEST
 
+/* One poll's dumps together stay under half the watchdog, with room left
+ * for the rest of the poll; 10 s without a watchdog and at most. */
+static const struct {
+	uint64_t watchdog, want;
+} budget_cases[] = {
+	{ 0, 10 * S },
+	{ 30 * S, 10 * S },
+	{ 3 * 60 * S, 10 * S },
+	{ 12 * S, 4 * S },
+	{ 3 * S, 1 * S },
+	{ 1 * S, 333333 },
+};
+
+START_TEST(test_poll_budget)
+{
+	uint64_t wd = budget_cases[_i].watchdog, got = decide_poll_budget_usec(wd);
+
+	ck_assert_uint_eq(got, budget_cases[_i].want);
+	if (wd)
+		ck_assert_uint_lt(got, wd / 2);
+}
+END_TEST
+
 static const struct {
 	bool armed;
 	uint64_t due, now, grace;
@@ -315,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, test_lateness);
 	tcase_add_loop_test(tc, test_keepalive_period, 0, (int)SW_ARRAY_SIZE(keepalive_cases));
 	tcase_add_loop_test(tc, test_keepalive_ok, 0, (int)SW_ARRAY_SIZE(alive_cases));
+	tcase_add_loop_test(tc, test_poll_budget, 0, (int)SW_ARRAY_SIZE(budget_cases));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("faults");
 	tcase_add_loop_test(tc, test_seams, 0, (int)SW_ARRAY_SIZE(seam_cases));

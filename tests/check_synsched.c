@@ -500,6 +500,47 @@ START_TEST(test_configure_keeps_history)
 }
 END_TEST
 
+/* The poll period in force (fast_interval while a listener is at warn)
+ * never becomes the untriggered spacing: it only weighs the polls' share
+ * and the timer slack; always scans at every poll of the period in force. */
+static const struct {
+	const char *name;
+	enum sw_syn_scan mode;
+	uint64_t interval, period, poll_cost, scan_cost, want;
+} apply_cases[] = {
+	{ "cheap scan, idle", SW_SYN_SCAN_AUTO, 1 * SEC, 1 * SEC, 200, 1 * MSEC, 1 * SEC },
+	{ "cheap scan, fast polls", SW_SYN_SCAN_AUTO, 1 * SEC, 200 * MSEC, 200, 1 * MSEC, 1 * SEC },
+	/* 10 ms polls every 200 ms take 5% > budget: a tenth of it is left */
+	{ "costly fast polls", SW_SYN_SCAN_AUTO, 1 * SEC, 200 * MSEC, 10 * MSEC, 1 * MSEC,
+	  1 * SEC },
+	{ "costly fast polls, scan", SW_SYN_SCAN_AUTO, 1 * SEC, 200 * MSEC, 10 * MSEC, 5 * MSEC,
+	  5 * SEC },
+	{ "always follows the polls", SW_SYN_SCAN_ALWAYS, 1 * SEC, 200 * MSEC, 200, 1 * MSEC,
+	  200 * MSEC },
+	{ "no period: the interval", SW_SYN_SCAN_ALWAYS, 1 * SEC, 0, 200, 1 * MSEC, 1 * SEC },
+};
+
+START_TEST(test_apply_keeps_interval)
+{
+	const __typeof__(apply_cases[0]) *c = &apply_cases[_i];
+	struct sw_config cfg = { .interval_usec = c->interval, .syn_scan = c->mode,
+				 .cpu_budget = 1.0 };
+	struct sw_synsched s;
+
+	synsched_init(&s, c->mode, 1.0, c->interval);
+	synsched_apply(&s, &cfg, c->period);
+	synsched_poll_cost(&s, c->poll_cost);
+	synsched_scanned(&s, 10 * SEC, c->scan_cost);
+	ck_assert_msg(synsched_interval(&s) == c->want, "%s: %llu", c->name,
+		      (unsigned long long)synsched_interval(&s));
+	if (c->mode == SW_SYN_SCAN_AUTO) {
+		ck_assert_msg(!synsched_due(&s, 10 * SEC + c->want - c->want / 4, false), "%s",
+			      c->name);
+		ck_assert_msg(synsched_due(&s, 10 * SEC + c->want, false), "%s", c->name);
+	}
+}
+END_TEST
+
 START_TEST(test_bad_budget)
 {
 	static const double budgets[] = { 0.0, -1.0, NAN, INFINITY };
@@ -559,6 +600,7 @@ int main(void)
 	tcase_add_test(tc, test_trigger_gap);
 	tcase_add_test(tc, test_poll_cost_shares_budget);
 	tcase_add_test(tc, test_configure_keeps_history);
+	tcase_add_loop_test(tc, test_apply_keeps_interval, 0, (int)SW_ARRAY_SIZE(apply_cases));
 	tcase_add_test(tc, test_bad_budget);
 	tcase_add_test(tc, test_clock_backwards);
 	tcase_add_test(tc, test_huge_cost);

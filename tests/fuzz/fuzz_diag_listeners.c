@@ -11,7 +11,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 
-#include "diag.h"
+#include "diag_parse.h"
 #include "fuzz.h"
 #include "fuzz_diag.h"
 #include "snapshot.h"

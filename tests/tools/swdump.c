@@ -117,7 +117,7 @@ static int swdump_run(bool syn_scan)
 	if (r < 0)
 		goto out;
 	what = "dumping listeners";
-	r = diag_dump_listeners(d, &s);
+	r = diag_dump_listeners(d, &s, 0);
 	if (r < 0)
 		goto out;
 	what = "indexing the snapshot";
@@ -126,7 +126,7 @@ static int swdump_run(bool syn_scan)
 		goto out;
 	if (syn_scan) {
 		what = "dumping SYN_RECV request sockets";
-		r = diag_dump_synrecv(d, &s);
+		r = diag_dump_synrecv(d, &s, 0);
 		if (r < 0)
 			goto out;
 		if (!s.syn_scanned) {

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		swowner_fail("diag_open", r);
 		goto out;
 	}
-	r = diag_dump_listeners(d, &snap);
+	r = diag_dump_listeners(d, &snap, 0);
 	if (r < 0) {
 		swowner_fail("listener dump", r);
 		goto out;
