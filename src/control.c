@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "macro.h"
 
 /* After accept() fails for lack of fds, wait this long before trying again
  * rather than spin on a listening socket that stays readable. */

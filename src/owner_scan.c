@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "procfs.h"
-#include "util.h"
+#include "macro.h"
 
 static const char owner_denied_reason[] =
 	"no permission to read the open files (/proc/PID/fd) of some processes "

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 /* Enough for every field of /proc/PID/stat up to starttime (22), the last
  * one used: a pid of at most 10 digits, the comm shown there (at most 64

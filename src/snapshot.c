@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "util.h"
+#include "macro.h"
 
 /* The first allocation of a growing array; small because most hosts have a
  * few dozen listeners and most groups see few distinct sources. */

@@ -7,7 +7,7 @@
 #include "alert.h"
 #include "config.h"
 #include "lindex.h"
-#include "util.h"
+#include "macro.h"
 
 /* Scratch arrays sized by the snapshot keep at least this many entries. */
 #define TRACKER_MIN_SCRATCH 64

@@ -20,7 +20,7 @@
 
 #include "diag.h"
 #include "snapshot.h"
-#include "util.h"
+#include "macro.h"
 
 #define NEW_SYN_RECV 12
 
