@@ -41,7 +41,7 @@ FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null) -lm
 
 # The modules whose parsers meet outside input, and what they call. A new
 # target that needs another module adds it here.
-FUZZ_MODULES := diag snapshot util addr kernel netstat sysctl text config config_parse config_key \
+FUZZ_MODULES := diag snapshot util addr grow kernel netstat sysctl text config config_parse config_key \
                 config_value filter protocol
 FUZZ_MOD_OBJS := $(FUZZ_MODULES:%=$(FUZZ_DIR)/src/%.o)
 

@@ -25,20 +25,12 @@ uint64_t util_cpu_usec(void)
 	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
-int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+ssize_t util_read_fd(int fd, void *buf, size_t size)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(max + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, max - len);
+	while (len < size) {
+		ssize_t n = read(fd, (char *)buf + len, size - len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -48,14 +40,32 @@ int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len == max)
-			return -EFBIG;
 	}
+	return (ssize_t)len;
+}
+
+int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	ssize_t len;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(max + 1);
+	if (!buf)
+		return -ENOMEM;
+	len = util_read_fd(fd, buf, max);
+	if (len < 0)
+		return (int)len;
+	if ((size_t)len == max)
+		return -EFBIG;
 	buf[len] = 0;
 	*ret = buf;
 	buf = NULL;
 	if (ret_len)
-		*ret_len = len;
+		*ret_len = (size_t)len;
 	return 0;
 }
 

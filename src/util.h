@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "macro.h"
 
@@ -22,6 +23,11 @@ size_t util_heap_trim(size_t min_free);
 /* Monotonic and CPU clocks, in microseconds. */
 uint64_t util_now_usec(void);
 uint64_t util_cpu_usec(void);          /* this process, user + system */
+
+/* Reads fd until end of file or until size bytes are in buf, retrying on
+ * EINTR. Returns the bytes read (size when the buffer filled up, whether or
+ * not more followed) or -errno. Adds no NUL. */
+ssize_t util_read_fd(int fd, void *buf, size_t size);
 
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

@@ -1,0 +1,24 @@
+/* Doubling growth of heap arrays; see grow.h. */
+#include "grow.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+void *grow_array(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap : (first ? first : 1);
+	void *np;
+
+	if (need <= *cap)
+		return p;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return NULL;
+		ncap *= 2;
+	}
+	np = reallocarray(p, ncap, elem);
+	if (!np)
+		return NULL;
+	*cap = ncap;
+	return np;
+}
