@@ -16,7 +16,11 @@ void *grow_array(void *p, size_t *cap, size_t need, size_t elem, size_t first)
 			return NULL;
 		ncap *= 2;
 	}
-	np = reallocarray(p, ncap, elem);
+	/* Checked here rather than left to reallocarray: ASan's build
+	 * aborts on that overflow instead of returning NULL. */
+	if (elem && ncap > SIZE_MAX / elem)
+		return NULL;
+	np = realloc(p, ncap * elem);
 	if (!np)
 		return NULL;
 	*cap = ncap;
