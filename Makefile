@@ -56,7 +56,7 @@ ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 # into the unit tests; sockwatchctl takes only what CTL_MODULES lists.
 MAINS       := src/sockwatchd.c src/sockwatchctl.c
 MODULES     := $(filter-out $(MAINS),$(sort $(wildcard src/*.c)))
-CTL_MODULES := $(filter $(addprefix src/,protocol.c render.c util.c text.c jsonget.c check.c show.c advice.c order.c config_value.c ctlclient.c),$(MODULES))
+CTL_MODULES := $(filter $(addprefix src/,protocol.c render.c util.c addr.c text.c jsonget.c check.c show.c advice.c order.c config_value.c ctlclient.c),$(MODULES))
 MOD_OBJS    := $(MODULES:%.c=$(BUILD)/%.o)
 CTL_OBJS    := $(CTL_MODULES:%.c=$(BUILD)/%.o)
 

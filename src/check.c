@@ -12,7 +12,7 @@
 #include "jsonget.h"
 #include "render.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 static const char *const check_names[] = {
 	[SW_CHECK_OK] = "OK",

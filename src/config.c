@@ -8,6 +8,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "addr.h"
 #include "config_parse.h"
 #include "protocol.h"
 #include "util.h"
@@ -112,7 +113,7 @@ static void config_print_cidrs(FILE *f, const char *key, const struct sw_cidr *c
 	fprintf(f, "%s =", key);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s%s/%u", i ? ", " : " ",
-			util_addr_str(c[i].family, c[i].addr, a, sizeof(a)), c[i].prefix);
+			addr_str(c[i].family, c[i].addr, a, sizeof(a)), c[i].prefix);
 	fputc('\n', f);
 }
 

@@ -9,8 +9,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "addr.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 #define CONFIG_MAX_LIST 1024
 
@@ -276,7 +277,7 @@ static bool config_cidr_elem(struct cfg_parser *p, const char *key, const char *
 	if (memcmp(want, c->addr, max / 8) != 0) {
 		char a[INET6_ADDRSTRLEN];
 
-		util_addr_str(c->family, want, a, sizeof(a));
+		addr_str(c->family, want, a, sizeof(a));
 		config_err(p, p->lineno, "%s: '%s' has host bits set (did you mean %s/%u?)",
 			   key, elem, a, prefix);
 		return false;

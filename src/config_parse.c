@@ -23,7 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "addr.h"
+#include "macro.h"
 
 #define CONFIG_MAX_ERRORS    100
 #define CONFIG_MAX_ERROR_LEN 400
@@ -123,7 +124,7 @@ static void config_section(struct cfg_parser *p, char *name)
 		return;
 	}
 	ep = config_strip(name + 8);
-	if (util_endpoint_parse(ep, &family, addr, &port, &any) < 0 || port == 0) {
+	if (addr_endpoint_parse(ep, &family, addr, &port, &any) < 0 || port == 0) {
 		config_err(p, p->lineno,
 			   "invalid listener [%s] (expected [listener ADDR:PORT], [listener *:PORT] or [listener [IPV6]:PORT], port 1 .. 65535)",
 			   name);

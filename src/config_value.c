@@ -10,7 +10,7 @@
 #include <syslog.h>
 
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 #define DIGITS "0123456789"
 

@@ -4,24 +4,20 @@
 #include "control.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <json-c/json.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "control_socket.h"
+#include "macro.h"
 
 /* After accept() fails for lack of fds, wait this long before trying again
  * rather than spin on a listening socket that stays readable. */
 #define CONTROL_ACCEPT_BACKOFF_USEC (100 * USEC_PER_MSEC)
-/* Bound on the group database buffer getgrnam_r may ask for. */
-#define CONTROL_GRBUF_MAX (1u << 20)
 /* Timer slack: deadlines are seconds, a few ms late is fine. */
 #define CONTROL_TIMER_ACCURACY_USEC (10 * USEC_PER_MSEC)
 
@@ -46,8 +42,7 @@ struct sw_control {
 	sd_event *event;
 	char *path;
 	int fd;
-	dev_t dev;
-	ino_t ino;
+	struct control_socket_id id;   /* the socket file control_new made */
 	sd_event_source *listen_src, *backoff_src;
 	sw_control_handler handler;
 	void *userdata;
@@ -425,122 +420,6 @@ static int on_listen(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
-static int resolve_group(const char *group, gid_t *ret)
-{
-	struct group grp, *res = NULL;
-	size_t size = 1024;
-	int r;
-
-	/* A name only: the config accepts no number (config_key.c). */
-	for (;;) {
-		_cleanup_free_ char *buf = malloc(size);
-
-		if (!buf)
-			return -ENOMEM;
-		r = getgrnam_r(group, &grp, buf, size, &res);
-		if (r == ERANGE && size < CONTROL_GRBUF_MAX) {
-			size *= 2;
-			continue;
-		}
-		if (r != 0)
-			return -r;
-		if (!res)
-			return -EINVAL;
-		*ret = grp.gr_gid;
-		return 0;
-	}
-}
-
-/* Whether something listens on the socket at path. Never waits: a live
- * daemon with a full backlog answers EAGAIN, which counts as live. */
-static int probe_live(const struct sockaddr_un *sa)
-{
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
-		return 1;
-	if (errno == EAGAIN || errno == EINPROGRESS)
-		return 1;
-	if (errno == ECONNREFUSED)
-		return 0;
-	return -errno;
-}
-
-static int make_parent(const char *path)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	const char *dir;
-
-	if (!copy)
-		return -ENOMEM;
-	dir = dirname(copy);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int control_bind(struct sw_control *c, gid_t gid, bool has_group)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int r;
-
-	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
-
-	r = make_parent(c->path);
-	if (r < 0)
-		return r;
-	if (lstat(c->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -ENOTSOCK;
-		r = probe_live(&sa);
-		if (r < 0)
-			return r;
-		if (r > 0)
-			return -EADDRINUSE;
-		if (unlink(c->path) < 0 && errno != ENOENT)
-			return -errno;
-	} else if (errno != ENOENT) {
-		return -errno;
-	}
-
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->fd < 0)
-		return -errno;
-	/* The socket file must never exist with a wider mode than 0660, even
-	 * for the instant before chmod. */
-	old = umask(0117);
-	r = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0)
-		return -errno;
-	if (stat(c->path, &st) < 0)
-		return -errno;
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	if (chmod(c->path, 0660) < 0)
-		return -errno;
-	if (has_group && chown(c->path, (uid_t)-1, gid) < 0)
-		return -errno;
-	if (listen(c->fd, SOMAXCONN) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Removes the socket file only when it is still ours: a second daemon that
- * refused to start, or one that replaced a stale file, must not take away
- * the socket of the one that runs. */
-static void control_unlink(struct sw_control *c)
-{
-	struct stat st;
-
-	if (c->ino && stat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
-		unlink(c->path);
-}
-
 int control_new(sd_event *e, const char *path, const char *group, sw_control_handler h,
 		void *userdata, struct sw_control **ret)
 {
@@ -554,7 +433,7 @@ int control_new(sd_event *e, const char *path, const char *group, sw_control_han
 	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
 		return -ENAMETOOLONG;
 	if (has_group) {
-		r = resolve_group(group, &gid);
+		r = control_socket_group(group, &gid);
 		if (r < 0)
 			return r;
 	}
@@ -574,9 +453,10 @@ int control_new(sd_event *e, const char *path, const char *group, sw_control_han
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = control_bind(c, gid, has_group);
+	r = control_socket_open(c->path, gid, has_group, &c->id);
 	if (r < 0)
 		goto fail;
+	c->fd = r;
 	r = sd_event_add_io(e, &c->listen_src, c->fd, EPOLLIN, on_listen, c);
 	if (r < 0)
 		goto fail;
@@ -598,7 +478,7 @@ void control_free(struct sw_control *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	if (c->path)
-		control_unlink(c);
+		control_socket_unlink(c->path, &c->id);
 	free(c->path);
 	sd_event_unref(c->event);
 	free(c);

@@ -1,7 +1,7 @@
 /* Pure decisions of the manager (decide.h). */
 #include "decide.h"
 
-#include "util.h"
+#include "macro.h"
 
 /* How much counter c grew since prev; 0 when either side lacks it or it
  * went backwards (a namespace's counters never do; a reset says nothing). */

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 /* events_clear() gives back arrays larger than this. */
 #define EVENTS_KEEP_CAP 64
 
@@ -44,13 +46,11 @@ struct sw_event *events_push(struct sw_events *e)
 	struct sw_event *ev;
 
 	if (e->n == e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 16;
-		struct sw_event *nv = reallocarray(e->v, ncap, sizeof(*nv));
+		struct sw_event *nv = grow_array(e->v, &e->cap, e->n + 1, sizeof(*nv), 16);
 
 		if (!nv)
 			return NULL;
 		e->v = nv;
-		e->cap = ncap;
 	}
 	ev = &e->v[e->n++];
 	memset(ev, 0, sizeof(*ev));

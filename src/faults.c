@@ -13,7 +13,7 @@
 #include "diag.h"
 #include "journal.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 #define ENV_PROC_ROOT  "SOCKWATCHD_PROC_ROOT"
 #define ENV_TEST_FAULT "SOCKWATCHD_TEST_FAULT"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "tracker.h"
 
 static bool history_source_before(const struct sw_syn_source *a, const struct sw_top_source *b)
@@ -52,7 +53,7 @@ static void history_top_fill(struct sw_tracked_detail *d, const struct sw_syn_gr
 		char a[INET6_ADDRSTRLEN], item[INET6_ADDRSTRLEN + 16];
 		int len;
 
-		util_addr_str(d->top[k].family, d->top[k].addr, a, sizeof(a));
+		addr_str(d->top[k].family, d->top[k].addr, a, sizeof(a));
 		len = snprintf(item, sizeof(item), "%s%s=%u", k ? "," : "", a, d->top[k].count);
 		/* Whole items only: a cut address would name someone else. */
 		if (len < 0 || (size_t)len >= left)

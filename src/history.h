@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "macro.h"
 #include "snapshot.h"
-#include "util.h"
 
 /* History: the peak of each 10 s slot over the last 10 min, both queues. */
 #define SW_HISTORY_SLOTS     60

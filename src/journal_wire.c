@@ -9,10 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "addr.h"
 #include "limits.h"
 #include "kernel.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 static const char *journal_wire_family(uint8_t family)
 {
@@ -117,7 +118,7 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 			       const char *msg)
 {
 	const struct sw_owner *o = &ev->owner;
-	char s[SW_ADDRSTRLEN];
+	char s[ADDR_STRLEN];
 	int l;
 
 	journal_wire_field(f, "MESSAGE=%s", msg);
@@ -136,7 +137,7 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 		int family = ev->family == AF_INET6 ? AF_INET6 : AF_INET;
 
 		journal_wire_field(f, "SOCKWATCH_LISTENER=%s", message_endpoint(ev, s, sizeof(s)));
-		journal_wire_field(f, "SOCKWATCH_ADDRESS=%s", util_addr_str(family, ev->addr, s, sizeof(s)));
+		journal_wire_field(f, "SOCKWATCH_ADDRESS=%s", addr_str(family, ev->addr, s, sizeof(s)));
 		journal_wire_field(f, "SOCKWATCH_PORT=%u", ev->port);
 		journal_wire_field(f, "SOCKWATCH_FAMILY=%s", journal_wire_family(ev->family));
 		journal_wire_field(f, "SOCKWATCH_COOKIE=%" PRIu64, ev->cookie);

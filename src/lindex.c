@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "util.h"
 
 /* The dense array never shrinks below this, so a namespace with a handful
@@ -85,11 +86,11 @@ static int lindex_rebuild(struct lindex *x, size_t cap)
 
 static int lindex_grow(struct lindex *x)
 {
-	size_t ncap = x->cap ? x->cap * 2 : LINDEX_MIN_CAP;
+	size_t ncap = x->cap;
 	struct lindex_entry *nv;
 	int r;
 
-	nv = reallocarray(x->v, ncap, sizeof(*nv));
+	nv = grow_array(x->v, &ncap, x->cap + 1, sizeof(*nv), LINDEX_MIN_CAP);
 	if (!nv)
 		return -ENOMEM;
 	x->v = nv;

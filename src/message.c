@@ -9,11 +9,12 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "addr.h"
 #include "advice.h"
 #include "limits.h"
 #include "kernel.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 /* ---------------------------------------------------------------------- */
 /* Bounded string building */
@@ -122,7 +123,7 @@ const char *message_endpoint(const struct sw_event *ev, char *buf, size_t len)
 {
 	int family = ev->family == AF_INET6 ? AF_INET6 : AF_INET;
 
-	return util_endpoint_str(family, ev->addr, ev->port, buf, len);
+	return addr_endpoint_str(family, ev->addr, ev->port, buf, len);
 }
 
 /* comm and unit are fixed arrays filled by other modules: never trust them
@@ -154,7 +155,7 @@ static void message_put_subject(struct message_buf *b, const struct sw_event *ev
 	int cl = message_strn(o->comm, sizeof(o->comm));
 	const char *open = "";
 	bool owner = false, paren = false;
-	char ep[SW_ADDRSTRLEN];
+	char ep[ADDR_STRLEN];
 
 	if (!ev->has_listener) {
 		char ns[24];

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "procfs.h"
 #include "util.h"
 
@@ -177,15 +178,14 @@ static int owner_add_proc(struct sw_owners *o, int32_t pid, struct owner_proc **
 	pr->manager = pid == 1;
 	owner_proc_read_cgroup(o, pr);
 	if (o->n_procs == o->cap_procs) {
-		size_t cap = o->cap_procs ? o->cap_procs * 2 : 64;
-		struct owner_proc **np = realloc(o->procs, cap * sizeof(*np));
+		struct owner_proc **np = grow_array(o->procs, &o->cap_procs, o->n_procs + 1,
+						    sizeof(*np), 64);
 
 		if (!np) {
 			free(pr);
 			return -ENOMEM;
 		}
 		o->procs = np;
-		o->cap_procs = cap;
 	}
 	memmove(&o->procs[pos + 1], &o->procs[pos], (o->n_procs - pos) * sizeof(*o->procs));
 	o->procs[pos] = pr;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
-#include "util.h"
+#include "macro.h"
 
 /* Scans of at least this many pids first read the pids of the sought
  * listeners' cgroups (a smaller one ends within a refresh or two anyway,

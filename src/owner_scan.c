@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+#include "macro.h"
 #include "procfs.h"
-#include "util.h"
 
 static const char owner_denied_reason[] =
 	"no permission to read the open files (/proc/PID/fd) of some processes "
@@ -211,13 +212,12 @@ static int owner_read_fds(struct sw_owners *o, int32_t pid, uint32_t *budget)
 		if (r < 0)
 			continue;    /* a bound: not recorded */
 		if (o->scan.n_found == o->scan.cap_found) {
-			size_t cap = o->scan.cap_found ? o->scan.cap_found * 2 : 16;
-			uint32_t *np = realloc(o->scan.found, cap * sizeof(*np));
+			uint32_t *np = grow_array(o->scan.found, &o->scan.cap_found,
+						  o->scan.n_found + 1, sizeof(*np), 16);
 
 			if (!np)
 				return -ENOMEM;
 			o->scan.found = np;
-			o->scan.cap_found = cap;
 		}
 		o->scan.found[o->scan.n_found++] = inode;
 	}

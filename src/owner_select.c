@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "procfs.h"
-#include "util.h"
+#include "macro.h"
 
 static int32_t owner_ppid_of(struct sw_owners *o, int32_t pid)
 {

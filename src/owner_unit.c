@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util.h"
+#include "macro.h"
 
 static const char *const owner_unit_types[] = {
 	"service", "scope", "slice", "socket", "mount", "swap",

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "text.h"
 #include "util.h"
 
@@ -22,25 +23,16 @@
 ssize_t procfs_read_at(int dirfd, const char *rel, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = -1;
-	size_t len = 0;
+	ssize_t len;
 
 	fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	len = util_read_fd(fd, buf, size - 1);
+	if (len < 0)
+		return len;
 	buf[len] = 0;
-	return (ssize_t)len;
+	return len;
 }
 
 static bool procfs_vanished_errno(int r)
@@ -186,15 +178,13 @@ int procfs_list_pids(int procfd, size_t max, int32_t **ret, size_t *ret_n)
 		if (n >= max)
 			break;
 		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			int32_t *np = realloc(pids, nc * sizeof(*np));
+			int32_t *np = grow_array(pids, &cap, n + 1, sizeof(*np), 256);
 
 			if (!np) {
 				closedir(d);
 				return -ENOMEM;
 			}
 			pids = np;
-			cap = nc;
 		}
 		pids[n++] = pid;
 	}

@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
+#include "macro.h"
 #include "text.h"
-#include "util.h"
 
 static const char *const cmd_names[_SW_CTL_CMD_MAX] = {
 	[SW_CTL_STATUS] = "status",
@@ -47,20 +48,20 @@ int protocol_cmd_from_name(const char *s)
 
 int protocol_listener_normalize(const char *s, char **ret)
 {
-	char buf[SW_ADDRSTRLEN];
+	char buf[ADDR_STRLEN];
 	uint8_t addr[16];
 	uint16_t port;
 	bool wildcard;
 	int family, r;
 	char *copy;
 
-	r = util_endpoint_parse(s, &family, addr, &port, &wildcard);
+	r = addr_endpoint_parse(s, &family, addr, &port, &wildcard);
 	if (r < 0)
 		return r;
 	if (wildcard)
 		snprintf(buf, sizeof(buf), "*:%u", port);
 	else
-		util_endpoint_str(family, addr, port, buf, sizeof(buf));
+		addr_endpoint_str(family, addr, port, buf, sizeof(buf));
 	copy = strdup(buf);
 	if (!copy)
 		return -ENOMEM;

@@ -14,7 +14,7 @@
 #include "order.h"
 #include "protocol.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 /* ---- terminal safety ---- */
 

@@ -8,7 +8,7 @@
 
 #include "event.h"
 #include "kernel.h"
-#include "util.h"
+#include "macro.h"
 
 /* Minimum spacing of listen-drops entries per listener and of syncookies
  * entries per namespace. Drops seen in between are carried to the next entry,

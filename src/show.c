@@ -10,7 +10,7 @@
 #include "advice.h"
 #include "jsonget.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 /* A sysctl of the listener's namespace, -1 when unknown. */
 static int32_t show_sysctl(struct json_object *ns, const char *key)

@@ -15,7 +15,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "util.h"
+#include "grow.h"
+#include "macro.h"
 
 /* The first allocation of a growing array; small because most hosts have a
  * few dozen listeners and most groups see few distinct sources. */
@@ -161,22 +162,16 @@ void snapshot_truncate(struct sw_snapshot *s, size_t n)
  * zeroed. */
 static int snapshot_grow(void **arr, size_t *cap, size_t want, size_t sz)
 {
-	size_t n = *cap ? *cap : SNAP_MIN_CAP;
+	size_t old = *cap;
 	void *a;
 
-	if (want <= *cap)
+	if (want <= old)
 		return 0;
-	while (n < want) {
-		if (n > SIZE_MAX / 2 / sz)
-			return -ENOMEM;
-		n *= 2;
-	}
-	a = realloc(*arr, n * sz);
+	a = grow_array(*arr, cap, want, sz, SNAP_MIN_CAP);
 	if (!a)
 		return -ENOMEM;
-	memset((char *)a + *cap * sz, 0, (n - *cap) * sz);
+	memset((char *)a + old * sz, 0, (*cap - old) * sz);
 	*arr = a;
-	*cap = n;
 	return 0;
 }
 

@@ -16,7 +16,7 @@
 #include "ctlclient.h"
 #include "protocol.h"
 #include "render.h"
-#include "util.h"
+#include "macro.h"
 
 /* Exit codes of every command but check (which uses enum sw_check_status). */
 enum {

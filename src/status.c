@@ -9,13 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "jsoncleanup.h"
 #include "limits.h"
 #include "netstat.h"
 #include "order.h"
 #include "protocol.h"
 #include "text.h"
-#include "util.h"
+#include "macro.h"
 
 static void add(struct json_object *o, const char *key, struct json_object *v)
 {
@@ -141,7 +142,7 @@ static struct json_object *top_sources_json(const struct sw_tracked *tr)
 		const struct sw_top_source *s = &tr->detail->top[i];
 		struct json_object *p = json_object_new_object();
 
-		add(p, "address", new_str(util_addr_str(s->family, s->addr, buf, sizeof(buf))));
+		add(p, "address", new_str(addr_str(s->family, s->addr, buf, sizeof(buf))));
 		add(p, "count", new_uint(s->count));
 		json_object_array_add(a, p);
 	}
@@ -153,14 +154,14 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 {
 	uint64_t now_usec = in->now_usec;
 	struct json_object *o = json_object_new_object(), *q;
-	char ep[SW_ADDRSTRLEN], a[INET6_ADDRSTRLEN];
+	char ep[ADDR_STRLEN], a[INET6_ADDRSTRLEN];
 	const struct sw_thresholds *th;
 	bool ignore;
 
-	add(o, "listener", new_str(util_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
+	add(o, "listener", new_str(addr_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
 	add(o, "netns", new_str("host"));
 	add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
-	add(o, "address", new_str(util_addr_str(tr->family, tr->addr, a, sizeof(a))));
+	add(o, "address", new_str(addr_str(tr->family, tr->addr, a, sizeof(a))));
 	add(o, "port", new_uint(tr->port));
 	add(o, "cookie", new_uint(tr->cookie));
 	add(o, "inode", new_uint(tr->inode));
@@ -221,7 +222,7 @@ static void listener_facts(const struct sw_tracked *tr, struct sw_ctl_listener_f
 			   char *name, size_t len)
 {
 	*ret = (struct sw_ctl_listener_facts){
-		.name = util_endpoint_str(tr->family, tr->addr, tr->port, name, len),
+		.name = addr_endpoint_str(tr->family, tr->addr, tr->port, name, len),
 		.has_port = true,
 		.port = tr->port,
 		.accept_depth = tr->accept.depth,
@@ -235,7 +236,7 @@ bool status_keep_for_request(void *request, const struct sw_tracked *tr)
 {
 	const struct sw_ctl_request *req = request;
 	struct sw_ctl_listener_facts facts;
-	char name[SW_ADDRSTRLEN];
+	char name[ADDR_STRLEN];
 
 	listener_facts(tr, &facts, name, sizeof(name));
 	return protocol_request_wants(req, &facts);

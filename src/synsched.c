@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "util.h"
+#include "macro.h"
 
 /* Smoothing of the scan cost. Rising by half the difference follows a
  * growing connection count within a few scans; falling by a quarter makes a

@@ -1,7 +1,5 @@
 #include "util.h"
-#include "text.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,94 +25,12 @@ uint64_t util_cpu_usec(void)
 	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / NSEC_PER_USEC;
 }
 
-const char *util_addr_str(int family, const uint8_t *addr, char *buf, size_t len)
+ssize_t util_read_fd(int fd, void *buf, size_t size)
 {
-	if (!inet_ntop(family, addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-const char *util_endpoint_str(int family, const uint8_t *addr, uint16_t port,
-			      char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	util_addr_str(family, addr, a, sizeof(a));
-	if (family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", a, port);
-	else
-		snprintf(buf, len, "%s:%u", a, port);
-	return buf;
-}
-
-int util_endpoint_parse(const char *s, int *ret_family, uint8_t ret_addr[16],
-			uint16_t *ret_port, bool *ret_wildcard)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *portstr;
-	uint8_t addr[16] = { 0 };
-	int family = 0;
-	bool wildcard = false;
-	uint64_t port;
-	size_t hl;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (!rb || rb[1] != ':')
-			return -EINVAL;
-		hl = (size_t)(rb - s - 1);
-		if (hl == 0 || hl >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s + 1, hl);
-		host[hl] = 0;
-		if (inet_pton(AF_INET6, host, addr) != 1)
-			return -EINVAL;
-		family = AF_INET6;
-		portstr = rb + 2;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || strchr(s, ':') != colon)
-			return -EINVAL;
-		hl = (size_t)(colon - s);
-		if (hl == 0 || hl >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, s, hl);
-		host[hl] = 0;
-		if (strcmp(host, "*") == 0)
-			wildcard = true;
-		else if (inet_pton(AF_INET, host, addr) == 1)
-			family = AF_INET;
-		else
-			return -EINVAL;
-		portstr = colon + 1;
-	}
-	if (text_parse_u64(portstr, strlen(portstr), 65535, &port) < 0)
-		return -EINVAL;
-
-	*ret_family = family;
-	memcpy(ret_addr, addr, 16);
-	*ret_port = (uint16_t)port;
-	*ret_wildcard = wildcard;
-	return 0;
-}
-
-int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(max + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, max - len);
+	while (len < size) {
+		ssize_t n = read(fd, (char *)buf + len, size - len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -124,14 +40,32 @@ int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len == max)
-			return -EFBIG;
 	}
+	return (ssize_t)len;
+}
+
+int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	ssize_t len;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(max + 1);
+	if (!buf)
+		return -ENOMEM;
+	len = util_read_fd(fd, buf, max);
+	if (len < 0)
+		return (int)len;
+	if ((size_t)len == max)
+		return -EFBIG;
 	buf[len] = 0;
 	*ret = buf;
 	buf = NULL;
 	if (ret_len)
-		*ret_len = len;
+		*ret_len = (size_t)len;
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "diag_parse.h"
 #include "snapshot.h"
+#include "macro.h"
 #include "util.h"
 
 #define NEW_SYN_RECV 12

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "advice.h"
 #include "journal.h"
 #include "journal_wire.h"
@@ -62,7 +63,7 @@ static void build_event(const struct ev_spec *s, struct sw_event *ev)
 		int family;
 		bool wild;
 
-		ck_assert_int_eq(util_endpoint_parse(s->listener, &family, ev->addr, &ev->port,
+		ck_assert_int_eq(addr_endpoint_parse(s->listener, &family, ev->addr, &ev->port,
 						     &wild), 0);
 		ev->family = (uint8_t)family;
 		ev->has_listener = true;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "limits.h"
-#include "util.h"
+#include "macro.h"
 
 #define BL  SW_SRC_LISTEN_BACKLOG
 #define SMC SW_SRC_SOMAXCONN

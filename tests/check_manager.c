@@ -12,7 +12,7 @@
 #include "decide.h"
 #include "faults.h"
 #include "synsched.h"
-#include "util.h"
+#include "macro.h"
 
 #define MS USEC_PER_MSEC
 #define S  USEC_PER_SEC

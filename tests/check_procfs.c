@@ -11,7 +11,7 @@
 
 #include "checkrun.h"
 #include "procfs.h"
-#include "util.h"
+#include "macro.h"
 
 /* Fields 5..21 are zero; starttime is field 22. */
 #define STAT_TAIL "0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "protocol.h"
-#include "util.h"
+#include "macro.h"
 
 struct parse_case {
 	const char *name;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "synsched.h"
-#include "util.h"
+#include "macro.h"
 
 #define SEC  USEC_PER_SEC
 #define MSEC USEC_PER_MSEC

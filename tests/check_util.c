@@ -2,9 +2,12 @@
  * kernel (mincore says which pages are resident), the used part keeps its
  * contents, and nothing outside the block or within a partial page is
  * touched. util_heap_trim: free pages scattered in the malloc heap go
- * back, live blocks stay. */
+ * back, live blocks stay. util_read_fd: reads to end of file or to a
+ * full buffer, whichever comes first; util_read_file refuses a file that
+ * fills max. (addr_endpoint_parse is in check_addr.c.) */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -134,41 +137,62 @@ START_TEST(test_heap_trim)
 }
 END_TEST
 
+/* Data written to a pipe in chunks, the writer closed, then read back. */
 static const struct {
-	const char *s;
-	int r, family;
-	uint16_t port;
-	bool wildcard;
-} endpoints[] = {
-	{ "127.0.0.1:8080", 0, AF_INET, 8080, false },
-	{ "[::1]:443", 0, AF_INET6, 443, false },
-	{ "*:80", 0, 0, 80, true },
-	{ "0.0.0.0:65535", 0, AF_INET, 65535, false },
-	{ "0.0.0.0:65536", -EINVAL, 0, 0, false },
-	{ "0.0.0.0:+80", -EINVAL, 0, 0, false },
-	{ "0.0.0.0: 80", -EINVAL, 0, 0, false },
-	{ "0.0.0.0:", -EINVAL, 0, 0, false },
-	{ "0.0.0.0:0x50", -EINVAL, 0, 0, false },
-	{ "[::1]:-1", -EINVAL, 0, 0, false },
-	{ "nohost:80", -EINVAL, 0, 0, false },
+	const char *what;
+	const char *chunks[3];
+	size_t size;
+	ssize_t want;
+} reads[] = {
+	{ "all of it", { "hello", " ", "world" }, 64, 11 },
+	{ "exactly full", { "hello", " ", "world" }, 11, 11 },
+	{ "cut at size", { "hello", " ", "world" }, 7, 7 },
+	{ "empty", { NULL }, 16, 0 },
+	{ "size 0", { "x" }, 0, 0 },
 };
 
-START_TEST(test_endpoint_parse)
+START_TEST(test_read_fd)
 {
-	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
-		uint8_t addr[16];
-		uint16_t port = 0;
-		int family = -1;
-		bool wildcard = false;
-		int r = util_endpoint_parse(endpoints[i].s, &family, addr, &port, &wildcard);
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		char buf[64], all[64] = "";
+		int p[2];
+		ssize_t n;
 
-		ck_assert_msg(r == endpoints[i].r, "%s: %d", endpoints[i].s, r);
-		if (r == 0) {
-			ck_assert_int_eq(family, endpoints[i].family);
-			ck_assert_uint_eq(port, endpoints[i].port);
-			ck_assert(wildcard == endpoints[i].wildcard);
+		ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+		for (size_t k = 0; k < 3 && reads[i].chunks[k]; k++) {
+			size_t len = strlen(reads[i].chunks[k]);
+
+			ck_assert_int_eq(write(p[1], reads[i].chunks[k], len), (ssize_t)len);
+			strcat(all, reads[i].chunks[k]);
 		}
+		close(p[1]);
+		n = util_read_fd(p[0], buf, reads[i].size);
+		close(p[0]);
+		ck_assert_msg(n == reads[i].want, "%s: %zd", reads[i].what, n);
+		ck_assert_msg(memcmp(buf, all, (size_t)n) == 0, "%s: wrong bytes", reads[i].what);
 	}
+	ck_assert_int_eq(util_read_fd(-1, (char[4]){ 0 }, 4), -EBADF);
+}
+END_TEST
+
+START_TEST(test_read_file)
+{
+	char path[] = "/tmp/check_util.XXXXXX";
+	int fd = mkstemp(path);
+	char *text = NULL;
+	size_t len = 0;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+	close(fd);
+	ck_assert_int_eq(util_read_file(path, 11, &text, &len), 0);
+	ck_assert_uint_eq(len, 10);
+	ck_assert_str_eq(text, "0123456789");
+	free(text);
+	/* Filling max means the file may be longer: refused. */
+	ck_assert_int_eq(util_read_file(path, 10, &text, &len), -EFBIG);
+	unlink(path);
+	ck_assert_int_eq(util_read_file(path, 10, &text, &len), -ENOENT);
 }
 END_TEST
 
@@ -181,7 +205,8 @@ int main(void)
 
 	tcase_add_test(tc, test_release_tail);
 	tcase_add_test(tc, test_heap_trim);
-	tcase_add_test(tc, test_endpoint_parse);
+	tcase_add_test(tc, test_read_fd);
+	tcase_add_test(tc, test_read_file);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "snapshot.h"
-#include "util.h"
+#include "macro.h"
 
 #ifndef NETNS
 #error "define NETNS before including snapbuild.h"
@@ -49,7 +50,7 @@ static inline void parse_ep(const char *ep, uint8_t *family, uint8_t addr[16], u
 	int fam;
 	bool wild;
 
-	ck_assert_int_eq(util_endpoint_parse(ep, &fam, addr, port, &wild), 0);
+	ck_assert_int_eq(addr_endpoint_parse(ep, &fam, addr, port, &wild), 0);
 	ck_assert(!wild);
 	*family = (uint8_t)fam;
 }

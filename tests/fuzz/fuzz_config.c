@@ -19,7 +19,7 @@
 
 #include "config.h"
 #include "fuzz.h"
-#include "util.h"
+#include "macro.h"
 
 /* Bounds config.c promises (its CONFIG_MAX_* and key ranges). */
 #define MAX_ERRORS    101          /* 100 and "too many errors" */

@@ -17,7 +17,7 @@
 #include "fuzz.h"
 #include "fuzz_diag.h"
 #include "snapshot.h"
-#include "util.h"
+#include "macro.h"
 
 #define N_LISTENERS SW_ARRAY_SIZE(fuzz_listeners)
 

@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 #include "protocol.h"
-#include "util.h"
+#include "macro.h"
 
 /* Messages quote at most 64 bytes of client text; the rest is ours. */
 #define MAX_ERROR_LEN 256

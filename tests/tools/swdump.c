@@ -17,12 +17,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "diag.h"
 #include "limits.h"
 #include "netstat.h"
 #include "snapshot.h"
 #include "sysctl.h"
-#include "util.h"
+#include "macro.h"
 
 static const char *swdump_family(int family)
 {
@@ -40,7 +41,7 @@ static const struct sw_syn_group *swdump_group(const struct sw_snapshot *s,
 static void swdump_listener(const struct sw_snapshot *s, const struct sw_listener *l)
 {
 	const struct sw_syn_group *g = swdump_group(s, l);
-	char addr[SW_ADDRSTRLEN];
+	char addr[ADDR_STRLEN];
 	char depth[24] = "-", drops[24] = "-";
 	struct sw_limits lim;
 
@@ -56,7 +57,7 @@ static void swdump_listener(const struct sw_snapshot *s, const struct sw_listene
 	       " accept_depth=%" PRIu32 " accept_limit=%" PRIu32 " accept_source=%s"
 	       " drops=%s syn_depth=%s syn_limit=%" PRIu32 " syn_source=%s syn_mode=%s"
 	       " group_members=%" PRIu32 "\n",
-	       swdump_family(l->family), util_addr_str(l->family, l->addr, addr, sizeof(addr)),
+	       swdump_family(l->family), addr_str(l->family, l->addr, addr, sizeof(addr)),
 	       l->port, l->v6only ? 1 : 0, l->cookie, l->inode, l->uid, l->ifindex,
 	       l->cgroup_id, l->accept_depth, l->accept_limit,
 	       limits_source_name(lim.accept_source), drops, depth, lim.syn_limit,
@@ -66,10 +67,10 @@ static void swdump_listener(const struct sw_snapshot *s, const struct sw_listene
 
 static void swdump_group_lines(const struct sw_snapshot *s, const struct sw_syn_group *g)
 {
-	char ep[SW_ADDRSTRLEN], src[SW_ADDRSTRLEN];
+	char ep[ADDR_STRLEN], src[ADDR_STRLEN];
 	uint32_t i;
 
-	util_endpoint_str(g->family, g->addr, g->port, ep, sizeof(ep));
+	addr_endpoint_str(g->family, g->addr, g->port, ep, sizeof(ep));
 	printf("G group=%s family=%s members=%" PRIu32, ep, swdump_family(g->family),
 	       g->n_members);
 	if (s->syn_scanned)
@@ -83,7 +84,7 @@ static void swdump_group_lines(const struct sw_snapshot *s, const struct sw_syn_
 		const struct sw_syn_source *so = &g->sources[i];
 
 		printf("S group=%s source=%s count=%" PRIu32 "\n", ep,
-		       util_addr_str(so->family, so->addr, src, sizeof(src)), so->count);
+		       addr_str(so->family, so->addr, src, sizeof(src)), so->count);
 	}
 	if (g->other_sources)
 		printf("S group=%s source=other count=%" PRIu32 "\n", ep, g->other_sources);

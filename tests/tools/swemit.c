@@ -27,11 +27,12 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "addr.h"
 #include "event.h"
 #include "journal.h"
 #include "limits.h"
 #include "netstat.h"
-#include "util.h"
+#include "macro.h"
 
 static int swemit_usage(const char *why)
 {
@@ -224,7 +225,7 @@ int main(int argc, char **argv)
 			int family;
 			bool wild;
 
-			r = util_endpoint_parse(a, &family, ev.addr, &ev.port, &wild);
+			r = addr_endpoint_parse(a, &family, ev.addr, &ev.port, &wild);
 			if (r == 0 && wild)
 				r = -EINVAL;
 			ev.family = (uint8_t)family;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "diag.h"
 #include "owners.h"
 #include "snapshot.h"
@@ -147,7 +148,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < snap.n_listeners; i++) {
 		const struct sw_listener *l = &snap.listeners[i];
 		struct sw_owner w = { 0 };
-		char ep[SW_ADDRSTRLEN];
+		char ep[ADDR_STRLEN];
 
 		if (port >= 0 && l->port != port)
 			continue;
@@ -155,7 +156,7 @@ int main(int argc, char **argv)
 			memset(&w, 0, sizeof(w));
 		printf("O listener=%s inode=%" PRIu32 " cgroup=%" PRIu64 " pid=%" PRId32
 		       " comm=%s unit=%s holders=%" PRIu32 "\n",
-		       util_endpoint_str(l->family, l->addr, l->port, ep, sizeof(ep)), l->inode,
+		       addr_endpoint_str(l->family, l->addr, l->port, ep, sizeof(ep)), l->inode,
 		       l->cgroup_id, w.pid, swowner_or_dash(w.comm), swowner_or_dash(w.unit),
 		       w.holders);
 	}

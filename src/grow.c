@@ -1,0 +1,28 @@
+/* Doubling growth of heap arrays; see grow.h. */
+#include "grow.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+void *grow_array(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap : (first ? first : 1);
+	void *np;
+
+	if (need <= *cap)
+		return p;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return NULL;
+		ncap *= 2;
+	}
+	/* Checked here rather than left to reallocarray: ASan's build
+	 * aborts on that overflow instead of returning NULL. */
+	if (elem && ncap > SIZE_MAX / elem)
+		return NULL;
+	np = realloc(p, ncap * elem);
+	if (!np)
+		return NULL;
+	*cap = ncap;
+	return np;
+}

@@ -1,0 +1,65 @@
+/* What tracker.c and tracker_step.c share: the tracker's fields and one
+ * update in progress. Not for other modules: they use tracker.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.h"
+#include "lindex.h"
+#include "tracker.h"
+
+/* Per SYN group of the snapshot, filled by the first pass of an update. */
+struct sw_group_scratch {
+	uint64_t reporter;          /* lowest cookie among tracked members */
+	uint64_t limit_sum;         /* their SYN limits, summed */
+	uint32_t members;
+};
+
+struct sw_tracker {
+	struct lindex idx;          /* the tracked listeners */
+	uint64_t gen;               /* update counter: seen_gen/stepped_gen marks */
+	struct sw_ns_state ns;
+	size_t n_at_warn;
+	size_t n_syn_at_warn;       /* SYN queues at warn or in alert */
+	/* Set by tracker_reloaded(): listeners that come into view because
+	 * a reload changed the filter are not new sockets. */
+	bool reloaded;
+	bool syn_full_at_limit;     /* tracker_set_kernel() */
+
+	/* Scratch, bounded by the largest recent snapshot and shrunk back. */
+	const struct sw_thresholds **lth;   /* per snapshot listener; NULL: not tracked */
+	size_t lth_cap;
+	/* Per snapshot listener: its position in idx last time (see
+	 * tracker_find_hinted); entries past hint_n are not set. */
+	uint32_t *hint;
+	size_t hint_cap, hint_n;
+	struct sw_group_scratch *grp;
+	size_t grp_cap;
+};
+
+/* One update in progress. A failed allocation costs one listener or one
+ * event, not the poll: the first error is kept in sink.err, the update goes
+ * on and returns it at the end. */
+struct update_ctx {
+	struct sw_tracker *t;
+	const struct sw_snapshot *s;
+	const struct sw_config *cfg;
+	uint64_t now_usec;
+	/* Listeners first seen now were born since the last update (so all
+	 * their drops are news). */
+	bool births;
+	struct alert_sink sink;     /* the events, and the first error */
+};
+
+static inline void update_fail(struct update_ctx *c, int r)
+{
+	if (!c->sink.err)
+		c->sink.err = r;
+}
+
+/* One listener's step in an update: its figures from l, its history, both
+ * queue rules and its drops against th, its level and the warn counts. */
+void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
+		  const struct sw_listener *l, const struct sw_thresholds *th);

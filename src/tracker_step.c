@@ -1,0 +1,171 @@
+/* One listener's step in a tracker update: this sample's figures, the
+ * queue-depth rules, the drops and the level; see tracker_int.h. */
+#include "tracker_int.h"
+
+#include "alert.h"
+#include "config.h"
+#include "history.h"
+#include "limits.h"
+#include "macro.h"
+#include "rules.h"
+
+/* This sample's figures: limits, both queues' depths (the SYN limit and
+ * the group's membership from the dump alone, the SYN depth only from a
+ * scan, kept from the last one otherwise) and the drops delta. Returns the
+ * listener's SYN group when it was scanned in this update, else NULL. */
+static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_tracked *tr,
+					       const struct sw_listener *l)
+{
+	const struct sw_snapshot *s = c->s;
+	const struct sw_syn_group *g = NULL;
+	struct sw_limits lim;
+	uint64_t delta = 0;
+
+	limits_compute(l->accept_limit, &s->sysctl, tr->somaxconn_at_first, &lim);
+	tr->last_seen_usec = c->now_usec;
+	tr->netns = s->netns;
+	tr->v6only = l->v6only;
+	tr->ifindex = l->ifindex;
+	tr->uid = l->uid;
+	tr->cgroup_id = l->cgroup_id;
+	tr->syn_mode = lim.syn_mode;
+	tr->somaxconn_stale = lim.somaxconn_stale;
+
+	tr->accept.depth = l->accept_depth;
+	tr->accept.limit = lim.accept_limit;
+	tr->accept.source = lim.accept_source;
+	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
+	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
+
+	tr->syn.source = lim.syn_source;
+	if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
+		const struct sw_group_scratch *gs = &c->t->grp[l->syn_group];
+
+		tr->syn.limit = (uint32_t)SW_MIN(gs->limit_sum, (uint64_t)UINT32_MAX);
+		tr->syn_members = gs->members;
+		tr->syn_reporter = gs->reporter == tr->cookie;
+		if (s->syn_scanned)
+			g = &s->groups[l->syn_group];
+	} else {
+		/* No groups built: the listener alone. */
+		tr->syn.limit = lim.syn_limit;
+		tr->syn_members = 1;
+		tr->syn_reporter = true;
+	}
+	if (g) {
+		tr->syn.depth = g->depth;
+		tr->syn.peak = SW_MAX(tr->syn.peak, tr->syn.depth);
+		tr->syn_scanned = true;
+	}
+	tr->syn.percent = limits_percent(tr->syn.depth, tr->syn.limit);
+	tr->syn_scanned_last = g != NULL;
+
+	if (l->has_drops) {
+		/* sk_drops is a u32 in the reply: unsigned subtraction is
+		 * right across a wrap. */
+		if (tr->drops.known)
+			delta = (uint32_t)(l->drops - tr->drops.last_raw);
+		tr->drops.last_raw = l->drops;
+		tr->drops.known = true;
+	}
+	tr->drops.delta = delta;
+	tr->drops.total += delta;
+	if (delta > 0)
+		tr->drops.last_usec = c->now_usec;
+	c->t->ns.listener_drops_delta += delta;
+	return g;
+}
+
+/* Steps both queue-depth rules. Returns the position + 1 among the events
+ * of the first raise or re-alert, which is to carry this poll's drops; 0:
+ * none. */
+static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
+			 const struct sw_thresholds *th, const struct sw_syn_group *g)
+{
+	const struct sw_config *cfg = c->cfg;
+	struct sw_rule_out ro;
+	struct sw_event *ev;
+	size_t carrier = 0;
+
+	if (rules_step(&tr->accept_rule, tr->accept.percent, th, cfg->sustain,
+		       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
+		ev = alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, false);
+		if (ev && ev->kind != SW_EV_CLEARED)
+			carrier = c->sink.out->n;
+		tr->accept.peak = tr->accept.depth;
+	}
+
+	if (tr->syn_mode == SW_SYN_COOKIES_ALWAYS) {
+		/* Every SYN gets a cookie: depth alerts mean nothing here;
+		 * an alert open from before the mode change is closed. */
+		if (rules_close(&tr->syn_rule, &ro) != SW_RULE_NONE && tr->syn_reporter)
+			alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, false);
+	} else if (g) {
+		/* Every member steps the same samples so that each shows the
+		 * group's state; only the reporter writes entries. */
+		if (rules_step(&tr->syn_rule, tr->syn.percent, th, cfg->sustain,
+			       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
+			if (tr->syn_reporter) {
+				ev = alert_rule(&c->sink, tr, SW_QUEUE_SYN, &ro, false);
+				if (ev && ev->kind != SW_EV_CLEARED && !carrier)
+					carrier = c->sink.out->n;
+			}
+			tr->syn.peak = tr->syn.depth;
+		}
+	}
+	return carrier;
+}
+
+/* Drops ride on a queue entry raised or repeated in this poll (carrier, see
+ * step_rules; first: tr's first entry of the poll), so one entry says both
+ * how full and how much was lost; without one they get a listen-drops entry
+ * of their own (a burst no sample saw, or an open alert still losing
+ * connections). */
+static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first, size_t carrier)
+{
+	struct sw_events *out = c->sink.out;
+	uint64_t drops;
+
+	if (carrier) {
+		for (size_t i = first; i < out->n; i++)
+			out->v[i].drops = 0;
+		out->v[carrier - 1].drops = rules_drops_step(&tr->drops_rule, tr->drops.delta, 0,
+							     c->now_usec);
+		return;
+	}
+	drops = rules_drops_step(&tr->drops_rule, tr->drops.delta, SW_RULES_DROPS_INTERVAL_USEC,
+				 c->now_usec);
+	if (drops > 0)
+		alert_drops(&c->sink, tr, drops);
+}
+
+/* tr's level, and the counts behind tracker_any_at_warn() and
+ * tracker_syn_at_warn(). */
+static void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct sw_thresholds *th)
+{
+	bool syn_applies = tr->syn_mode != SW_SYN_COOKIES_ALWAYS;
+
+	tr->level = SW_MAX(tr->accept_rule.level, tr->syn_rule.level);
+	if (tr->level != SW_LEVEL_OK || tr->accept.percent >= th->warn ||
+	    (syn_applies && tr->syn_scanned && tr->syn.percent >= th->warn))
+		c->t->n_at_warn++;
+	if (syn_applies && (tr->syn_rule.level != SW_LEVEL_OK ||
+			    (tr->syn_scanned && tr->syn.percent >= th->warn)))
+		c->t->n_syn_at_warn++;
+}
+
+void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
+		  const struct sw_listener *l, const struct sw_thresholds *th)
+{
+	const struct sw_syn_group *g = step_figures(c, tr, l);
+	size_t first, carrier;
+	int r;
+
+	r = history_note(tr, g, c->now_usec);
+	if (r < 0)
+		update_fail(c, r);
+	first = c->sink.out->n;
+	carrier = step_rules(c, tr, th, g);
+	step_drops(c, tr, first, carrier);
+	step_count(c, tr, th);
+}
