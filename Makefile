@@ -23,7 +23,7 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages, in three sets (tools/deps.sh installs the missing ones;
 # a name starting with @ is looked up for this release, never pinned):
 #  - to build and run the daemon (`make run`);
-DEB_BUILD := gcc make pkg-config libnl-3-dev libsystemd-dev libjson-c-dev
+DEB_BUILD := gcc make pkg-config libnl-3-dev libsystemd-dev libjson-c-dev libcap-ng-dev
 #  - to run the tests (`make check`): the kernel's own tools to compare
 #    with, a private journald, the real programs the tests drive;
 DEB_TEST  := check iproute2 nftables systemd procps jq bc strace mandoc man-db \
@@ -40,7 +40,7 @@ ifeq ($(SANITIZE),1)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-PKGS_D   := libnl-3.0 libsystemd json-c
+PKGS_D   := libnl-3.0 libsystemd json-c libcap-ng
 PKGS_CTL := json-c
 PKG_CF   = $(shell $(PKG_CONFIG) --cflags $(PKGS_D) check 2>/dev/null)
 LIBS_D   = $(shell $(PKG_CONFIG) --libs $(PKGS_D) 2>/dev/null)

@@ -32,7 +32,7 @@ FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefi
 # not, in files this fragment does not own.
 FUZZ_WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
                 -Wstrict-prototypes -Wno-unused-parameter
-FUZZ_PKGS    := libnl-3.0 json-c
+FUZZ_PKGS    := libnl-3.0 json-c libcap-ng
 FUZZ_ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DSW_VERSION='"$(VERSION)"' \
                   -DSW_SYSCONFDIR='"$(SYSCONFDIR)"' -MMD -MP $(FUZZ_WARN) $(FUZZ_SAN) \
                   $(shell $(PKG_CONFIG) --cflags $(FUZZ_PKGS) 2>/dev/null) $(FUZZ_CFLAGS) \
@@ -42,7 +42,7 @@ FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null) -lm
 # The modules whose parsers meet outside input, and what they call. A new
 # target that needs another module adds it here.
 FUZZ_MODULES := diag_parse snapshot util addr grow kernel netstat sysctl text config config_parse \
-                config_key config_value filter protocol
+                config_key config_value filter protocol privsep helper procsrc procfs caps
 FUZZ_MOD_OBJS := $(FUZZ_MODULES:%=$(FUZZ_DIR)/src/%.o)
 
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -61,6 +61,8 @@ FUZZ_MAX_LEN_config            := 16384
 FUZZ_MAX_LEN_protocol_request  := 8192
 FUZZ_MAX_LEN_sysctl            := 64
 FUZZ_MAX_LEN_endpoint          := 128
+FUZZ_MAX_LEN_helper_request    := 64
+FUZZ_MAX_LEN_helper_reply      := 33000
 FUZZ_MAX_LEN_DEFAULT           := 4096
 fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),$(FUZZ_MAX_LEN_DEFAULT))
 

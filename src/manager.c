@@ -19,6 +19,7 @@
 
 #include "control.h"
 #include "diag.h"
+#include "helper.h"
 #include "journal.h"
 #include "limits.h"
 #include "owners.h"
@@ -97,6 +98,8 @@ void manager_free(struct sw_manager *m)
 	tracker_free(m->tracker);
 	events_free(&m->events);
 	owners_free(m->owners);
+	sd_event_source_unref(m->helper_io);
+	helper_free(m->helper);
 	journal_close(m->journal);
 	config_free(m->cfg);
 	faults_clear(&m->faults);
@@ -107,6 +110,8 @@ void manager_free(struct sw_manager *m)
 	free(m);
 }
 
+static int on_helper(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
 int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 		struct sw_manager **ret)
 {
@@ -116,9 +121,12 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		config_free(cfg);
+		helper_free(opts->helper);
 		return manager_fail(NULL, -ENOMEM, "Failed to start");
 	}
 	m->opts = *opts;
+	m->helper = opts->helper;
+	m->opts.helper = NULL;
 	m->cfg = cfg;
 	m->config_path = strdup(opts->config_path);
 	m->control_path = strdup(opts->control_socket ? opts->control_socket : cfg->control_socket);
@@ -160,10 +168,17 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 	}
 	/* Without /proc access owners stay unknown; that is not fatal. */
 	r = owners_new("/proc", "/sys/fs/cgroup", &m->owners);
+	if (r >= 0 && m->helper)
+		r = owners_use_helper(m->owners, m->helper);
 	if (r < 0) {
 		journal_log(m->journal, LOG_WARNING, "Owner attribution disabled: %s", strerror(-r));
+		owners_free(m->owners);
 		m->owners = NULL;
 	}
+	if (!m->helper)
+		journal_log(m->journal, LOG_NOTICE, "No privileged helper (%s): owners of other "
+			    "users' sockets stay unknown", opts->no_helper_reason ?
+			    opts->no_helper_reason : "not started");
 	{
 		struct utsname u;
 
@@ -176,11 +191,48 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 		manager_fail(m, r, "Failed to create the event loop");
 		goto fail;
 	}
+	if (m->helper) {
+		r = sd_event_add_io(m->event, &m->helper_io, helper_fd(m->helper),
+				    EPOLLIN | EPOLLRDHUP, on_helper, m);
+		if (r < 0) {
+			manager_fail(m, r, "Failed to watch the privileged helper");
+			goto fail;
+		}
+	}
 	*ret = m;
 	return 0;
 fail:
 	manager_free(m);
 	return r;
+}
+
+int manager_helper_failed(struct sw_manager *m, int r)
+{
+	if (!m->helper_io)
+		return r;     /* said already */
+	(void)helper_reap(m->helper);
+	lifecycle(m, "helper failed", "the privileged helper (pid %d) %s; exiting with status 1",
+		  (int)helper_pid(m->helper), helper_broken(m->helper) ?
+		  helper_broken(m->helper) : "failed");
+	m->helper_io = sd_event_source_disable_unref(m->helper_io);
+	if (m->event)
+		(void)sd_event_exit(m->event, r);
+	return r;
+}
+
+/* The helper speaks only when asked, and every answer is read at once by
+ * the call that asked: anything that wakes this is its end (EOF, or bytes
+ * nobody asked for). */
+static int on_helper(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct sw_manager *m = userdata;
+
+	for (int i = 0; i < 100 && !helper_reap(m->helper); i++)
+		usleep(10000);
+	if (!helper_broken(m->helper))
+		helper_mark_broken(m->helper, "sent something unasked");
+	manager_helper_failed(m, -EPIPE);
+	return 0;
 }
 
 static size_t count_in_alert(const struct sw_tracker *t)
@@ -292,6 +344,8 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 	m->poll_armed = false;
 	decide_note_lateness(&m->late, m->next_due_usec, start, manager_late_threshold(m));
 	r = poll_once(m, false);
+	if (helper_broken(m->helper))
+		return manager_helper_failed(m, -EPIPE), 0;
 	wall = util_now_usec() - start;
 	m->last_poll_wall_usec = wall;
 	if (wall > m->max_poll_wall_usec)
@@ -543,6 +597,8 @@ int manager_once(struct sw_manager *m, FILE *out)
 	r = poll_once(m, true);
 	if (r < 0)
 		return r;   /* logged by the poll */
+	if (helper_broken(m->helper))
+		return manager_helper_failed(m, -EPIPE);
 	r = manager_build_document(m, NULL, SIZE_MAX, &line, &len, NULL);
 	if (r < 0)
 		return manager_fail(m, r, "Failed to build the status document");

@@ -16,6 +16,11 @@ struct sw_manager_options {
 	int log_target;                /* --log-target (enum sw_log_target), -1 unset */
 	int log_level;                 /* --log-level (LOG_*), -1 unset */
 	bool once;                     /* --once: with log target auto, diagnostics go to stderr */
+	/* The privileged helper (helper.h), forked by main before anything
+	 * else; the manager owns it. NULL: none (started without the
+	 * capabilities it would keep), and no_helper_reason says why. */
+	struct sw_helper *helper;
+	const char *no_helper_reason;
 };
 
 /* These log every failure themselves (to stderr until the journal is

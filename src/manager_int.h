@@ -24,6 +24,8 @@ struct sw_manager {
 	sd_event *event;
 	sd_event_source *poll_timer, *keepalive_timer;
 	sd_event_source *sig_hup, *sig_term, *sig_int;
+	sd_event_source *helper_io;  /* the helper's socket: any event is its end */
+	struct sw_helper *helper;
 
 	struct sw_diag *diag;
 	struct sw_snapshot snap;
@@ -74,6 +76,11 @@ static inline uint64_t manager_late_threshold(const struct sw_manager *m)
 {
 	return decide_late_threshold(m->current_interval_usec, m->cfg->interval_usec);
 }
+
+/* manager.c: the privileged helper broke (it died, answered garbage or
+ * stopped answering): one lifecycle entry naming it, and the loop ends
+ * with r. Returns r. */
+int manager_helper_failed(struct sw_manager *m, int r);
 
 /* manager.c: --log-target, or --once's stderr, or the config's. */
 enum sw_log_target manager_log_target(const struct sw_manager *m);

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "helper.h"
 #include "journal.h"
 #include "manager_int.h"
 #include "owners.h"
@@ -42,6 +43,8 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 		.skipped_attrs = m->skipped_attrs,
 		.dump_retries = m->dump_retries,
 		.owner_unknown_reason = m->owners ? owners_unknown_reason(m->owners) : NULL,
+		.helper_pid = m->helper ? (int)helper_pid(m->helper) : 0,
+		.no_helper_reason = m->opts.no_helper_reason,
 		.last_error_age_ms = m->poll_errors ? (now - m->last_error_usec) / USEC_PER_MSEC
 						    : UINT64_MAX,
 		.late_polls = m->late.late_polls,

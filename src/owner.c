@@ -167,7 +167,7 @@ static int owner_add_proc(struct sw_owners *o, int32_t pid, struct owner_proc **
 	if (!pr)
 		return -ENOMEM;
 	pr->pid = pid;
-	r = procfs_read_stat(o->procfd, pid, &st);
+	r = procsrc_read_stat(o->src, pid, &st);
 	if (r < 0) {
 		free(pr);
 		return r;
@@ -358,6 +358,7 @@ bool owner_ino_sought(const struct sw_owners *o, const struct owner_ino *ino)
 
 int owners_new(const char *procroot, const char *cgroot, struct sw_owners **ret)
 {
+	int r;
 	struct sw_owners *o;
 
 	if (!procroot || !ret)
@@ -377,10 +378,10 @@ int owners_new(const char *procroot, const char *cgroot, struct sw_owners **ret)
 		free(o);
 		return -ENOMEM;
 	}
-	o->procfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (o->procfd < 0) {
-		int r = -errno;
-
+	o->scan.batch = malloc(PS_MAX_BUDGET * sizeof(*o->scan.batch));
+	r = o->scan.batch ? procsrc_new_local(procroot, &o->src) : -ENOMEM;
+	if (r < 0) {
+		free(o->scan.batch);
 		free(o->scratch);
 		free(o);
 		return r;
@@ -408,9 +409,20 @@ void owners_free(struct sw_owners *o)
 	free(o->scratch);
 	if (o->cgfd >= 0)
 		close(o->cgfd);
-	if (o->procfd >= 0)
-		close(o->procfd);
+	procsrc_free(o->src);
 	free(o);
+}
+
+int owners_use_helper(struct sw_owners *o, struct sw_helper *h)
+{
+	struct sw_procsrc *src;
+	int r = procsrc_new_helper(h, &src);
+
+	if (r < 0)
+		return r;
+	procsrc_free(o->src);
+	o->src = src;
+	return 0;
 }
 
 void owners_get_params(const struct sw_owners *o, struct sw_owners_params *ret)

@@ -354,7 +354,7 @@ void owner_proc_read_cgroup(struct sw_owners *o, struct owner_proc *pr)
 
 	pr->unit[0] = 0;
 	pr->cgid = 0;
-	if (procfs_read_cgroup(o->procfd, pr->pid, o->scratch, OWNER_SCRATCH, &cg) < 0)
+	if (procsrc_read_cgroup(o->src, pr->pid, o->scratch, OWNER_SCRATCH, &cg) < 0)
 		return;
 	if (cg.v2 && cg.v2[0] == '/' && o->cgfd >= 0) {
 		struct stat st;

@@ -12,6 +12,8 @@
 #include "owner.h"
 #include "owners.h"
 #include "procfs.h"
+#include "privsep.h"
+#include "procsrc.h"
 
 _Static_assert(PROCFS_COMM_MAX == SW_COMM_MAX, "a comm from /proc fits sw_owner.comm");
 
@@ -58,13 +60,15 @@ struct owner_scan {
 	bool active, full;
 	int32_t *work;               /* pids to read: the sought cgroups' first, then ascending */
 	size_t n_work, idx;
-	DIR *dir;                    /* fd directory of work[idx] while it is read */
+	bool in_pid;                 /* work[idx]'s fds are being read */
+	struct procsrc_fds fds;      /* ... and where that read is */
+	uint32_t *batch;             /* socket inodes of one step (PS_MAX_BUDGET) */
 	uint32_t *found;             /* wanted inodes seen in it so far */
 	size_t n_found, cap_found;
 };
 
 struct sw_owners {
-	int procfd;                  /* procroot */
+	struct sw_procsrc *src;      /* procroot, or the privileged helper */
 	int cgfd;                    /* cgroup v2 root; -1 when there is none */
 	struct sw_owners_params params;
 

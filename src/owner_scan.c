@@ -29,8 +29,8 @@ int owner_start_scan(struct sw_owners *o, bool full, uint64_t now)
 	size_t n_listed = 0, n_work = 0;
 	int r;
 
-	r = procfs_list_pids(o->procfd, OWNERS_MAX_PIDS, &listed, &n_listed);
-	if (r == -ENOMEM)
+	r = procsrc_list_pids(o->src, OWNERS_MAX_PIDS, &listed, &n_listed);
+	if (r == -ENOMEM || procsrc_fatal(r))
 		return r;
 	if (r < 0)
 		n_listed = 0;        /* unreadable root: nothing to scan */
@@ -95,10 +95,7 @@ static void owner_end_pid(struct sw_owners *o, int32_t pid, bool completed)
 {
 	struct owner_proc *pr;
 
-	if (o->scan.dir) {
-		closedir(o->scan.dir);
-		o->scan.dir = NULL;
-	}
+	o->scan.in_pid = false;
 	pr = owner_find_proc(o, pid);
 	if (pr && completed) {
 		/* What it held before and no longer holds: it closed them. */
@@ -125,18 +122,17 @@ static void owner_end_pid(struct sw_owners *o, int32_t pid, bool completed)
 	o->scan.n_found = 0;
 }
 
-/* Opens the fd directory of pid. Returns 1 when it is open, 0 when the
- * process is to be skipped (gone, or not ours to read). */
+/* Starts reading the fds of pid. Returns 1 when they are to be read, 0
+ * when the process is to be skipped (gone). */
 static int owner_begin_pid(struct sw_owners *o, int32_t pid)
 {
 	struct owner_proc *pr = owner_find_proc(o, pid);
-	int r;
 
 	if (pr) {
 		struct procfs_stat st;
 
 		/* A known holder seen again by a full scan: same process? */
-		if (procfs_read_stat(o->procfd, pid, &st) < 0) {
+		if (procsrc_read_stat(o->src, pid, &st) < 0) {
 			o->stats.vanished++;
 			owner_drop_proc(o, pid);
 			return 0;
@@ -145,81 +141,77 @@ static int owner_begin_pid(struct sw_owners *o, int32_t pid)
 			owner_drop_proc(o, pid);     /* pid reused: scan it as new */
 		else
 			owner_proc_update(o, pr, &st);
+		pr = owner_find_proc(o, pid);
 	}
-	r = procfs_open_fd_dir(o->procfd, pid, &o->scan.dir);
-	if (r == -ENOMEM)
-		return 0;            /* no DIR for it: skipped, not forgotten */
-	if (r < 0) {
-		if (r == -EACCES || r == -EPERM)
-			owner_note_denied(o);
-		else
-			o->stats.vanished++;
-		owner_drop_proc(o, pid);
-		return 0;
-	}
+	/* A known holder's fds are read only while it is still that
+	 * process; a new pid's start time comes back with its first step. */
+	o->scan.fds = (struct procsrc_fds){
+		.pid = pid, .starttime = pr ? pr->starttime : 0, .cursor = -1,
+	};
+	o->scan.in_pid = true;
 	o->scan.n_found = 0;
 	o->stats.pids_scanned++;
 	return 1;
 }
 
+static int owner_found(struct sw_owners *o, int32_t pid, uint32_t inode)
+{
+	struct owner_ino *ino = owner_find_ino(o, inode);
+	int r;
 
-/* Reads fd entries of the open directory until it ends (1) or the budget
- * runs out (0). <0: -ENOMEM. */
+	if (!ino)
+		return 0;
+	r = owner_add_holding(o, ino, pid);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -ESRCH) {
+		o->stats.vanished++;
+		return -ESRCH;
+	}
+	if (r < 0)
+		return 0;    /* a bound: not recorded */
+	if (o->scan.n_found == o->scan.cap_found) {
+		uint32_t *np = grow_array(o->scan.found, &o->scan.cap_found, o->scan.n_found + 1,
+					  sizeof(*np), 16);
+
+		if (!np)
+			return -ENOMEM;
+		o->scan.found = np;
+	}
+	o->scan.found[o->scan.n_found++] = inode;
+	return 0;
+}
+
+/* Reads fd entries of the pid being read until they end (1), the budget
+ * runs out (0), or the process turns out gone or not ours to read (2:
+ * skipped). <0: -ENOMEM, or the helper's breakdown (procsrc_fatal). */
 static int owner_read_fds(struct sw_owners *o, int32_t pid, uint32_t *budget)
 {
-	DIR *d = o->scan.dir;
-	struct dirent *de;
-
 	while (*budget > 0) {
-		char link[64];
-		uint32_t inode;
-		ssize_t n;
-		struct owner_ino *ino;
-		int r;
+		size_t n = 0;
+		int r = procsrc_socket_inodes(o->src, &o->scan.fds, *budget, o->scan.batch, &n);
 
-		/* NULL at the end, or when the process exited under us
-		 * (ENOENT): either way this directory is done. */
-		de = readdir(d);
-		if (!de)
-			return 1;
-		if (de->d_name[0] == '.')
-			continue;
-		(*budget)--;
-		o->stats.fds_examined++;
-		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
-		if (n < 0) {
-			/* Listing allowed but not following (ptrace access
-			 * denied): the other entries will fail the same way. */
-			if (errno == EACCES || errno == EPERM) {
-				owner_note_denied(o);
-				return 1;
-			}
-			continue;        /* closed meanwhile: normal */
-		}
-		link[n] = 0;
-		if (!procfs_parse_socket_link(link, &inode))
-			continue;
-		ino = owner_find_ino(o, inode);
-		if (!ino)
-			continue;
-		r = owner_add_holding(o, ino, pid);
-		if (r == -ENOMEM)
+		if (r == -ENOMEM || procsrc_fatal(r))
 			return r;
-		if (r == -ESRCH) {
+		if (r == -EACCES || r == -EPERM) {
+			owner_note_denied(o);
+			return 2;
+		}
+		if (r < 0) {
 			o->stats.vanished++;
-			return -ESRCH;
+			return 2;
 		}
-		if (r < 0)
-			continue;    /* a bound: not recorded */
-		if (o->scan.n_found == o->scan.cap_found) {
-			uint32_t *np = grow_array(o->scan.found, &o->scan.cap_found,
-						  o->scan.n_found + 1, sizeof(*np), 16);
-
-			if (!np)
-				return -ENOMEM;
-			o->scan.found = np;
+		*budget -= SW_MIN(*budget, o->scan.fds.examined);
+		o->stats.fds_examined += o->scan.fds.examined;
+		for (size_t i = 0; i < n; i++) {
+			r = owner_found(o, pid, o->scan.batch[i]);
+			if (r == -ENOMEM)
+				return r;
+			if (r < 0)
+				return 2;
 		}
-		o->scan.found[o->scan.n_found++] = inode;
+		if (o->scan.fds.done)
+			return 1;
 	}
 	return 0;
 }
@@ -238,7 +230,7 @@ int owner_scan_step(struct sw_owners *o, uint32_t *budget)
 		int32_t pid = o->scan.work[o->scan.idx];
 		int r;
 
-		if (!o->scan.dir) {
+		if (!o->scan.in_pid) {
 			*budget = *budget > OWNER_PID_COST ? *budget - OWNER_PID_COST : 0;
 			if (owner_begin_pid(o, pid) == 0) {
 				o->scan.idx++;
@@ -246,7 +238,7 @@ int owner_scan_step(struct sw_owners *o, uint32_t *budget)
 			}
 		}
 		r = owner_read_fds(o, pid, budget);
-		if (r == -ENOMEM)
+		if (r < 0)
 			return r;
 		if (r == 0)
 			break;           /* budget spent: resume here next time */
@@ -305,7 +297,7 @@ void owner_recheck(struct sw_owners *o)
 		if (i >= o->n_procs)
 			continue;
 		pr = o->procs[i];
-		if (procfs_read_stat(o->procfd, pr->pid, &st) < 0 || st.starttime != pr->starttime) {
+		if (procsrc_read_stat(o->src, pr->pid, &st) < 0 || st.starttime != pr->starttime) {
 			o->stats.vanished++;
 			owner_drop_proc(o, pr->pid);
 			continue;
@@ -316,8 +308,7 @@ void owner_recheck(struct sw_owners *o)
 
 void owner_scan_free(struct owner_scan *s)
 {
-	if (s->dir)
-		closedir(s->dir);
 	free(s->work);
+	free(s->batch);
 	free(s->found);
 }

@@ -26,7 +26,7 @@ static int32_t owner_ppid_of(struct sw_owners *o, int32_t pid)
 	if (o->ancestor_reads >= OWNER_ANCESTOR_READS)
 		return -1;
 	o->ancestor_reads++;
-	ppid = procfs_read_stat(o->procfd, pid, &st) < 0 ? -1 : st.ppid;
+	ppid = procsrc_read_stat(o->src, pid, &st) < 0 ? -1 : st.ppid;
 	o->anc_cache[o->n_anc_cache].pid = pid;
 	o->anc_cache[o->n_anc_cache].ppid = ppid;
 	o->n_anc_cache++;

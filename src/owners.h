@@ -76,6 +76,14 @@ int owners_new(const char *procroot, const char *cgroot, struct sw_owners **ret)
 /* NULL-safe. */
 void owners_free(struct sw_owners *o);
 
+/* From now on /proc is read through the privileged helper h (helper.h;
+ * not owned), which may read other users' /proc/PID/fd for a process that
+ * holds no capability. The cgroup tree is still read directly (it is world
+ * readable). When the helper breaks, refreshes return its -EPIPE,
+ * -EBADMSG or -ETIMEDOUT (procsrc_fatal). */
+struct sw_helper;
+int owners_use_helper(struct sw_owners *o, struct sw_helper *h);
+
 void owners_get_params(const struct sw_owners *o, struct sw_owners_params *ret);
 /* Zero fields of p keep their current value. */
 void owners_set_params(struct sw_owners *o, const struct sw_owners_params *p);

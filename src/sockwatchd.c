@@ -3,12 +3,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "caps.h"
 #include "config.h"
+#include "helper.h"
 #include "manager.h"
+#include "util.h"
 
 #define EXIT_CONFIG 78   /* EX_CONFIG */
 #define DEFAULT_CONFIG SW_SYSCONFDIR "/sockwatchd.conf"
@@ -51,6 +56,27 @@ static int load_config(const char *path, bool explicit_path, struct sw_config **
 	if (r < 0)
 		fprintf(stderr, "%s: %s\n", path, strerror(-r));
 	return r;
+}
+
+/* Adds gid to this process's supplementary groups. -errno. */
+static int join_group(gid_t gid)
+{
+	_cleanup_free_ gid_t *groups = NULL;
+	int n = getgroups(0, NULL);
+
+	if (n < 0)
+		return -errno;
+	groups = calloc((size_t)n + 1, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	n = getgroups(n, groups);
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 0;
+	groups[n++] = gid;
+	return setgroups((size_t)n, groups) < 0 ? -errno : 0;
 }
 
 int main(int argc, char **argv)
@@ -127,16 +153,57 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	/* Privilege is split first: a helper keeps what reading other users'
+	 * /proc needs and parses nothing it is not asked for in fixed binary
+	 * (helper.h); this process keeps no capability from the end of this
+	 * block on, before it opens the kernel's sockets, the control socket
+	 * or anything else that brings outside input (DESIGN.md "Process
+	 * model"). Only the configuration, which root writes and the daemon
+	 * needs to start, is read before that: a daemon started as root with
+	 * "[control] group" joins that group here, as the unit's
+	 * SupplementaryGroups= does, so that it may still give it the socket. */
+	if (!check && helper_wanted()) {
+		int fd;
+
+		r = helper_spawn(&mo.helper, &fd);
+		if (r == 1)
+			return helper_serve(fd) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		if (r < 0) {
+			fprintf(stderr, "sockwatchd: Failed to start the privileged helper: %s\n",
+				strerror(-r));
+			return EXIT_FAILURE;
+		}
+	} else if (!check) {
+		mo.no_helper_reason = "started without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH";
+	}
+
 	r = load_config(mo.config_path, mo.config_explicit, &cfg);
 	/* A group that does not exist here is as invalid as a malformed one:
 	 * say so before the daemon would fail to create its socket. */
-	if (r >= 0 && cfg->control_group && cfg->control_group[0] &&
-	    !getgrnam(cfg->control_group)) {
-		fprintf(stderr, "%s: [control] group '%s' does not exist\n",
-			cfg->path ? cfg->path : mo.config_path, cfg->control_group);
-		config_free(cfg);
-		r = -EINVAL;
+	if (r >= 0 && cfg->control_group && cfg->control_group[0]) {
+		struct group *g = getgrnam(cfg->control_group);
+
+		if (!g) {
+			fprintf(stderr, "%s: [control] group '%s' does not exist\n",
+				cfg->path ? cfg->path : mo.config_path, cfg->control_group);
+			config_free(cfg);
+			r = -EINVAL;
+		} else if (!check && caps_have(CAP_SETGID) && join_group(g->gr_gid) < 0) {
+			fprintf(stderr, "sockwatchd: Failed to join group '%s': %m\n",
+				cfg->control_group);
+			config_free(cfg);
+			helper_free(mo.helper);
+			return EXIT_FAILURE;
+		}
 	}
+	if (caps_drop_all() < 0) {
+		fprintf(stderr, "sockwatchd: Failed to drop capabilities: %m\n");
+		r = r < 0 ? r : (config_free(cfg), -EPERM);
+		helper_free(mo.helper);
+		return EXIT_FAILURE;
+	}
+	if (r < 0 || check)
+		helper_free(mo.helper);
 	if (check) {
 		if (r < 0)
 			return EXIT_FAILURE;

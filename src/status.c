@@ -335,6 +335,8 @@ static struct json_object *document_head(const struct sw_status_daemon *d,
 	add(dm, "skipped_attributes", new_uint(d->skipped_attrs));
 	add(dm, "dump_retries", new_uint(d->dump_retries));
 	add(dm, "owner_unknown_reason", new_str(d->owner_unknown_reason));
+	add(dm, "helper_pid", d->helper_pid > 0 ? new_int(d->helper_pid) : NULL);
+	add(dm, "no_helper_reason", d->helper_pid > 0 ? NULL : new_str(d->no_helper_reason));
 	add(dm, "last_error_age_ms",
 	    d->last_error_age_ms == UINT64_MAX ? NULL : new_uint(d->last_error_age_ms));
 	add(dm, "late_polls", new_uint(d->late_polls));

@@ -35,6 +35,9 @@ struct sw_status_daemon {
 	 * after an interruption or overrun. */
 	uint64_t skipped_msgs, skipped_attrs, dump_retries;
 	const char *owner_unknown_reason;
+	/* The privileged helper: its pid, or 0 and why there is none. */
+	int helper_pid;
+	const char *no_helper_reason;
 	uint64_t last_error_age_ms;     /* UINT64_MAX: no poll ever failed */
 	/* Timing: how late polls started against when they were due, and how
 	 * long (wall clock) they took. late_polls counts those later than

@@ -256,8 +256,25 @@ capmask() {  # LIST: "+sys_ptrace,+dac_read_search" as /proc's hex mask
 	done
 	printf '%016x' "$m"
 }
-sw_assert_eq "$(capmask "$U_CAPS")" "$(status CapEff)" "daemon effective capabilities"
+# Privilege separation: the monitor (the main pid, which parses every
+# input) holds no capability at all; its one child, the privileged helper,
+# holds the unit's capabilities and nothing else.
+for set in CapEff CapPrm CapInh CapAmb; do
+	sw_assert_eq 0000000000000000 "$(status $set)" "monitor $set"
+done
 sw_assert_eq "$(capmask "$U_BOUND")" "$(status CapBnd)" "daemon bounding set"
+sw_log "monitor: $(grep -E '^(Cap|NoNewPrivs)' /proc/$pid/status | tr '\t\n' '  ')"
+hpid=$(pgrep -P "$pid")
+[ -n "$hpid" ] && [ "$(wc -w <<<"$hpid")" = 1 ] || sw_fail "the monitor has no single child: '$hpid'"
+sw_assert_eq sockwatchd-priv "$(cat /proc/$hpid/comm)" "the helper's name"
+hstatus() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$hpid/status"; }
+sw_assert_eq "$(capmask "$U_CAPS")" "$(hstatus CapEff)" "helper effective capabilities"
+sw_assert_eq "$(capmask "$U_CAPS")" "$(hstatus CapPrm)" "helper permitted capabilities"
+sw_assert_eq 0000000000000000 "$(hstatus CapInh)" "helper inheritable capabilities"
+sw_assert_eq 0000000000000000 "$(hstatus CapAmb)" "helper ambient capabilities"
+sw_assert_eq 1 "$(hstatus NoNewPrivs)" "helper NoNewPrivs"
+sw_assert_eq "$U_UID" "$(hstatus Uid)" "helper uid"
+sw_log "helper: $(grep -E '^(Cap|NoNewPrivs)' /proc/$hpid/status | tr '\t\n' '  ')"
 
 sw_log "watchdog: WATCHDOG=1 after the polls, more often than WATCHDOG_USEC"
 enough_pings() { [ "$(notified WATCHDOG=1 | wc -l)" -ge 4 ]; }
@@ -394,6 +411,9 @@ tpid=$SW_LAST_PID
 sw_wait_for 10 test -S "$RUNDIR/grp" || sw_fail "traced daemon: no socket: $(cat "$SW_TMP/strace.err")"
 "$CTL" --socket "$RUNDIR/grp" status --json >"$SW_TMP/status3.json" || sw_fail "traced daemon: status"
 dpid=$(jq .daemon.pid "$SW_TMP/status3.json")
+hpid=$(jq .daemon.helper_pid "$SW_TMP/status3.json")
+[ "$hpid" -gt 0 ] 2>/dev/null || sw_fail "traced daemon: no helper pid in the status"
+
 sw_assert_eq "$srv_pid" "$(jq --arg l "127.0.0.1:$port" '.listeners[] | select(.listener == $l) | .process.pid' \
 	"$SW_TMP/status3.json")" "owner seen by the traced daemon"
 sw_journal_wait 10 _PID="$dpid" SOCKWATCH_EVENT=accept-queue || sw_fail "traced daemon: no alert"
@@ -404,10 +424,11 @@ sleep 2    # a watchdog ping or two
 kill -TERM "$dpid"
 stop_wait "$tpid" "traced sockwatchd" || sw_fail "traced daemon exit $?"
 
-# The daemon's own calls: from its successful execve of $BIN on.
-awk -v p="$dpid" -v bin="execve(\"$BIN\"" '
-	$1 != p { next }
-	index($0, bin) && / = 0$/ { on = 1 }
+# The daemon's own calls: from its successful execve of $BIN on, and every
+# call of its helper (forked after that execve).
+awk -v p="$dpid" -v h="$hpid" -v bin="execve(\"$BIN\"" '
+	$1 != p && $1 != h { next }
+	$1 == h || (index($0, bin) && / = 0$/) { on = 1 }
 	on { sub(/^[0-9]+ +/, ""); sub(/^<\.\.\. /, ""); if (match($0, /^[a-z0-9_]+/)) print substr($0, 1, RLENGTH) }' \
 	"$SW_TMP/strace" | sort -u >"$SW_TMP/used"
 [ -s "$SW_TMP/used" ] || sw_fail "no system calls traced for pid $dpid"

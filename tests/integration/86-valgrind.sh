@@ -1,6 +1,6 @@
 #!/bin/bash
 # Issue 8: sockwatchd under valgrind (memcheck) through the daemon's whole
-# life: start, a queue filled and drained (alerts and a clear), a listener
+# life, its privileged helper too (issue 12): start, a queue filled and drained (alerts and a clear), a listener
 # closed, status and show over the control socket, SIGHUP and
 # `sockwatchctl reload`, a rejected config, SIGTERM. Any invalid read or
 # write, use of uninitialised memory, or leak (definite, indirect or
@@ -26,7 +26,7 @@ else
 	RUN=(valgrind --error-exitcode=99 --leak-check=full
 	     --show-leak-kinds=definite,indirect,possible
 	     --errors-for-leak-kinds=definite,indirect,possible
-	     --track-origins=yes --log-file="$SW_TMP/valgrind.log" "$SWD_BIN")
+	     --track-origins=yes --log-file="$SW_TMP/valgrind.%p.log" "$SWD_BIN")
 	SLOW=10
 fi
 sw_log "checker: $CHECKER"
@@ -87,11 +87,18 @@ kill -TERM "$pid"
 wait "$pid"
 rc=$?
 if [ "$CHECKER" = valgrind ]; then
-	sw_log "$(grep -m1 "Command:" "$SW_TMP/valgrind.log" | sed "s/^==[0-9]*== //")"
-	sw_log "valgrind: $(grep -E 'ERROR SUMMARY|definitely|indirectly|possibly|in use at exit' "$SW_TMP/valgrind.log" | sed 's/^==[0-9]*== //' | tr '\n' ';')"
+	# One log per process: the monitor's and its privileged helper's,
+	# which valgrind follows through fork() and checks at its own exit.
+	logs=("$SW_TMP"/valgrind.*.log)
+	sw_assert_eq 2 "${#logs[@]}" "valgrind logs (monitor and helper)"
+	for log in "${logs[@]}"; do
+		sw_log "${log##*/}: $(grep -m1 "Command:" "$log" | sed "s/^==[0-9]*== //")"
+		sw_log "${log##*/}: $(grep -E 'ERROR SUMMARY|definitely|indirectly|possibly|in use at exit' "$log" | sed 's/^==[0-9]*== //' | tr '\n' ';')"
+		grep -q "ERROR SUMMARY: 0 errors" "$log" || sw_fail "valgrind errors in ${log##*/}:
+$(grep -v '^==[0-9]*== *$' "$log" | tail -n 60)"
+	done
 	[ "$rc" = 0 ] || sw_fail "exit $rc under valgrind:
-$(grep -v '^==[0-9]*== *$' "$SW_TMP/valgrind.log" | tail -n 60)"
-	grep -q "ERROR SUMMARY: 0 errors" "$SW_TMP/valgrind.log" || sw_fail "valgrind errors"
+$(for log in "${logs[@]}"; do grep -v '^==[0-9]*== *$' "$log" | tail -n 30; done)"
 else
 	[ "$rc" = 0 ] || sw_fail "exit $rc under ASan: $(tail -n 60 "$err")"
 	has "ERROR: \(Address\|Leak\)Sanitizer\|runtime error:" && sw_fail "sanitizer report: $(cat "$err")"

@@ -1,0 +1,371 @@
+/* The privileged helper and the monitor's side of it (see helper.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "helper.h"
+#include "procsrc.h"
+#include "text.h"
+#include "util.h"
+
+/* The helper's end of the socketpair after set-up: everything else closed. */
+#define HELPER_FD 3
+/* Pids listed per PIDS request before the list is cut (as the owner
+ * module bounds it). */
+#define HELPER_MAX_LISTED 262144
+
+struct sw_helper {
+	int fd;
+	pid_t pid;
+	uint32_t seq;
+	bool gone;
+	char broken[128];
+	unsigned char buf[PS_REPLY_MAX + 1];
+};
+
+static const int helper_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+
+bool helper_wanted(void)
+{
+	for (size_t i = 0; i < SW_ARRAY_SIZE(helper_caps); i++)
+		if (caps_have(helper_caps[i]))
+			return true;
+	return false;
+}
+
+/* ---- the helper ---------------------------------------------------------- */
+
+static size_t answer_pids(struct sw_procsrc *src, const struct ps_request *req,
+			  struct ps_reply_header *h, int32_t *out)
+{
+	_cleanup_free_ int32_t *pids = NULL;
+	size_t n = 0;
+	int r = procsrc_list_pids(src, HELPER_MAX_LISTED, &pids, &n);
+
+	if (r < 0) {
+		h->err = r;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pids[i] <= req->pid)
+			continue;
+		if (h->n == PS_MAX_PIDS) {
+			h->flags |= PS_MORE;
+			break;
+		}
+		out[h->n++] = pids[i];
+		h->next = pids[i];
+	}
+	return h->n * sizeof(*out);
+}
+
+static size_t answer_file(struct sw_procsrc *src, const struct ps_request *req,
+			  struct ps_reply_header *h, char *out)
+{
+	/* One byte more than a reply holds: the read NUL-terminates. */
+	ssize_t n = procsrc_read_file(src, req->pid, req->type == PS_STAT ? PROCSRC_STAT
+							: PROCSRC_CGROUP, out, PS_FILE_MAX + 1);
+
+	if (n < 0) {
+		h->err = (int32_t)n;
+		return 0;
+	}
+	h->n = (uint32_t)n;
+	return (size_t)n;
+}
+
+static size_t answer_fds(struct sw_procsrc *src, const struct ps_request *req,
+			 struct ps_reply_header *h, uint32_t *out)
+{
+	struct procsrc_fds f = { .pid = req->pid, .starttime = req->starttime,
+				 .cursor = req->after_fd };
+	size_t n = 0;
+	int r = procsrc_socket_inodes(src, &f, req->budget, out, &n);
+
+	if (r < 0) {
+		h->err = r;
+		return 0;
+	}
+	h->n = (uint32_t)n;
+	h->examined = f.examined;
+	h->next = f.cursor;
+	h->starttime = f.starttime;
+	if (!f.done)
+		h->flags |= PS_MORE;
+	return n * sizeof(*out);
+}
+
+size_t helper_answer(struct sw_procsrc *src, const void *buf, size_t len, void *reply, const char **ret_why)
+{
+	struct ps_reply_header h;
+	struct ps_request req;
+	void *payload = (unsigned char *)reply + sizeof(h);
+	size_t plen = 0;
+
+	*ret_why = NULL;
+	if (ps_request_parse(buf, len, &req, ret_why) < 0) {
+		/* Echo what can be read of it, so the monitor's check fails
+		 * on it too. */
+		memset(&req, 0, sizeof(req));
+		memcpy(&req, buf, SW_MIN(len, sizeof(req)));
+		ps_reply_init(&h, &req);
+		h.err = -EBADMSG;
+	} else {
+		ps_reply_init(&h, &req);
+		switch (req.type) {
+		case PS_PIDS:   plen = answer_pids(src, &req, &h, payload); break;
+		case PS_STAT:
+		case PS_CGROUP: plen = answer_file(src, &req, &h, payload); break;
+		case PS_FDS:    plen = answer_fds(src, &req, &h, payload); break;
+		}
+	}
+	memcpy(reply, &h, sizeof(h));
+	return sizeof(h) + plen;
+}
+
+static int helper_setup(int fd)
+{
+	int keep[SW_ARRAY_SIZE(helper_caps) + 1], k = 0;
+
+	/* SIGTERM and SIGINT reach the whole group (systemctl stop, Ctrl-C):
+	 * the helper leaves when the monitor has, at EOF. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	(void)prctl(PR_SET_NAME, "sockwatchd-priv", 0, 0, 0);
+	for (size_t i = 0; i < SW_ARRAY_SIZE(helper_caps); i++)
+		if (caps_have(helper_caps[i]))
+			keep[k++] = helper_caps[i];
+	keep[k] = -1;
+	if (caps_keep_only(keep) < 0)
+		return -EPERM;
+	if (fd != HELPER_FD) {
+		if (dup2(fd, HELPER_FD) < 0)
+			return -errno;
+		close(fd);
+	}
+	/* Nothing of the monitor's but stdio and this socket. */
+	if (close_range(HELPER_FD + 1, ~0U, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int helper_serve(int fd)
+{
+	static unsigned char reply[PS_REPLY_MAX];
+	unsigned char req[sizeof(struct ps_request) + 1];
+	struct sw_procsrc *src;
+	int r;
+
+	r = helper_setup(fd);
+	if (r < 0) {
+		fprintf(stderr, "sockwatchd-priv: cannot set up: %s\n", strerror(-r));
+		return 1;
+	}
+	r = procsrc_new_local("/proc", &src);
+	if (r < 0) {
+		fprintf(stderr, "sockwatchd-priv: cannot open /proc: %s\n", strerror(-r));
+		return 1;
+	}
+	r = 0;
+	for (;;) {
+		const char *why;
+		ssize_t n = recv(HELPER_FD, req, sizeof(req), MSG_TRUNC);
+		size_t len;
+
+		if (n == 0)
+			break;                   /* the monitor is gone */
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "sockwatchd-priv: receive failed: %m\n");
+			r = 1;
+			break;
+		}
+		/* MSG_TRUNC gives the real length of a longer message, which
+		 * the buffer (one byte longer than a request) cuts: refused. */
+		len = helper_answer(src, req, SW_MIN((size_t)n, sizeof(req)), reply, &why);
+		if (why)
+			fprintf(stderr, "sockwatchd-priv: refused a request of %zd bytes: %s\n", n, why);
+		if (send(HELPER_FD, reply, len, MSG_NOSIGNAL) < 0) {
+			if (errno != EPIPE && errno != ECONNRESET) {
+				fprintf(stderr, "sockwatchd-priv: send failed: %m\n");
+				r = 1;
+			}
+			break;
+		}
+	}
+	procsrc_free(src);
+	close(HELPER_FD);
+	return r;
+}
+
+int helper_spawn(struct sw_helper **ret, int *ret_fd)
+{
+	pid_t parent = getpid(), pid;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* Flush stdio so the child does not write the parent's buffers again. */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		/* Dies with the monitor, even when it is killed; and if it
+		 * already died before the prctl, goes now. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
+		*ret = NULL;
+		*ret_fd = sv[1];
+		return 1;
+	}
+	close(sv[1]);
+	*ret_fd = -1;
+	return helper_attach(sv[0], pid, ret);
+}
+
+int helper_attach(int fd, pid_t pid, struct sw_helper **ret)
+{
+	struct sw_helper *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		/* Closing it makes the helper leave; it is reaped as a zombie
+		 * of a process that is about to fail anyway. */
+		close(fd);
+		return -ENOMEM;
+	}
+	h->fd = fd;
+	h->pid = pid;
+	*ret = h;
+	return 0;
+}
+
+/* ---- the monitor's side ------------------------------------------------- */
+
+void helper_mark_broken(struct sw_helper *h, const char *why)
+{
+	if (!h->broken[0])
+		snprintf(h->broken, sizeof(h->broken), "%s", why);
+}
+
+static int helper_fail(struct sw_helper *h, int r, const char *why)
+{
+	helper_mark_broken(h, why);
+	return r;
+}
+
+uint32_t helper_next_seq(struct sw_helper *h)
+{
+	return ++h->seq;
+}
+
+int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
+		const void **ret_payload)
+{
+	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+	const char *why;
+	ssize_t n;
+	int r;
+
+	if (h->broken[0])
+		return -EPIPE;
+	if (send(h->fd, req, sizeof(*req), MSG_NOSIGNAL) != (ssize_t)sizeof(*req)) {
+		helper_reap(h);
+		return helper_fail(h, -EPIPE, "stopped taking requests");
+	}
+	do
+		r = poll(&pfd, 1, HELPER_REPLY_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return helper_fail(h, -ETIMEDOUT, "did not answer within 5 s");
+	if (r < 0)
+		return helper_fail(h, -errno, "could not be waited for");
+	n = recv(h->fd, h->buf, sizeof(h->buf), MSG_TRUNC);
+	if (n <= 0) {
+		helper_reap(h);
+		return helper_fail(h, -EPIPE, "closed its socket");
+	}
+	if ((size_t)n >= sizeof(h->buf))
+		return helper_fail(h, -EBADMSG, "answered garbage: reply too long");
+	if (ps_reply_parse(req, h->buf, (size_t)n, ret_h, ret_payload, &why) < 0) {
+		char text[96];
+
+		snprintf(text, sizeof(text), "answered garbage: %s", why);
+		return helper_fail(h, -EBADMSG, text);
+	}
+	return 0;
+}
+
+const char *helper_broken(const struct sw_helper *h)
+{
+	return h && h->broken[0] ? h->broken : NULL;
+}
+
+int helper_fd(const struct sw_helper *h)
+{
+	return h->fd;
+}
+
+pid_t helper_pid(const struct sw_helper *h)
+{
+	return h->pid;
+}
+
+bool helper_reap(struct sw_helper *h)
+{
+	int status;
+	pid_t p;
+
+	if (h->gone)
+		return true;
+	do
+		p = waitpid(h->pid, &status, WNOHANG);
+	while (p < 0 && errno == EINTR);
+	if (p != h->pid)
+		return false;
+	h->gone = true;
+	if (WIFSIGNALED(status))
+		snprintf(h->broken, sizeof(h->broken), "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(h->broken, sizeof(h->broken), "exited with status %d", WEXITSTATUS(status));
+	return true;
+}
+
+void helper_free(struct sw_helper *h)
+{
+	if (!h)
+		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	/* It leaves at EOF: waited for, so that it ends by itself (and a
+	 * leak checker in it reports) before PR_SET_PDEATHSIG would kill it. */
+	for (int i = 0; i < 500 && !helper_reap(h); i++)
+		usleep(10000);
+	if (!h->gone) {
+		kill(h->pid, SIGKILL);
+		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	free(h);
+}

@@ -1,0 +1,139 @@
+/* Encoding and validation of the helper protocol (see privsep.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "privsep.h"
+
+#define BAD(why) do { *ret_why = (why); return -EBADMSG; } while (0)
+
+const char *ps_type_name(uint16_t type)
+{
+	switch (type) {
+	case PS_PIDS:   return "pids";
+	case PS_STAT:   return "stat";
+	case PS_CGROUP: return "cgroup";
+	case PS_FDS:    return "fds";
+	default:        return "unknown";
+	}
+}
+
+int ps_request_parse(const void *buf, size_t len, struct ps_request *ret, const char **ret_why)
+{
+	struct ps_request r;
+
+	if (len != sizeof(r))
+		BAD(len < sizeof(r) ? "request too short" : "request too long");
+	memcpy(&r, buf, sizeof(r));
+	if (r.magic != PS_MAGIC)
+		BAD("bad magic");
+	if (r.type == 0 || r.type >= _PS_TYPE_MAX)
+		BAD("unknown request type");
+	if (r.flags != 0)
+		BAD("flags set");
+	if (r.type == PS_PIDS) {
+		if (r.pid < 0 || r.pid > PS_PID_MAX)
+			BAD("pid out of range");
+	} else if (r.pid <= 0 || r.pid > PS_PID_MAX) {
+		BAD("pid out of range");
+	}
+	if (r.type == PS_FDS) {
+		if (r.after_fd < -1)
+			BAD("after_fd out of range");
+		if (r.budget == 0 || r.budget > PS_MAX_BUDGET)
+			BAD("budget out of range");
+	} else if (r.starttime != 0 || r.after_fd != 0 || r.budget != 0) {
+		BAD("field unused by this request is set");
+	}
+	*ret = r;
+	return 0;
+}
+
+size_t ps_reply_capacity(const struct ps_request *req)
+{
+	switch (req->type) {
+	case PS_PIDS:   return PS_MAX_PIDS;
+	case PS_STAT:
+	case PS_CGROUP: return PS_FILE_MAX;
+	case PS_FDS:    return req->budget;
+	default:        return 0;
+	}
+}
+
+static size_t elem_size(uint16_t type)
+{
+	return type == PS_PIDS ? sizeof(int32_t) : type == PS_FDS ? sizeof(uint32_t) : 1;
+}
+
+int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
+		   struct ps_reply_header *ret, const void **ret_payload, const char **ret_why)
+{
+	struct ps_reply_header h;
+	const unsigned char *payload = (const unsigned char *)buf + sizeof(h);
+
+	if (len < sizeof(h))
+		BAD("reply too short");
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != PS_MAGIC)
+		BAD("bad magic");
+	if (h.type != req->type || h.seq != req->seq)
+		BAD("reply to another request");
+	if (h.reserved != 0 || (h.flags & ~PS_MORE))
+		BAD("reserved bits set");
+	if (h.err > 0 || h.err < -4095)
+		BAD("error out of range");
+	if (h.n > ps_reply_capacity(req))
+		BAD("too many elements");
+	if (len != sizeof(h) + (size_t)h.n * elem_size(h.type))
+		BAD("length disagrees with the element count");
+	if (h.err != 0 && (h.n != 0 || h.flags != 0 || h.examined != 0 || h.starttime != 0))
+		BAD("error reply with data");
+	if (h.type != PS_FDS && (h.examined != 0 || h.starttime != 0))
+		BAD("fds fields set outside an fds reply");
+	if (h.type == PS_FDS && h.err == 0 && req->starttime != 0 && h.starttime != req->starttime)
+		BAD("fds of another process than asked");
+	if (h.type == PS_PIDS && h.err == 0) {
+		int32_t prev = req->pid, p = 0;
+
+		for (uint32_t i = 0; i < h.n; i++) {
+			memcpy(&p, payload + i * sizeof(p), sizeof(p));
+			if (p <= prev || p > PS_PID_MAX)
+				BAD("pids not ascending or out of range");
+			prev = p;
+		}
+		if (h.n > 0 && h.next != p)
+			BAD("next is not the last pid");
+	}
+	if (h.type == PS_FDS && h.err == 0) {
+		if (h.examined > req->budget || h.n > h.examined)
+			BAD("more fds than the budget allows");
+		if (h.examined > 0 && h.next <= req->after_fd)
+			BAD("next fd does not advance");
+	}
+	*ret = h;
+	*ret_payload = payload;
+	return 0;
+}
+
+void ps_request_pids(struct ps_request *r, uint32_t seq, int32_t after_pid)
+{
+	*r = (struct ps_request){ .magic = PS_MAGIC, .type = PS_PIDS, .seq = seq, .pid = after_pid };
+}
+
+void ps_request_file(struct ps_request *r, uint32_t seq, enum ps_type type, int32_t pid)
+{
+	*r = (struct ps_request){ .magic = PS_MAGIC, .type = (uint16_t)type, .seq = seq, .pid = pid };
+}
+
+void ps_request_fds(struct ps_request *r, uint32_t seq, int32_t pid, uint64_t starttime,
+		    int32_t after_fd, uint32_t budget)
+{
+	*r = (struct ps_request){
+		.magic = PS_MAGIC, .type = PS_FDS, .seq = seq, .pid = pid,
+		.starttime = starttime, .after_fd = after_fd, .budget = budget,
+	};
+}
+
+void ps_reply_init(struct ps_reply_header *h, const struct ps_request *req)
+{
+	*h = (struct ps_reply_header){ .magic = PS_MAGIC, .type = req->type, .seq = req->seq };
+}

@@ -1,0 +1,99 @@
+/* The vocabulary between the monitor and its privileged helper (DESIGN.md
+ * "Process model"): small fixed binary messages over a SOCK_SEQPACKET
+ * socketpair, one request, one reply. Pure: encoding and strict validation
+ * only; the two processes' I/O is in helper.c and procsrc.c.
+ *
+ * The helper answers only these questions, each about /proc:
+ *   PIDS    the pids it can see, ascending, after a given one;
+ *   STAT    the text of /proc/PID/stat;
+ *   CGROUP  the text of /proc/PID/cgroup;
+ *   FDS     the socket inodes /proc/PID/fd holds, a budget of entries at a
+ *           time, resuming after a given fd number, and only while the pid
+ *           is still the process the monitor means (its start time).
+ * Everything else is refused. Every field of a request is checked, unused
+ * ones must be zero, and a request or reply is exactly as long as its
+ * header says: a message one byte short or long is refused. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PS_MAGIC        0x53575031u          /* "SWP1" */
+#define PS_PID_MAX      4194304              /* the kernel's PID_MAX_LIMIT */
+#define PS_MAX_PIDS     8192                 /* pids per PIDS reply */
+#define PS_FILE_MAX     16384                /* bytes of a STAT/CGROUP reply */
+#define PS_MAX_BUDGET   8192                 /* fd entries per FDS request */
+
+enum ps_type {
+	PS_PIDS = 1,
+	PS_STAT,
+	PS_CGROUP,
+	PS_FDS,
+	_PS_TYPE_MAX,
+};
+
+/* Host order: both ends are the same program on the same machine. */
+struct ps_request {
+	uint32_t magic;
+	uint16_t type;
+	uint16_t flags;              /* 0 */
+	uint32_t seq;
+	int32_t pid;                 /* PIDS: list pids > pid (0: all); others: 1..PS_PID_MAX */
+	uint64_t starttime;          /* FDS: /proc/PID/stat field 22 as the monitor knows it,
+				      * 0 when it does not yet (the reply says it) */
+	int32_t after_fd;            /* FDS: resume after this fd (-1: from the start) */
+	uint32_t budget;             /* FDS: entries to examine, 1..PS_MAX_BUDGET */
+};
+
+#define PS_MORE 0x1u                 /* PIDS/FDS: stopped at a bound, ask again after next */
+
+struct ps_reply_header {
+	uint32_t magic;
+	uint16_t type;               /* the request's */
+	uint16_t flags;              /* PS_MORE */
+	uint32_t seq;                /* the request's */
+	int32_t err;                 /* 0, or -errno (then n = 0): -ESRCH the pid is gone
+				      * or is another process now, -EACCES, -EBADMSG refused */
+	uint32_t n;                  /* PIDS: pids; STAT/CGROUP: bytes; FDS: inodes */
+	int32_t next;                /* PIDS: the last pid listed; FDS: the last fd examined */
+	uint32_t examined;           /* FDS: fd entries examined (counts against the budget) */
+	uint32_t reserved;           /* 0 */
+	uint64_t starttime;          /* FDS: the start time of the process the helper read */
+};
+
+/* The largest payload of any reply (PIDS and FDS: 4 bytes an element),
+ * and so the largest reply on the wire. */
+#define PS_PAYLOAD_MAX 32768
+#define PS_REPLY_MAX (sizeof(struct ps_reply_header) + PS_PAYLOAD_MAX)
+_Static_assert(PS_MAX_PIDS * 4 <= PS_PAYLOAD_MAX && PS_MAX_BUDGET * 4 <= PS_PAYLOAD_MAX &&
+	       PS_FILE_MAX <= PS_PAYLOAD_MAX, "every reply fits PS_REPLY_MAX");
+
+/* A request of exactly len bytes: 0 and *ret filled, or -EBADMSG with
+ * *ret_why saying what is wrong (a static string). */
+int ps_request_parse(const void *buf, size_t len, struct ps_request *ret, const char **ret_why);
+
+/* A reply of exactly len bytes to req: 0, header in *ret and the payload
+ * at *ret_payload (inside buf); or -EBADMSG and *ret_why. Checks that it
+ * answers req (type, seq), that n fits the type's bound and the length,
+ * that PIDS are ascending and above req->pid, that an FDS reply examined
+ * no more than the budget and found no more than it examined. */
+int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
+		   struct ps_reply_header *ret, const void **ret_payload, const char **ret_why);
+
+/* Request builders: they fill every field (the rest zero). */
+void ps_request_pids(struct ps_request *r, uint32_t seq, int32_t after_pid);
+void ps_request_file(struct ps_request *r, uint32_t seq, enum ps_type type, int32_t pid);
+void ps_request_fds(struct ps_request *r, uint32_t seq, int32_t pid, uint64_t starttime,
+		    int32_t after_fd, uint32_t budget);
+
+/* Payload capacity, in elements, of a reply to req. */
+size_t ps_reply_capacity(const struct ps_request *req);
+
+/* A reply header for req (err 0, n 0); the caller sets n, next, flags. */
+void ps_reply_init(struct ps_reply_header *h, const struct ps_request *req);
+
+const char *ps_type_name(uint16_t type);     /* "pids", ..., "unknown" */
+
+_Static_assert(sizeof(struct ps_request) == 32, "ps_request has no padding");
+_Static_assert(sizeof(struct ps_reply_header) == 40, "ps_reply_header has no padding");
