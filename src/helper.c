@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -352,6 +353,26 @@ bool helper_reap(struct sw_helper *h)
 	return true;
 }
 
+bool helper_wait(struct sw_helper *h, int timeout_ms)
+{
+	_cleanup_close_ int pfd = -1;
+	struct pollfd p;
+	int r;
+
+	if (helper_reap(h))
+		return true;
+	/* A pidfd turns readable when the process exits: a wait on the
+	 * monotonic clock, with no sleep in between. */
+	pfd = (int)pidfd_open(h->pid, 0);
+	if (pfd < 0)
+		return helper_reap(h);
+	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return helper_reap(h);
+}
+
 void helper_free(struct sw_helper *h)
 {
 	if (!h)
@@ -360,8 +381,7 @@ void helper_free(struct sw_helper *h)
 		close(h->fd);
 	/* It leaves at EOF: waited for, so that it ends by itself (and a
 	 * leak checker in it reports) before PR_SET_PDEATHSIG would kill it. */
-	for (int i = 0; i < 500 && !helper_reap(h); i++)
-		usleep(10000);
+	(void)helper_wait(h, 5000);
 	if (!h->gone) {
 		kill(h->pid, SIGKILL);
 		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)

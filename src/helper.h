@@ -81,6 +81,9 @@ pid_t helper_pid(const struct sw_helper *h);
  * true once it is gone. */
 bool helper_reap(struct sw_helper *h);
 
+/* helper_reap, after waiting at most timeout_ms for the helper to exit. */
+bool helper_wait(struct sw_helper *h, int timeout_ms);
+
 /* Closes the socket (the helper sees EOF and exits), waits for it at most
  * a second, then kills it. NULL-safe. */
 void helper_free(struct sw_helper *h);

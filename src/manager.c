@@ -227,8 +227,8 @@ static int on_helper(sd_event_source *s, int fd, uint32_t revents, void *userdat
 {
 	struct sw_manager *m = userdata;
 
-	for (int i = 0; i < 100 && !helper_reap(m->helper); i++)
-		usleep(10000);
+	/* Its socket closes as it exits: the exit status follows at once. */
+	(void)helper_wait(m->helper, 1000);
 	if (!helper_broken(m->helper))
 		helper_mark_broken(m->helper, "sent something unasked");
 	manager_helper_failed(m, -EPIPE);
