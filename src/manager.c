@@ -562,7 +562,7 @@ int manager_run(struct sw_manager *m)
 {
 	struct sw_manager *stopping __attribute__((cleanup(manager_stoppingp))) = NULL;
 	sigset_t ss;
-	int r;
+	int r, code;
 
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGHUP);
@@ -584,7 +584,12 @@ int manager_run(struct sw_manager *m)
 		return manager_fail(m, r, "Failed to set up the poll timer");
 
 	stopping = m;
-	return sd_event_loop(m->event);
+	r = sd_event_loop(m->event);
+	/* An exit the daemon asked for (a stop, a failure it logged) has an
+	 * exit code; a loop that failed by itself has none and is said here. */
+	if (r < 0 && sd_event_get_exit_code(m->event, &code) < 0)
+		journal_log(m->journal, LOG_ERR, "The event loop failed: %s", strerror(-r));
+	return r;
 }
 
 int manager_once(struct sw_manager *m, FILE *out)

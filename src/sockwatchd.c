@@ -79,6 +79,34 @@ static int join_group(gid_t gid)
 	return setgroups((size_t)n, groups) < 0 ? -errno : 0;
 }
 
+/* A [control] group that does not exist here is as invalid as a malformed
+ * one: said before the daemon would fail to create its socket (-EINVAL).
+ * join: a daemon that may (root) joins the group, so that it can hand it
+ * the socket once its capabilities are gone (-EPERM when that fails). */
+static int control_group_check(const struct sw_config *cfg, const char *path, bool join)
+{
+	struct group *g;
+
+	if (!cfg->control_group || !cfg->control_group[0])
+		return 0;
+	g = getgrnam(cfg->control_group);
+	if (!g) {
+		fprintf(stderr, "%s: [control] group '%s' does not exist\n",
+			cfg->path ? cfg->path : path, cfg->control_group);
+		return -EINVAL;
+	}
+	if (join) {
+		int r = join_group(g->gr_gid);
+
+		if (r < 0) {
+			fprintf(stderr, "sockwatchd: Failed to join group '%s': %s\n",
+				cfg->control_group, strerror(-r));
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_SOCKET, OPT_TARGET, OPT_LEVEL, OPT_ONCE, OPT_VERSION };
@@ -99,10 +127,11 @@ int main(int argc, char **argv)
 		.log_level = -1,
 	};
 	_cleanup_manager_ struct sw_manager *m = NULL;
-	struct sw_config *cfg = NULL;
+	_cleanup_config_ struct sw_config *cfg = NULL;
+	struct sw_config *given;
 	enum sw_log_target target;
 	bool check = false, once = false;
-	int c, r;
+	int c, r, q;
 
 	while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0) {
 		switch (c) {
@@ -178,45 +207,34 @@ int main(int argc, char **argv)
 	}
 
 	r = load_config(mo.config_path, mo.config_explicit, &cfg);
-	/* A group that does not exist here is as invalid as a malformed one:
-	 * say so before the daemon would fail to create its socket. */
-	if (r >= 0 && cfg->control_group && cfg->control_group[0]) {
-		struct group *g = getgrnam(cfg->control_group);
-
-		if (!g) {
-			fprintf(stderr, "%s: [control] group '%s' does not exist\n",
-				cfg->path ? cfg->path : mo.config_path, cfg->control_group);
-			config_free(cfg);
-			r = -EINVAL;
-		} else if (!check && caps_have(CAP_SETGID) && join_group(g->gr_gid) < 0) {
-			fprintf(stderr, "sockwatchd: Failed to join group '%s': %m\n",
-				cfg->control_group);
-			config_free(cfg);
-			helper_free(mo.helper);
-			return EXIT_FAILURE;
-		}
-	}
-	if (caps_drop_all() < 0) {
-		fprintf(stderr, "sockwatchd: Failed to drop capabilities: %m\n");
-		r = r < 0 ? r : (config_free(cfg), -EPERM);
+	if (r >= 0)
+		r = control_group_check(cfg, mo.config_path, !check && caps_have(CAP_SETGID));
+	q = caps_drop_all();
+	if (q < 0) {
+		fprintf(stderr, "sockwatchd: Failed to drop capabilities: %s\n", strerror(-q));
 		helper_free(mo.helper);
 		return EXIT_FAILURE;
 	}
-	if (r < 0 || check)
+	if (r < 0 || check) {
 		helper_free(mo.helper);
+		mo.helper = NULL;
+	}
 	if (check) {
 		if (r < 0)
 			return EXIT_FAILURE;
 		config_print(cfg, stdout);
-		config_free(cfg);
 		return EXIT_SUCCESS;
 	}
+	if (r == -EPERM)
+		return EXIT_FAILURE;     /* could not join the group */
 	if (r < 0)
 		return EXIT_CONFIG;
 
 	/* The manager reports its own failures: only the exit status here. */
 	mo.once = once;
-	r = manager_new(&mo, cfg, &m);
+	given = cfg;
+	cfg = NULL;              /* manager_new owns it from here, also on failure */
+	r = manager_new(&mo, given, &m);
 	if (r < 0)
 		return EXIT_FAILURE;
 	r = once ? manager_once(m, stdout) : manager_run(m);
