@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -31,6 +30,7 @@ struct sw_helper {
 	pid_t pid;
 	uint32_t seq;
 	bool gone;
+	bool closed;                 /* its end of the socket closed: it is exiting */
 	char broken[128];
 	unsigned char buf[PS_REPLY_MAX + 1];
 };
@@ -209,7 +209,8 @@ int helper_serve(int fd)
 		}
 	}
 	procsrc_free(src);
-	close(HELPER_FD);
+	/* HELPER_FD stays open: it closes as the process exits, which is how
+	 * the monitor tells that the exit is under way. */
 	return r;
 }
 
@@ -291,6 +292,7 @@ int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_hea
 	if (h->broken[0])
 		return -EPIPE;
 	if (send(h->fd, req, sizeof(*req), MSG_NOSIGNAL) != (ssize_t)sizeof(*req)) {
+		h->closed = errno == EPIPE || errno == ECONNRESET;
 		helper_reap(h);
 		return helper_fail(h, -EPIPE, "stopped taking requests");
 	}
@@ -304,6 +306,7 @@ int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_hea
 	n = recv(h->fd, h->buf, sizeof(h->buf), MSG_TRUNC);
 	if (n <= 0) {
 		helper_reap(h);
+		h->closed = true;
 		return helper_fail(h, -EPIPE, "closed its socket");
 	}
 	if ((size_t)n >= sizeof(h->buf))
@@ -332,7 +335,18 @@ pid_t helper_pid(const struct sw_helper *h)
 	return h->pid;
 }
 
-bool helper_reap(struct sw_helper *h)
+/* Records how the helper ended. */
+static void helper_note_status(struct sw_helper *h, int status)
+{
+	h->gone = true;
+	if (WIFSIGNALED(status))
+		snprintf(h->broken, sizeof(h->broken), "was killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(h->broken, sizeof(h->broken), "exited with status %d", WEXITSTATUS(status));
+}
+
+static bool helper_waitpid(struct sw_helper *h, int flags)
 {
 	int status;
 	pid_t p;
@@ -340,52 +354,67 @@ bool helper_reap(struct sw_helper *h)
 	if (h->gone)
 		return true;
 	do
-		p = waitpid(h->pid, &status, WNOHANG);
+		p = waitpid(h->pid, &status, flags);
 	while (p < 0 && errno == EINTR);
 	if (p != h->pid)
 		return false;
-	h->gone = true;
-	if (WIFSIGNALED(status))
-		snprintf(h->broken, sizeof(h->broken), "was killed by signal %d (%s)",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(h->broken, sizeof(h->broken), "exited with status %d", WEXITSTATUS(status));
+	helper_note_status(h, status);
 	return true;
 }
 
-bool helper_wait(struct sw_helper *h, int timeout_ms)
+bool helper_reap(struct sw_helper *h)
 {
-	_cleanup_close_ int pfd = -1;
-	struct pollfd p;
-	int r;
+	return helper_waitpid(h, WNOHANG);
+}
 
-	if (helper_reap(h))
-		return true;
-	/* A pidfd turns readable when the process exits: a wait on the
-	 * monotonic clock, with no sleep in between. */
-	pfd = (int)pidfd_open(h->pid, 0);
-	if (pfd < 0)
-		return helper_reap(h);
-	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	return helper_reap(h);
+bool helper_reap_exiting(struct sw_helper *h)
+{
+	return helper_waitpid(h, 0);
+}
+
+bool helper_closed(const struct sw_helper *h)
+{
+	return h->closed;
+}
+
+/* Whether the helper's end of the socket closed within timeout_ms (its
+ * process is exiting), draining what it may still send. */
+static bool helper_eof(struct sw_helper *h, int timeout_ms)
+{
+	struct pollfd p = { .fd = h->fd, .events = POLLIN };
+	char buf[256];
+
+	for (;;) {
+		int r = poll(&p, 1, timeout_ms);
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		n = recv(h->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return true;
+	}
 }
 
 void helper_free(struct sw_helper *h)
 {
+	bool exiting = false;
+
 	if (!h)
 		return;
-	if (h->fd >= 0)
+	if (h->fd >= 0) {
+		/* It leaves at EOF, and its end closes only as its process
+		 * exits: waited for (on the monotonic clock, no sleeps), so that
+		 * it ends by itself, and a leak checker in it reports, before
+		 * PR_SET_PDEATHSIG would kill it. */
+		(void)shutdown(h->fd, SHUT_WR);
+		exiting = h->gone || helper_eof(h, 5000);
 		close(h->fd);
-	/* It leaves at EOF: waited for, so that it ends by itself (and a
-	 * leak checker in it reports) before PR_SET_PDEATHSIG would kill it. */
-	(void)helper_wait(h, 5000);
-	if (!h->gone) {
-		kill(h->pid, SIGKILL);
-		while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
-			;
 	}
+	if (!h->gone && !exiting)
+		kill(h->pid, SIGKILL);
+	(void)helper_reap_exiting(h);
 	free(h);
 }

@@ -81,8 +81,10 @@ pid_t helper_pid(const struct sw_helper *h);
  * true once it is gone. */
 bool helper_reap(struct sw_helper *h);
 
-/* helper_reap, after waiting at most timeout_ms for the helper to exit. */
-bool helper_wait(struct sw_helper *h, int timeout_ms);
+/* Waits for a helper known to be exiting (its socket closed). */
+bool helper_reap_exiting(struct sw_helper *h);
+/* Whether a call found the helper's end of the socket closed. */
+bool helper_closed(const struct sw_helper *h);
 
 /* Closes the socket (the helper sees EOF and exits), waits for it at most
  * a second, then kills it. NULL-safe. */

@@ -210,7 +210,12 @@ int manager_helper_failed(struct sw_manager *m, int r)
 {
 	if (!m->helper_io)
 		return r;     /* said already */
-	(void)helper_reap(m->helper);
+	/* A helper whose socket closed is exiting: its exit status, the
+	 * better reason, follows at once. */
+	if (helper_closed(m->helper))
+		(void)helper_reap_exiting(m->helper);
+	else
+		(void)helper_reap(m->helper);
 	lifecycle(m, "helper failed", "the privileged helper (pid %d) %s; exiting with status 1",
 		  (int)helper_pid(m->helper), helper_broken(m->helper) ?
 		  helper_broken(m->helper) : "failed");
@@ -227,10 +232,14 @@ static int on_helper(sd_event_source *s, int fd, uint32_t revents, void *userdat
 {
 	struct sw_manager *m = userdata;
 
-	/* Its socket closes as it exits: the exit status follows at once. */
-	(void)helper_wait(m->helper, 1000);
-	if (!helper_broken(m->helper))
+	/* Its socket closes as it exits: the exit status follows at once.
+	 * Bytes nobody asked for are a helper gone wrong: it is stopped. */
+	if (revents & (EPOLLHUP | EPOLLRDHUP | EPOLLERR)) {
+		(void)helper_reap_exiting(m->helper);
+	} else {
 		helper_mark_broken(m->helper, "sent something unasked");
+		kill(helper_pid(m->helper), SIGKILL);
+	}
 	manager_helper_failed(m, -EPIPE);
 	return 0;
 }
