@@ -89,6 +89,8 @@ static bool netns_take_uid(const char *s, size_t len, bool underscores, char out
 			return false;
 		uid[i] = c;
 	}
+	if (uid[0] == '-' || uid[len - 1] == '-')
+		return false;
 	uid[len] = 0;
 	memcpy(out, uid, len + 1);
 	return true;
@@ -169,7 +171,7 @@ int netns_name_cgroup(const char *path, struct netns_cgroup *ret)
 		struct netns_comp c;
 		const char *slash, *runtime;
 		char id[NETNS_CONTAINER_MAX];
-		bool is_pod = false;
+		bool is_pod = false, found;
 
 		while (p < end && *p == '/')
 			p++;
@@ -188,16 +190,17 @@ int netns_name_cgroup(const char *path, struct netns_cgroup *ret)
 				is_pod = true;
 		}
 		runtime = netns_scope(c, id);
-		if (!runtime && netns_is_id(c.s, c.len)) {
-			if (netns_comp_is(prev, "docker"))
-				runtime = "docker";
-			else if (prev_is_pod)
-				runtime = "";
+		/* A bare id is a container only where a cgroupfs driver puts
+		 * one; under a pod the path does not say which runtime. */
+		found = runtime != NULL;
+		if (!found && netns_is_id(c.s, c.len) && (prev_is_pod || netns_comp_is(prev, "docker"))) {
+			found = true;
+			runtime = prev_is_pod ? NULL : "docker";
 			memcpy(id, c.s, NETNS_ID_LEN);
 			id[NETNS_ID_LEN] = 0;
 		}
-		if (runtime) {
-			cg.runtime = runtime[0] ? runtime : NULL;
+		if (found) {
+			cg.runtime = runtime;
 			memcpy(cg.container, id, sizeof(cg.container));
 		}
 		prev2 = prev;

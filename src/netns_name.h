@@ -12,8 +12,9 @@
 /* A mount's name (the file under /run/netns or docker's netns directory)
  * longer than this is unusable rather than cut, so two never collide. */
 #define NETNS_MOUNT_NAME_MAX 64
-/* A container id is 64 lowercase hex digits; a pod uid at most 64 of
- * [0-9a-f-] (a UUID, or the 32-hex hash of a static pod). With their NUL. */
+/* A container id is 64 lowercase hex digits; a pod uid 8 to 64 of
+ * [0-9a-f-], hex at both ends (a UUID, or the 32-hex hash of a static
+ * pod). With their NUL. */
 #define NETNS_CONTAINER_MAX 65
 #define NETNS_POD_UID_MAX 65
 /* How many hex digits of the container id a name shows. */
@@ -32,7 +33,9 @@ enum netns_kind {
  * any sense: whatever does not parse is ignored. */
 struct netns_facts {
 	bool own;			/* the daemon's own namespace */
-	const char *const *cgroups;	/* members' cgroup v2 paths ("0::" line, without "0::"), oldest first */
+	/* Members' cgroup v2 paths (the "0::" line without "0::"), oldest
+	 * first. */
+	const char *const *cgroups;
 	size_t n_cgroups;
 	const char *const *mounts;	/* its nsfs bind mount points, as mountinfo lists them */
 	size_t n_mounts;

@@ -85,6 +85,10 @@ static const struct {
 	{ "/kubepods/burstable/pod" UID_ "/" ID2, -ENOENT, NULL, "", "" },
 	{ "/other/burstable/pod" UID "/" ID2, -ENOENT, NULL, "", "" },
 	{ "/kubepods/a/b/pod" UID, -ENOENT, NULL, "", "" },
+	{ "/kubepods/pod--------", -ENOENT, NULL, "", "" },
+	{ "/kubepods/pod-" SUID, -ENOENT, NULL, "", "" },
+	{ "/kubepods.slice/kubepods-pod" SUID "_.slice", -ENOENT, NULL, "", "" },
+	{ "/kubepods/pod" SUID, 0, NULL, "", SUID },
 	{ "/kubepods.slice/kubepods-burstable-pod" UID_ UID_ UID_ ".slice", -ENOENT, NULL, "", "" },
 	{ "/kubepods.slice/kubepods-burstable-pod" UID_ ".slice/bad\x01/" ID2, 0, NULL, "", UID },
 	/* slashes and separators everywhere */
