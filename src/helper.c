@@ -32,7 +32,7 @@ struct sw_helper {
 	bool gone;
 	bool closed;                 /* its end of the socket closed: it is exiting */
 	char broken[128];
-	unsigned char buf[PS_REPLY_MAX + 1];
+	_Alignas(8) unsigned char buf[PS_REPLY_MAX + 1];
 };
 
 static const int helper_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
@@ -47,6 +47,13 @@ bool helper_wanted(void)
 
 /* ---- the helper ---------------------------------------------------------- */
 
+/* The errors a reply may carry (PS_ERRORS): the ones the monitor acts on
+ * as they are, any other as -EIO. */
+static int32_t wire_err(int r)
+{
+	return r == -ESRCH || r == -EACCES || r == -ENOMEM ? r : -EIO;
+}
+
 static size_t answer_pids(struct sw_procsrc *src, const struct ps_request *req,
 			  struct ps_reply_header *h, int32_t *out)
 {
@@ -55,7 +62,7 @@ static size_t answer_pids(struct sw_procsrc *src, const struct ps_request *req,
 	int r = procsrc_list_pids(src, HELPER_MAX_LISTED, &pids, &n);
 
 	if (r < 0) {
-		h->err = r;
+		h->err = wire_err(r);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -71,19 +78,38 @@ static size_t answer_pids(struct sw_procsrc *src, const struct ps_request *req,
 	return h->n * sizeof(*out);
 }
 
-static size_t answer_file(struct sw_procsrc *src, const struct ps_request *req,
-			  struct ps_reply_header *h, char *out)
+static size_t answer_cgroup(struct sw_procsrc *src, const struct ps_request *req,
+			    struct ps_reply_header *h, char *out)
 {
 	/* One byte more than a reply holds: the read NUL-terminates. */
-	ssize_t n = procsrc_read_file(src, req->pid, req->type == PS_STAT ? PROCSRC_STAT
-							: PROCSRC_CGROUP, out, PS_FILE_MAX + 1);
+	ssize_t n = procsrc_read_file(src, req->pid, PROCSRC_CGROUP, out, PS_FILE_MAX + 1);
 
 	if (n < 0) {
-		h->err = (int32_t)n;
+		h->err = wire_err((int)n);
 		return 0;
 	}
 	h->n = (uint32_t)n;
 	return (size_t)n;
+}
+
+/* Parsed here, sent as a struct: the text also holds the code and stack
+ * addresses that the kernel shows only to a ptrace-capable reader. */
+static size_t answer_stat(struct sw_procsrc *src, const struct ps_request *req,
+			  struct ps_reply_header *h, struct ps_stat *out)
+{
+	struct procfs_stat st;
+	int r = procsrc_read_stat(src, req->pid, &st);
+
+	if (r < 0) {
+		h->err = wire_err(r);
+		return 0;
+	}
+	*out = (struct ps_stat){ .ppid = st.ppid, .starttime = st.starttime };
+	_Static_assert(sizeof(out->comm) == sizeof(st.comm), "one comm size");
+	memcpy(out->comm, st.comm, sizeof(out->comm));
+	out->comm[sizeof(out->comm) - 1] = 0;
+	h->n = 1;
+	return sizeof(*out);
 }
 
 static size_t answer_fds(struct sw_procsrc *src, const struct ps_request *req,
@@ -95,7 +121,7 @@ static size_t answer_fds(struct sw_procsrc *src, const struct ps_request *req,
 	int r = procsrc_socket_inodes(src, &f, req->budget, out, &n);
 
 	if (r < 0) {
-		h->err = r;
+		h->err = wire_err(r);
 		return 0;
 	}
 	h->n = (uint32_t)n;
@@ -126,8 +152,8 @@ size_t helper_answer(struct sw_procsrc *src, const void *buf, size_t len, void *
 		ps_reply_init(&h, &req);
 		switch (req.type) {
 		case PS_PIDS:   plen = answer_pids(src, &req, &h, payload); break;
-		case PS_STAT:
-		case PS_CGROUP: plen = answer_file(src, &req, &h, payload); break;
+		case PS_STAT:   plen = answer_stat(src, &req, &h, payload); break;
+		case PS_CGROUP: plen = answer_cgroup(src, &req, &h, payload); break;
 		case PS_FDS:    plen = answer_fds(src, &req, &h, payload); break;
 		}
 	}
@@ -157,15 +183,24 @@ static int helper_setup(int fd)
 			return -errno;
 		close(fd);
 	}
-	/* Nothing of the monitor's but stdio and this socket. */
-	if (close_range(HELPER_FD + 1, ~0U, 0) < 0)
-		return -errno;
+	/* Nothing of the monitor's but stdio and this socket. Kernels
+	 * before 5.9 have no close_range: then one by one. */
+	if (close_range(HELPER_FD + 1, ~0U, 0) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		if (errno != ENOSYS)
+			return -errno;
+		for (long i = HELPER_FD + 1; i < (max > 0 ? max : 65536); i++)
+			(void)close((int)i);
+	}
 	return 0;
 }
 
 int helper_serve(int fd)
 {
-	static unsigned char reply[PS_REPLY_MAX];
+	/* Aligned: the payload after the 40-byte header is read as 4- and
+	 * 8-byte fields. */
+	static _Alignas(8) unsigned char reply[PS_REPLY_MAX];
 	unsigned char req[sizeof(struct ps_request) + 1];
 	struct sw_procsrc *src;
 	int r;
@@ -205,6 +240,14 @@ int helper_serve(int fd)
 				fprintf(stderr, "sockwatchd-priv: send failed: %m\n");
 				r = 1;
 			}
+			break;
+		}
+		/* The monitor never sends a malformed request: one that does is
+		 * broken or taken over. Refused once, logged once, then the
+		 * helper leaves (the monitor then exits too), as OpenBSD's
+		 * privileged parents do. */
+		if (why) {
+			r = 1;
 			break;
 		}
 	}

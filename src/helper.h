@@ -86,6 +86,7 @@ bool helper_reap_exiting(struct sw_helper *h);
 /* Whether a call found the helper's end of the socket closed. */
 bool helper_closed(const struct sw_helper *h);
 
-/* Closes the socket (the helper sees EOF and exits), waits for it at most
- * a second, then kills it. NULL-safe. */
+/* Shuts the socket for writing (the helper sees EOF and leaves), waits at
+ * most 5 s for its end to close as it exits, then reaps it, killing it
+ * first if it did not go. NULL-safe. */
 void helper_free(struct sw_helper *h);

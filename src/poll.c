@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "journal.h"
 #include "manager_int.h"
+#include "helper.h"
 #include "owners.h"
 #include "sysctl.h"
 #include "tracker.h"
@@ -204,7 +205,8 @@ int poll_once(struct sw_manager *m, bool force_syn)
 	if (m->owners)
 		poll_fill_owners(m);     /* gone listeners, before the refresh forgets them */
 	r = poll_refresh_owners(m, now, m->once);
-	if (r < 0)
+	/* A broken helper is said once, by its own lifecycle entry. */
+	if (r < 0 && !helper_broken(m->helper))
 		poll_error(m, "owners", r, now, false);
 	poll_emit_events(m, now);
 

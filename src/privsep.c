@@ -1,5 +1,6 @@
 /* Encoding and validation of the helper protocol (see privsep.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "privsep.h"
@@ -52,7 +53,7 @@ size_t ps_reply_capacity(const struct ps_request *req)
 {
 	switch (req->type) {
 	case PS_PIDS:   return PS_MAX_PIDS;
-	case PS_STAT:
+	case PS_STAT:   return 1;
 	case PS_CGROUP: return PS_FILE_MAX;
 	case PS_FDS:    return req->budget;
 	default:        return 0;
@@ -61,7 +62,12 @@ size_t ps_reply_capacity(const struct ps_request *req)
 
 static size_t elem_size(uint16_t type)
 {
-	return type == PS_PIDS ? sizeof(int32_t) : type == PS_FDS ? sizeof(uint32_t) : 1;
+	switch (type) {
+	case PS_PIDS: return sizeof(int32_t);
+	case PS_FDS:  return sizeof(uint32_t);
+	case PS_STAT: return sizeof(struct ps_stat);
+	default:      return 1;
+	}
 }
 
 int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
@@ -79,8 +85,15 @@ int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
 		BAD("reply to another request");
 	if (h.reserved != 0 || (h.flags & ~PS_MORE))
 		BAD("reserved bits set");
-	if (h.err > 0 || h.err < -4095)
-		BAD("error out of range");
+	{
+		static const int32_t allowed[] = PS_ERRORS;
+		bool ok = false;
+
+		for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+			ok = ok || h.err == allowed[i];
+		if (!ok)
+			BAD("error out of range");
+	}
 	if (h.n > ps_reply_capacity(req))
 		BAD("too many elements");
 	if (len != sizeof(h) + (size_t)h.n * elem_size(h.type))
@@ -103,11 +116,27 @@ int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
 		if (h.n > 0 && h.next != p)
 			BAD("next is not the last pid");
 	}
+	if (h.type == PS_PIDS && h.err == 0 && (h.flags & PS_MORE) && h.n == 0)
+		BAD("more pids promised after none");
 	if (h.type == PS_FDS && h.err == 0) {
 		if (h.examined > req->budget || h.n > h.examined)
 			BAD("more fds than the budget allows");
 		if (h.examined > 0 && h.next <= req->after_fd)
 			BAD("next fd does not advance");
+		/* More to come after nothing examined would never end. */
+		if ((h.flags & PS_MORE) && h.examined == 0)
+			BAD("more fds promised after none");
+		if (h.starttime == 0)
+			BAD("fds of a process without a start time");
+	}
+	if (h.type == PS_STAT && h.err == 0) {
+		struct ps_stat st;
+
+		if (h.n != 1)
+			BAD("a stat answer is one struct");
+		memcpy(&st, payload, sizeof(st));
+		if (st.reserved != 0 || st.ppid < 0 || memchr(st.comm, 0, sizeof(st.comm)) == NULL)
+			BAD("malformed stat answer");
 	}
 	*ret = h;
 	*ret_payload = payload;

@@ -5,7 +5,9 @@
  *
  * The helper answers only these questions, each about /proc:
  *   PIDS    the pids it can see, ascending, after a given one;
- *   STAT    the text of /proc/PID/stat;
+ *   STAT    what the owner rules use of /proc/PID/stat (parent, start time,
+ *           name) as a fixed struct: never the text, whose code and stack
+ *           addresses the kernel shows only to a ptrace-capable reader;
  *   CGROUP  the text of /proc/PID/cgroup;
  *   FDS     the socket inodes /proc/PID/fd holds, a budget of entries at a
  *           time, resuming after a given fd number, and only while the pid
@@ -53,14 +55,26 @@ struct ps_reply_header {
 	uint16_t type;               /* the request's */
 	uint16_t flags;              /* PS_MORE */
 	uint32_t seq;                /* the request's */
-	int32_t err;                 /* 0, or -errno (then n = 0): -ESRCH the pid is gone
-				      * or is another process now, -EACCES, -EBADMSG refused */
-	uint32_t n;                  /* PIDS: pids; STAT/CGROUP: bytes; FDS: inodes */
+	int32_t err;                 /* 0, or (then n = 0) one of PS_ERRORS: -ESRCH the pid
+				      * is gone or is another process now, -EACCES not
+				      * readable, -ENOMEM, -EIO anything else, -EBADMSG refused */
+	uint32_t n;                  /* PIDS: pids; STAT: 1; CGROUP: bytes; FDS: inodes */
 	int32_t next;                /* PIDS: the last pid listed; FDS: the last fd examined */
 	uint32_t examined;           /* FDS: fd entries examined (counts against the budget) */
 	uint32_t reserved;           /* 0 */
 	uint64_t starttime;          /* FDS: the start time of the process the helper read */
 };
+
+/* A STAT answer's payload. */
+struct ps_stat {
+	int32_t ppid;
+	uint32_t reserved;           /* 0 */
+	uint64_t starttime;
+	char comm[16];               /* NUL-terminated, control characters already '?' */
+};
+
+/* The only errors a reply may carry. */
+#define PS_ERRORS { 0, -ESRCH, -EACCES, -ENOMEM, -EIO, -EBADMSG }
 
 /* The largest payload of any reply (PIDS and FDS: 4 bytes an element),
  * and so the largest reply on the wire. */
@@ -96,4 +110,5 @@ void ps_reply_init(struct ps_reply_header *h, const struct ps_request *req);
 const char *ps_type_name(uint16_t type);     /* "pids", ..., "unknown" */
 
 _Static_assert(sizeof(struct ps_request) == 32, "ps_request has no padding");
+_Static_assert(sizeof(struct ps_stat) == 32, "ps_stat has no padding");
 _Static_assert(sizeof(struct ps_reply_header) == 40, "ps_reply_header has no padding");

@@ -35,7 +35,8 @@ int procsrc_list_pids(struct sw_procsrc *s, size_t max, int32_t **ret, size_t *r
 enum procsrc_file { PROCSRC_STAT, PROCSRC_CGROUP };
 
 /* The text of /proc/PID/stat or /proc/PID/cgroup, at most size-1 bytes,
- * NUL-terminated. Returns its length or -errno. */
+ * NUL-terminated. Returns its length or -errno. Through the helper only
+ * the cgroup text (stat comes as parsed figures: procsrc_read_stat). */
 ssize_t procsrc_read_file(struct sw_procsrc *s, int32_t pid, enum procsrc_file which, char *buf,
 			  size_t size);
 int procsrc_read_stat(struct sw_procsrc *s, int32_t pid, struct procfs_stat *ret);

@@ -1,6 +1,7 @@
 /* sockwatchd: main() only. Options and exit codes; the daemon's life is in
  * manager.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -107,6 +108,19 @@ static int control_group_check(const struct sw_config *cfg, const char *path, bo
 	return 0;
 }
 
+/* Started with stdin, stdout or stderr closed, the first sockets would take
+ * those numbers and the daemon's messages would go into them. */
+static void stdio_open(void)
+{
+	int fd;
+
+	do
+		fd = open("/dev/null", O_RDWR);
+	while (fd >= 0 && fd <= STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_SOCKET, OPT_TARGET, OPT_LEVEL, OPT_ONCE, OPT_VERSION };
@@ -133,6 +147,7 @@ int main(int argc, char **argv)
 	bool check = false, once = false;
 	int c, r, q;
 
+	stdio_open();
 	while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'c':

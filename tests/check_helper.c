@@ -268,6 +268,68 @@ START_TEST(test_real_proc)
 }
 END_TEST
 
+/* The real /proc in small steps: a process with 3000 sockets read 97
+ * entries at a time finds each socket once, in as many steps as the
+ * budget makes (each step resumes where the last stopped). */
+START_TEST(test_real_proc_steps)
+{
+	enum { N = 3000, STEP = 97 };
+	static uint32_t inodes[PS_MAX_BUDGET], want[N];
+	struct sw_procsrc *src;
+	struct procsrc_fds f;
+	int ready[2], fds[N];
+	size_t found = 0, steps = 0, n;
+	uint32_t examined = 0;
+	pid_t child;
+	char c;
+
+	for (int i = 0; i < N; i++) {
+		struct stat sb;
+
+		fds[i] = socket(AF_UNIX, SOCK_DGRAM, 0);
+		ck_assert_int_ge(fds[i], 0);
+		ck_assert_int_eq(fstat(fds[i], &sb), 0);
+		want[i] = (uint32_t)sb.st_ino;
+	}
+	ck_assert_int_eq(pipe(ready), 0);
+	child = fork();
+	if (child == 0) {
+		close(ready[0]);
+		(void)!write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(procsrc_new_local("/proc", &src), 0);
+	f = (struct procsrc_fds){ .pid = child, .cursor = -1 };
+	while (!f.done && steps < 1000) {
+		ck_assert_int_eq(procsrc_socket_inodes(src, &f, STEP, inodes, &n), 0);
+		steps++;
+		examined += f.examined;
+		for (size_t i = 0; i < n; i++)
+			for (int k = 0; k < N; k++)
+				if (inodes[i] == want[k]) {
+					found++;
+					want[k] = 0;       /* each once */
+					break;
+				}
+	}
+	ck_assert(f.done);
+	ck_assert_uint_eq(found, N);
+	/* Every fd examined once: the 3000 sockets, stdio and the test's own. */
+	ck_assert_uint_ge(examined, N);
+	ck_assert_uint_le(examined, N + 64);
+	ck_assert_uint_eq(steps, (examined + STEP - 1) / STEP);   /* no empty last step */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	procsrc_free(src);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	close(ready[0]);
+}
+END_TEST
+
 /* A helper process: answers through the socketpair, then, killed, breaks
  * every later call with a reason that names the signal. */
 START_TEST(test_spawned)
@@ -308,7 +370,8 @@ START_TEST(test_spawned)
 }
 END_TEST
 
-/* A monitor that goes away leaves no helper behind: EOF ends it. */
+/* A monitor that goes away leaves no helper behind: EOF ends it, by
+ * itself (status 0), not by a kill. */
 START_TEST(test_eof_ends_helper)
 {
 	struct sw_helper *h;
@@ -320,7 +383,11 @@ START_TEST(test_eof_ends_helper)
 	if (r == 1)
 		_exit(helper_serve(fd));
 	pid = helper_pid(h);
-	helper_free(h);              /* closes the socket and reaps */
+	ck_assert_int_eq(shutdown(helper_fd(h), SHUT_WR), 0);
+	ck_assert(helper_reap_exiting(h));
+	ck_assert_ptr_nonnull(helper_broken(h));
+	ck_assert_str_eq(helper_broken(h), "exited with status 0");
+	helper_free(h);
 	ck_assert_int_eq(kill(pid, 0), -1);
 	ck_assert_int_eq(errno, ESRCH);
 }
@@ -407,6 +474,32 @@ START_TEST(test_garbage)
 }
 END_TEST
 
+/* A malformed request is refused once and ends the helper: the monitor
+ * never sends one unless it is broken or taken over. */
+START_TEST(test_refusal_ends_helper)
+{
+	unsigned char reply[PS_REPLY_MAX];
+	struct ps_reply_header rh;
+	struct sw_helper *h;
+	int fd, r;
+	ssize_t n;
+
+	r = helper_spawn(&h, &fd);
+	ck_assert_int_ge(r, 0);
+	if (r == 1)
+		_exit(helper_serve(fd));
+	ck_assert_int_eq(send(helper_fd(h), "garbage", 7, 0), 7);
+	n = recv(helper_fd(h), reply, sizeof(reply), 0);
+	ck_assert_int_eq(n, (ssize_t)sizeof(rh));
+	memcpy(&rh, reply, sizeof(rh));
+	ck_assert_int_eq(rh.err, -EBADMSG);
+	ck_assert_int_eq(recv(helper_fd(h), reply, sizeof(reply), 0), 0);    /* then EOF */
+	ck_assert(helper_reap_exiting(h));
+	ck_assert_str_eq(helper_broken(h), "exited with status 1");
+	helper_free(h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("helper");
@@ -416,9 +509,11 @@ int main(void)
 	tcase_add_test(tc, test_prepared_tree);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_real_proc);
+	tcase_add_test(tc, test_real_proc_steps);
 	tcase_add_test(tc, test_spawned);
 	tcase_add_test(tc, test_eof_ends_helper);
 	tcase_add_test(tc, test_garbage);
+	tcase_add_test(tc, test_refusal_ends_helper);
 	suite_add_tcase(s, tc);
 	return sw_check_run(s);
 }

@@ -4,6 +4,7 @@
  * Table-driven. */
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -222,8 +223,58 @@ START_TEST(test_reply_fds_and_files)
 	build(&b, &req, &h, NULL, 0);
 	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
 
-	/* Files: bytes, bounded by PS_FILE_MAX. */
-	ps_request_file(&req, 10, PS_STAT, 812);
+	/* A helper that promises more after examining nothing would be asked
+	 * for ever; a successful fds answer names the process it read. */
+	ps_request_fds(&req, 11, 812, 0, 3, 10);
+	ps_reply_init(&h, &req);
+	h.flags = PS_MORE;
+	h.starttime = 77;
+	build(&b, &req, &h, NULL, 0);
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
+	h.flags = 0;
+	h.starttime = 0;
+	build(&b, &req, &h, NULL, 0);
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
+	h.starttime = 77;
+	build(&b, &req, &h, NULL, 0);
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), 0);
+	/* Only the errors the helper sends. */
+	ps_reply_init(&h, &req);
+	for (int e = 1; e < 4200; e++) {
+		bool ok = e == ESRCH || e == EACCES || e == ENOMEM || e == EIO || e == EBADMSG;
+
+		h.err = -e;
+		build(&b, &req, &h, NULL, 0);
+		ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), ok ? 0 : -EBADMSG);
+	}
+	/* Pids: no more promised after none. */
+	ps_request_pids(&req, 12, 5);
+	ps_reply_init(&h, &req);
+	h.flags = PS_MORE;
+	build(&b, &req, &h, NULL, 0);
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
+
+	/* Stat: one fixed struct, its comm terminated, never text. */
+	struct ps_stat st = { .ppid = 1, .starttime = 4242, .comm = "nginx" };
+	ps_request_file(&req, 13, PS_STAT, 812);
+	ps_reply_init(&h, &req);
+	h.n = 1;
+	build(&b, &req, &h, &st, sizeof(st));
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), 0);
+	memset(st.comm, 'x', sizeof(st.comm));          /* unterminated */
+	build(&b, &req, &h, &st, sizeof(st));
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
+	st.comm[15] = 0;
+	st.reserved = 1;
+	build(&b, &req, &h, &st, sizeof(st));
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
+	st.reserved = 0;
+	h.n = 5;                                         /* text-sized */
+	build(&b, &req, &h, "812 (", 5);
+	ck_assert_int_eq(ps_reply_parse(&req, b.buf, b.len, &out, &pl, &why), -EBADMSG);
+
+	/* Cgroup files: bytes, bounded by PS_FILE_MAX. */
+	ps_request_file(&req, 10, PS_CGROUP, 812);
 	ps_reply_init(&h, &req);
 	h.n = (uint32_t)strlen(text);
 	build(&b, &req, &h, text, strlen(text));

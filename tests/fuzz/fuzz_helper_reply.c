@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		return 0;
 	}
-	elem = req->type == PS_STAT || req->type == PS_CGROUP ? 1 : 4;
+	elem = req->type == PS_CGROUP ? 1 : req->type == PS_STAT ? sizeof(struct ps_stat) : 4;
 	FUZZ_ASSERT((const uint8_t *)pl == copy + sizeof(h), "payload not after the header");
 	FUZZ_ASSERT(sizeof(h) + h.n * elem == size - 1, "n %u disagrees with %zu bytes", h.n,
 		    size - 1);
