@@ -106,8 +106,8 @@ static size_t answer_stat(struct sw_procsrc *src, const struct ps_request *req,
 	}
 	*out = (struct ps_stat){ .ppid = st.ppid, .starttime = st.starttime };
 	_Static_assert(sizeof(out->comm) == sizeof(st.comm), "one comm size");
-	memcpy(out->comm, st.comm, sizeof(out->comm));
-	out->comm[sizeof(out->comm) - 1] = 0;
+	/* The name only: the bytes after its NUL are not the helper's to send. */
+	memcpy(out->comm, st.comm, strnlen(st.comm, sizeof(out->comm) - 1));
 	h->n = 1;
 	return sizeof(*out);
 }
