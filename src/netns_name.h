@@ -45,7 +45,7 @@ struct netns_facts {
 struct netns_name {
 	enum netns_kind kind;
 	char name[NETNS_NAME_MAX];
-	/* For SOCKWATCH_CONTAINER and SOCKWATCH_POD_UID; "" when none, and
+	/* For the journal's container and pod uid fields; "" when none, and
 	 * always "" for the host (a --network=host container is not it). */
 	char container[NETNS_CONTAINER_MAX];
 	char pod_uid[NETNS_POD_UID_MAX];
