@@ -82,7 +82,7 @@ static size_t answer_cgroup(struct sw_procsrc *src, const struct ps_request *req
 			    struct ps_reply_header *h, char *out)
 {
 	/* One byte more than a reply holds: the read NUL-terminates. */
-	ssize_t n = procsrc_read_file(src, req->pid, PROCSRC_CGROUP, out, PS_FILE_MAX + 1);
+	ssize_t n = procsrc_cgroup_text(src, req->pid, out, PS_FILE_MAX + 1);
 
 	if (n < 0) {
 		h->err = wire_err((int)n);

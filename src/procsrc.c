@@ -74,23 +74,34 @@ static int gone_or(int r)
 /* Process fd numbers are below the kernel's nr_open (1 << 20 by default). */
 #define PROCSRC_MAX_FDS (1u << 20)
 
-/* The fd numbers of an open fd directory above cursor, ascending: /proc
- * lists them in order, a prepared tree need not. */
-static int fd_numbers(DIR *d, int32_t cursor, int32_t **ret, size_t *ret_n)
+static bool is_procfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* The fd numbers above cursor of an open fd directory, ascending.
+ * ordered: the directory is procfs, positioned after cursor, where they
+ * come in order; then at most max are read (the caller asks one more than
+ * it will examine, to tell whether the directory ends there). Else (a
+ * test's tree) all are read and sorted. */
+static int fd_numbers(DIR *d, int32_t cursor, bool ordered, size_t max, int32_t **ret,
+		      size_t *ret_n)
 {
 	_cleanup_free_ int32_t *v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 
+	if (!ordered)
+		max = PROCSRC_MAX_FDS;
 	/* NULL at the end, or when the process exited under us. */
-	while ((de = readdir(d))) {
+	while (n < max && (de = readdir(d))) {
 		uint64_t num;
 
 		if (text_parse_u64(de->d_name, strlen(de->d_name), INT32_MAX, &num) < 0 ||
 		    (int32_t)num <= cursor)
 			continue;
-		if (n == PROCSRC_MAX_FDS)
-			break;
 		if (n == cap) {
 			int32_t *nv = grow_array(v, &cap, n + 1, sizeof(*nv), 64);
 
@@ -100,40 +111,8 @@ static int fd_numbers(DIR *d, int32_t cursor, int32_t **ret, size_t *ret_n)
 		}
 		v[n++] = (int32_t)num;
 	}
-	if (n > 1)
+	if (!ordered && n > 1)
 		qsort(v, n, sizeof(*v), procfs_cmp_pid);
-	*ret = v;
-	*ret_n = n;
-	v = NULL;
-	return 0;
-}
-
-static bool is_procfs(int fd)
-{
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-}
-
-/* At most budget fd numbers above cursor from a procfs fd directory
- * positioned after cursor: they come in ascending order. One more is read
- * to tell whether the directory ends there. */
-static int fd_numbers_from(DIR *d, int32_t cursor, uint32_t budget, int32_t **ret, size_t *ret_n)
-{
-	_cleanup_free_ int32_t *v = calloc((size_t)budget + 1, sizeof(*v));
-	struct dirent *de;
-	size_t n = 0;
-
-	if (!v)
-		return -ENOMEM;
-	while (n <= budget && (de = readdir(d))) {
-		uint64_t num;
-
-		if (text_parse_u64(de->d_name, strlen(de->d_name), INT32_MAX, &num) < 0 ||
-		    (int32_t)num <= cursor)
-			continue;
-		v[n++] = (int32_t)num;
-	}
 	*ret = v;
 	*ret_n = n;
 	v = NULL;
@@ -153,6 +132,7 @@ static int local_socket_inodes(int procfd, struct procsrc_fds *f, uint32_t budge
 	char rel[16], stat[1024];
 	struct procfs_stat st;
 	size_t n_found = 0, n_fds = 0, i;
+	bool ordered;
 	ssize_t n;
 	DIR *d;
 	int r, fd;
@@ -183,10 +163,8 @@ static int local_socket_inodes(int procfd, struct procsrc_fds *f, uint32_t budge
 	/* On procfs a fd directory's position is the fd number + 2, so a
 	 * step resumes where the last one stopped, in O(budget); elsewhere (a
 	 * test's tree) the numbers are read, sorted and skipped. */
-	if (is_procfs(fd) && lseek(fd, (off_t)f->cursor + 3, SEEK_SET) >= 0)
-		r = fd_numbers_from(d, f->cursor, budget, &fds, &n_fds);
-	else
-		r = fd_numbers(d, f->cursor, &fds, &n_fds);
+	ordered = is_procfs(fd) && lseek(fd, (off_t)f->cursor + 3, SEEK_SET) >= 0;
+	r = fd_numbers(d, f->cursor, ordered, (size_t)budget + 1, &fds, &n_fds);
 	if (r < 0) {
 		closedir(d);
 		return r;
@@ -290,17 +268,16 @@ static int remote_list_pids(struct sw_procsrc *s, size_t max, int32_t **ret, siz
 	return 0;
 }
 
-/* Only CGROUP is sent as text. */
+/* Only the cgroup is sent as text. */
 static ssize_t remote_cgroup(struct sw_procsrc *s, int32_t pid, char *buf, size_t size)
 {
-	enum ps_type type = PS_CGROUP;
 	struct ps_request req;
 	struct ps_reply_header h;
 	const void *pl;
 	size_t n;
 	int r;
 
-	ps_request_file(&req, helper_next_seq(s->helper), type, pid);
+	ps_request_file(&req, helper_next_seq(s->helper), PS_CGROUP, pid);
 	r = remote(s, &req, &h, &pl);
 	if (r < 0)
 		return r;
@@ -342,38 +319,27 @@ int procsrc_list_pids(struct sw_procsrc *s, size_t max, int32_t **ret, size_t *r
 	return procfs_list_pids(s->procfd, max, ret, ret_n);
 }
 
-ssize_t procsrc_read_file(struct sw_procsrc *s, int32_t pid, enum procsrc_file which, char *buf,
-			  size_t size)
+ssize_t procsrc_cgroup_text(struct sw_procsrc *s, int32_t pid, char *buf, size_t size)
 {
 	char rel[32];
 	ssize_t n;
 
 	if (s->helper)
-		return which == PROCSRC_CGROUP ? remote_cgroup(s, pid, buf, size) : -EINVAL;
-	snprintf(rel, sizeof(rel), "%d/%s", (int)pid, which == PROCSRC_STAT ? "stat" : "cgroup");
+		return remote_cgroup(s, pid, buf, size);
+	snprintf(rel, sizeof(rel), "%d/cgroup", (int)pid);
 	n = procfs_read_at(s->procfd, rel, buf, size);
 	return n < 0 ? gone_or((int)n) : n;
 }
 
 int procsrc_read_stat(struct sw_procsrc *s, int32_t pid, struct procfs_stat *ret)
 {
-	/* stat's length is bounded by the kernel's format (52 numbers and a
-	 * 16-byte comm, well under 1 KiB); a longer one fails to parse. */
-	char buf[1024];
-	ssize_t n;
-
-	if (s->helper)
-		return remote_stat(s, pid, ret);
-	n = procsrc_read_file(s, pid, PROCSRC_STAT, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	return procfs_parse_stat(buf, ret);
+	return s->helper ? remote_stat(s, pid, ret) : procfs_read_stat(s->procfd, pid, ret);
 }
 
 int procsrc_read_cgroup(struct sw_procsrc *s, int32_t pid, char *buf, size_t size,
 			struct procfs_cgroup *ret)
 {
-	ssize_t n = procsrc_read_file(s, pid, PROCSRC_CGROUP, buf, size);
+	ssize_t n = procsrc_cgroup_text(s, pid, buf, size);
 
 	if (n < 0)
 		return (int)n;

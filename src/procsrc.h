@@ -32,13 +32,11 @@ bool procsrc_fatal(int r);
 
 /* The processes, ascending, at most max. *ret malloc'ed. */
 int procsrc_list_pids(struct sw_procsrc *s, size_t max, int32_t **ret, size_t *ret_n);
-enum procsrc_file { PROCSRC_STAT, PROCSRC_CGROUP };
-
-/* The text of /proc/PID/stat or /proc/PID/cgroup, at most size-1 bytes,
- * NUL-terminated. Returns its length or -errno. Through the helper only
- * the cgroup text (stat comes as parsed figures: procsrc_read_stat). */
-ssize_t procsrc_read_file(struct sw_procsrc *s, int32_t pid, enum procsrc_file which, char *buf,
-			  size_t size);
+/* The text of /proc/PID/cgroup, at most size-1 bytes, NUL-terminated
+ * (what the helper sends back as it is). Returns its length or -errno. */
+ssize_t procsrc_cgroup_text(struct sw_procsrc *s, int32_t pid, char *buf, size_t size);
+/* Parent, start time and name (through the helper, as figures: never
+ * the stat text, see privsep.h). */
 int procsrc_read_stat(struct sw_procsrc *s, int32_t pid, struct procfs_stat *ret);
 /* /proc/PID/cgroup into buf (size bytes), split as procfs_parse_cgroup. */
 int procsrc_read_cgroup(struct sw_procsrc *s, int32_t pid, char *buf, size_t size,
