@@ -43,8 +43,6 @@ struct sw_manager {
 	size_t cap_inodes;
 
 	uint64_t netns_inode;
-	struct sw_netstat prev_counters;
-	bool have_prev_counters;
 
 	uint64_t start_usec;
 	uint64_t last_poll_ok_usec;  /* start of the last poll that completed; 0: none */

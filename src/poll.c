@@ -162,6 +162,7 @@ int poll_once(struct sw_manager *m, bool force_syn)
 	uint64_t now = util_now_usec(), cpu0 = util_cpu_usec(), syn_cpu = 0;
 	/* One deadline for every dump of this poll (decide.h). */
 	uint64_t deadline = now + decide_poll_budget_usec(m->watchdog_usec);
+	const struct sw_ns_state *ns;
 	bool trigger;
 	int r;
 
@@ -193,8 +194,9 @@ int poll_once(struct sw_manager *m, bool force_syn)
 		return r;
 	}
 
-	trigger = decide_syn_scan(tracker_syn_at_warn(m->tracker),
-				  m->have_prev_counters ? &m->prev_counters : NULL,
+	/* Against the counters the tracker kept from the last poll. */
+	ns = tracker_ns(m->tracker);
+	trigger = decide_syn_scan(tracker_syn_at_warn(m->tracker), ns->polls ? &ns->counters : NULL,
 				  &m->snap.netstat, m->snap.sysctl.syncookies);
 	if (force_syn || synsched_due(&m->syn, now, trigger))
 		poll_syn_scan(m, now, deadline, &syn_cpu);
@@ -210,8 +212,6 @@ int poll_once(struct sw_manager *m, bool force_syn)
 		poll_error(m, "owners", r, now, false);
 	poll_emit_events(m, now);
 
-	m->prev_counters = m->snap.netstat;
-	m->have_prev_counters = true;
 	m->polls++;
 	m->last_poll_ok_usec = now;
 	m->last_poll_cpu_usec = util_cpu_usec() - cpu0 - syn_cpu;
