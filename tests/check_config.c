@@ -6,6 +6,7 @@
  * Paths are relative to the repository root (the runner's cwd) or to
  * $SW_TOP. With SW_GOLDEN_UPDATE=1 the golden tests rewrite the expected
  * files from the actual output instead of comparing: review the diff. */
+#include "checkrun.h"
 #include "config.h"
 #include "util.h"
 
@@ -974,16 +975,12 @@ static void glob_golden(const char *pattern, glob_t *g)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	glob_golden("good-*.conf", &good_files);
 	glob_golden("bad-*.conf", &bad_files);
-	sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = sw_check_run(config_suite());
 	globfree(&good_files);
 	globfree(&bad_files);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

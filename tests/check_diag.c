@@ -18,6 +18,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "checkrun.h"
 #include "diag.h"
 #include "diag_parse.h"
 #include "snapshot.h"
@@ -1197,11 +1198,5 @@ static Suite *diag_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(diag_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(diag_suite());
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "addr.h"
 #include "advice.h"
 #include "journal.h"
@@ -1268,11 +1269,5 @@ static Suite *journal_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(journal_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(journal_suite());
 }

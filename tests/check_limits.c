@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "checkrun.h"
 #include "limits.h"
 #include "macro.h"
 
@@ -313,8 +314,6 @@ int main(void)
 {
 	Suite *s = suite_create("limits");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_compute_table, 0, (int)SW_ARRAY_SIZE(cases));
 	tcase_add_test(tc, test_compute_null_sysctl);
@@ -325,9 +324,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_queue_full, 0, (int)SW_ARRAY_SIZE(fulls));
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }

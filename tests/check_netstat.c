@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "netstat.h"
 #include "util.h"
 
@@ -328,8 +329,6 @@ int main(void)
 {
 	Suite *s = suite_create("netstat");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_parse_table, 0, (int)SW_ARRAY_SIZE(parse_cases));
 	tcase_add_test(tc, test_parse_len_bounds_text);
@@ -340,9 +339,5 @@ int main(void)
 	tcase_add_test(tc, test_read_errors);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "owners.h"
 #include "util.h"
 
@@ -1390,8 +1391,6 @@ int main(void)
 {
 	Suite *s = suite_create("owner");
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	tc = tcase_create("unit");
 	tcase_add_loop_test(tc, test_unit_table, 0, (int)SW_ARRAY_SIZE(unit_cases));
@@ -1428,9 +1427,5 @@ int main(void)
 	tcase_add_test(tc, test_live_many_fds);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }

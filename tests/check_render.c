@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkrun.h"
 #include "render.h"
 #include "util.h"
 
@@ -775,11 +776,5 @@ static Suite *render_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(render_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(render_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "checkrun.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -526,11 +527,5 @@ static Suite *snapshot_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(snapshot_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(snapshot_suite());
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkrun.h"
 #include "order.h"
 #include "protocol.h"
 #include "status.h"
@@ -519,8 +520,6 @@ int main(void)
 {
 	Suite *s = suite_create("status");
 	TCase *tc = tcase_create("format");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -532,9 +531,5 @@ int main(void)
 	tcase_add_test(tc, test_percent_below_threshold);
 	tcase_add_loop_test(tc, test_bound, 0, (int)SW_ARRAY_SIZE(bound_requests));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "checkrun.h"
 #include "synsched.h"
 #include "macro.h"
 
@@ -586,8 +587,6 @@ int main(void)
 {
 	Suite *s = suite_create("synsched");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_budget, 0, (int)SW_ARRAY_SIZE(budget_cases));
 	tcase_add_test(tc, test_cap_beats_budget);
@@ -606,9 +605,5 @@ int main(void)
 	tcase_add_test(tc, test_huge_cost);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "sysctl.h"
 #include "util.h"
 
@@ -254,8 +255,6 @@ int main(void)
 	Suite *s = suite_create("sysctl");
 	TCase *tc = tcase_create("parse");
 	TCase *tr = tcase_create("read");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_parse_table, 0, (int)SW_ARRAY_SIZE(parse_cases));
 	tcase_add_test(tc, test_parse_null);
@@ -267,9 +266,5 @@ int main(void)
 	tcase_add_test(tr, test_read_live);
 	suite_add_tcase(s, tr);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }

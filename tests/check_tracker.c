@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkrun.h"
 #include "config.h"
 #include "tracker.h"
 
@@ -1058,11 +1059,5 @@ static Suite *tracker_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tracker_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(tracker_suite());
 }

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "checkrun.h"
 #include "util.h"
 
 /* Resident pages of [p, p + len), p page-aligned. */
@@ -200,17 +201,11 @@ int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_release_tail);
 	tcase_add_test(tc, test_heap_trim);
 	tcase_add_test(tc, test_read_fd);
 	tcase_add_test(tc, test_read_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return sw_check_run(s);
 }
