@@ -213,21 +213,14 @@ START_TEST(test_refused)
 }
 END_TEST
 
-/* The real /proc: a child that holds a socket, then is gone. */
-START_TEST(test_real_proc)
+/* A child holding a copy of every fd of this process, paused until
+ * killed; returns once it runs. */
+static pid_t fork_holder(void)
 {
-	struct sw_procsrc *src;
-	struct procsrc_fds f;
-	struct stat sb;
-	uint32_t inodes[PS_MAX_BUDGET];
-	size_t n = 0;
-	int sv[2], ready[2];
+	int ready[2];
 	pid_t child;
 	char c;
-	bool found = false;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_int_eq(fstat(sv[0], &sb), 0);
 	ck_assert_int_eq(pipe(ready), 0);
 	child = fork();
 	if (child == 0) {
@@ -238,6 +231,25 @@ START_TEST(test_real_proc)
 	}
 	close(ready[1]);
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return child;
+}
+
+/* The real /proc: a child that holds a socket, then is gone. */
+START_TEST(test_real_proc)
+{
+	struct sw_procsrc *src;
+	struct procsrc_fds f;
+	struct stat sb;
+	uint32_t inodes[PS_MAX_BUDGET];
+	size_t n = 0;
+	int sv[2];
+	pid_t child;
+	bool found = false;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(fstat(sv[0], &sb), 0);
+	child = fork_holder();
 	close(sv[0]);      /* only the child holds it now */
 
 	ck_assert_int_eq(procsrc_new_local("/proc", &src), 0);
@@ -264,7 +276,6 @@ START_TEST(test_real_proc)
 	ck_assert_int_eq(procsrc_read_stat(src, child, &st), -ESRCH);
 	procsrc_free(src);
 	close(sv[1]);
-	close(ready[0]);
 }
 END_TEST
 
@@ -277,11 +288,10 @@ START_TEST(test_real_proc_steps)
 	static uint32_t inodes[PS_MAX_BUDGET], want[N];
 	struct sw_procsrc *src;
 	struct procsrc_fds f;
-	int ready[2], fds[N];
+	int fds[N];
 	size_t found = 0, steps = 0, n;
 	uint32_t examined = 0;
 	pid_t child;
-	char c;
 
 	for (int i = 0; i < N; i++) {
 		struct stat sb;
@@ -291,16 +301,7 @@ START_TEST(test_real_proc_steps)
 		ck_assert_int_eq(fstat(fds[i], &sb), 0);
 		want[i] = (uint32_t)sb.st_ino;
 	}
-	ck_assert_int_eq(pipe(ready), 0);
-	child = fork();
-	if (child == 0) {
-		close(ready[0]);
-		(void)!write(ready[1], "r", 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	child = fork_holder();
 	ck_assert_int_eq(procsrc_new_local("/proc", &src), 0);
 	f = (struct procsrc_fds){ .pid = child, .cursor = -1 };
 	while (!f.done && steps < 1000) {
@@ -326,7 +327,6 @@ START_TEST(test_real_proc_steps)
 	procsrc_free(src);
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
-	close(ready[0]);
 }
 END_TEST
 
