@@ -15,7 +15,7 @@ struct sw_event *alert_event(struct alert_sink *k, enum sw_event_kind kind)
 		return NULL;
 	}
 	ev->kind = kind;
-	ev->netns = ns->netns;
+	ev->ns = ns->info;
 	ev->somaxconn = ns->sysctl.somaxconn;
 	ev->max_syn_backlog = ns->sysctl.max_syn_backlog;
 	ev->syncookies = ns->sysctl.syncookies;
@@ -36,7 +36,6 @@ struct sw_event *alert_listener_event(struct alert_sink *k, const struct sw_trac
 	memcpy(ev->addr, tr->addr, sizeof(ev->addr));
 	ev->port = tr->port;
 	ev->cookie = tr->cookie;
-	ev->netns = tr->netns;
 	ev->inode = tr->inode;
 	ev->cgroup_id = tr->cgroup_id;
 	ev->full_at_limit = queue == SW_QUEUE_SYN && k->syn_full_at_limit;

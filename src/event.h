@@ -8,6 +8,7 @@
 
 #include "kernel.h"
 #include "limits.h"
+#include "nsinfo.h"
 #include "owner.h"
 
 enum sw_event_kind {
@@ -35,13 +36,15 @@ struct sw_event {
 	enum sw_queue queue;
 	bool listener_gone;          /* cleared because the listener vanished */
 
+	/* The namespace: set for every event but lifecycle ones. */
+	struct sw_nsinfo ns;
+
 	/* The listener (unset for namespace-wide events). */
 	bool has_listener;
 	uint8_t family;
 	uint8_t addr[16];
 	uint16_t port;
 	uint64_t cookie;
-	uint64_t netns;              /* 0: the daemon's own ("host") */
 	uint32_t inode;              /* socket inode, cgroup id: to find the owner, */
 	uint64_t cgroup_id;          /* also after the listener vanished */
 

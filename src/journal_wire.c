@@ -144,7 +144,7 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 		journal_wire_field(f, "SOCKWATCH_DROPS=%" PRIu64, ev->drops);
 		journal_wire_field(f, "SOCKWATCH_DROPS_TOTAL=%" PRIu64, ev->drops_total);
 	}
-	journal_wire_field(f, "SOCKWATCH_NETNS=%s", message_netns_str(ev->netns, s, sizeof(s)));
+	journal_wire_field(f, "SOCKWATCH_NETNS=%s", message_netns_str(ev));
 
 	if (ev->queue != SW_QUEUE_NONE) {
 		journal_wire_field(f, "SOCKWATCH_QUEUE=%s", event_queue_name(ev->queue));

@@ -110,13 +110,9 @@ const char *message_prio_name(int prio)
 	return names[prio];
 }
 
-const char *message_netns_str(uint64_t netns, char *buf, size_t len)
+const char *message_netns_str(const struct sw_event *ev)
 {
-	if (netns == 0)
-		snprintf(buf, len, "host");
-	else
-		snprintf(buf, len, "%" PRIu64, netns);
-	return buf;
+	return ev->ns.own || !ev->ns.name.name[0] ? "host" : ev->ns.name.name;
 }
 
 const char *message_endpoint(const struct sw_event *ev, char *buf, size_t len)
@@ -158,9 +154,7 @@ static void message_put_subject(struct message_buf *b, const struct sw_event *ev
 	char ep[ADDR_STRLEN];
 
 	if (!ev->has_listener) {
-		char ns[24];
-
-		message_buf_add(b, "netns %s", message_netns_str(ev->netns, ns, sizeof(ns)));
+		message_buf_add(b, "netns %s", message_netns_str(ev));
 		return;
 	}
 	/* The most useful name first (unit, else comm), details in brackets. */
@@ -190,8 +184,8 @@ static void message_put_subject(struct message_buf *b, const struct sw_event *ev
 	if (paren)
 		message_buf_add(b, ")");
 	message_buf_add(b, "%s%s", owner ? " on " : "", message_endpoint(ev, ep, sizeof(ep)));
-	if (ev->netns != 0)
-		message_buf_add(b, " in netns %" PRIu64, ev->netns);
+	if (!ev->ns.own)
+		message_buf_add(b, " in netns %s", message_netns_str(ev));
 }
 
 /* "511/511 (100%), peak 512" */

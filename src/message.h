@@ -55,8 +55,8 @@ const char *message_id(enum sw_event_kind k);
 const char *message_level_word(const struct sw_event *ev);
 /* "err", "warning", ... for a LOG_* priority ("info" when out of range). */
 const char *message_prio_name(int prio);
-/* "host" for netns 0, else its inode. */
-const char *message_netns_str(uint64_t netns, char *buf, size_t len);
+/* The event's namespace name: "host" for the daemon's own. */
+const char *message_netns_str(const struct sw_event *ev);
 /* "0.0.0.0:443", "[::1]:80": the event's listener. */
 const char *message_endpoint(const struct sw_event *ev, char *buf, size_t len);
 /* The length of a fixed array filled by another module, which may lack

@@ -22,6 +22,7 @@ int tracker_new(struct sw_tracker **ret)
 	if (!t)
 		return -ENOMEM;
 	t->ns.sysctl = (struct sw_sysctl)SW_SYSCTL_UNKNOWN;
+	t->ns.info = (struct sw_nsinfo)SW_NSINFO_HOST;
 	*ret = t;
 	return 0;
 }
@@ -79,6 +80,11 @@ size_t tracker_syn_at_warn(const struct sw_tracker *t)
 const struct sw_ns_state *tracker_ns(const struct sw_tracker *t)
 {
 	return &t->ns;
+}
+
+void tracker_set_ns(struct sw_tracker *t, const struct sw_nsinfo *info)
+{
+	t->ns.info = *info;
 }
 
 size_t tracker_capacity(const struct sw_tracker *t)

@@ -18,6 +18,7 @@
 #include "history.h"
 #include "kernel.h"
 #include "limits.h"
+#include "nsinfo.h"
 #include "rules.h"
 #include "snapshot.h"
 
@@ -99,6 +100,7 @@ struct sw_tracked {
 
 struct sw_ns_state {
 	uint64_t netns;
+	struct sw_nsinfo info;              /* tracker_set_ns(); host until then */
 	struct sw_sysctl sysctl;            /* of the last poll */
 	struct sw_netstat counters;         /* values of the last poll */
 	uint64_t delta[_SW_CTR_MAX];        /* of the last poll, where delta_known */
@@ -158,6 +160,10 @@ bool tracker_any_at_warn(const struct sw_tracker *t);
 size_t tracker_syn_at_warn(const struct sw_tracker *t);
 
 const struct sw_ns_state *tracker_ns(const struct sw_tracker *t);
+
+/* The namespace this tracker watches: copied into every event it makes
+ * and into the status document. A new tracker is the host's. */
+void tracker_set_ns(struct sw_tracker *t, const struct sw_nsinfo *info);
 
 /* "addr=count,..." of the listener's SYN group at its last scan; "" if none.
  * (history.c) */

@@ -70,7 +70,11 @@ static void build_event(const struct ev_spec *s, struct sw_event *ev)
 		ev->has_listener = true;
 		ev->cookie = 77;
 	}
-	ev->netns = s->netns;
+	ev->ns.own = s->netns == 0;
+	if (s->netns)
+		snprintf(ev->ns.name.name, sizeof(ev->ns.name.name), "%" PRIu64, s->netns);
+	else
+		snprintf(ev->ns.name.name, sizeof(ev->ns.name.name), "host");
 	ev->depth = s->depth;
 	ev->limit = s->limit;
 	ev->peak = s->peak;
@@ -367,7 +371,7 @@ START_TEST(test_message_buffer)
 	ev.family = AF_INET6;
 	memset(ev.addr, 0xff, sizeof(ev.addr));
 	ev.port = 65535;
-	ev.netns = UINT64_MAX;
+	snprintf(ev.ns.name.name, sizeof(ev.ns.name.name), "%" PRIu64, UINT64_MAX);
 	ev.queue = SW_QUEUE_SYN;
 	ev.limit = ev.peak = UINT32_MAX;
 	ev.depth = UINT32_MAX - 1;

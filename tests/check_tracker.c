@@ -31,7 +31,10 @@ static char sigbuf[4096];
 
 static void setup(void)
 {
+	struct sw_nsinfo info = { .id = NETNS, .name = { .kind = NETNS_KIND_NETNS, .name = "blue" } };
+
 	ck_assert_int_eq(tracker_new(&t), 0);
+	tracker_set_ns(t, &info);
 	ck_assert_int_eq(config_new_default(&cfg), 0);
 	cfg->realert_usec = 0;
 	snap_init(&snap);
@@ -167,7 +170,8 @@ START_TEST(test_appear_vanish)
 	ck_assert_int_eq(e->level, SW_LEVEL_OK);
 	ck_assert(e->has_listener);
 	ck_assert_uint_eq(e->port, 8080);
-	ck_assert_uint_eq(e->netns, NETNS);
+	ck_assert_uint_eq(e->ns.id, NETNS);
+	ck_assert_str_eq(e->ns.name.name, "blue");
 	ck_assert_uint_eq(tracker_count(t), 0);
 	ck_assert_ptr_null(tracker_find(t, 1));
 	ck_assert_str_eq(poll_at(4), "");
@@ -422,7 +426,8 @@ START_TEST(test_netstat_syncookies)
 	ck_assert_str_eq(poll_at(3), "syncookies:warning");
 	e = &ev.v[0];
 	ck_assert(!e->has_listener);
-	ck_assert_uint_eq(e->netns, NETNS);
+	ck_assert_uint_eq(e->ns.id, NETNS);
+	ck_assert_str_eq(e->ns.name.name, "blue");
 	ck_assert_uint_eq(e->counter_delta[SW_CTR_SYNCOOKIES_SENT], 10);
 	ck_assert_uint_eq(e->counter_delta[SW_CTR_REQQ_FULL_COOKIES], 10);
 	ck_assert_int_eq(e->somaxconn, 4096);
@@ -753,7 +758,8 @@ START_TEST(test_event_fields)
 	ck_assert_int_eq(e->owner.pid, 0);
 	ck_assert_str_eq(e->owner.comm, "");
 	ck_assert_str_eq(e->top_sources, "");
-	ck_assert_uint_eq(e->netns, NETNS);
+	ck_assert_uint_eq(e->ns.id, NETNS);
+	ck_assert_str_eq(e->ns.name.name, "blue");
 	ck_assert_int_eq(tracker_find(t, 5)->somaxconn_at_first, 200);
 
 	/* Peak since the entry, re-alert with the current figures. */

@@ -7,7 +7,7 @@
  *   KIND: accept-queue (accept) | syn-queue (syn) | listen-drops (drops) |
  *         syncookies | cleared | lifecycle | log (a journal_log diagnostic)
  *
- * Event options (all optional): --listener EP --netns INODE
+ * Event options (all optional): --listener EP --netns NAME
  *   --level warning|critical --cleared-level warning|critical
  *   --queue accept|syn --depth N --limit N --peak N --percent P
  *   --source listen-backlog|net.core.somaxconn|net.ipv4.tcp_max_syn_backlog
@@ -198,6 +198,7 @@ int main(int argc, char **argv)
 	struct sw_event ev = {
 		.somaxconn = -1, .max_syn_backlog = -1, .syncookies = -1,
 		.level = SW_LEVEL_WARNING, .cleared_level = SW_LEVEL_WARNING,
+		.ns = SW_NSINFO_HOST,
 	};
 	struct sw_journal *j = NULL;
 	bool has_percent = false, has_queue = false, log_only = false;
@@ -232,7 +233,11 @@ int main(int argc, char **argv)
 			ev.has_listener = true;
 			break;
 		}
-		case OPT_NETNS:         r = swemit_u64(a, UINT64_MAX, &ev.netns); break;
+		case OPT_NETNS:
+			ev.ns.own = strcmp(a, "host") == 0;
+			r = snprintf(ev.ns.name.name, sizeof(ev.ns.name.name), "%s", a) <
+					    (int)sizeof(ev.ns.name.name) ? 0 : -EINVAL;
+			break;
 		case OPT_LEVEL:         r = swemit_level(a, &ev.level); break;
 		case OPT_CLEARED_LEVEL: r = swemit_level(a, &ev.cleared_level); break;
 		case OPT_QUEUE:

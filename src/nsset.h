@@ -1,0 +1,59 @@
+/* The network namespaces the daemon watches (DESIGN.md "Network
+ * namespaces"): the own one always, and with the privileged helper every
+ * other one it discovers. Each has its own collectors (a sock_diag socket
+ * and the sysctl and TcpExt files, opened inside it by the helper), its
+ * own snapshot and its own tracker. Discovery every namespace_scan adds
+ * the new ones and releases the gone ones: their listeners get the
+ * tracker's "listener gone" handling, then every fd of theirs is closed so
+ * the kernel can free them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nsdisc.h"
+#include "nsinfo.h"
+#include "snapshot.h"
+
+struct sw_config;
+struct sw_diag;
+struct sw_events;
+struct sw_helper;
+struct sw_tracker;
+
+/* Namespaces watched at most (the own one included). Each costs
+ * NSDISC_N_FDS fds; fewer are watched when RLIMIT_NOFILE leaves less. */
+#define SW_NSSET_MAX 4096
+/* fds kept free for everything else when sizing by RLIMIT_NOFILE. */
+#define SW_NSSET_FD_RESERVE 256
+
+struct sw_ns {
+	struct sw_nsinfo info;
+	struct sw_diag *diag;
+	struct nsdisc_fds fds;       /* the own namespace: all -1, read by path */
+	struct sw_snapshot snap;
+	struct sw_tracker *tracker;
+	uint64_t found_usec;         /* when first watched */
+	uint64_t last_syn_usec;      /* start of its last SYN scan; 0 never */
+	uint64_t syn_scans;
+	int last_error;              /* of its last listener dump: 0 or -errno */
+	bool seen;                   /* in the current discovery pass */
+};
+
+struct sw_nsset {
+	struct sw_ns **v;            /* v[0]: the own namespace */
+	size_t n, cap;
+	size_t max;                  /* SW_NSSET_MAX or what the fd limit allows */
+	size_t rr;                   /* next index for an untriggered SYN scan */
+	bool all;                    /* namespaces = all, and a helper to do it */
+	const char *own_only_reason; /* why only the own one is watched; NULL when all */
+
+	struct nsdisc_list list;     /* the last discovery's listing, reused */
+	uint64_t discoveries;        /* passes that completed */
+	uint64_t last_discovery_usec, last_discovery_cpu_usec;
+	uint64_t found, released;    /* namespaces, since start */
+	size_t unwatched;            /* in the last pass: over max, or failed to open */
+	size_t filtered;             /* in the last pass: left out by [filter] namespaces */
+	int last_error;              /* of the last pass: 0 or -errno */
+};
