@@ -11,6 +11,7 @@
 #include "faults.h"
 #include "manager.h"
 #include "netstat.h"
+#include "nsset.h"
 #include "snapshot.h"
 #include "synsched.h"
 #include "tracker.h"
@@ -30,6 +31,9 @@ struct sw_manager {
 	struct sw_diag *diag;
 	struct sw_snapshot snap;
 	struct sw_tracker *tracker;
+	/* The namespaces watched (issue 13: replaces diag, snap and tracker
+	 * above; nsns.v[0] is the own namespace). */
+	struct sw_nsset nsns;
 	struct sw_events events;
 	struct sw_journal *journal;
 	struct sw_owners *owners;
