@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <linux/inet_diag.h>
@@ -54,7 +55,11 @@ struct sw_diag {
 	uint32_t seq;
 	size_t rcvbuf;             /* 0: DIAG_RCVBUF_DEFAULT */
 	uint64_t rcvtimeo_usec;    /* SO_RCVTIMEO as set */
-	bool dirty;                /* a dump may be half read: reopen first */
+	bool dirty;                /* a dump may be half read: reopen (or drain) first */
+	/* The socket was made in another namespace and handed over: it cannot
+	 * be reopened here (a new one would be the monitor's namespace), so a
+	 * half-read dump is drained instead. */
+	bool adopted;
 
 	uint8_t *buf;              /* DIAG_SLOTS * DIAG_SLOT_SIZE */
 	struct iovec iov[DIAG_SLOTS];
@@ -118,10 +123,43 @@ static void diag_socket_close(struct sw_diag *d)
 	d->fd = -1;
 }
 
+/* Binds fd (a NETLINK_SOCK_DIAG socket not yet bound) and hands it to
+ * libnl. On failure fd is closed. */
+static int diag_socket_take(struct sw_diag *d, int fd)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int r;
+
+	d->nl = nl_socket_alloc();
+	if (!d->nl) {
+		close(fd);
+		return -ENOMEM;
+	}
+	nl_socket_disable_auto_ack(d->nl);
+	/* The kernel picks the port; libnl reads it back. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINVAL) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	r = nl_socket_set_fd(d->nl, NETLINK_SOCK_DIAG, fd);
+	if (r < 0) {
+		close(fd);
+		r = diag_nlerr(r);
+		goto fail;
+	}
+	return 0;
+fail:
+	nl_socket_free(d->nl);
+	d->nl = NULL;
+	return r;
+}
+
+static int diag_socket_setup(struct sw_diag *d);
+
 static int diag_socket_open(struct sw_diag *d)
 {
-	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_USEC / USEC_PER_SEC };
-	int r, fl;
+	int r;
 
 	d->nl = nl_socket_alloc();
 	if (!d->nl)
@@ -134,6 +172,14 @@ static int diag_socket_open(struct sw_diag *d)
 		d->nl = NULL;
 		return diag_nlerr(r);
 	}
+	return diag_socket_setup(d);
+}
+
+static int diag_socket_setup(struct sw_diag *d)
+{
+	struct timeval tv = { .tv_sec = DIAG_RECV_TIMEOUT_USEC / USEC_PER_SEC };
+	int r, fl;
+
 	d->fd = nl_socket_get_fd(d->nl);
 	/* libnl >= 3.2.x opens with SOCK_CLOEXEC; make sure of it anyway, so
 	 * owner lookups or anything we spawn never inherit the socket. */
@@ -158,24 +204,37 @@ fail:
 	return r;
 }
 
-int diag_open(struct sw_diag **ret)
+/* fd < 0: a socket of our own; else the one given (taken over). */
+static int diag_new(int fd, struct sw_diag **ret)
 {
 	struct sw_diag *d;
 	int r;
 
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
+	}
 	d->fd = -1;
 	d->buf = malloc((size_t)DIAG_SLOTS * DIAG_SLOT_SIZE);
 	if (!d->buf) {
+		if (fd >= 0)
+			close(fd);
 		free(d);
 		return -ENOMEM;
 	}
 	/* Any start value will do; a varying one keeps replies meant for an
 	 * earlier instance's socket from looking like ours. */
 	d->seq = (uint32_t)util_now_usec();
-	r = diag_socket_open(d);
+	if (fd >= 0) {
+		d->adopted = true;
+		r = diag_socket_take(d, fd);
+		if (r >= 0)
+			r = diag_socket_setup(d);
+	} else {
+		r = diag_socket_open(d);
+	}
 	if (r < 0) {
 		free(d->buf);
 		free(d);
@@ -183,6 +242,18 @@ int diag_open(struct sw_diag **ret)
 	}
 	*ret = d;
 	return 0;
+}
+
+int diag_open(struct sw_diag **ret)
+{
+	return diag_new(-1, ret);
+}
+
+int diag_adopt(int fd, struct sw_diag **ret)
+{
+	if (fd < 0)
+		return -EBADF;
+	return diag_new(fd, ret);
 }
 
 void diag_close(struct sw_diag *d)
@@ -315,6 +386,31 @@ static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t se
 	return k;
 }
 
+/* Reads and discards what a half-read dump still has to say: the kernel
+ * goes on with the dump as its replies are read, and refuses a new one
+ * until it is done. Ends when nothing is left to read (the dump is over),
+ * or at the deadline. */
+static int diag_drain(struct sw_diag *d, uint64_t deadline)
+{
+	size_t bytes = 0;
+
+	for (;;) {
+		ssize_t n = recv(d->fd, d->buf, DIAG_SLOT_SIZE, MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			d->dirty = false;
+			return 0;
+		}
+		bytes += (size_t)n;
+		if (util_now_usec() >= deadline || bytes > DIAG_DUMP_MAX_BYTES)
+			return -ETIMEDOUT;
+	}
+}
+
 /* One dump request of one family, read to NLMSG_DONE or the deadline. */
 static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
 			    int family, uint32_t states, uint8_t ext, uint64_t deadline)
@@ -324,7 +420,11 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 
 	if (util_now_usec() >= deadline)
 		return -ETIMEDOUT;
-	if (!d->hook && (d->dirty || d->fd < 0)) {
+	if (!d->hook && d->adopted && d->dirty) {
+		r = diag_drain(d, deadline);
+		if (r < 0)
+			return r;
+	} else if (!d->hook && (d->dirty || d->fd < 0)) {
 		/* A dump left half read would answer our next request with
 		 * -EBUSY or stale parts: start on a fresh socket. */
 		diag_socket_close(d);

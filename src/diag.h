@@ -13,6 +13,11 @@ struct sw_diag;
 
 /* Opens the netlink socket (close-on-exec) in the caller's namespace. */
 int diag_open(struct sw_diag **ret);
+/* Takes over fd, a NETLINK_SOCK_DIAG socket made in another namespace
+ * (the helper's nsdisc_open()): its dumps show that namespace. It is never
+ * reopened; a dump left half read is drained instead. fd is closed on
+ * failure too. */
+int diag_adopt(int fd, struct sw_diag **ret);
 /* NULL-safe. */
 void diag_close(struct sw_diag *d);
 /* Receive buffer size in bytes (tests shrink it to provoke ENOBUFS). */

@@ -20,6 +20,8 @@
 #include "control.h"
 #include "diag.h"
 #include "helper.h"
+#include "nsset.h"
+#include "procsrc.h"
 #include "journal.h"
 #include "limits.h"
 #include "owners.h"
@@ -82,6 +84,32 @@ static uint64_t read_netns_inode(void)
 	return stat("/proc/self/ns/net", &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
+/* namespaces = all needs the helper (to enter the others) and the
+ * helper's cgroup reads (to name them); either missing, only the own
+ * namespace is watched and the status document says why. Returns 0 or a
+ * logged -errno. */
+static int ns_mode_apply(struct sw_manager *m)
+{
+	int r;
+
+	if (m->cfg->namespaces != SW_NAMESPACES_ALL) {
+		nsset_set_mode(&m->nsns, false, "namespaces = own");
+		return 0;
+	}
+	if (!m->helper) {
+		nsset_set_mode(&m->nsns, false, "no privileged helper: entering other network "
+				"namespaces needs CAP_SYS_ADMIN");
+		return 0;
+	}
+	if (!m->nsprocs) {
+		r = procsrc_new_helper(m->helper, &m->nsprocs);
+		if (r < 0)
+			return manager_fail(m, r, "Failed to start");
+	}
+	nsset_set_mode(&m->nsns, true, NULL);
+	return 0;
+}
+
 void manager_free(struct sw_manager *m)
 {
 	if (!m)
@@ -93,9 +121,13 @@ void manager_free(struct sw_manager *m)
 	sd_event_source_unref(m->sig_term);
 	sd_event_source_unref(m->sig_int);
 	sd_event_unref(m->event);
-	diag_close(m->diag);
-	snapshot_clear(&m->snap);
-	tracker_free(m->tracker);
+	if (m->nsns.v)
+		nsset_free(&m->nsns);    /* the own namespace's diag and tracker too */
+	else {
+		diag_close(m->diag);
+		tracker_free(m->tracker);
+	}
+	procsrc_free(m->nsprocs);
 	events_free(&m->events);
 	owners_free(m->owners);
 	sd_event_source_unref(m->helper_io);
@@ -116,6 +148,8 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 		struct sw_manager **ret)
 {
 	struct sw_manager *m;
+	bool full_at_limit = false;
+	struct utsname u;
 	int r;
 
 	m = calloc(1, sizeof(*m));
@@ -136,7 +170,6 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 	}
 	m->opts.config_path = m->config_path;
 	m->opts.control_socket = NULL;
-	snapshot_init(&m->snap);
 	m->netns_inode = read_netns_inode();
 	m->start_usec = util_now_usec();
 	m->last_syn_usec = UINT64_MAX;
@@ -177,14 +210,20 @@ int manager_new(const struct sw_manager_options *opts, struct sw_config *cfg,
 	}
 	if (!m->helper)
 		journal_log(m->journal, LOG_NOTICE, "No privileged helper (%s): owners of other "
-			    "users' sockets stay unknown", opts->no_helper_reason ?
+			    "users' sockets stay unknown and only this network namespace is watched",
+			    opts->no_helper_reason ?
 			    opts->no_helper_reason : "not started");
-	{
-		struct utsname u;
-
-		if (uname(&u) == 0)
-			tracker_set_kernel(m->tracker, limits_kernel_full_at_limit(u.release));
+	if (uname(&u) == 0)
+		full_at_limit = limits_kernel_full_at_limit(u.release);
+	tracker_set_kernel(m->tracker, full_at_limit);
+	r = nsset_init(&m->nsns, m->diag, m->tracker, full_at_limit);
+	if (r < 0) {
+		manager_fail(m, r, "Failed to start");
+		goto fail;
 	}
+	r = ns_mode_apply(m);
+	if (r < 0)
+		goto fail;   /* logged */
 	synsched_init(&m->syn, cfg->syn_scan, cfg->cpu_budget, cfg->interval_usec);
 	r = sd_event_new(&m->event);
 	if (r < 0) {
@@ -244,14 +283,27 @@ static int on_helper(sd_event_source *s, int fd, uint32_t revents, void *userdat
 	return 0;
 }
 
-static size_t count_in_alert(const struct sw_tracker *t)
+static size_t count_in_alert(const struct sw_nsset *set)
 {
-	size_t n = 0, total = tracker_count(t);
+	size_t n = 0;
 
-	for (size_t i = 0; i < total; i++)
-		if (tracker_get(t, i)->level != SW_LEVEL_OK)
-			n++;
+	for (size_t k = 0; k < set->n; k++) {
+		const struct sw_tracker *t = set->v[k]->tracker;
+		size_t total = tracker_count(t);
+
+		for (size_t i = 0; i < total; i++)
+			if (tracker_get(t, i)->level != SW_LEVEL_OK)
+				n++;
+	}
 	return n;
+}
+
+static bool any_at_warn(const struct sw_nsset *set)
+{
+	for (size_t k = 0; k < set->n; k++)
+		if (tracker_any_at_warn(set->v[k]->tracker))
+			return true;
+	return false;
 }
 
 static void notify_status(struct sw_manager *m)
@@ -264,7 +316,7 @@ static void notify_status(struct sw_manager *m)
 		/* No per-poll figures: the text changes (and PID 1 hears of it)
 		 * only when the picture does. */
 		snprintf(text, sizeof(text), "STATUS=Watching %zu listeners, %zu in alert%s",
-			 tracker_count(m->tracker), count_in_alert(m->tracker),
+			 nsset_listeners(&m->nsns), count_in_alert(&m->nsns),
 			 m->last_attempt_failed ? "; last poll failed" : "");
 	/* sd_notify is a syscall: only when the text changed. */
 	if (strcmp(text, m->status_text) == 0)
@@ -300,7 +352,7 @@ static int keepalive_update(struct sw_manager *m, uint64_t now)
  * caller stops the loop. */
 static int schedule_poll(struct sw_manager *m, uint64_t from)
 {
-	uint64_t iv = decide_interval(tracker_any_at_warn(m->tracker), m->cfg->interval_usec,
+	uint64_t iv = decide_interval(any_at_warn(&m->nsns), m->cfg->interval_usec,
 				      m->cfg->fast_interval_usec);
 	bool changed = iv != m->current_interval_usec;
 	int r;
@@ -365,8 +417,9 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 	if (r >= 0 && !m->ready) {
 		m->ready = true;
 		sd_notify(0, "READY=1");
-		lifecycle(m, "started", "version %s, watching %zu listeners, config %s",
-			  SW_VERSION, tracker_count(m->tracker),
+		lifecycle(m, "started", "version %s, watching %zu listeners in %zu network "
+			  "namespace%s, config %s", SW_VERSION, nsset_listeners(&m->nsns), m->nsns.n,
+			  m->nsns.n == 1 ? "" : "s",
 			  m->cfg->path ? m->cfg->path : "(built-in defaults)");
 	}
 	/* The watchdog hears of polls that give fresh figures, not merely of
@@ -449,7 +502,14 @@ static int manager_reload(struct sw_manager *m, char **ret_error)
 									: "(none)");
 	config_free(m->cfg);
 	m->cfg = cfg;
-	tracker_reloaded(m->tracker);
+	for (size_t i = 0; i < m->nsns.n; i++)
+		tracker_reloaded(m->nsns.v[i]->tracker);
+	(void)ns_mode_apply(m);
+	if (!m->nsns.all)
+		nsset_release_others(&m->nsns, m->cfg, util_now_usec(), &m->events);
+	/* The filter may let other namespaces in, or leave some out: the
+	 * next poll discovers again. */
+	m->nsns.last_discovery_usec = 0;
 	journal_set(m->journal, manager_log_target(m), effective_level(m));
 	m->current_interval_usec = 0;    /* recomputed by schedule_poll */
 	if (m->poll_armed) {

@@ -28,12 +28,12 @@ struct sw_manager {
 	sd_event_source *helper_io;  /* the helper's socket: any event is its end */
 	struct sw_helper *helper;
 
-	struct sw_diag *diag;
-	struct sw_snapshot snap;
-	struct sw_tracker *tracker;
-	/* The namespaces watched (issue 13: replaces diag, snap and tracker
-	 * above; nsns.v[0] is the own namespace). */
+	/* The namespaces watched; nsns.v[0] is the own one, whose diag and
+	 * tracker these two name (nsns owns them). */
 	struct sw_nsset nsns;
+	struct sw_diag *diag;
+	struct sw_tracker *tracker;
+	struct sw_procsrc *nsprocs;  /* the helper's cgroup reads, to name namespaces */
 	struct sw_events events;
 	struct sw_journal *journal;
 	struct sw_owners *owners;

@@ -153,3 +153,17 @@ int netstat_read(const char *path, struct sw_netstat *ret)
 		return r;
 	return netstat_parse(text, len, ret);
 }
+
+int netstat_read_fd(int fd, struct sw_netstat *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	r = util_reread_fd(fd, NETSTAT_FILE_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	return netstat_parse(text, len, ret);
+}

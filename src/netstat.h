@@ -14,3 +14,6 @@ int netstat_parse(const char *text, size_t len, struct sw_netstat *ret);
 
 /* Reads and parses path (normally "/proc/net/netstat"). */
 int netstat_read(const char *path, struct sw_netstat *ret);
+/* The same from /proc/thread-self/net/netstat opened inside another
+ * namespace, read from the start each time. */
+int netstat_read_fd(int fd, struct sw_netstat *ret);

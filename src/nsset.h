@@ -38,7 +38,11 @@ struct sw_ns {
 	uint64_t last_syn_usec;      /* start of its last SYN scan; 0 never */
 	uint64_t syn_scans;
 	int last_error;              /* of its last listener dump: 0 or -errno */
-	bool seen;                   /* in the current discovery pass */
+};
+
+struct nsset_key {
+	uint64_t id;
+	uint32_t i;
 };
 
 struct sw_nsset {
@@ -56,4 +60,44 @@ struct sw_nsset {
 	size_t unwatched;            /* in the last pass: over max, or failed to open */
 	size_t filtered;             /* in the last pass: left out by [filter] namespaces */
 	int last_error;              /* of the last pass: 0 or -errno */
+	bool syn_full_at_limit;      /* for every new tracker (tracker_set_kernel) */
+	size_t logged_unwatched;     /* unwatched count the journal was last told */
+	uint64_t *ids;               /* scratch of a pass: the listing's ids, sorted */
+	size_t ids_cap;
+	struct nsset_key *keys;      /* ... and the watched ones' (v[1..]), sorted */
+	size_t keys_cap;
 };
+
+/* v[0], the own namespace: its diag and tracker are taken over (freed by
+ * nsset_free); its collectors are read by path. all: watch every namespace
+ * (namespaces = all and a helper); else own_only_reason says why not. */
+int nsset_init(struct sw_nsset *s, struct sw_diag *own_diag, struct sw_tracker *own_tracker,
+	       bool syn_full_at_limit);
+/* Frees every namespace and closes its fds. No events. */
+void nsset_free(struct sw_nsset *s);
+
+/* Whether every namespace is watched, and if not why ("namespaces = own",
+ * "no privileged helper: ..."): a static or long-lived string. */
+void nsset_set_mode(struct sw_nsset *s, bool all, const char *own_only_reason);
+
+/* One discovery pass through the helper (src reads the members' cgroups
+ * to name them): new namespaces the filter lets in are opened and watched,
+ * gone ones and those the filter now leaves out are released, their
+ * listeners' "listener gone" entries appended to out. Returns 0, or the
+ * -errno that stopped the pass (a broken helper: helper_broken() says
+ * why); the namespaces watched stay as they were. */
+struct sw_procsrc;
+int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *src,
+		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out);
+
+/* Releases every namespace but the own one (namespaces = own after a
+ * reload): their listeners' "listener gone" entries go to out. */
+void nsset_release_others(struct sw_nsset *s, const struct sw_config *cfg, uint64_t now_usec,
+			  struct sw_events *out);
+
+/* The index of the next namespace for an untriggered SYN scan,
+ * round-robin (v[0] is always there). */
+size_t nsset_next_idle(struct sw_nsset *s);
+
+/* Total listeners tracked in every namespace. */
+size_t nsset_listeners(const struct sw_nsset *s);

@@ -1,8 +1,11 @@
-/* One poll: the listener dump and, right after it, the namespace counters
- * and sysctls; a SYN_RECV scan when decide_syn_scan() and the scheduler
- * say so; then the tracker, the owners and the journal. The dumps share
- * one deadline (decide_poll_budget_usec()): one that runs past it fails
- * the poll like any dump error. */
+/* One poll: a namespace discovery pass when namespace_scan has passed;
+ * then in every watched namespace the listener dump and, right after it,
+ * its counters and sysctls; the SYN_RECV scans that decide_syn_scan() and
+ * the scheduler call for; then each namespace's tracker, the owners and
+ * the journal. The dumps share one deadline (decide_poll_budget_usec()):
+ * one that runs past it fails like any dump error. A failed dump of the
+ * own namespace fails the poll (its figures are stale); another
+ * namespace's failure is counted and the rest of the poll goes on. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +17,8 @@
 #include "journal.h"
 #include "manager_int.h"
 #include "helper.h"
+#include "netstat.h"
+#include "nsset.h"
 #include "owners.h"
 #include "sysctl.h"
 #include "tracker.h"
@@ -45,15 +50,19 @@ static void poll_error(struct sw_manager *m, const char *what, int r, uint64_t n
 	}
 }
 
-/* Hands the owner cache this poll's listeners. complete: finish a scan the
- * per-refresh budget cut short (--once has no later poll to finish it). */
+/* Hands the owner cache this poll's listeners, of every namespace (socket
+ * inodes are the host's: one owner cache serves them all). complete:
+ * finish a scan the per-refresh budget cut short (--once has no later
+ * poll to finish it). */
 static int poll_refresh_owners(struct sw_manager *m, uint64_t now, bool complete)
 {
-	size_t n = m->snap.n_listeners;
+	size_t n = 0, k = 0;
 	int r;
 
 	if (!m->owners)
 		return 0;
+	for (size_t i = 0; i < m->nsns.n; i++)
+		n += m->nsns.v[i]->snap.n_listeners;
 	if (n > m->cap_inodes) {
 		size_t cap = n * 2;
 		uint32_t *ino = realloc(m->inodes, cap * sizeof(*ino));
@@ -67,9 +76,13 @@ static int poll_refresh_owners(struct sw_manager *m, uint64_t now, bool complete
 		m->cgroups = cg;
 		m->cap_inodes = cap;
 	}
-	for (size_t i = 0; i < n; i++) {
-		m->inodes[i] = m->snap.listeners[i].inode;
-		m->cgroups[i] = m->snap.listeners[i].cgroup_id;
+	for (size_t i = 0; i < m->nsns.n; i++) {
+		const struct sw_snapshot *sn = &m->nsns.v[i]->snap;
+
+		for (size_t j = 0; j < sn->n_listeners; j++, k++) {
+			m->inodes[k] = sn->listeners[j].inode;
+			m->cgroups[k] = sn->listeners[j].cgroup_id;
+		}
 	}
 	m->n_inodes = n;
 	if (complete) {
@@ -124,86 +137,198 @@ static void poll_emit_events(struct sw_manager *m, uint64_t now)
 
 /* Redos and skipped parts count whether or not the dump succeeded in the
  * end (the parsers leave what they skipped counted). */
-static void poll_count_dump(struct sw_manager *m, uint32_t retries0, uint64_t msgs0,
-			    uint64_t attrs0)
+static void poll_count_dump(struct sw_manager *m, const struct sw_snapshot *sn, uint32_t retries0,
+			    uint64_t msgs0, uint64_t attrs0)
 {
-	m->dump_retries += m->snap.dump_retries - retries0;
-	m->skipped_msgs += m->snap.skipped_msgs - msgs0;
-	m->skipped_attrs += m->snap.skipped_attrs - attrs0;
+	m->dump_retries += sn->dump_retries - retries0;
+	m->skipped_msgs += sn->skipped_msgs - msgs0;
+	m->skipped_attrs += sn->skipped_attrs - attrs0;
 }
 
-static void poll_syn_scan(struct sw_manager *m, uint64_t now, uint64_t deadline,
-			  uint64_t *ret_cpu)
+static void poll_syn_scan(struct sw_manager *m, struct sw_ns *ns, uint64_t now,
+			  uint64_t deadline, uint64_t *syn_cpu)
 {
-	uint64_t c0 = util_cpu_usec();
-	uint32_t retries0 = m->snap.dump_retries;
-	uint64_t msgs0 = m->snap.skipped_msgs, attrs0 = m->snap.skipped_attrs;
+	uint64_t c0 = util_cpu_usec(), cost;
+	struct sw_snapshot *sn = &ns->snap;
+	uint32_t retries0 = sn->dump_retries;
+	uint64_t msgs0 = sn->skipped_msgs, attrs0 = sn->skipped_attrs;
 	int r;
 
-	faults_arm(&m->faults, SW_FAULT_SYNRECV, m->poll_attempts);
-	r = diag_dump_synrecv(m->diag, &m->snap, deadline);
+	if (ns == m->nsns.v[0])
+		faults_arm(&m->faults, SW_FAULT_SYNRECV, m->poll_attempts);
+	r = diag_dump_synrecv(ns->diag, sn, deadline);
 	faults_disarm(&m->faults);
-	*ret_cpu = util_cpu_usec() - c0;
-	poll_count_dump(m, retries0, msgs0, attrs0);
+	cost = util_cpu_usec() - c0;
+	*syn_cpu += cost;
+	poll_count_dump(m, sn, retries0, msgs0, attrs0);
 	if (r < 0) {
 		/* The listener figures of this poll still count. */
-		m->snap.syn_scanned = false;
+		sn->syn_scanned = false;
 		poll_error(m, "SYN_RECV dump", r, now, false);
 		return;
 	}
-	synsched_scanned(&m->syn, now, *ret_cpu);
+	synsched_scanned(&m->syn, now, cost);
+	ns->last_syn_usec = now;
+	ns->syn_scans++;
 	m->syn_scans++;
-	m->last_syn_cpu_usec = *ret_cpu;
+	m->last_syn_cpu_usec = cost;
 	m->last_syn_usec = now;
+}
+
+/* The listener dump of one namespace, and right after it its counters and
+ * sysctls. Unreadable sysctls or counters stay unknown (-1 / absent),
+ * never zero, and the poll goes on: the queues themselves are still real.
+ * The counters come right after the dump, every listener's sample before
+ * them: a drop between the two is in this poll's ListenOverflows and only
+ * in the next poll's listener drops, never the other way round, which the
+ * namespace rule can carry. */
+static int poll_dump_ns(struct sw_manager *m, struct sw_ns *ns, uint64_t now, uint64_t deadline)
+{
+	struct sw_snapshot *sn = &ns->snap;
+	bool own = ns == m->nsns.v[0];
+	int r;
+
+	snapshot_reset(sn);
+	sn->taken_usec = now;
+	sn->netns = ns->info.id;
+	if (own)
+		faults_arm(&m->faults, SW_FAULT_LISTENERS, m->poll_attempts);
+	r = diag_dump_listeners(ns->diag, sn, deadline);
+	faults_disarm(&m->faults);
+	poll_count_dump(m, sn, 0, 0, 0);
+	if (own) {
+		(void)netstat_read(m->faults.netstat_path, &sn->netstat);
+		(void)sysctl_read(m->faults.proc_root, &sn->sysctl);
+	} else {
+		const int fds[3] = { ns->fds.somaxconn, ns->fds.max_syn_backlog, ns->fds.syncookies };
+
+		(void)netstat_read_fd(ns->fds.netstat, &sn->netstat);
+		(void)sysctl_read_fds(fds, &sn->sysctl);
+	}
+	if (r >= 0)
+		r = snapshot_index(sn);
+	ns->last_error = r < 0 ? r : 0;
+	return r;
+}
+
+/* Whether this namespace's SYN queues call for a scan now: against the
+ * counters its tracker kept from the last poll. */
+static bool poll_syn_triggered(const struct sw_ns *ns)
+{
+	const struct sw_ns_state *st = tracker_ns(ns->tracker);
+
+	return decide_syn_scan(tracker_syn_at_warn(ns->tracker), st->polls ? &st->counters : NULL,
+			       &ns->snap.netstat, ns->snap.sysctl.syncookies);
+}
+
+/* The SYN scans of this poll. A namespace whose SYN queues show pressure
+ * is scanned at once (no closer than the trigger gap, per namespace);
+ * the others take turns, one untriggered scan when the scheduler has one
+ * due, so the host-wide walk each scan costs (KERNEL-NOTES.md) stays
+ * within cpu_budget however many namespaces there are. force: every one. */
+static void poll_syn_scans(struct sw_manager *m, const bool *dumped, uint64_t now,
+			   uint64_t deadline, bool force, uint64_t *syn_cpu)
+{
+	bool idle_due = synsched_due(&m->syn, now, false);
+	bool always = m->syn.mode == SW_SYN_SCAN_ALWAYS;
+
+	if (m->syn.mode == SW_SYN_SCAN_OFF && !force)
+		return;
+	for (size_t i = 0; i < m->nsns.n; i++) {
+		struct sw_ns *ns = m->nsns.v[i];
+		bool trig;
+
+		if (!dumped[i])
+			continue;
+		trig = poll_syn_triggered(ns);
+		if (force || always ||
+		    (trig && (ns->last_syn_usec == 0 ||
+			      now - ns->last_syn_usec >= m->syn.trigger_gap_usec)))
+			poll_syn_scan(m, ns, now, deadline, syn_cpu);
+	}
+	if (idle_due && !force && !always) {
+		/* One namespace, the next in turn that this poll did not scan. */
+		for (size_t k = 0; k < m->nsns.n; k++) {
+			size_t i = nsset_next_idle(&m->nsns);
+
+			if (!dumped[i] || m->nsns.v[i]->snap.syn_scanned)
+				continue;
+			poll_syn_scan(m, m->nsns.v[i], now, deadline, syn_cpu);
+			break;
+		}
+	}
+}
+
+/* A discovery pass when namespace_scan has passed since the last. */
+static void poll_discover(struct sw_manager *m, uint64_t now)
+{
+	struct sw_nsset *s = &m->nsns;
+	int r;
+
+	if (!s->all || !m->helper ||
+	    (s->last_discovery_usec && now - s->last_discovery_usec < m->cfg->namespace_scan_usec))
+		return;
+	r = nsset_discover(s, m->helper, m->nsprocs, m->cfg, now, &m->events);
+	if (r < 0) {
+		/* Next poll tries again; a broken helper ends the daemon. */
+		s->last_discovery_usec = now;
+		if (!helper_broken(m->helper))
+			poll_error(m, "namespace discovery", r, now, false);
+		return;
+	}
+	if (s->unwatched != s->logged_unwatched) {
+		if (s->unwatched > 0)
+			journal_log(m->journal, LOG_WARNING,
+				    "%zu network namespaces not watched (at most %zu: SW_NSSET_MAX "
+				    "and the fd limit), %zu watched", s->unwatched, s->max, s->n);
+		s->logged_unwatched = s->unwatched;
+	}
 }
 
 int poll_once(struct sw_manager *m, bool force_syn)
 {
-	uint64_t now = util_now_usec(), cpu0 = util_cpu_usec(), syn_cpu = 0;
+	uint64_t now = util_now_usec(), cpu0 = util_cpu_usec(), syn_cpu = 0, disc_cpu;
 	/* One deadline for every dump of this poll (decide.h). */
 	uint64_t deadline = now + decide_poll_budget_usec(m->watchdog_usec);
-	const struct sw_ns_state *ns;
-	bool trigger;
-	int r;
+	_cleanup_free_ bool *dumped = NULL;
+	int r, own_r = 0;
 
 	m->poll_attempts++;
 	faults_hang(&m->faults, m->poll_attempts);
 	m->last_attempt_failed = false;
-	snapshot_reset(&m->snap);
-	m->snap.taken_usec = now;
 
-	faults_arm(&m->faults, SW_FAULT_LISTENERS, m->poll_attempts);
-	r = diag_dump_listeners(m->diag, &m->snap, deadline);
-	faults_disarm(&m->faults);
-	poll_count_dump(m, 0, 0, 0);
-	/* Unreadable sysctls or counters stay unknown (-1 / absent), never
-	 * zero, and the poll goes on: the queues themselves are still real.
-	 * The counters come right after the dump, every listener's sample
-	 * before them: a drop between the two is in this poll's
-	 * ListenOverflows and only in the next poll's listener drops, never
-	 * the other way round, which the namespace rule can carry. */
-	(void)netstat_read(m->faults.netstat_path, &m->snap.netstat);
-	(void)sysctl_read(m->faults.proc_root, &m->snap.sysctl);
-	if (r < 0) {
-		poll_error(m, "listener dump", r, now, true);
-		return r;
+	poll_discover(m, now);
+	disc_cpu = util_cpu_usec() - cpu0;
+	dumped = calloc(m->nsns.n, sizeof(*dumped));
+	if (!dumped) {
+		poll_error(m, "poll", -ENOMEM, now, true);
+		return -ENOMEM;
 	}
-	r = snapshot_index(&m->snap);
-	if (r < 0) {
-		poll_error(m, "index", r, now, true);
-		return r;
+	for (size_t i = 0; i < m->nsns.n; i++) {
+		r = poll_dump_ns(m, m->nsns.v[i], now, deadline);
+		dumped[i] = r >= 0;
+		if (r < 0 && i == 0)
+			own_r = r;
+		else if (r < 0)
+			poll_error(m, "listener dump", r, now, false);
+	}
+	if (own_r < 0) {
+		/* The own namespace's figures are what check reports: stale. */
+		poll_error(m, "listener dump", own_r, now, true);
+		return own_r;
 	}
 
-	/* Against the counters the tracker kept from the last poll. */
-	ns = tracker_ns(m->tracker);
-	trigger = decide_syn_scan(tracker_syn_at_warn(m->tracker), ns->polls ? &ns->counters : NULL,
-				  &m->snap.netstat, m->snap.sysctl.syncookies);
-	if (force_syn || synsched_due(&m->syn, now, trigger))
-		poll_syn_scan(m, now, deadline, &syn_cpu);
+	poll_syn_scans(m, dumped, now, deadline, force_syn, &syn_cpu);
 
-	r = tracker_update(m->tracker, &m->snap, m->cfg, now, &m->events);
-	if (r < 0)
-		poll_error(m, "tracker", r, now, true);
+	for (size_t i = 0; i < m->nsns.n; i++) {
+		struct sw_ns *ns = m->nsns.v[i];
+
+		if (!dumped[i])
+			continue;
+		r = tracker_update(ns->tracker, &ns->snap, m->cfg, now, &m->events);
+		if (r < 0)
+			poll_error(m, "tracker", r, now, true);
+	}
 	if (m->owners)
 		poll_fill_owners(m);     /* gone listeners, before the refresh forgets them */
 	r = poll_refresh_owners(m, now, m->once);
@@ -214,7 +339,7 @@ int poll_once(struct sw_manager *m, bool force_syn)
 
 	m->polls++;
 	m->last_poll_ok_usec = now;
-	m->last_poll_cpu_usec = util_cpu_usec() - cpu0 - syn_cpu;
+	m->last_poll_cpu_usec = util_cpu_usec() - cpu0 - syn_cpu - disc_cpu;
 	synsched_poll_cost(&m->syn, m->last_poll_cpu_usec);
 	return 0;
 }

@@ -44,15 +44,11 @@ ssize_t util_read_fd(int fd, void *buf, size_t size)
 	return (ssize_t)len;
 }
 
-int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+static int util_read_all(int fd, size_t max, char **ret, size_t *ret_len)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	ssize_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	buf = malloc(max + 1);
 	if (!buf)
 		return -ENOMEM;
@@ -67,6 +63,24 @@ int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	if (ret_len)
 		*ret_len = (size_t)len;
 	return 0;
+}
+
+int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return util_read_all(fd, max, ret, ret_len);
+}
+
+int util_reread_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	return util_read_all(fd, max, ret, ret_len);
 }
 
 size_t util_release_tail(void *base, size_t used, size_t size)

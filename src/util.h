@@ -31,3 +31,6 @@ ssize_t util_read_fd(int fd, void *buf, size_t size);
 
 /* Reads a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int util_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same from an fd kept open (a namespace's /proc files), read from its
+ * start again each time. */
+int util_reread_fd(int fd, size_t max, char **ret, size_t *ret_len);
