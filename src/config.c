@@ -16,6 +16,7 @@
 #define CONFIG_MAX_FILE  (1024 * 1024)
 #define DEFAULT_INTERVAL (1 * USEC_PER_SEC)
 #define DEFAULT_REALERT  (5 * 60 * USEC_PER_SEC)
+#define DEFAULT_NETNS_SCAN (5 * USEC_PER_SEC)
 
 int config_new_default(struct sw_config **ret)
 {
@@ -29,6 +30,8 @@ int config_new_default(struct sw_config **ret)
 	c->cpu_budget = 1;
 	c->log_target = SW_LOG_AUTO;
 	c->log_level = LOG_INFO;
+	c->namespaces = SW_NAMESPACES_ALL;
+	c->namespace_scan_usec = DEFAULT_NETNS_SCAN;
 	c->th = (struct sw_thresholds) { .warn = 80, .critical = 95, .clear = 60 };
 	c->sustain = 1;
 	c->realert_usec = DEFAULT_REALERT;
@@ -76,6 +79,8 @@ void config_free(struct sw_config *c)
 	free(c->exclude_ports);
 	free(c->addresses);
 	free(c->exclude_addresses);
+	free(c->netns);
+	free(c->exclude_netns);
 	free(c->control_socket);
 	free(c->control_group);
 	for (size_t i = 0; i < c->n_overrides; i++)
@@ -117,6 +122,15 @@ static void config_print_cidrs(FILE *f, const char *key, const struct sw_cidr *c
 	fputc('\n', f);
 }
 
+static void config_print_netns(FILE *f, const char *key, const struct sw_netns_pattern *p,
+			       size_t n)
+{
+	fprintf(f, "%s =", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", p[i].glob);
+	fputc('\n', f);
+}
+
 static void config_print_override_th(FILE *f, const char *key, bool has, double v)
 {
 	char a[CONFIG_FMT_MAX];
@@ -142,6 +156,9 @@ void config_print(const struct sw_config *c, FILE *f)
 	fprintf(f, "cpu_budget = %s\n", config_format_percent(c->cpu_budget, a, sizeof(a)));
 	fprintf(f, "log_target = %s\n", config_log_target_name(c->log_target));
 	fprintf(f, "log_level = %s\n", config_log_level_name(c->log_level));
+	fprintf(f, "namespaces = %s\n", config_namespaces_name(c->namespaces));
+	fprintf(f, "namespace_scan = %s\n",
+		config_format_duration(c->namespace_scan_usec, a, sizeof(a)));
 
 	fprintf(f, "\n[alerts]\n");
 	fprintf(f, "warn = %s\n", config_format_percent(c->th.warn, a, sizeof(a)));
@@ -155,6 +172,8 @@ void config_print(const struct sw_config *c, FILE *f)
 	config_print_ports(f, "exclude_ports", c->exclude_ports, c->n_exclude_ports);
 	config_print_cidrs(f, "addresses", c->addresses, c->n_addresses);
 	config_print_cidrs(f, "exclude_addresses", c->exclude_addresses, c->n_exclude_addresses);
+	config_print_netns(f, "namespaces", c->netns, c->n_netns);
+	config_print_netns(f, "exclude_namespaces", c->exclude_netns, c->n_exclude_netns);
 
 	fprintf(f, "\n[control]\n");
 	fprintf(f, "socket = %s\n", c->control_socket);

@@ -9,6 +9,7 @@
 
 #include "config_value.h"   /* the enums, and the value grammar callers share */
 #include "filter.h"         /* the per-listener queries on a config */
+#include "netns_name.h"     /* NETNS_NAME_MAX */
 #include "rules.h"          /* struct sw_thresholds */
 
 struct sw_port_range { uint16_t lo, hi; };
@@ -19,9 +20,25 @@ struct sw_cidr {
 	uint8_t prefix;
 };
 
-/* [listener ADDR:PORT] / [listener *:PORT] / [listener [::1]:443] */
+/* A network namespace name or a shell glob of names (fnmatch(3), no
+ * flags): 1 to NETNS_NAME_MAX-1 bytes of printable ASCII other than
+ * space, ',' and '/' (no name has one; see sockwatchd.conf(5)). */
+struct sw_netns_pattern {
+	char glob[NETNS_NAME_MAX];
+	bool literal;               /* no '*', '?', '[' or backslash: one exact name */
+};
+
+/* At most this many patterns in each of [filter] namespaces and
+ * exclude_namespaces. */
+#define CONFIG_MAX_NETNS_PATTERNS 256
+
+/* [listener ADDR:PORT] / [listener *:PORT] / [listener [::1]:443], each
+ * optionally after NSGLOB/ ([listener blue/0.0.0.0:80]); the header is
+ * split at its last '/', as no endpoint has one. */
 struct sw_listener_override {
 	char *name;                 /* as written in the section header */
+	bool has_netns;             /* a namespace part; without one, every namespace */
+	struct sw_netns_pattern netns;
 	bool any_address;           /* "*" */
 	uint8_t family;             /* 0 with any_address */
 	uint8_t addr[16];
@@ -42,6 +59,8 @@ struct sw_config {
 	double cpu_budget;             /* percent of one core; 1 */
 	enum sw_log_target log_target; /* auto */
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG; LOG_INFO */
+	enum sw_namespaces namespaces; /* all */
+	uint64_t namespace_scan_usec;  /* 5s; 1s .. 1h: how often namespaces are discovered */
 
 	/* [alerts] */
 	struct sw_thresholds th;
@@ -53,6 +72,8 @@ struct sw_config {
 	size_t n_ports, n_exclude_ports;
 	struct sw_cidr *addresses, *exclude_addresses;
 	size_t n_addresses, n_exclude_addresses;
+	struct sw_netns_pattern *netns, *exclude_netns;    /* namespaces, exclude_namespaces */
+	size_t n_netns, n_exclude_netns;
 
 	/* [control] */
 	char *control_socket;          /* /run/sockwatchd/control */

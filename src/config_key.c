@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,6 +21,8 @@
 #define REALERT_MIN  (1 * USEC_PER_SEC)
 #define REALERT_MAX  (24 * 3600 * USEC_PER_SEC)
 #define SUSTAIN_MAX  1000
+#define NETNS_SCAN_MIN (1 * USEC_PER_SEC)
+#define NETNS_SCAN_MAX (3600 * USEC_PER_SEC)
 
 struct cfg_key_def;
 
@@ -42,7 +45,8 @@ struct cfg_key_def {
 	bool zero_ok;                   /* durations: 0 is "never" */
 	const struct config_names *names;       /* enums */
 	cfg_elem_fn elem;               /* lists: the parser of one element, */
-	size_t elem_size, count_off;    /* its size and the field counting them */
+	size_t elem_size, count_off;    /* its size and the field counting them, */
+	size_t max_elems;               /* and their bound (0: CONFIG_MAX_LIST) */
 };
 
 #define FIELD(base, off, type) ((type *)(void *)((char *)(base) + (off)))
@@ -102,7 +106,8 @@ static bool value_percent(struct cfg_parser *p, const struct cfg_key_def *d, cha
 /* The enum fields are stored through an int: an enum without negative
  * values is an unsigned int to gcc and clang, which an int may alias. */
 _Static_assert(sizeof(enum sw_syn_scan) == sizeof(int) &&
-	       sizeof(enum sw_log_target) == sizeof(int), "enum fields are ints");
+	       sizeof(enum sw_log_target) == sizeof(int) &&
+	       sizeof(enum sw_namespaces) == sizeof(int), "enum fields are ints");
 
 static bool value_enum(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
 {
@@ -154,8 +159,8 @@ static bool value_sustain(struct cfg_parser *p, const struct cfg_key_def *d, cha
 /* Splits a list value at commas, with whitespace around them; calls fn on
  * each element. An empty value is an empty list; an empty element is a
  * mistake ("80,,443", "80,"). */
-static bool config_split(struct cfg_parser *p, const char *key, char *v, size_t *ret_count,
-			 cfg_elem_fn fn, void *arr)
+static bool config_split(struct cfg_parser *p, const char *key, char *v, size_t max,
+			 size_t *ret_count, cfg_elem_fn fn, void *arr)
 {
 	size_t n = 0;
 	bool ok = true;
@@ -175,9 +180,8 @@ static bool config_split(struct cfg_parser *p, const char *key, char *v, size_t 
 		if (!*elem) {
 			config_err(p, p->lineno, "%s: empty element in list", key);
 			ok = false;
-		} else if (n >= CONFIG_MAX_LIST) {
-			config_err(p, p->lineno, "%s: too many elements (at most %d)", key,
-				   CONFIG_MAX_LIST);
+		} else if (n >= max) {
+			config_err(p, p->lineno, "%s: too many elements (at most %zu)", key, max);
 			return false;
 		} else if (fn(p, key, elem, arr, n)) {
 			n++;
@@ -290,20 +294,122 @@ bad:
 	return false;
 }
 
+/* Where the bracket expression opening at s[0] ('[') ends: the index of
+ * its ']' in s, or 0 when it never closes. fnmatch(3)'s rules: a leading
+ * '!' or '^' negates, a ']' first in the set is literal, "[:class:]"
+ * names a class, a backslash escapes the next character. */
+static size_t netns_glob_bracket_end(const char *s)
+{
+	size_t j = 1;
+
+	if (s[j] == '!' || s[j] == '^')
+		j++;
+	if (s[j] == ']')
+		j++;
+	while (s[j] && s[j] != ']') {
+		if (s[j] == '[' && s[j + 1] == ':') {
+			const char *end = strstr(s + j + 2, ":]");
+
+			if (!end)
+				return 0;
+			j = (size_t)(end - s) + 2;
+			continue;
+		}
+		if (s[j] == '\\' && s[j + 1])
+			j++;
+		j++;
+	}
+	return s[j] == ']' ? j : 0;
+}
+
+/* Names are printable ASCII without spaces; ',' separates list elements and
+ * '/' the namespace part of a [listener] header, and neither is in any
+ * name (netns_name.h), so both are refused rather than never matching.
+ * A bracket expression must close and a backslash must escape something:
+ * glibc's fnmatch() would take "docker:[0-9" literally, a typo that then
+ * silently matches nothing. */
+int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char *why)
+{
+	size_t n = strlen(s);
+
+	if (n == 0) {
+		snprintf(why, CONFIG_NETNS_WHY_MAX, "empty namespace name");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= ' ' || ch >= 0x7f) {
+			/* not echoed: it may be a control character */
+			snprintf(why, CONFIG_NETNS_WHY_MAX,
+				 "namespace name has byte 0x%02x at offset %zu (names are printable ASCII without spaces)",
+				 ch, i);
+			return -EINVAL;
+		}
+	}
+	if (n >= NETNS_NAME_MAX) {
+		snprintf(why, CONFIG_NETNS_WHY_MAX,
+			 "namespace name '%.20s...' is too long (%zu bytes, at most %d)", s, n,
+			 NETNS_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '/' || s[i] == ',') {
+			snprintf(why, CONFIG_NETNS_WHY_MAX,
+				 "'%s': no namespace name has a '%c'", s, s[i]);
+			return -EINVAL;
+		}
+		if (s[i] == '\\' && !s[i + 1]) {
+			snprintf(why, CONFIG_NETNS_WHY_MAX, "'%s': glob ends with a backslash", s);
+			return -EINVAL;
+		}
+		if (s[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (s[i] == '[') {
+			size_t end = netns_glob_bracket_end(s + i);
+
+			if (!end) {
+				snprintf(why, CONFIG_NETNS_WHY_MAX, "'%s': unclosed '[' in glob", s);
+				return -EINVAL;
+			}
+			i += end;
+		}
+	}
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->glob, s, n);
+	ret->literal = strpbrk(s, "*?[\\") == NULL;
+	return 0;
+}
+
+static bool config_netns_elem(struct cfg_parser *p, const char *key, const char *elem,
+			      void *arr, size_t i)
+{
+	char why[CONFIG_NETNS_WHY_MAX];
+
+	if (config_netns_pattern_parse(elem, (struct sw_netns_pattern *)arr + i, why) < 0) {
+		config_err(p, p->lineno, "%s: %s", key, why);
+		return false;
+	}
+	return true;
+}
+
 /* A list key: the elements d->elem parses into a new array, which
  * replaces the field only when every element parsed. */
 static bool value_list(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
 {
 	size_t count = 0, cap = 1 + strlen(v) / 2;     /* elements are >= 1 char + ',' */
+	size_t max = d->max_elems ? d->max_elems : CONFIG_MAX_LIST;
 	void **list = FIELD(base, d->off, void *);
 	void *arr;
 
-	arr = calloc(SW_MIN(cap, (size_t)CONFIG_MAX_LIST + 1), d->elem_size);
+	arr = calloc(SW_MIN(cap, max + 1), d->elem_size);
 	if (!arr) {
 		p->fatal = -ENOMEM;
 		return false;
 	}
-	if (!config_split(p, d->name, v, &count, d->elem, arr)) {
+	if (!config_split(p, d->name, v, max, &count, d->elem, arr)) {
 		free(arr);
 		return false;
 	}
@@ -393,6 +499,11 @@ static const struct cfg_key_def key_defs[K_MAX_] = {
 			   .names = &config_log_target_names },
 	[K_LOG_LEVEL] = { KEY("log_level", SEC_DAEMON, value_enum, CFG(log_level)),
 			  .names = &config_log_level_names },
+	[K_NAMESPACES] = { KEY("namespaces", SEC_DAEMON, value_enum, CFG(namespaces)),
+			   .names = &config_namespaces_names },
+	[K_NAMESPACE_SCAN] = { KEY("namespace_scan", SEC_DAEMON, value_duration,
+				   CFG(namespace_scan_usec)),
+			       DURATION(NETNS_SCAN_MIN, NETNS_SCAN_MAX) },
 
 	[K_WARN]     = { KEY("warn", SEC_ALERTS, value_percent, CFG(th.warn)) },
 	[K_CRITICAL] = { KEY("critical", SEC_ALERTS, value_percent, CFG(th.critical)) },
@@ -410,6 +521,13 @@ static const struct cfg_key_def key_defs[K_MAX_] = {
 	[K_EXCLUDE_ADDRESSES] = { KEY("exclude_addresses", SEC_FILTER, value_list,
 				      CFG(exclude_addresses)),
 				  LIST(config_cidr_elem, struct sw_cidr, n_exclude_addresses) },
+	[K_NETNS] = { KEY("namespaces", SEC_FILTER, value_list, CFG(netns)),
+		      LIST(config_netns_elem, struct sw_netns_pattern, n_netns),
+		      .max_elems = CONFIG_MAX_NETNS_PATTERNS },
+	[K_EXCLUDE_NETNS] = { KEY("exclude_namespaces", SEC_FILTER, value_list,
+				  CFG(exclude_netns)),
+			      LIST(config_netns_elem, struct sw_netns_pattern, n_exclude_netns),
+			      .max_elems = CONFIG_MAX_NETNS_PATTERNS },
 
 	[K_SOCKET] = { KEY("socket", SEC_CONTROL, value_socket, CFG(control_socket)) },
 	[K_GROUP]  = { KEY("group", SEC_CONTROL, value_group, CFG(control_group)),

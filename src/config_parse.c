@@ -91,16 +91,52 @@ void config_err(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 
 /* ---- sections and lines ------------------------------------------------ */
 
+/* Splits the text of a [listener NS/EP] header (after "listener") at its
+ * last '/': an endpoint never has one, while a namespace name may have ':'
+ * and a glob '[' as endpoints do. Cuts s in place; *ret_ep is the
+ * endpoint, *ret_has false without a namespace part. Returns 0, or
+ * -EINVAL after reporting why the part is not a name or glob (header is
+ * the whole section name, for the message). */
+static int config_listener_split(struct cfg_parser *p, const char *header, char *s,
+				 struct sw_netns_pattern *ret_ns, bool *ret_has, char **ret_ep)
+{
+	char *slash = strrchr(s, '/');
+	char why[CONFIG_NETNS_WHY_MAX];
+	char *ns;
+
+	*ret_has = false;
+	*ret_ep = s;
+	if (!slash)
+		return 0;
+	*slash = 0;
+	*ret_ep = config_strip(slash + 1);
+	ns = config_strip(s);
+	if (!*ns) {
+		config_err(p, p->lineno,
+			   "invalid listener [%s]: empty namespace before '/' (leave out 'NAMESPACE/' for every namespace)",
+			   header);
+		return -EINVAL;
+	}
+	if (config_netns_pattern_parse(ns, ret_ns, why) < 0) {
+		config_err(p, p->lineno, "invalid listener [%s]: %s", header, why);
+		return -EINVAL;
+	}
+	*ret_has = true;
+	return 0;
+}
+
 static void config_section(struct cfg_parser *p, char *name)
 {
 	struct sw_config *c = p->c;
 	struct sw_listener_override *ov, *nov;
 	struct cfg_ov_keys *nk;
+	struct sw_netns_pattern ns = { 0 };
+	_cleanup_free_ char *header = NULL;
 	uint8_t addr[16];
-	const char *ep;
+	char *written, *ep;
 	uint16_t port;
 	int family;
-	bool any;
+	bool any, has_ns;
 
 	for (int s = SEC_DAEMON; s <= SEC_CONTROL; s++) {
 		if (strcmp(name, config_sec_names[s]) != 0)
@@ -123,19 +159,26 @@ static void config_section(struct cfg_parser *p, char *name)
 			   name);
 		return;
 	}
-	ep = config_strip(name + 8);
+	/* name is cut up below; messages show the header as written */
+	header = strdup(name);
+	if (!header)
+		goto oom;
+	written = config_strip(header + 8);
+	if (config_listener_split(p, header, config_strip(name + 8), &ns, &has_ns, &ep) < 0)
+		return;
 	if (addr_endpoint_parse(ep, &family, addr, &port, &any) < 0 || port == 0) {
 		config_err(p, p->lineno,
-			   "invalid listener [%s] (expected [listener ADDR:PORT], [listener *:PORT] or [listener [IPV6]:PORT], port 1 .. 65535)",
-			   name);
+			   "invalid listener [%s] (expected [listener ADDR:PORT], [listener *:PORT] or [listener [IPV6]:PORT], port 1 .. 65535, optionally after NAMESPACE/)",
+			   header);
 		return;
 	}
 	for (size_t i = 0; i < c->n_overrides; i++) {
 		ov = &c->overrides[i];
 		if (ov->any_address == any && ov->family == family && ov->port == port &&
-		    memcmp(ov->addr, addr, sizeof(addr)) == 0) {
+		    memcmp(ov->addr, addr, sizeof(addr)) == 0 && ov->has_netns == has_ns &&
+		    (!has_ns || strcmp(ov->netns.glob, ns.glob) == 0)) {
 			config_err(p, p->lineno, "duplicate section [listener %s] (first at line %u)",
-				   ep, ov->line);
+				   written, ov->line);
 			return;
 		}
 	}
@@ -154,7 +197,9 @@ static void config_section(struct cfg_parser *p, char *name)
 	p->ov_keys = nk;
 	ov = &c->overrides[c->n_overrides];
 	*ov = (struct sw_listener_override) {
-		.name = strdup(ep),
+		.name = strdup(written),
+		.has_netns = has_ns,
+		.netns = ns,
 		.any_address = any,
 		.family = (uint8_t)family,
 		.port = port,
@@ -288,6 +333,13 @@ static void config_resolve(struct cfg_parser *p)
 			   "fast_interval (%s) is above interval (%s%s)", a, b,
 			   kl[K_INTERVAL] ? "" : ", the default");
 	}
+
+	/* Only "host" is watched with namespaces = own: a filter that leaves
+	 * it out leaves nothing, which is never what was meant. */
+	if (c->namespaces == SW_NAMESPACES_OWN && !kb[K_NAMESPACES] && !kb[K_NETNS] &&
+	    !kb[K_EXCLUDE_NETNS] && !config_netns_match(c, NULL))
+		config_err(p, SW_MAX(kl[K_NAMESPACES], SW_MAX(kl[K_NETNS], kl[K_EXCLUDE_NETNS])),
+			   "namespaces = own watches only 'host', which [filter] leaves out: nothing would be watched");
 
 	if (!kb[K_WARN] && !kb[K_CRITICAL])
 		config_check_order(p, "warn", c->th.warn, kl[K_WARN],

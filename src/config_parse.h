@@ -21,8 +21,10 @@ enum cfg_sec {
 
 enum cfg_key {
 	K_INTERVAL, K_FAST_INTERVAL, K_SYN_SCAN, K_CPU_BUDGET, K_LOG_TARGET, K_LOG_LEVEL,
+	K_NAMESPACES, K_NAMESPACE_SCAN,
 	K_WARN, K_CRITICAL, K_CLEAR, K_SUSTAIN, K_REALERT,
 	K_PORTS, K_EXCLUDE_PORTS, K_ADDRESSES, K_EXCLUDE_ADDRESSES,
+	K_NETNS, K_EXCLUDE_NETNS,
 	K_SOCKET, K_GROUP,
 	/* [listener ...]: keep in this order, they index struct cfg_ov_keys */
 	K_L_WARN, K_L_CRITICAL, K_L_CLEAR, K_L_IGNORE,
@@ -76,6 +78,14 @@ void config_err(struct cfg_parser *p, unsigned line, const char *fmt, ...)
 bool config_is_space(char ch);
 /* Cuts blanks off both ends of s, in place. */
 char *config_strip(char *s);
+
+/* A namespace name or glob (struct sw_netns_pattern) into *ret: 0, or
+ * -EINVAL with *ret_why saying what is wrong with it ("is too long (N
+ * bytes, at most M)", ...: it reads after the quoted text), written into
+ * why (at least CONFIG_NETNS_WHY_MAX bytes). *ret is untouched on error.
+ * Shared by [filter] lists and [listener NS/EP] headers (config_key.c). */
+#define CONFIG_NETNS_WHY_MAX 192
+int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char *why);
 
 /* One "key = value" line of the current section (config_key.c). */
 void config_key(struct cfg_parser *p, const char *key, char *v);

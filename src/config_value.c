@@ -182,11 +182,15 @@ static const char *const log_target_names[] = {
 static const char *const syn_scan_names[] = {
 	[SW_SYN_SCAN_AUTO] = "auto", [SW_SYN_SCAN_ALWAYS] = "always", [SW_SYN_SCAN_OFF] = "off",
 };
+static const char *const namespaces_names[] = {
+	[SW_NAMESPACES_ALL] = "all", [SW_NAMESPACES_OWN] = "own",
+};
 
 #define NAMES(a) { a, SW_ARRAY_SIZE(a) }
 const struct config_names config_syn_scan_names = NAMES(syn_scan_names);
 const struct config_names config_log_target_names = NAMES(log_target_names);
 const struct config_names config_log_level_names = NAMES(log_level_names);
+const struct config_names config_namespaces_names = NAMES(namespaces_names);
 
 int config_names_lookup(const struct config_names *t, const char *s)
 {
@@ -249,4 +253,9 @@ const char *config_log_target_name(enum sw_log_target t)
 const char *config_syn_scan_name(enum sw_syn_scan m)
 {
 	return config_names_name(&config_syn_scan_names, (int)m);
+}
+
+const char *config_namespaces_name(enum sw_namespaces n)
+{
+	return config_names_name(&config_namespaces_names, (int)n);
 }

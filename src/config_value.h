@@ -10,6 +10,9 @@
 
 enum sw_syn_scan { SW_SYN_SCAN_AUTO, SW_SYN_SCAN_ALWAYS, SW_SYN_SCAN_OFF };
 enum sw_log_target { SW_LOG_AUTO, SW_LOG_JOURNAL, SW_LOG_STDERR };
+/* [daemon] namespaces: every network namespace the helper can see, or only
+ * the daemon's own ("host"). */
+enum sw_namespaces { SW_NAMESPACES_ALL, SW_NAMESPACES_OWN };
 
 /* A whole number and a unit: ms, s, min or h ("200ms", "1s", "5min"); a
  * bare "0" is zero, any other bare number is an error (is "5" seconds or
@@ -48,7 +51,7 @@ struct config_names {
 	size_t n;
 };
 extern const struct config_names config_syn_scan_names, config_log_target_names,
-	config_log_level_names;
+	config_log_level_names, config_namespaces_names;
 /* The value named s, or -EINVAL. */
 int config_names_lookup(const struct config_names *t, const char *s);
 /* The name of v, or NULL. */
@@ -64,3 +67,5 @@ int config_parse_log_target(const char *s, enum sw_log_target *ret);
 const char *config_log_target_name(enum sw_log_target t);
 /* auto, always, off. */
 const char *config_syn_scan_name(enum sw_syn_scan mode);
+/* all, own. */
+const char *config_namespaces_name(enum sw_namespaces n);

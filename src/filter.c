@@ -1,6 +1,8 @@
 /* Listener filter and threshold lookups; see filter.h. */
 #include "filter.h"
 
+#include <fnmatch.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -51,8 +53,48 @@ static bool filter_cidrs_contain(const struct sw_cidr *c, size_t n, int family,
 	return false;
 }
 
-bool config_filter_match(const struct sw_config *c, int family, const uint8_t *addr, uint16_t port)
+/* No fnmatch flags: a name never has a '/' (FNM_PATHNAME would not
+ * matter) and a /run/netns name may start with '.', which "*" must match
+ * as it matches the rest (FNM_PERIOD would hide it). */
+static bool filter_netns_pattern_match(const struct sw_netns_pattern *p, const char *name)
 {
+	if (p->literal)
+		return strcmp(p->glob, name) == 0;
+	return fnmatch(p->glob, name, 0) == 0;
+}
+
+static bool filter_netns_patterns_match(const struct sw_netns_pattern *p, size_t n,
+					const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (filter_netns_pattern_match(&p[i], name))
+			return true;
+	return false;
+}
+
+static const char *filter_netns_name(const char *netns)
+{
+	return netns ? netns : CONFIG_NETNS_HOST;
+}
+
+bool config_netns_match(const struct sw_config *c, const char *netns_name)
+{
+	const char *name = filter_netns_name(netns_name);
+
+	if (c->namespaces == SW_NAMESPACES_OWN && strcmp(name, CONFIG_NETNS_HOST) != 0)
+		return false;
+	if (c->n_netns && !filter_netns_patterns_match(c->netns, c->n_netns, name))
+		return false;
+	if (filter_netns_patterns_match(c->exclude_netns, c->n_exclude_netns, name))
+		return false;
+	return true;
+}
+
+bool config_filter_match(const struct sw_config *c, const char *netns, int family,
+			 const uint8_t *addr, uint16_t port)
+{
+	if (!config_netns_match(c, netns))
+		return false;
 	if (c->n_ports && !filter_ports_contain(c->ports, c->n_ports, port))
 		return false;
 	if (filter_ports_contain(c->exclude_ports, c->n_exclude_ports, port))
@@ -64,34 +106,40 @@ bool config_filter_match(const struct sw_config *c, int family, const uint8_t *a
 	return true;
 }
 
-const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, int family,
-						  const uint8_t *addr, uint16_t port,
+int config_override_rank(const struct sw_listener_override *ov)
+{
+	int ns = !ov->has_netns ? 2 : ov->netns.literal ? 0 : 1;
+
+	return 1 + 2 * ns + (ov->any_address ? 1 : 0);
+}
+
+const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, const char *netns,
+						  int family, const uint8_t *addr, uint16_t port,
 						  bool *ret_ignore)
 {
-	const struct sw_listener_override *any = NULL;
+	const struct sw_listener_override *best = NULL;
+	const char *name = filter_netns_name(netns);
 	size_t alen = family == AF_INET6 ? 16 : 4;
+	int best_rank = INT_MAX;
 
-	for (size_t i = 0; i < c->n_overrides; i++) {
+	for (size_t i = 0; i < c->n_overrides && best_rank > 1; i++) {
 		const struct sw_listener_override *ov = &c->overrides[i];
+		int rank;
 
 		if (ov->port != port)
 			continue;
-		if (ov->any_address) {
-			any = ov;
+		if (!ov->any_address && (ov->family != family || memcmp(ov->addr, addr, alen) != 0))
 			continue;
-		}
-		if (ov->family == family && memcmp(ov->addr, addr, alen) == 0) {
-			if (ret_ignore)
-				*ret_ignore = ov->ignore;
-			return &ov->th;
-		}
-	}
-	if (any) {
-		if (ret_ignore)
-			*ret_ignore = any->ignore;
-		return &any->th;
+		/* ranked before the namespace is matched: a glob costs more */
+		rank = config_override_rank(ov);
+		if (rank >= best_rank)
+			continue;
+		if (ov->has_netns && !filter_netns_pattern_match(&ov->netns, name))
+			continue;
+		best = ov;
+		best_rank = rank;
 	}
 	if (ret_ignore)
-		*ret_ignore = false;
-	return &c->th;
+		*ret_ignore = best ? best->ignore : false;
+	return best ? &best->th : &c->th;
 }

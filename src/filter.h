@@ -1,6 +1,10 @@
-/* The runtime policy a config sets, asked per listener on every poll:
- * whether [filter] lets a listener in, and which thresholds apply to it.
- * Pure lookups on a loaded config. */
+/* The runtime policy a config sets, asked per namespace and per listener
+ * on every poll: whether [daemon] namespaces and [filter] let a namespace
+ * and a listener in, and which thresholds apply to a listener. Pure
+ * lookups on a loaded config.
+ *
+ * A namespace is named as netns_name.h names it; NULL stands for the
+ * daemon's own, "host". */
 #pragma once
 
 #include <stdbool.h>
@@ -9,12 +13,37 @@
 struct sw_config;
 struct sw_thresholds;
 
-/* Whether a listener passes [filter]. */
-bool config_filter_match(const struct sw_config *c, int family, const uint8_t *addr, uint16_t port);
+/* The name of the daemon's own network namespace (netns_name.h). */
+#define CONFIG_NETNS_HOST "host"
 
-/* Thresholds for a listener: the most specific override (exact address
- * before "*"), else the global ones. *ret_ignore says the listener is
- * ignored. */
-const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, int family,
-						  const uint8_t *addr, uint16_t port,
+/* Whether the namespace named netns_name is watched: with [daemon]
+ * namespaces = own only "host" is; then it must match a pattern of
+ * [filter] namespaces when that list is not empty, and none of
+ * exclude_namespaces (exclude wins). Patterns are fnmatch(3) globs with no
+ * flags: '*' and '?' match any character, a leading '.' included. */
+bool config_netns_match(const struct sw_config *c, const char *netns_name);
+
+/* Whether a listener of the namespace netns passes [filter]: the
+ * namespace (config_netns_match), the port and the local address. */
+bool config_filter_match(const struct sw_config *c, const char *netns, int family,
+			 const uint8_t *addr, uint16_t port);
+
+/* Thresholds for a listener of the namespace netns: the most specific
+ * [listener] override that matches, else the global ones. *ret_ignore
+ * (when not NULL) says the listener is ignored. The port always matches
+ * exactly; most specific first (sockwatchd.conf(5) has examples):
+ *   1. an exact namespace name and the exact address
+ *   2. an exact namespace name and "*"
+ *   3. a namespace glob and the exact address
+ *   4. a namespace glob and "*"
+ *   5. no namespace part and the exact address
+ *   6. no namespace part and "*"
+ * Of two matching overrides of one rank (two globs), the first in the
+ * file wins. */
+const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, const char *netns,
+						  int family, const uint8_t *addr, uint16_t port,
 						  bool *ret_ignore);
+
+/* The rank above (1 .. 6) of an override, for tests and documentation. */
+struct sw_listener_override;
+int config_override_rank(const struct sw_listener_override *ov);

@@ -192,7 +192,7 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	add(o, "state", new_str(event_level_name(tr->level)));
 	add(o, "process", process_json(in, tr));
 
-	th = config_thresholds_for(in->cfg, tr->family, tr->addr, tr->port, &ignore);
+	th = config_thresholds_for(in->cfg, NULL, tr->family, tr->addr, tr->port, &ignore);
 	add(o, "thresholds", thresholds_json(th));
 	add(o, "history", history_json(tr, now_usec));
 	add(o, "top_sources", top_sources_json(tr));

@@ -126,6 +126,16 @@ static void assert_cidrs_eq(const struct sw_cidr *a, size_t na, const struct sw_
 	}
 }
 
+static void assert_netns_eq(const struct sw_netns_pattern *a, size_t na,
+			    const struct sw_netns_pattern *b, size_t nb)
+{
+	ck_assert_uint_eq(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		ck_assert_str_eq(a[i].glob, b[i].glob);
+		ck_assert_int_eq(a[i].literal, b[i].literal);
+	}
+}
+
 static void assert_th_eq(const struct sw_thresholds *a, const struct sw_thresholds *b)
 {
 	ck_assert(a->warn == b->warn);
@@ -142,6 +152,8 @@ static void assert_config_eq(const struct sw_config *a, const struct sw_config *
 	ck_assert(a->cpu_budget == b->cpu_budget);
 	ck_assert_int_eq(a->log_target, b->log_target);
 	ck_assert_int_eq(a->log_level, b->log_level);
+	ck_assert_int_eq(a->namespaces, b->namespaces);
+	ck_assert_uint_eq(a->namespace_scan_usec, b->namespace_scan_usec);
 	assert_th_eq(&a->th, &b->th);
 	ck_assert_uint_eq(a->sustain, b->sustain);
 	ck_assert_uint_eq(a->realert_usec, b->realert_usec);
@@ -150,6 +162,8 @@ static void assert_config_eq(const struct sw_config *a, const struct sw_config *
 	assert_cidrs_eq(a->addresses, a->n_addresses, b->addresses, b->n_addresses);
 	assert_cidrs_eq(a->exclude_addresses, a->n_exclude_addresses,
 			b->exclude_addresses, b->n_exclude_addresses);
+	assert_netns_eq(a->netns, a->n_netns, b->netns, b->n_netns);
+	assert_netns_eq(a->exclude_netns, a->n_exclude_netns, b->exclude_netns, b->n_exclude_netns);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_pstr_eq(a->control_group, b->control_group);
 	ck_assert_uint_eq(a->n_overrides, b->n_overrides);
@@ -157,6 +171,8 @@ static void assert_config_eq(const struct sw_config *a, const struct sw_config *
 		const struct sw_listener_override *x = &a->overrides[i], *y = &b->overrides[i];
 
 		ck_assert_str_eq(x->name, y->name);
+		ck_assert_int_eq(x->has_netns, y->has_netns);
+		assert_netns_eq(&x->netns, x->has_netns, &y->netns, y->has_netns);
 		ck_assert_int_eq(x->any_address, y->any_address);
 		ck_assert_uint_eq(x->family, y->family);
 		ck_assert_mem_eq(x->addr, y->addr, 16);
@@ -388,6 +404,8 @@ START_TEST(test_names_list)
 			 "auto, journal or stderr");
 	ck_assert_str_eq(config_names_list(&config_log_level_names, buf, sizeof(buf)),
 			 "err, warning, notice, info or debug");
+	ck_assert_str_eq(config_names_list(&config_namespaces_names, buf, sizeof(buf)),
+			 "all or own");
 	ck_assert_str_eq(config_names_list(&t1, buf, sizeof(buf)), "only");
 	ck_assert_str_eq(config_names_list(&t2, buf, sizeof(buf)), "a, b or c");
 	ck_assert_str_eq(config_names_list(&t2, buf, 4), "a, ");
@@ -452,6 +470,10 @@ START_TEST(test_names)
 	ck_assert_str_eq(config_log_target_name(SW_LOG_AUTO), "auto");
 	ck_assert_str_eq(config_syn_scan_name(SW_SYN_SCAN_ALWAYS), "always");
 	ck_assert_str_eq(config_syn_scan_name(SW_SYN_SCAN_OFF), "off");
+	ck_assert_str_eq(config_namespaces_name(SW_NAMESPACES_ALL), "all");
+	ck_assert_str_eq(config_namespaces_name(SW_NAMESPACES_OWN), "own");
+	ck_assert_int_eq(config_names_lookup(&config_namespaces_names, "own"), SW_NAMESPACES_OWN);
+	ck_assert_int_eq(config_names_lookup(&config_namespaces_names, "none"), -EINVAL);
 }
 END_TEST
 
@@ -469,6 +491,10 @@ START_TEST(test_defaults)
 	ck_assert(c->cpu_budget == 1);
 	ck_assert_int_eq(c->log_target, SW_LOG_AUTO);
 	ck_assert_int_eq(c->log_level, LOG_INFO);
+	ck_assert_int_eq(c->namespaces, SW_NAMESPACES_ALL);
+	ck_assert_uint_eq(c->namespace_scan_usec, 5000000);
+	ck_assert_uint_eq(c->n_netns + c->n_exclude_netns, 0);
+	ck_assert(config_netns_match(c, NULL) && config_netns_match(c, "docker:3f2a9c1b0e4d"));
 	ck_assert(c->th.warn == 80 && c->th.critical == 95 && c->th.clear == 60);
 	ck_assert_uint_eq(c->sustain, 1);
 	ck_assert_uint_eq(c->realert_usec, 300000000);
@@ -855,7 +881,8 @@ START_TEST(test_filter_match)
 	uint8_t addr[16] = { 0 };
 
 	ck_assert_int_eq(inet_pton(filter_cases[_i].family, filter_cases[_i].addr, addr), 1);
-	ck_assert_msg(config_filter_match(c, filter_cases[_i].family, addr, filter_cases[_i].port) ==
+	ck_assert_msg(config_filter_match(c, NULL, filter_cases[_i].family, addr,
+					  filter_cases[_i].port) ==
 			      filter_cases[_i].match,
 		      "config %d, %s port %u: want %s", filter_cases[_i].config,
 		      filter_cases[_i].addr, filter_cases[_i].port,
@@ -905,8 +932,8 @@ START_TEST(test_thresholds_for)
 	bool ignore = !thresholds_cases[_i].ignore;
 
 	ck_assert_int_eq(inet_pton(thresholds_cases[_i].family, thresholds_cases[_i].addr, addr), 1);
-	th = config_thresholds_for(c, thresholds_cases[_i].family, addr, thresholds_cases[_i].port,
-				   &ignore);
+	th = config_thresholds_for(c, NULL, thresholds_cases[_i].family, addr,
+				   thresholds_cases[_i].port, &ignore);
 	ck_assert_ptr_nonnull(th);
 	ck_assert_int_eq(ignore, thresholds_cases[_i].ignore);
 	if (thresholds_cases[_i].warn == 0) {
@@ -918,8 +945,444 @@ START_TEST(test_thresholds_for)
 	}
 	/* values not set in the override come from [alerts], set after it */
 	ck_assert(th->critical == 90 && th->clear == 40);
-	ck_assert_ptr_eq(config_thresholds_for(c, thresholds_cases[_i].family, addr,
+	ck_assert_ptr_eq(config_thresholds_for(c, NULL, thresholds_cases[_i].family, addr,
 					       thresholds_cases[_i].port, NULL), th);
+	/* NULL is "host"; an override without a namespace part applies in
+	 * every namespace */
+	ck_assert_ptr_eq(config_thresholds_for(c, "host", thresholds_cases[_i].family, addr,
+					       thresholds_cases[_i].port, NULL), th);
+	ck_assert_ptr_eq(config_thresholds_for(c, "docker:3f2a9c1b0e4d",
+					       thresholds_cases[_i].family, addr,
+					       thresholds_cases[_i].port, NULL), th);
+}
+END_TEST
+
+/* ---- network namespaces: keys, globs, listener sections ----------------- */
+
+#define X10 "xxxxxxxxxx"
+/* 79 bytes, the longest name (NETNS_NAME_MAX - 1), and one more */
+#define NAME79 "pod:" X10 X10 X10 X10 X10 X10 X10 "xxxxx"
+#define NAME80 NAME79 "x"
+#define INVALID_LISTENER "(expected [listener ADDR:PORT], [listener *:PORT] or [listener [IPV6]:PORT], port 1 .. 65535, optionally after NAMESPACE/)"
+#define OWN_EMPTY "namespaces = own watches only 'host', which [filter] leaves out: nothing would be watched"
+
+static const struct {
+	const char *text;
+	const char *errors;     /* NULL: valid */
+} netns_parse_cases[] = {
+	/* [daemon] namespaces */
+	{ "[daemon]\nnamespaces = own\n", NULL },
+	{ "[daemon]\nnamespaces = all\n", NULL },
+	{ "[daemon]\nnamespaces = some\n",
+	  "t:2: namespaces: invalid value 'some' (expected all or own)\n" },
+	{ "[daemon]\nnamespaces = OWN\n",
+	  "t:2: namespaces: invalid value 'OWN' (expected all or own)\n" },
+	{ "[daemon]\nnamespaces =\n", "t:2: namespaces: missing value\n" },
+	{ "[daemon]\nnamespaces = own\nnamespaces = all\n",
+	  "t:3: duplicate key 'namespaces' (first set at line 2)\n" },
+	/* [daemon] namespace_scan: 1s .. 1h */
+	{ "[daemon]\nnamespace_scan = 1s\n", NULL },
+	{ "[daemon]\nnamespace_scan = 1h\n", NULL },
+	{ "[daemon]\nnamespace_scan = 1500ms\n", NULL },
+	{ "[daemon]\nnamespace_scan = 0\n", "t:2: namespace_scan: '0' is out of range (1s .. 1h)\n" },
+	{ "[daemon]\nnamespace_scan = 999ms\n",
+	  "t:2: namespace_scan: '999ms' is out of range (1s .. 1h)\n" },
+	{ "[daemon]\nnamespace_scan = 61min\n",
+	  "t:2: namespace_scan: '61min' is out of range (1s .. 1h)\n" },
+	{ "[daemon]\nnamespace_scan = soon\n",
+	  "t:2: namespace_scan: invalid duration 'soon' (a whole number and ms, s, min or h, e.g. 200ms, 1s, 5min)\n" },
+	{ "[daemon]\nnamespace_scan = 5\n",
+	  "t:2: namespace_scan: '5' has no unit (use ms, s, min or h, e.g. 5s)\n" },
+	{ "[daemon]\nnamespace_scan =\n", "t:2: namespace_scan: missing value\n" },
+	/* [filter] namespaces and exclude_namespaces */
+	{ "[filter]\nnamespaces = docker:*, blue, pod:*\nexclude_namespaces = host\n", NULL },
+	{ "[filter]\nnamespaces =\nexclude_namespaces =\n", NULL },
+	{ "[filter]\nnamespaces = " NAME79 "\n", NULL },
+	{ "[filter]\nnamespaces = .hidden, cni-1234, pid:812, docker-netns:abc_1.x\n", NULL },
+	{ "[filter]\nnamespaces = [[:digit:]]*, [!a]*, []]x, [^]], a\\*b, \\[x\n", NULL },
+	{ "[filter]\nnamespaces = blue,,red\n", "t:2: namespaces: empty element in list\n" },
+	{ "[filter]\nexclude_namespaces = blue,\n",
+	  "t:2: exclude_namespaces: empty element in list\n" },
+	{ "[filter]\nnamespaces = " NAME80 "\n",
+	  "t:2: namespaces: namespace name 'pod:xxxxxxxxxxxxxxxx...' is too long (80 bytes, at most 79)\n" },
+	{ "[filter]\nexclude_namespaces = a/b\n",
+	  "t:2: exclude_namespaces: 'a/b': no namespace name has a '/'\n" },
+	{ "[filter]\nnamespaces = docker:[0-9\n",
+	  "t:2: namespaces: 'docker:[0-9': unclosed '[' in glob\n" },
+	{ "[filter]\nnamespaces = [[:digit:]*\n",
+	  "t:2: namespaces: '[[:digit:]*': unclosed '[' in glob\n" },
+	{ "[filter]\nnamespaces = []\n", "t:2: namespaces: '[]': unclosed '[' in glob\n" },
+	{ "[filter]\nnamespaces = a\\\n", "t:2: namespaces: 'a\\': glob ends with a backslash\n" },
+	{ "[filter]\nnamespaces = a b\n",
+	  "t:2: namespaces: namespace name has byte 0x20 at offset 1 (names are printable ASCII without spaces)\n" },
+	{ "[filter]\nnamespaces = a\tb\n",
+	  "t:2: namespaces: namespace name has byte 0x09 at offset 1 (names are printable ASCII without spaces)\n" },
+	{ "[filter]\nnamespaces = caf\xc3\xa9\n",
+	  "t:2: namespaces: namespace name has byte 0xc3 at offset 3 (names are printable ASCII without spaces)\n" },
+	/* every bad element is reported, and the list is not taken */
+	{ "[filter]\nnamespaces = a/b, ok, [x\n",
+	  "t:2: namespaces: 'a/b': no namespace name has a '/'\n"
+	  "t:2: namespaces: '[x': unclosed '[' in glob\n" },
+	/* [listener NS/EP]: the namespace part is before the last '/' */
+	{ "[listener docker:*/0.0.0.0:80]\nwarn = 70%\n", NULL },
+	{ "[listener blue/*:8080]\n", NULL },
+	{ "[listener host/[::1]:443]\n", NULL },
+	{ "[listener pod:1234abcd-0000-1111-2222-333344445555/[::ffff:10.0.0.1]:80]\n", NULL },
+	{ "[listener " NAME79 "/*:80]\n", NULL },
+	{ "[listener  blue / *:80 ]\n", NULL },
+	{ "[listener /0.0.0.0:80]\n",
+	  "t:1: invalid listener [listener /0.0.0.0:80]: empty namespace before '/' (leave out 'NAMESPACE/' for every namespace)\n" },
+	{ "[listener  /*:80]\n",
+	  "t:1: invalid listener [listener  /*:80]: empty namespace before '/' (leave out 'NAMESPACE/' for every namespace)\n" },
+	{ "[listener blue/]\n", "t:1: invalid listener [listener blue/] " INVALID_LISTENER "\n" },
+	{ "[listener blue/80]\n", "t:1: invalid listener [listener blue/80] " INVALID_LISTENER "\n" },
+	{ "[listener blue/*:0]\n", "t:1: invalid listener [listener blue/*:0] " INVALID_LISTENER "\n" },
+	{ "[listener a/b/0.0.0.0:80]\n",
+	  "t:1: invalid listener [listener a/b/0.0.0.0:80]: 'a/b': no namespace name has a '/'\n" },
+	{ "[listener a,b/0.0.0.0:80]\n",
+	  "t:1: invalid listener [listener a,b/0.0.0.0:80]: 'a,b': no namespace name has a ','\n" },
+	{ "[listener " NAME80 "/*:80]\n",
+	  "t:1: invalid listener [listener " NAME80 "/*:80]: namespace name 'pod:xxxxxxxxxxxxxxxx...' is too long (80 bytes, at most 79)\n" },
+	{ "[listener docker:[ab/*:80]\n",
+	  "t:1: invalid listener [listener docker:[ab/*:80]: 'docker:[ab': unclosed '[' in glob\n" },
+	/* the keys under a bad header are skipped, not reported */
+	{ "[listener /0.0.0.0:80]\nbogus = 1\n[alerts]\nwarn = 81%\n",
+	  "t:1: invalid listener [listener /0.0.0.0:80]: empty namespace before '/' (leave out 'NAMESPACE/' for every namespace)\n" },
+	/* one section per namespace pattern and endpoint */
+	{ "[listener blue/*:80]\n[listener blue/*:80]\n",
+	  "t:2: duplicate section [listener blue/*:80] (first at line 1)\n" },
+	{ "[listener blue/*:80]\n[listener blue / *:80]\n",
+	  "t:2: duplicate section [listener blue / *:80] (first at line 1)\n" },
+	{ "[listener blue/*:80]\n[listener *:80]\n[listener docker:*/*:80]\n[listener */*:80]\n"
+	  "[listener red/*:80]\n[listener blue/0.0.0.0:80]\n", NULL },
+	{ "[listener blue/*:80]\nignore = yes\nbogus = 1\n",
+	  "t:3: unknown key 'bogus' in [listener blue/*:80] (expected warn, critical, clear or ignore)\n" },
+	{ "[listener blue/*:80]\nwarn = 99%\n",
+	  "t:2: warn (99%) is above critical (95%, from [alerts])\n" },
+	/* namespaces = own and a filter that leaves out host */
+	{ "[daemon]\nnamespaces = own\n[filter]\nexclude_namespaces = h*\n", "t:4: " OWN_EMPTY "\n" },
+	{ "[daemon]\nnamespaces = own\n[filter]\nnamespaces = docker:*\n", "t:4: " OWN_EMPTY "\n" },
+	{ "[filter]\nnamespaces = docker:*\n[daemon]\nnamespaces = own\n", "t:4: " OWN_EMPTY "\n" },
+	{ "[daemon]\nnamespaces = own\n[filter]\nnamespaces = host, docker:*\n", NULL },
+	{ "[daemon]\nnamespaces = all\n[filter]\nexclude_namespaces = host\n", NULL },
+	/* a value already reported is not reported twice */
+	{ "[daemon]\nnamespaces = own\n[filter]\nnamespaces = docker:[\n",
+	  "t:4: namespaces: 'docker:[': unclosed '[' in glob\n" },
+};
+
+START_TEST(test_netns_parse)
+{
+	struct sw_config_errors e = { 0 };
+	_cleanup_config_ struct sw_config *c = NULL, *again = NULL;
+	char *msgs, *printed;
+	int r = config_load_string("t", netns_parse_cases[_i].text, &c, &e);
+
+	msgs = join_errors(&e);
+	if (!netns_parse_cases[_i].errors) {
+		ck_assert_msg(r == 0, "case %d: %s", _i, msgs);
+		/* and every valid one prints and parses back to itself */
+		printed = print_config(c);
+		again = load_ok("printed", printed);
+		assert_config_eq(c, again);
+		free(printed);
+	} else {
+		ck_assert_msg(r == -EINVAL, "case %d: got %d", _i, r);
+		ck_assert_str_eq(msgs, netns_parse_cases[_i].errors);
+	}
+	free(msgs);
+	config_errors_clear(&e);
+}
+END_TEST
+
+/* What the valid headers and lists parse into. */
+START_TEST(test_netns_parsed)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("p",
+		"[daemon]\nnamespaces = own\nnamespace_scan = 30s\n"
+		"[filter]\nnamespaces = host, docker:*\nexclude_namespaces = docker:3f2a*\n"
+		"[listener docker:*/0.0.0.0:80]\n"
+		"[listener host/[::1]:443]\n"
+		"[listener pod:1234abcd/*:8080]\n"
+		"[listener  blue / *:80 ]\n"
+		"[listener *:80]\n");
+	const struct sw_listener_override *o = c->overrides;
+
+	ck_assert_int_eq(c->namespaces, SW_NAMESPACES_OWN);
+	ck_assert_uint_eq(c->namespace_scan_usec, 30 * 1000000ULL);
+	ck_assert_uint_eq(c->n_netns, 2);
+	ck_assert_str_eq(c->netns[0].glob, "host");
+	ck_assert(c->netns[0].literal);
+	ck_assert_str_eq(c->netns[1].glob, "docker:*");
+	ck_assert(!c->netns[1].literal);
+	ck_assert_uint_eq(c->n_exclude_netns, 1);
+	ck_assert_str_eq(c->exclude_netns[0].glob, "docker:3f2a*");
+
+	ck_assert_uint_eq(c->n_overrides, 5);
+	ck_assert_str_eq(o[0].name, "docker:*/0.0.0.0:80");
+	ck_assert(o[0].has_netns && !o[0].netns.literal);
+	ck_assert_str_eq(o[0].netns.glob, "docker:*");
+	ck_assert(!o[0].any_address && o[0].family == AF_INET && o[0].port == 80);
+	ck_assert_str_eq(o[1].netns.glob, "host");
+	ck_assert(o[1].has_netns && o[1].netns.literal);
+	ck_assert(o[1].family == AF_INET6 && o[1].addr[15] == 1 && o[1].port == 443);
+	ck_assert_str_eq(o[2].netns.glob, "pod:1234abcd");
+	ck_assert(o[2].any_address && o[2].port == 8080);
+	ck_assert_str_eq(o[3].name, "blue / *:80");
+	ck_assert_str_eq(o[3].netns.glob, "blue");
+	ck_assert(o[3].any_address && o[3].port == 80);
+	ck_assert(!o[4].has_netns && o[4].any_address && o[4].port == 80);
+}
+END_TEST
+
+/* The bound on each list, CONFIG_MAX_NETNS_PATTERNS. */
+START_TEST(test_netns_limit)
+{
+	for (int extra = 0; extra <= 1; extra++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		int n = CONFIG_MAX_NETNS_PATTERNS + extra;
+
+		ck_assert_ptr_nonnull(f);
+		fputs("[filter]\nexclude_namespaces = ", f);
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%sns%d", i ? "," : "", i);
+		fputc('\n', f);
+		ck_assert_int_eq(fclose(f), 0);
+		if (!extra) {
+			_cleanup_config_ struct sw_config *c = load_ok("lim", text);
+
+			ck_assert_uint_eq(c->n_exclude_netns, CONFIG_MAX_NETNS_PATTERNS);
+			ck_assert(!config_netns_match(c, "ns255"));
+			ck_assert(config_netns_match(c, "ns256"));
+		} else {
+			char *msgs = load_bad("lim", text);
+
+			ck_assert_str_eq(msgs, "lim:2: exclude_namespaces: too many elements (at most 256)\n");
+			free(msgs);
+		}
+		free(text);
+	}
+}
+END_TEST
+
+static const char *const netns_configs[] = {
+	/* 0 */ "",
+	/* 1 */ "[filter]\nnamespaces = docker:*, blue, pod:*\n",
+	/* 2 */ "[filter]\nexclude_namespaces = docker:*, pid:*\n",
+	/* 3 */ "[filter]\nnamespaces = docker:*\nexclude_namespaces = docker:3f2a*\n",
+	/* 4 */ "[daemon]\nnamespaces = own\n",
+	/* 5 */ "[filter]\nnamespaces = ?lue, [rg]*, cni-[0-9a-f]*, [!h]ost\n",
+	/* 6 */ "[filter]\nnamespaces = *\nexclude_namespaces = host\n",
+	/* 7 */ "[daemon]\nnamespaces = own\n[filter]\nexclude_namespaces = docker:*\n",
+	/* 8 */ "[filter]\nnamespaces = a\\*b, \\[x\n",
+};
+
+static const struct {
+	int config;
+	const char *name;       /* NULL: the own namespace */
+	bool match;
+} netns_cases[] = {
+	{ 0, NULL, true },
+	{ 0, "host", true },
+	{ 0, "docker:3f2a9c1b0e4d", true },
+	{ 1, NULL, false },                     /* a list without host leaves it out */
+	{ 1, "docker:3f2a9c1b0e4d", true },
+	{ 1, "docker:", true },                 /* '*' matches nothing too */
+	{ 1, "containerd:3f2a9c1b0e4d", false },
+	{ 1, "blue", true },
+	{ 1, "blue2", false },                  /* a literal is the whole name */
+	{ 1, "Blue", false },                   /* case counts */
+	{ 1, "pod:1234abcd-0000-1111-2222-333344445555", true },
+	{ 2, NULL, true },
+	{ 2, "blue", true },
+	{ 2, "docker:3f2a9c1b0e4d", false },
+	{ 2, "pid:812", false },
+	{ 2, "pod:1234abcd", true },
+	{ 3, "docker:3f2a9c1b0e4d", false },    /* exclude wins */
+	{ 3, "docker:3f2b9c1b0e4d", true },
+	{ 3, NULL, false },
+	{ 4, NULL, true },                      /* own: host only */
+	{ 4, "host", true },
+	{ 4, "blue", false },
+	{ 4, "docker:3f2a9c1b0e4d", false },
+	{ 5, "blue", true },
+	{ 5, "glue", true },
+	{ 5, "lue", false },
+	{ 5, "red", true },
+	{ 5, "green", true },
+	{ 5, "yellow", false },
+	{ 5, "cni-1a2b", true },
+	{ 5, "cni-", false },                  /* [..] is one character */
+	{ 5, "cni-xyz", false },
+	{ 5, "cost", true },
+	{ 5, "host", false },
+	{ 5, NULL, false },
+	{ 6, NULL, false },
+	{ 6, "host", false },
+	{ 6, ".hidden", true },                 /* no FNM_PERIOD: '*' matches a leading '.' */
+	{ 6, "pid:1", true },
+	{ 7, NULL, true },
+	{ 7, "docker:3f2a9c1b0e4d", false },
+	{ 8, "a*b", true },                     /* a backslash escapes */
+	{ 8, "axb", false },
+	{ 8, "[x", true },
+	{ 8, "x", false },
+};
+
+START_TEST(test_netns_match)
+{
+	_cleanup_config_ struct sw_config *c =
+		load_ok("netns", netns_configs[netns_cases[_i].config]);
+	const char *name = netns_cases[_i].name;
+	uint8_t addr[16] = { 10, 0, 0, 1 };
+
+	ck_assert_msg(config_netns_match(c, name) == netns_cases[_i].match,
+		      "config %d, '%s': want %s", netns_cases[_i].config, name ? name : "(null)",
+		      netns_cases[_i].match ? "match" : "no match");
+	/* the listener filter asks the namespace first */
+	ck_assert(config_filter_match(c, name, AF_INET, addr, 80) == netns_cases[_i].match);
+}
+END_TEST
+
+/* The namespace and the listener filters together. */
+START_TEST(test_filter_netns)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("f",
+		"[filter]\nexclude_namespaces = docker:*\nexclude_ports = 22\n");
+	uint8_t addr[16] = { 10, 0, 0, 1 };
+
+	ck_assert(config_filter_match(c, NULL, AF_INET, addr, 80));
+	ck_assert(!config_filter_match(c, NULL, AF_INET, addr, 22));
+	ck_assert(config_filter_match(c, "blue", AF_INET, addr, 80));
+	ck_assert(!config_filter_match(c, "blue", AF_INET, addr, 22));
+	ck_assert(!config_filter_match(c, "docker:3f2a9c1b0e4d", AF_INET, addr, 80));
+}
+END_TEST
+
+/* Precedence. The sections are in no particular order: the rank decides,
+ * and only between two of one rank the file's order ("docker:*" before
+ * "*" for 10.0.0.1:80). */
+static const char netns_thresholds_config[] =
+	"[listener docker:3f2a9c1b0e4d/10.0.0.1:80]\nwarn = 31%\n"  /* 1 */
+	"[listener *:80]\nwarn = 10%\n"                             /* 6 */
+	"[listener docker:*/*:80]\nwarn = 20%\n"                    /* 4 */
+	"[listener 10.0.0.1:80]\nwarn = 11%\n"                      /* 5 */
+	"[listener docker:*/10.0.0.1:80]\nwarn = 21%\n"             /* 3 */
+	"[listener docker:3f2a9c1b0e4d/*:80]\nwarn = 30%\n"         /* 2 */
+	"[listener */10.0.0.1:80]\nwarn = 22%\n"                    /* 3 */
+	"[listener blue/*:443]\nignore = yes\n"                     /* 2 */
+	"[listener host/[::1]:443]\nwarn = 40%\n"                   /* 1 */
+	"[listener pod:*/0.0.0.0:8080]\nwarn = 50%\n"               /* 3 */
+	"[listener pod:1234abcd-0000-1111-2222-333344445555/0.0.0.0:8080]\nwarn = 51%\n" /* 1 */
+	"[listener 0.0.0.0:8080]\nwarn = 52%\n"                     /* 5 */
+	"[alerts]\nwarn = 80%\ncritical = 90%\nclear = 5%\n";
+
+static const int netns_thresholds_ranks[] = { 1, 6, 4, 5, 3, 2, 3, 2, 1, 3, 1, 5 };
+
+static const struct {
+	const char *netns;
+	int family;
+	const char *addr;
+	uint16_t port;
+	double warn;            /* 0: the global thresholds themselves */
+	bool ignore;
+} netns_thresholds_cases[] = {
+	/* all six ranks for one listener, most specific first */
+	{ "docker:3f2a9c1b0e4d", AF_INET, "10.0.0.1", 80, 31, false },  /* 1 */
+	{ "docker:3f2a9c1b0e4d", AF_INET, "10.0.0.2", 80, 30, false },  /* 2 */
+	{ "docker:aaaaaaaaaaaa", AF_INET, "10.0.0.1", 80, 21, false },  /* 3, first of two */
+	{ "docker:aaaaaaaaaaaa", AF_INET, "10.0.0.2", 80, 20, false },  /* 4 */
+	{ "blue", AF_INET, "10.0.0.1", 80, 22, false },                 /* 3: "*" is a glob */
+	{ "blue", AF_INET, "10.0.0.2", 80, 10, false },                 /* 6 */
+	{ NULL, AF_INET, "10.0.0.1", 80, 22, false },                   /* NULL is host */
+	{ "host", AF_INET, "10.0.0.2", 80, 10, false },
+	{ "docker:3f2a9c1b0e4d", AF_INET6, "::1", 80, 30, false },      /* "*" takes v6 */
+	/* a namespace-named section is only for its namespace */
+	{ "blue", AF_INET, "0.0.0.0", 443, 80, true },
+	{ "blue", AF_INET6, "::1", 443, 80, true },
+	{ "red", AF_INET6, "::1", 443, 0, false },
+	{ NULL, AF_INET6, "::1", 443, 40, false },
+	{ "host", AF_INET6, "::1", 443, 40, false },
+	{ "host", AF_INET6, "::2", 443, 0, false },
+	{ "pod:1234abcd-0000-1111-2222-333344445555", AF_INET, "0.0.0.0", 8080, 51, false },
+	{ "pod:99999999-0000-1111-2222-333344445555", AF_INET, "0.0.0.0", 8080, 50, false },
+	{ "docker:3f2a9c1b0e4d", AF_INET, "0.0.0.0", 8080, 52, false },
+	{ NULL, AF_INET, "0.0.0.0", 8080, 52, false },
+	{ "pod:99999999", AF_INET, "10.0.0.1", 8080, 0, false },
+	{ NULL, AF_INET, "10.0.0.1", 81, 0, false },                    /* the port is exact */
+};
+
+START_TEST(test_netns_thresholds)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("nth", netns_thresholds_config);
+	uint8_t addr[16] = { 0 };
+	const struct sw_thresholds *th;
+	bool ignore = !netns_thresholds_cases[_i].ignore;
+	const char *ns = netns_thresholds_cases[_i].netns;
+
+	ck_assert_int_eq(inet_pton(netns_thresholds_cases[_i].family, netns_thresholds_cases[_i].addr,
+				   addr), 1);
+	th = config_thresholds_for(c, ns, netns_thresholds_cases[_i].family, addr,
+				   netns_thresholds_cases[_i].port, &ignore);
+	ck_assert_ptr_nonnull(th);
+	ck_assert_msg(ignore == netns_thresholds_cases[_i].ignore, "case %d: ignore %d", _i, ignore);
+	if (netns_thresholds_cases[_i].warn == 0)
+		ck_assert_msg(th == &c->th, "case %d: an override (warn %g)", _i, th->warn);
+	else
+		ck_assert_msg(th != &c->th && th->warn == netns_thresholds_cases[_i].warn,
+			      "case %d: %s %s:%u: warn %g, want %g", _i, ns ? ns : "(null)",
+			      netns_thresholds_cases[_i].addr, netns_thresholds_cases[_i].port,
+			      th->warn, netns_thresholds_cases[_i].warn);
+	ck_assert(th->critical == 90 && th->clear == 5);
+}
+END_TEST
+
+START_TEST(test_override_rank)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("rank", netns_thresholds_config);
+
+	ck_assert_uint_eq(c->n_overrides, SW_ARRAY_SIZE(netns_thresholds_ranks));
+	for (size_t i = 0; i < c->n_overrides; i++)
+		ck_assert_msg(config_override_rank(&c->overrides[i]) == netns_thresholds_ranks[i],
+			      "[listener %s]: rank %d, want %d", c->overrides[i].name,
+			      config_override_rank(&c->overrides[i]), netns_thresholds_ranks[i]);
+}
+END_TEST
+
+/* The new keys in the printout, at their defaults and set; each printout
+ * parses back to the same config and prints the same. */
+static const struct {
+	const char *text;
+	const char *lines;      /* that the printout holds, in this order */
+} netns_print_cases[] = {
+	{ "", "log_level = info\nnamespaces = all\nnamespace_scan = 5s\n\n[alerts]\n" },
+	{ "", "exclude_addresses =\nnamespaces =\nexclude_namespaces =\n\n[control]\n" },
+	{ "[daemon]\nnamespaces = own\nnamespace_scan = 90s\n",
+	  "namespaces = own\nnamespace_scan = 90s\n" },
+	{ "[daemon]\nnamespace_scan = 1500ms\n", "namespace_scan = 1500ms\n" },
+	{ "[daemon]\nnamespace_scan = 60min\n", "namespace_scan = 1h\n" },
+	{ "[filter]\nnamespaces = docker:*,blue ,  pod:[0-9a-f]*\nexclude_namespaces = a\\*b\n",
+	  "namespaces = docker:*, blue, pod:[0-9a-f]*\nexclude_namespaces = a\\*b\n" },
+	{ "[listener docker:*/0.0.0.0:80]\nwarn = 70%\n[listener host/[::1]:443]\nignore = yes\n",
+	  "[listener docker:*/0.0.0.0:80]\nwarn = 70%\n"
+	  "; critical = 95% (from [alerts])\n; clear = 60% (from [alerts])\nignore = no\n\n"
+	  "[listener host/[::1]:443]\n" },
+};
+
+START_TEST(test_netns_print)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("pr", netns_print_cases[_i].text), *again = NULL;
+	char *printed = print_config(c), *printed_again;
+
+	ck_assert_msg(strstr(printed, netns_print_cases[_i].lines) != NULL,
+		      "case %d: no\n%s\nin\n%s", _i, netns_print_cases[_i].lines, printed);
+	again = load_ok("printed", printed);
+	assert_config_eq(c, again);
+	printed_again = print_config(again);
+	ck_assert_str_eq(printed_again, printed);
+	free(printed_again);
+	free(printed);
 }
 END_TEST
 
@@ -955,6 +1418,17 @@ static Suite *config_suite(void)
 	tc = tcase_create("lookups");
 	tcase_add_loop_test(tc, test_filter_match, 0, SW_ARRAY_SIZE(filter_cases));
 	tcase_add_loop_test(tc, test_thresholds_for, 0, SW_ARRAY_SIZE(thresholds_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("netns");
+	tcase_add_loop_test(tc, test_netns_parse, 0, SW_ARRAY_SIZE(netns_parse_cases));
+	tcase_add_test(tc, test_netns_parsed);
+	tcase_add_test(tc, test_netns_limit);
+	tcase_add_loop_test(tc, test_netns_match, 0, SW_ARRAY_SIZE(netns_cases));
+	tcase_add_test(tc, test_filter_netns);
+	tcase_add_loop_test(tc, test_netns_thresholds, 0, SW_ARRAY_SIZE(netns_thresholds_cases));
+	tcase_add_test(tc, test_override_rank);
+	tcase_add_loop_test(tc, test_netns_print, 0, SW_ARRAY_SIZE(netns_print_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
