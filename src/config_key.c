@@ -353,12 +353,14 @@ int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char
 			 NETNS_NAME_MAX - 1);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < n; i++) {
+	/* escaped or not */
+	for (size_t i = 0; i < n; i++)
 		if (s[i] == '/' || s[i] == ',') {
 			snprintf(why, CONFIG_NETNS_WHY_MAX,
 				 "'%s': no namespace name has a '%c'", s, s[i]);
 			return -EINVAL;
 		}
+	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && !s[i + 1]) {
 			snprintf(why, CONFIG_NETNS_WHY_MAX, "'%s': glob ends with a backslash", s);
 			return -EINVAL;

@@ -80,10 +80,10 @@ bool config_is_space(char ch);
 char *config_strip(char *s);
 
 /* A namespace name or glob (struct sw_netns_pattern) into *ret: 0, or
- * -EINVAL with *ret_why saying what is wrong with it ("is too long (N
- * bytes, at most M)", ...: it reads after the quoted text), written into
- * why (at least CONFIG_NETNS_WHY_MAX bytes). *ret is untouched on error.
- * Shared by [filter] lists and [listener NS/EP] headers (config_key.c). */
+ * -EINVAL with why (CONFIG_NETNS_WHY_MAX bytes) saying what is wrong, as a
+ * message of its own ("'docker:[0-9': unclosed '[' in glob"; a value with
+ * a control character is not echoed). *ret is untouched on error. Shared
+ * by the [filter] lists and [listener NS/EP] headers (config_key.c). */
 #define CONFIG_NETNS_WHY_MAX 192
 int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char *why);
 

@@ -1007,6 +1007,8 @@ static const struct {
 	  "t:2: namespaces: namespace name 'pod:xxxxxxxxxxxxxxxx...' is too long (80 bytes, at most 79)\n" },
 	{ "[filter]\nexclude_namespaces = a/b\n",
 	  "t:2: exclude_namespaces: 'a/b': no namespace name has a '/'\n" },
+	{ "[filter]\nexclude_namespaces = a\\/b\n",
+	  "t:2: exclude_namespaces: 'a\\/b': no namespace name has a '/'\n" },
 	{ "[filter]\nnamespaces = docker:[0-9\n",
 	  "t:2: namespaces: 'docker:[0-9': unclosed '[' in glob\n" },
 	{ "[filter]\nnamespaces = [[:digit:]*\n",
