@@ -110,6 +110,20 @@ static void check_cidrs(const struct sw_cidr *c, size_t n)
 	}
 }
 
+static void check_netns(const struct sw_netns_pattern *p, size_t n)
+{
+	FUZZ_ASSERT(n <= CONFIG_MAX_NETNS_PATTERNS && (n == 0 || p), "%zu namespace patterns", n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strnlen(p[i].glob, sizeof(p[i].glob));
+
+		FUZZ_ASSERT(len >= 1 && len < sizeof(p[i].glob), "namespace pattern %zu", i);
+		for (size_t k = 0; k < len; k++)
+			FUZZ_ASSERT(p[i].glob[k] > ' ' && p[i].glob[k] < 0x7f &&
+					    p[i].glob[k] != '/' && p[i].glob[k] != ',',
+				    "namespace pattern byte 0x%02x", (unsigned char)p[i].glob[k]);
+	}
+}
+
 static void check_config(const struct sw_config *c)
 {
 	FUZZ_ASSERT(c->interval_usec >= 100 * USEC_PER_MSEC && c->interval_usec <= 3600 * USEC_PER_SEC,
@@ -132,6 +146,12 @@ static void check_config(const struct sw_config *c)
 	check_ports(c->exclude_ports, c->n_exclude_ports);
 	check_cidrs(c->addresses, c->n_addresses);
 	check_cidrs(c->exclude_addresses, c->n_exclude_addresses);
+	check_netns(c->netns, c->n_netns);
+	check_netns(c->exclude_netns, c->n_exclude_netns);
+	FUZZ_ASSERT(config_namespaces_name(c->namespaces), "namespaces %d", (int)c->namespaces);
+	FUZZ_ASSERT(c->namespace_scan_usec >= USEC_PER_SEC &&
+			    c->namespace_scan_usec <= 3600 * USEC_PER_SEC,
+		    "namespace_scan %llu", (unsigned long long)c->namespace_scan_usec);
 	FUZZ_ASSERT(c->control_socket && c->control_socket[0] == '/' &&
 			    strlen(c->control_socket) < sizeof(((struct sockaddr_un *)0)->sun_path) &&
 			    c->control_socket[strlen(c->control_socket) - 1] != '/',
@@ -148,11 +168,16 @@ static void check_config(const struct sw_config *c)
 					   : o->family == AF_INET || o->family == AF_INET6,
 			    "override %zu family %u", i, o->family);
 		check_th(&o->th, o->name);
+		if (o->has_netns)
+			check_netns(&o->netns, 1);
 		for (size_t j = 0; j < i; j++)
 			FUZZ_ASSERT(!(c->overrides[j].port == o->port &&
 				      c->overrides[j].any_address == o->any_address &&
 				      c->overrides[j].family == o->family &&
-				      memcmp(c->overrides[j].addr, o->addr, 16) == 0),
+				      memcmp(c->overrides[j].addr, o->addr, 16) == 0 &&
+				      c->overrides[j].has_netns == o->has_netns &&
+				      (!o->has_netns ||
+				       strcmp(c->overrides[j].netns.glob, o->netns.glob) == 0)),
 				    "overrides %zu and %zu are one listener", j, i);
 	}
 }
@@ -186,16 +211,23 @@ static void check_lookups(const struct sw_config *c)
 		{ AF_INET6, { 0xfe, 0x80, [15] = 1 } },
 	};
 	static const uint16_t ports[] = { 1, 22, 80, 443, 8080, 65535 };
+	static const char *const names[] = { NULL, "host", "docker:3f2a9c1b0e4d", "blue",
+					     "pod:1234abcd-0000-1111-2222-333344445555", ".x" };
 
+	for (size_t k = 0; k < SW_ARRAY_SIZE(names); k++)
+		config_netns_match(c, names[k]);
 	for (size_t i = 0; i < SW_ARRAY_SIZE(eps); i++)
 		for (size_t j = 0; j < SW_ARRAY_SIZE(ports); j++) {
 			bool ignore = true;
 			const struct sw_thresholds *t;
 
-			config_filter_match(c, eps[i].family, eps[i].addr, ports[j]);
-			t = config_thresholds_for(c, eps[i].family, eps[i].addr, ports[j], &ignore);
-			FUZZ_ASSERT(t != NULL, "no thresholds");
-			check_th(t, "looked up");
+			for (size_t k = 0; k < SW_ARRAY_SIZE(names); k++) {
+				config_filter_match(c, names[k], eps[i].family, eps[i].addr, ports[j]);
+				t = config_thresholds_for(c, names[k], eps[i].family, eps[i].addr,
+							  ports[j], &ignore);
+				FUZZ_ASSERT(t != NULL, "no thresholds");
+				check_th(t, "looked up");
+			}
 		}
 }
 
