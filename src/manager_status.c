@@ -37,8 +37,8 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 		.syn_scans = m->syn_scans,
 		.syn_last_age_ms = m->last_syn_usec == UINT64_MAX ? UINT64_MAX :
 				   (now - m->last_syn_usec) / USEC_PER_MSEC,
-		.syn_requests = m->snap.syn_requests,
-		.syn_unmatched = m->snap.syn_unmatched,
+		.syn_requests = m->nsns.v[0]->snap.syn_requests,
+		.syn_unmatched = m->nsns.v[0]->snap.syn_unmatched,
 		.skipped_msgs = m->skipped_msgs,
 		.skipped_attrs = m->skipped_attrs,
 		.dump_retries = m->dump_retries,
