@@ -265,7 +265,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		if [ "$w" = floor ]; then
 			# -a: every namespace the daemon can see, the host's own
 			# and any other on the machine, as the daemon watches them.
-			"$B/nsfloor" -a -n "$RUNS" -c $CHILL_MIB -P -D -p "nsfloor.c$r" >>"$KV" ||
+			"$B/nsfloor" -a -n "$RUNS" -c $CHILL_MIB -P -D -u -p "nsfloor.c$r" >>"$KV" ||
 				die "nsfloor"
 			"$B/nsfloor" -a -n "$RUNS" -c 0 -p "nsfloor.w$r" >>"$KV" || die "nsfloor (warm)"
 		else
@@ -287,7 +287,7 @@ for t in c w; do
 	done
 	kv "ratio.$t" "$(kv_median "^ratio\\.$t\\.[0-9]+\$")"
 done
-for f in proc.cpu_us proc.per_ns_us discovery.cpu_us discovery.wall_us discovery.pids discovery.mounts; do
+for f in compat.listen.cpu_us compat.listen.per_ns_us proc.cpu_us proc.per_ns_us discovery.cpu_us discovery.wall_us discovery.pids discovery.mounts; do
 	kv "nsfloor.c.$f" "$(kv_median "^nsfloor\\.c[0-9]+\\.${f//./\\.}\$")"
 done
 kv nsfloor.mode "$(get nsfloor.c1.listen.mode)"
@@ -492,6 +492,7 @@ round, with \`syn_scan = off\`; the median over rounds.
 | floor, cold: median whole sweep (one clock read; wall) | $(gms nsfloor.c.listen.sweep_cpu_us) ($(gms nsfloor.c.listen.sweep_wall_us)) |
 | floor, cold: median namespace, costliest namespace | $(gms nsfloor.c.listen.per_ns_us 3), $(gms nsfloor.c.listen.max_ns_us 3) |
 | floor, warm (sweeps back to back): sum of medians; median namespace | $(gms nsfloor.w.listen.cpu_us), $(gms nsfloor.w.listen.per_ns_us 3) |
+| not the floor (not what sockwatchd issues): one AF_UNSPEC walk per namespace (TCPDIAG_GETSOCK) instead of one per family, cold: sum; median namespace | $(gms nsfloor.c.compat.listen.cpu_us), $(gms nsfloor.c.compat.listen.per_ns_us 3) |
 | not in the floor: the /proc reads of a poll, every namespace (3 sysctls, TcpExt), cold | $(gms nsfloor.c.proc.cpu_us) ($(gms nsfloor.c.proc.per_ns_us 3) a namespace) |
 
 Ratios by round, cold: $(rounds '^ratio\.c\.[0-9]+$'); warm: $(rounds '^ratio\.w\.[0-9]+$').

@@ -9,7 +9,7 @@
  * headers that say where a dump ends.
  *
  *   nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D]
- *           [NSFILE...]
+ *           [-u] [NSFILE...]
  *
  * Namespaces: every NSFILE (an nsfs file: /run/netns/NAME,
  * /proc/PID/ns/net); -o adds the own one; -a every one that can be seen
@@ -38,6 +38,11 @@
  * opened inside it (somaxconn, tcp_max_syn_backlog, tcp_syncookies, and
  * /proc/thread-self/net/netstat read whole), timed apart in the recvmmsg
  * sweeps: "PREFIX.proc.cpu_us" (sum of medians). Not part of the floor.
+ * -u: also mode "compat", NOT what sockwatchd issues and never the floor:
+ * the old TCPDIAG_GETSOCK request, which the kernel serves as one
+ * AF_UNSPEC walk of the listening hash for both families (bench/floor.c
+ * -u). Every namespace's dump walks every listener of the host (the hash
+ * is shared): one walk instead of two halves that.
  * -D: the bare discovery walk (readlink of every /proc/PID/ns/net, the
  * mountinfo read and filtered), RUNS times: "PREFIX.discovery.cpu_us",
  * ".wall_us", ".pids", ".found". */
@@ -71,8 +76,8 @@
 #define NSF_RCVBUF     (2 * 1024 * 1024)
 #define NSF_N_PROC     4
 
-enum nsf_mode { NSF_RECV, NSF_MMSG, _NSF_MODE_MAX };
-static const char *const nsf_mode_name[] = { "recv", "mmsg" };
+enum nsf_mode { NSF_RECV, NSF_MMSG, NSF_COMPAT, _NSF_MODE_MAX };
+static const char *const nsf_mode_name[] = { "recv", "mmsg", "compat" };
 static const char *const nsf_proc_path[NSF_N_PROC] = {
 	"/proc/sys/net/core/somaxconn",
 	"/proc/sys/net/ipv4/tcp_max_syn_backlog",
@@ -259,6 +264,33 @@ static int nsf_enter(struct nsf_ns *ns, int home, bool proc)
 	return r;
 }
 
+/* The old request, TCPDIAG_GETSOCK: no family, so the kernel answers both
+ * from one walk of the listening hash (not what the collector issues). */
+static int nsf_send_compat(int fd, uint32_t seq)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_req r;
+	} req = {
+		.h = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = TCPDIAG_GETSOCK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = seq,
+		},
+		.r = {
+			.idiag_family = AF_INET,
+			.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
+			.idiag_states = 1u << TCP_LISTEN,
+		},
+	};
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int nsf_send(int fd, int family, uint32_t seq)
 {
 	struct {
@@ -312,12 +344,12 @@ static int nsf_dump(int fd, enum nsf_mode mode, int family, uint32_t seq, uint64
 {
 	static struct iovec iov[NSF_SLOTS];
 	static struct mmsghdr mm[NSF_SLOTS];
-	int r = nsf_send(fd, family, seq);
+	int r = mode == NSF_COMPAT ? nsf_send_compat(fd, seq) : nsf_send(fd, family, seq);
 
 	if (r < 0)
 		return r;
 	for (;;) {
-		if (mode == NSF_RECV) {
+		if (mode != NSF_MMSG) {
 			ssize_t n = recv(fd, nsf_buf[0], NSF_SLOT_SIZE, 0);
 
 			if (n < 0) {
@@ -401,7 +433,8 @@ static int nsf_sweep(enum nsf_mode m, bool proc, int k, struct nsf_sweeps *sw, u
 		}
 		t0 = nsf_ns_now(CLOCK_PROCESS_CPUTIME_ID);
 		r = nsf_dump(ns->diag, m, AF_INET, ++*seq, bytes, msgs);
-		if (r == 0)
+		/* compat: that one dump held both families. */
+		if (r == 0 && m != NSF_COMPAT)
 			r = nsf_dump(ns->diag, m, AF_INET6, ++*seq, bytes, msgs);
 		t1 = nsf_ns_now(CLOCK_PROCESS_CPUTIME_ID);
 		if (r < 0) {
@@ -497,7 +530,7 @@ static int nsf_discovery(const char *prefix, int runs)
 
 static void nsf_usage(FILE *f)
 {
-	fputs("usage: nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D] [NSFILE...]\n",
+	fputs("usage: nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D] [-u] [NSFILE...]\n",
 	      f);
 }
 
@@ -506,13 +539,13 @@ int main(int argc, char **argv)
 	static struct nsf_sweeps sw[_NSF_MODE_MAX];
 	const char *prefix = "nsfloor";
 	int runs = 21, warmup = 2, chill_mib = 0, c, home, r;
-	bool own = false, all = false, proc = false, disc = false;
+	bool own = false, all = false, proc = false, disc = false, compat = false;
 	uint64_t bytes = 0, msgs = 0, t0, clock_ns;
 	uint32_t seq = 1;
 	uint8_t *junk = NULL;
 	long pids;
 
-	while ((c = getopt(argc, argv, "n:w:c:p:oaPDh")) >= 0) {
+	while ((c = getopt(argc, argv, "n:w:c:p:oaPDuh")) >= 0) {
 		switch (c) {
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
@@ -522,6 +555,7 @@ int main(int argc, char **argv)
 		case 'a': all = true; break;
 		case 'P': proc = true; break;
 		case 'D': disc = true; break;
+		case 'u': compat = true; break;
 		case 'h': nsf_usage(stdout); return 0;
 		default: nsf_usage(stderr); return 2;
 		}
@@ -600,6 +634,8 @@ int main(int argc, char **argv)
 			 * quieter moments. */
 			enum nsf_mode m = (enum nsf_mode)((j + k) % _NSF_MODE_MAX);
 
+			if (m == NSF_COMPAT && !compat)
+				continue;
 			nsf_chill(junk, (size_t)chill_mib << 20);
 			r = nsf_sweep(m, proc && m == NSF_MMSG, k - warmup, &sw[m], &seq, &bytes, &msgs);
 			if (r < 0)
@@ -615,8 +651,11 @@ int main(int argc, char **argv)
 		uint64_t s[_NSF_MODE_MAX], med, max;
 
 		for (int m = 0; m < _NSF_MODE_MAX; m++) {
-			uint64_t **per = calloc(nsf_n, sizeof(*per));
+			uint64_t **per;
 
+			if (m == NSF_COMPAT && !compat)
+				continue;
+			per = calloc(nsf_n, sizeof(*per));
 			if (!per)
 				return 1;
 			for (size_t i = 0; i < nsf_n; i++)
@@ -624,7 +663,7 @@ int main(int argc, char **argv)
 			s[m] = nsf_sum_medians(per, runs, &med, &max);
 			free(per);
 			nsf_print_mode(prefix, nsf_mode_name[m], (enum nsf_mode)m, &sw[m], runs);
-			if (s[m] < s[best])
+			if (m != NSF_COMPAT && s[m] < s[best])
 				best = (enum nsf_mode)m;
 		}
 		nsf_print_mode(prefix, NULL, best, &sw[best], runs);

@@ -538,6 +538,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A caller killed outright (SIGKILL: no trap runs) still takes the
+	 * population with it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 	if (strcmp(mode, "pop") == 0)
 		return nspop_pop(&o);
