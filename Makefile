@@ -71,7 +71,7 @@ DAEMON := $(BUILD)/sockwatchd
 CTL    := $(BUILD)/sockwatchctl
 PROGS  := $(DAEMON) $(if $(wildcard src/sockwatchctl.c),$(CTL))
 
-.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench
+.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench bench-netns
 all: $(PROGS)
 
 $(BUILD)/libsw.a: $(MOD_OBJS)
@@ -132,6 +132,12 @@ integration: tests
 bench: deps
 	@$(MAKE) --no-print-directory tests $(BENCH_BINS)
 	BUILD=$(BUILD) ./bench/run.sh $(BENCH_ARGS)
+
+# Issue 13's benchmark, every network namespace (bench/README.md); root,
+# about 4 min, never part of `make check`.
+bench-netns: deps
+	@$(MAKE) --no-print-directory $(PROGS) $(BENCH_BINS)
+	BUILD=$(BUILD) ./bench/netns.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
