@@ -325,6 +325,7 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 	s->discoveries++;
 	s->last_discovery_usec = now_usec;
 	s->last_discovery_cpu_usec = util_cpu_usec() - cpu0;
+	s->last_discovery_wall_usec = util_now_usec() - now_usec;
 	s->last_error = 0;
 	return 0;
 }

@@ -25,6 +25,9 @@ struct sw_tracker;
 /* Namespaces watched at most (the own one included). Each costs
  * NSDISC_N_FDS fds; fewer are watched when RLIMIT_NOFILE leaves less. */
 #define SW_NSSET_MAX 4096
+/* Listeners watched at most per namespace: past it the dump's excess is
+ * left out (ns->unwatched_listeners), with a warning. */
+#define SW_NS_MAX_LISTENERS 262144
 /* fds kept free for everything else when sizing by RLIMIT_NOFILE. */
 #define SW_NSSET_FD_RESERVE 256
 
@@ -38,6 +41,8 @@ struct sw_ns {
 	uint64_t last_syn_usec;      /* start of its last SYN scan; 0 never */
 	uint64_t syn_scans;
 	int last_error;              /* of its last listener dump: 0 or -errno */
+	size_t unwatched_listeners;  /* of its last dump, past SW_NS_MAX_LISTENERS */
+	size_t logged_unwatched;     /* what the journal was last told of it */
 };
 
 struct nsset_key {
@@ -55,7 +60,7 @@ struct sw_nsset {
 
 	struct nsdisc_list list;     /* the last discovery's listing, reused */
 	uint64_t discoveries;        /* passes that completed */
-	uint64_t last_discovery_usec, last_discovery_cpu_usec;
+	uint64_t last_discovery_usec, last_discovery_cpu_usec, last_discovery_wall_usec;
 	uint64_t found, released;    /* namespaces, since start */
 	size_t unwatched;            /* in the last pass: over max, or failed to open */
 	size_t filtered;             /* in the last pass: left out by [filter] namespaces */

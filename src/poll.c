@@ -205,8 +205,17 @@ static int poll_dump_ns(struct sw_manager *m, struct sw_ns *ns, uint64_t now, ui
 		(void)netstat_read_fd(ns->fds.netstat, &sn->netstat);
 		(void)sysctl_read_fds(fds, &sn->sysctl);
 	}
-	if (r >= 0)
+	if (r >= 0) {
+		ns->unwatched_listeners = sn->n_listeners > SW_NS_MAX_LISTENERS ?
+						  sn->n_listeners - SW_NS_MAX_LISTENERS : 0;
+		snapshot_truncate(sn, SW_NS_MAX_LISTENERS);
+		if (ns->unwatched_listeners != ns->logged_unwatched && ns->unwatched_listeners)
+			journal_log(m->journal, LOG_WARNING, "%zu listeners in network namespace %s "
+				    "not watched: at most %u are", ns->unwatched_listeners,
+				    ns->info.name.name, SW_NS_MAX_LISTENERS);
+		ns->logged_unwatched = ns->unwatched_listeners;
 		r = snapshot_index(sn);
+	}
 	ns->last_error = r < 0 ? r : 0;
 	return r;
 }
