@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1164,6 +1165,59 @@ START_TEST(test_live_deadline)
 }
 END_TEST
 
+START_TEST(test_live_adopted)
+{
+	/* A socket made in another namespace and handed over shows that
+	 * namespace's listeners, and only those, for its whole life. */
+	struct sw_diag *d = NULL, *home = NULL;
+	struct sw_snapshot s;
+	int own, sk, fd;
+	uint64_t c;
+
+	if (geteuid() != 0 && !getenv("CI")) {
+		fprintf(stderr, "test_live_adopted: skipped, needs root to make a namespace\n");
+		return;
+	}
+	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(own, 0);
+	ck_assert_int_eq(unshare(CLONE_NEWNET), 0);
+	sk = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	ck_assert_int_ge(sk, 0);
+	fd = listen_on(AF_INET, "0.0.0.0", 9, false);
+	ck_assert_int_ge(fd, 0);
+	c = fd_cookie(fd);
+	ck_assert_int_eq(setns(own, CLONE_NEWNET), 0);
+	close(own);
+
+	ck_assert_int_eq(diag_adopt(sk, &d), 0);
+	ck_assert_int_eq(diag_open(&home), 0);
+	snapshot_init(&s);
+	for (int round = 0; round < 2; round++) {
+		snapshot_reset(&s);
+		ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
+		ck_assert_uint_eq(s.n_listeners, 1);
+		ck_assert_ptr_nonnull(snapshot_find_cookie(&s, c));
+		ck_assert_uint_eq(snapshot_find_cookie(&s, c)->accept_limit, 9);
+		ck_assert_int_eq(snapshot_index(&s), 0);
+		ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
+		ck_assert_uint_eq(s.syn_requests, 0);
+	}
+	snapshot_reset(&s);
+	ck_assert_int_eq(diag_dump_listeners(home, &s, 0), 0);
+	ck_assert_ptr_null(snapshot_find_cookie(&s, c));
+	/* A past deadline sends nothing; the socket still serves. */
+	snapshot_reset(&s);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, util_now_usec() - 1), -ETIMEDOUT);
+	ck_assert_int_eq(diag_dump_listeners(d, &s, 0), 0);
+	ck_assert_ptr_nonnull(snapshot_find_cookie(&s, c));
+	ck_assert_int_eq(diag_adopt(-1, &home), -EBADF);
+	close(fd);
+	snapshot_clear(&s);
+	diag_close(d);
+	diag_close(home);
+}
+END_TEST
+
 static Suite *diag_suite(void)
 {
 	Suite *s = suite_create("diag");
@@ -1192,6 +1246,7 @@ static Suite *diag_suite(void)
 	tcase_add_test(tl, test_live_listener);
 	tcase_add_test(tl, test_live_many_small_rcvbuf);
 	tcase_add_test(tl, test_live_deadline);
+	tcase_add_test(tl, test_live_adopted);
 	suite_add_tcase(s, tl);
 	return s;
 }
