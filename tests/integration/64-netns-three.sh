@@ -88,7 +88,7 @@ if [ "$NST_SELFTEST" = 0 ]; then
 	}
 	sw_wait_for 10 all_seen || sw_fail "status never showed $L in all of host, $A, $B, $C: $(
 		jq -c '[.namespaces[].name], [.listeners[] | [.netns, .listener]]' "$st")"
-	sw_log "ok: all four namespaces watched: $(jq -c '[.namespaces[] | [.name, .id]]' "$st")"
+	sw_log "ok: all four namespaces watched: $(jq -c '[.namespaces[] | [.name, .netns_id // .id]]' "$st")"
 fi
 
 # --- fill A (somaxconn 111 binds: holds 112) and C (listen(64): holds 65)
@@ -117,13 +117,13 @@ absent_or_empty() {  # JSON FIELD WHAT
 	[ "$v" = "<absent>" ] || [ -z "$v" ] || sw_fail "$3: $2 is '$v', expected none"
 	sw_log "ok: $3 has no $2"
 }
-swd_entry ea 10 SOCKWATCH_EVENT=accept-queue SOCKWATCH_NETNS="$A"
+swd_entry ea 10 SOCKWATCH_EVENT=accept-queue SOCKWATCH_LEVEL=critical SOCKWATCH_NETNS="$A"
 swd_expect "$ea" "$A entry" SOCKWATCH_LISTENER=$L SOCKWATCH_NETNS_ID="${ID[$A]}" \
 	SOCKWATCH_DEPTH=112 SOCKWATCH_LIMIT=111 SOCKWATCH_LIMIT_SOURCE=net.core.somaxconn \
 	SOCKWATCH_SOMAXCONN=111 SOCKWATCH_LEVEL=critical SOCKWATCH_PID="$asrv" SOCKWATCH_COMM=qfill
 absent_or_empty "$ea" SOCKWATCH_CONTAINER "$A entry"
 absent_or_empty "$ea" SOCKWATCH_POD_UID "$A entry"
-swd_entry ec 10 SOCKWATCH_EVENT=accept-queue SOCKWATCH_NETNS="$C"
+swd_entry ec 10 SOCKWATCH_EVENT=accept-queue SOCKWATCH_LEVEL=critical SOCKWATCH_NETNS="$C"
 swd_expect "$ec" "$C entry" SOCKWATCH_LISTENER=$L SOCKWATCH_NETNS_ID="${ID[$C]}" \
 	SOCKWATCH_CONTAINER="$cid" SOCKWATCH_DEPTH=65 SOCKWATCH_LIMIT=64 \
 	SOCKWATCH_LIMIT_SOURCE=listen-backlog SOCKWATCH_SOMAXCONN=333 SOCKWATCH_LEVEL=critical \
@@ -170,7 +170,7 @@ for n in host "$A" "$B" "$C"; do
 		"listeners in $n"
 	sw_assert_eq "${ID[$n]}" "$(nst_l "$st" "$n" $port .netns_id)" "$n listener netns_id"
 	sw_assert_eq "${SOURCE[$n]}" "$(nst_l "$st" "$n" $port .accept.limit_source)" "$n limit_source"
-	sw_assert_eq "${ID[$n]}" "$(nst_ns "$st" "$n" .id)" "namespaces[$n].id"
+	sw_assert_eq "${ID[$n]}" "$(nst_ns_id "$st" "$n")" "namespaces[$n] netns_id"
 	sw_assert_eq "${SOMAXCONN[$n]}" "$(nst_ns "$st" "$n" .somaxconn)" "namespaces[$n].somaxconn"
 	sw_assert_eq 1 "$(nst_ns "$st" "$n" '.listeners | if type == "array" then length else . end')" \
 		"namespaces[$n].listeners"

@@ -55,7 +55,7 @@ if [ "$NST_SELFTEST" = 0 ]; then
 	swd_start "$dns" "$SW_TMP/sw.conf"
 	nst_status "$st"
 	nst_need_keys "$st"
-	anchor_seen() { nst_status "$st"; [ -n "$(nst_ns "$st" "$anchor" .id)" ]; }
+	anchor_seen() { nst_status "$st"; [ -n "$(nst_ns "$st" "$anchor" .name)" ]; }
 	sw_wait_for 10 anchor_seen || sw_fail "status never showed $anchor: $(jq -c '[.namespaces[].name]' "$st")"
 	# Two passes more: whatever the start left to settle has settled.
 	d=$(dn discoveries)
@@ -65,7 +65,7 @@ if [ "$NST_SELFTEST" = 0 ]; then
 	nst_status "$st"
 	found0=$(dn found) released0=$(dn released) watched0=$(dn watched)
 	names0=$(nst_names "$st")
-	sw_log "before: fds $fds0 (monitor $SWD_PID and helper $(pgrep -P "$SWD_PID")), found $found0, released $released0, watched $watched0: $(echo $names0)"
+	sw_log "before: fds $fds0 (monitor $SWD_PID and helper $(pgrep -P "$SWD_PID")), found $found0, released $released0, watched $watched0: $names0"
 fi
 
 seen=0 released=0
@@ -117,7 +117,7 @@ for ((b = 0; b < BATCHES; b++)); do
 			awk '/^swv/ { sub(/@.*/, "", $1); printf "%s ", $1 }')still there two discovery passes \
 after the deletion: the daemon keeps a namespace of ${batch[*]} alive"
 		for n in "${batch[@]}"; do
-			[ -z "$(nst_ns "$st" "$n" .id)" ] || sw_fail "batch $b: $n still in status two passes after its deletion"
+			[ -z "$(nst_ns "$st" "$n" .name)" ] || sw_fail "batch $b: $n still in status two passes after its deletion"
 		done
 		released=$((released + PER))
 	else
@@ -153,14 +153,16 @@ sw_log "after: found $(dn found), released $(dn released), watched $(dn watched)
 [ "$(dn released)" -ge $((released0 + BATCHES * PER)) ] ||
 	sw_fail "daemon.namespaces.released $(dn released), expected at least $released0 + $((BATCHES * PER))"
 sw_assert_eq "$watched0" "$(dn watched)" "daemon.namespaces.watched after the churn"
-sw_assert_eq "$(echo $names0)" "$(echo $(nst_names "$st"))" "namespaces after the churn"
+sw_assert_eq "$names0" "$(nst_names "$st")" "namespaces after the churn"
 for ((t = 0; t < 10; t++)); do
 	stable_fds fds1
 	[ "$fds1" = "$fds0" ] && break
 	sleep 0.2
 done
 [ "$fds1" = "$fds0" ] || sw_fail "the daemon holds $fds1 fds after the churn, $fds0 before: $(
-	for p in "$SWD_PID" $(pgrep -P "$SWD_PID"); do ls -l "/proc/$p/fd" | awk -v p="$p" 'NR > 1 { print p, $NF }'; done | sort | uniq -c)"
+	for p in "$SWD_PID" $(pgrep -P "$SWD_PID"); do
+		find "/proc/$p/fd" -mindepth 1 -maxdepth 1 -printf "$p %l\n"
+	done | sort | uniq -c)"
 sw_log "ok: fds back to $fds0"
 kill -TERM "$SWD_PID"
 wait "$SWD_PID"

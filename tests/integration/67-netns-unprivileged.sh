@@ -68,9 +68,9 @@ st=$SW_TMP/status.json
 swd_start "$dns" "$SW_TMP/sw.conf"
 nst_status "$st"
 nst_need_keys "$st"
-want=$(printf '%s\n' host "$o" "pid:$h" | sort)
+want=$(printf '%s\n' host "$o" "pid:$h" | LC_ALL=C sort | paste -sd ' ')  # as jq sorts
 three() { nst_status "$st"; [ "$(nst_names "$st")" = "$want" ]; }
-sw_wait_for 10 three || sw_fail "as root: namespaces $(echo $(nst_names "$st")), expected $(echo $want)"
+sw_wait_for 10 three || sw_fail "as root: namespaces $(nst_names "$st"), expected $want"
 sw_log "ok: as root: $(jq -c '.daemon.namespaces' "$st")"
 sw_assert_eq all "$(jq -r .daemon.namespaces.mode "$st")" "as root: daemon.namespaces.mode"
 sw_assert_eq null "$(jq -r .daemon.namespaces.own_only_reason "$st")" "as root: own_only_reason"
@@ -95,10 +95,12 @@ nst_need_keys "$st"
 mode=$(jq -r '.daemon.namespaces.mode // "null"' "$st")
 reason=$(jq -r '.daemon.namespaces.own_only_reason // "null"' "$st")
 [ "$mode" != null ] || sw_fail "daemon.namespaces.mode is null"
-[ "$reason" != null ] && [ -n "$reason" ] || sw_fail "daemon.namespaces.own_only_reason is null or empty"
+if [ "$reason" = null ] || [ -z "$reason" ]; then
+	sw_fail "daemon.namespaces.own_only_reason is null or empty"
+fi
 grep -qiE 'privilege|helper|capabilit|CAP_' <<<"$reason" || sw_fail "own_only_reason does not say why: '$reason'"
 sw_log "ok: mode $mode, own_only_reason: $reason"
-sw_assert_eq host "$(echo $(nst_names "$st"))" "namespaces without privilege"
+sw_assert_eq host "$(nst_names "$st")" "namespaces without privilege"
 sw_assert_eq 1 "$(jq .daemon.namespaces.watched "$st")" "daemon.namespaces.watched"
 sw_assert_eq host "$(jq -r '[.listeners[].netns] | unique | join(",")' "$st")" "the listeners' namespaces"
 sw_assert_eq 8080 "$(jq -r '[.listeners[].port] | unique | join(",")' "$st")" "the listeners' ports"

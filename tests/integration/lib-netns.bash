@@ -43,6 +43,9 @@ nst_require() {
 # and with them their veths; the tmp dir), keeping the exit status.
 nst_cleanup() {
 	local rc=$? p d
+	# A second signal (timeout(1) signals the whole group) must not cut
+	# the cleanup short.
+	trap '' INT TERM
 	for p in "${SW_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${SW_PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -242,15 +245,24 @@ nst_ns() {
 	jq -r --arg n "$2" ".namespaces[] | select(.name == \$n) | $3" "$1"
 }
 
+# nst_ns_id FILE NAME: the 64-bit id of namespace NAME in a status document:
+# its "netns_id", or its "id" when that is the number (the one of the two
+# keys that is a number; "id" may be the name, as it was before namespaces
+# had names).
+nst_ns_id() {
+	nst_ns "$1" "$2" '[.netns_id, .id] | map(select(type == "number")) | first // "none"'
+}
+
 # nst_l FILE NETNS PORT EXPR: EXPR of the listener on PORT in NETNS.
 nst_l() {
 	jq -r --arg n "$2" --argjson p "$3" \
 		".listeners[] | select(.netns == \$n and .port == \$p) | $4" "$1"
 }
 
-# nst_names FILE: the names of the namespaces in a status document, sorted.
+# nst_names FILE: the names of the namespaces in a status document, sorted,
+# on one line.
 nst_names() {
-	jq -r '.namespaces[].name' "$1" | sort
+	jq -r '[.namespaces[].name] | sort | join(" ")' "$1"
 }
 
 # nst_fds: open fds of the daemon's processes (the monitor and its helper).
