@@ -31,14 +31,14 @@ IDLE_MAX=$((W / INTERVAL + 2))
 
 sw_netns_new dns                       # the daemon's: "host" to it
 sw_netns_new f
-sw_netns_new i
+sw_netns_new qn
 nst_sysctl "$f" net.ipv4.tcp_syncookies=0 net.ipv4.tcp_max_syn_backlog=96
-nst_sysctl "$i" net.ipv4.tcp_syncookies=0 net.ipv4.tcp_max_syn_backlog=200
+nst_sysctl "$qn" net.ipv4.tcp_syncookies=0 net.ipv4.tcp_max_syn_backlog=200
 sw_drop_synacks "$f"
 swc_listen "$f" fsrv --bind 127.0.0.1 --port $port --backlog 4096
-swc_listen "$i" isrv --bind 127.0.0.1 --port $port --backlog 4096
+swc_listen "$qn" isrv --bind 127.0.0.1 --port $port --backlog 4096
 sw_assert_eq "0 4096" "$(nst_ss_q "$f" $port)" "ss in $f: Recv-Q Send-Q"
-sw_assert_eq "0 4096" "$(nst_ss_q "$i" $port)" "ss in $i: Recv-Q Send-Q"
+sw_assert_eq "0 4096" "$(nst_ss_q "$qn" $port)" "ss in $qn: Recv-Q Send-Q"
 fid=$(nst_id "$f")
 
 st=$SW_TMP/status.json
@@ -59,11 +59,11 @@ nst_scans() {
 pace() {
 	local sf si sp
 	nst_status "$st"
-	sf=$(nst_scans "$f") si=$(nst_scans "$i") sp=$(jq .daemon.polls "$st")
+	sf=$(nst_scans "$f") si=$(nst_scans "$qn") sp=$(jq .daemon.polls "$st")
 	sleep "$W"
 	nst_status "$st"
 	printf -v "$1" '%s' $(($(nst_scans "$f") - sf))
-	printf -v "$2" '%s' $(($(nst_scans "$i") - si))
+	printf -v "$2" '%s' $(($(nst_scans "$qn") - si))
 	printf -v "$3" '%s' $(($(jq .daemon.polls "$st") - sp))
 }
 
@@ -88,18 +88,18 @@ if [ "$NST_SELFTEST" = 0 ]; then
 	both_seen() {
 		nst_status "$st"
 		[ "$(nst_l "$st" "$f" $port .listener)" = "$L" ] &&
-			[ "$(nst_l "$st" "$i" $port .listener)" = "$L" ]
+			[ "$(nst_l "$st" "$qn" $port .listener)" = "$L" ]
 	}
-	sw_wait_for 10 both_seen || sw_fail "status never showed $L in $f and $i: $(
+	sw_wait_for 10 both_seen || sw_fail "status never showed $L in $f and $qn: $(
 		jq -c '[.namespaces[].name], [.listeners[] | [.netns, .listener]]' "$st")"
 	sw_assert_eq 96 "$(nst_ns "$st" "$f" .tcp_max_syn_backlog)" "namespaces[$f].tcp_max_syn_backlog"
-	sw_assert_eq 200 "$(nst_ns "$st" "$i" .tcp_max_syn_backlog)" "namespaces[$i].tcp_max_syn_backlog"
+	sw_assert_eq 200 "$(nst_ns "$st" "$qn" .tcp_max_syn_backlog)" "namespaces[$qn].tcp_max_syn_backlog"
 	sw_assert_eq 0 "$(nst_ns "$st" "$f" .tcp_syncookies)" "namespaces[$f].tcp_syncookies"
 	sleep 1        # past the first scans, which are due at once
 	pace f0 i0 p0
-	sw_log "idle ${W}s: scans $f +$f0, $i +$i0; polls +$p0"
+	sw_log "idle ${W}s: scans $f +$f0, $qn +$i0; polls +$p0"
 	[ "$f0" -le "$IDLE_MAX" ] || sw_fail "$f scanned $f0 times in ${W}s idle (cadence allows $IDLE_MAX)"
-	[ "$i0" -le "$IDLE_MAX" ] || sw_fail "$i scanned $i0 times in ${W}s idle (cadence allows $IDLE_MAX)"
+	[ "$i0" -le "$IDLE_MAX" ] || sw_fail "$qn scanned $i0 times in ${W}s idle (cadence allows $IDLE_MAX)"
 fi
 
 # --- the flood: F's SYN queue full (72 + 1 since 6.13), I untouched
@@ -110,11 +110,11 @@ fcli=$SW_LAST_PID
 full() { [ "$(nst_ss_synrecv "$f" $port)" = "$holds" ]; }
 sw_wait_for 10 full || sw_fail "SYN queue in $f never at $holds: $(nst_ss_synrecv "$f" $port)"
 sw_log "ok: ss in $f: $holds request sockets on :$port"
-sw_assert_eq 0 "$(nst_ss_synrecv "$i" $port)" "ss in $i: request sockets on :$port"
+sw_assert_eq 0 "$(nst_ss_synrecv "$qn" $port)" "ss in $qn: request sockets on :$port"
 drops=$(($(nst_nstat "$f" ListenDrops) - drops0))
 sw_log "nstat in $f: TcpExtListenDrops +$drops"
 [ "$drops" -ge $((200 - holds)) ] || sw_fail "ListenDrops +$drops in $f, expected at least $((200 - holds))"
-sw_assert_eq 0 "$(nst_nstat "$i" ListenDrops)" "ListenDrops in $i"
+sw_assert_eq 0 "$(nst_nstat "$qn" ListenDrops)" "ListenDrops in $qn"
 
 if [ "$NST_SELFTEST" = 1 ]; then
 	echo "PASS: --selftest-setup: cookies off in two namespaces, tcp_max_syn_backlog 96/200; the flood holds $holds request sockets in one (ss), the other has none; ListenDrops +$drops"
@@ -132,14 +132,17 @@ sw_log "MESSAGE: $msg"
 grep -qF " in $f on $L: " <<<"$msg" || sw_fail "MESSAGE does not say 'in $f on $L: '"
 grep -qF net.ipv4.tcp_max_syn_backlog <<<"$msg" || sw_fail "MESSAGE does not name tcp_max_syn_backlog"
 
-# --- the paces while F stays full (its request sockets live ~60 s)
+# --- the paces while F is flooded
 pace f1 i1 p1
-sw_log "flood ${W}s: scans $f +$f1, $i +$i1; polls +$p1"
+sw_log "flood ${W}s: scans $f +$f1, $qn +$i1; polls +$p1"
 [ "$f1" -gt $((2 * IDLE_MAX)) ] ||
 	sw_fail "$f scanned $f1 times in ${W}s of flood: not the triggered pace (more than $((2 * IDLE_MAX)))"
-[ "$i1" -le "$IDLE_MAX" ] || sw_fail "$i scanned $i1 times in ${W}s (cadence allows $IDLE_MAX)"
-[ "$i1" -le $((i0 + 2)) ] || sw_fail "$i scanned $i1 times in ${W}s of flood, $i0 while idle"
-sw_assert_eq "$holds" "$(nst_ss_synrecv "$f" $port)" "ss in $f, still full"
+[ "$i1" -le "$IDLE_MAX" ] || sw_fail "$qn scanned $i1 times in ${W}s (cadence allows $IDLE_MAX)"
+[ "$i1" -le $((i0 + 2)) ] || sw_fail "$qn scanned $i1 times in ${W}s of flood, $i0 while idle"
+# Not asserted full: with the SYN-ACKs dropped the kernel lets the whole
+# queue time out together (~15 s here) and the clients' retransmitted SYNs
+# fill it again, so ss may catch it empty; syn_agree compares whatever it is.
+sw_log "ss in $f after the pace: $(nst_ss_synrecv "$f" $port) request sockets"
 
 syn_agree() {
 	local before after
@@ -152,9 +155,9 @@ sw_wait_for 5 syn_agree || sw_fail "status syn.depth $(nst_l "$st" "$f" $port .s
 	nst_ss_synrecv "$f" $port)"
 sw_assert_eq 72 "$(nst_l "$st" "$f" $port .syn.limit)" "$f syn.limit"
 sw_assert_eq net.ipv4.tcp_max_syn_backlog "$(nst_l "$st" "$f" $port .syn.limit_source)" "$f syn.limit_source"
-sw_assert_eq 0 "$(nst_l "$st" "$i" $port .syn.depth)" "$i syn.depth"
-sw_assert_eq 150 "$(nst_l "$st" "$i" $port .syn.limit)" "$i syn.limit (200 - 200/4)"
-for n in "$i" host; do
+sw_assert_eq 0 "$(nst_l "$st" "$qn" $port .syn.depth)" "$qn syn.depth"
+sw_assert_eq 150 "$(nst_l "$st" "$qn" $port .syn.limit)" "$qn syn.limit (200 - 200/4)"
+for n in "$qn" host; do
 	sw_assert_eq 0 "$(sw_journal_count SYSLOG_IDENTIFIER=sockwatchd SOCKWATCH_EVENT=syn-queue \
 		SOCKWATCH_NETNS="$n")" "syn-queue entries naming $n"
 done
@@ -163,4 +166,4 @@ kill -TERM "$fcli"
 kill -TERM "$SWD_PID"
 wait "$SWD_PID"
 sw_assert_eq 0 $? "exit status after SIGTERM"
-echo "PASS: a SYN flood in $f: scanned at the triggered pace, $i at the idle one; the entry names $f's tcp_max_syn_backlog"
+echo "PASS: a SYN flood in $f: scanned at the triggered pace, $qn at the idle one; the entry names $f's tcp_max_syn_backlog"
