@@ -28,6 +28,10 @@
 static struct sw_tracker *t;
 static struct sw_config *cfg;
 static struct sw_snapshot snap;
+/* The namespaces of the document: t alone, or with fill_three() two more. */
+static struct sw_tracker *t2, *t3;
+static struct sw_status_ns nsv[3];
+static size_t n_nsv;
 
 #include "snapbuild.h"
 
@@ -141,11 +145,18 @@ static void setup(void)
 	config_errors_clear(&errs);
 	ck_assert_int_eq(tracker_new(&t), 0);
 	snap_init(&snap);
+	nsv[0] = (struct sw_status_ns){
+		.tracker = t, .age_ms = UINT64_MAX, .syn_last_age_ms = UINT64_MAX,
+	};
+	n_nsv = 1;
 }
 
 static void teardown(void)
 {
 	tracker_free(t);
+	tracker_free(t2);
+	tracker_free(t3);
+	t2 = t3 = NULL;
 	config_free(cfg);
 	snap_free(&snap);
 	t = NULL;
@@ -160,18 +171,20 @@ static int format_for(const struct sw_status_daemon *d, const struct sw_ctl_requ
 		      size_t max, char **line, size_t *len, size_t *kept)
 {
 	struct sw_status_filter f = {
+		.keep_ns = status_keep_ns_for_request,
 		.keep = status_keep_for_request,
 		.userdata = (void *)req,
 		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
 	};
 	struct sw_status_inputs in = {
 		.daemon = d,
-		.tracker = t,
+		.ns = nsv,
+		.n_ns = n_nsv,
 		.cfg = cfg,
 		.now_usec = NOW,
 	};
 
-	return status_format(&in, req->cmd == SW_CTL_CHECK ? NULL : &f, max, line, len, kept);
+	return status_format(&in, &f, max, line, len, kept);
 }
 
 static void parse_request(const char *text, struct sw_ctl_request *req)
@@ -244,13 +257,22 @@ static int64_t idle_hidden(struct json_object *doc)
 static struct json_object *whole_document(const struct sw_status_daemon *d)
 {
 	struct sw_ctl_request all = { .cmd = SW_CTL_CHECK };
+	/* No filter at all: what --once prints. */
+	struct sw_status_inputs in = {
+		.daemon = d, .ns = nsv, .n_ns = n_nsv, .cfg = cfg, .now_usec = NOW,
+	};
+	char *bare = NULL;
+	size_t bare_len = 0;
 	struct json_object *doc = NULL;
 	char *line = NULL;
 	size_t len = 0;
 
 	ck_assert_int_eq(format_for(d, &all, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
+	ck_assert_int_eq(status_format(&in, NULL, SW_CTL_REPLY_MAX, &bare, &bare_len, NULL), 0);
+	ck_assert_str_eq(line, bare);
 	ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
 	free(line);
+	free(bare);
 	return doc;
 }
 
