@@ -282,8 +282,8 @@ struct status_entry {
 	struct order_key key;
 };
 
-/* Fullest first across every namespace; cookies are unique on a host, and
- * the namespace's place breaks a tie all the same. */
+/* Fullest first across every namespace (order.h); the namespace's place
+ * breaks a tie of two namespaces of one name, which nsset never makes. */
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct status_entry *x = a, *y = b;
@@ -421,6 +421,7 @@ static struct status_entry *listeners_chosen(const struct sw_status_inputs *in,
 					.drops_delta = (int64_t)tr->drops.delta,
 					.port = tr->port,
 					.cookie = tr->cookie,
+					.netns = ns_name(info),
 				},
 			};
 		}
