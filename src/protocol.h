@@ -26,8 +26,19 @@
  *   daemon.last_poll_us       cost (CPU) of the last listener poll
  *   alerts                    {"warn","critical","clear"}: global thresholds, %
  *   idle_hidden               idle listeners protocol_filter_document() left out
+ *   daemon.namespaces         the set watched: "mode" (all | own),
+ *                             "own_only_reason", "watched", "max",
+ *                             "unwatched", "filtered", "found", "released",
+ *                             "discoveries", "last_discovery_age_ms",
+ *                             "last_discovery_cpu_us", "last_error"
  *   namespaces[].deltas       same keys as "counters": change since the
  *                             previous poll ("counters" stay cumulative)
+ *   namespaces[].name         the name (also in "id", where older daemons
+ *                             put "host"); "netns_id", "inode", "own",
+ *                             "kind", "container", "pod_uid", "listeners",
+ *                             "age_ms", "syn_scan" {"last_age_ms","scans"},
+ *                             "last_error"
+ *   listeners[].netns_id      the namespace's 64-bit id beside its name
  *   listeners[].thresholds    {"warn","critical","clear"} in force for it
  *   listeners[].accept.somaxconn_stale  bool: somaxconn changed since listen()
  *   listeners[].history       [{"age_ms","accept","syn"[,"drops"]}]: the
