@@ -260,7 +260,8 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	add(o, "state", new_str(event_level_name(tr->level)));
 	add(o, "process", process_json(in, tr));
 
-	th = config_thresholds_for(in->cfg, NULL, tr->family, tr->addr, tr->port, &ignore);
+	/* The same lookup as the tracker's, so the thresholds shown are those in force. */
+	th = config_thresholds_for(in->cfg, ns_name(info), tr->family, tr->addr, tr->port, &ignore);
 	add(o, "thresholds", thresholds_json(th));
 	add(o, "history", history_json(tr, now_usec));
 	add(o, "top_sources", top_sources_json(tr));

@@ -142,7 +142,8 @@ static void setup(void)
 	/* A per-listener override, so that "thresholds" differs between
 	 * listeners and carries a value rounded to one decimal. */
 	ck_assert_int_eq(config_load_string("status.conf",
-					    "[listener *:8080]\nwarn = 66.67%\nclear = 33.33%\n",
+					    "[listener *:8080]\nwarn = 66.67%\nclear = 33.33%\n"
+					    "[listener docker:*/*:80]\nwarn = 70%\n",
 					    &cfg, &errs), 0);
 	config_errors_clear(&errs);
 	ck_assert_int_eq(tracker_new(&t), 0);
@@ -669,6 +670,18 @@ START_TEST(test_three_document)
 	ck_assert_str_eq(str_at(json_object_array_get_idx(arr, 0), "netns", NULL), "host");
 	ck_assert_str_eq(str_at(json_object_array_get_idx(arr, 1), "netns", NULL),
 			 "docker:3f2a9c1b0e4d");
+	/* [listener docker:*\/\*:80] applies to the container's :80 only. */
+	for (size_t i = 0; i < n; i++) {
+		char name[NETNS_NAME_MAX], ep[64];
+
+		l = json_object_array_get_idx(arr, i);
+		snprintf(name, sizeof(name), "%s", str_at(l, "netns", NULL));
+		snprintf(ep, sizeof(ep), "%s", str_at(l, "listener", NULL));
+		if (strcmp(ep, "0.0.0.0:80") == 0)
+			ck_assert_double_eq(json_object_get_double(json_object_object_get(
+						json_object_object_get(l, "thresholds"), "warn")),
+					    strcmp(name, "docker:3f2a9c1b0e4d") == 0 ? 70.0 : 80.0);
+	}
 
 	ck_assert(json_object_object_get_ex(doc, "daemon", &dm));
 	ck_assert_str_eq(str_at(dm, "namespaces", "mode"), "all");
