@@ -80,7 +80,9 @@ static int namespaces_status(const struct sw_manager *m, uint64_t now, struct sw
 		v[i] = (struct sw_status_ns){
 			.info = &ns->info,
 			.tracker = ns->tracker,
-			.age_ms = age_ms(now, ns->found_usec),
+			/* The own one is watched from the start. */
+			.age_ms = age_ms(now, ns->found_usec ? ns->found_usec
+						: i == 0 ? m->start_usec : 0),
 			.syn_last_age_ms = age_ms(now, ns->last_syn_usec),
 			.syn_scans = ns->syn_scans,
 			.last_error = ns->last_error,
