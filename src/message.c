@@ -149,10 +149,11 @@ static const char *message_queue_phrase(enum sw_queue q)
 
 /* "nginx.service (nginx, pid 812) on 0.0.0.0:443", or just the listener
  * when the owner is unknown. A namespace other than the daemon's own is
- * named before the listener, the way an on-call engineer finds it:
- * "nginx (pid 812) in docker:3f2a9c1b0e4d on 0.0.0.0:80", and without an
- * owner "0.0.0.0:80 in docker:3f2a9c1b0e4d". Namespace-wide events:
- * "netns NAME". */
+ * named before the listener, the way an on-call engineer finds it, and
+ * always as " in NAME on LISTENER" so that one grep finds every entry of
+ * a listener: "nginx (pid 812) in docker:3f2a9c1b0e4d on 0.0.0.0:80", and
+ * without an owner "in docker:3f2a9c1b0e4d on 0.0.0.0:80". Namespace-wide
+ * events: "netns NAME". */
 static void message_put_subject(struct message_buf *b, const struct sw_event *ev)
 {
 	const struct sw_owner *o = &ev->owner;
@@ -192,15 +193,11 @@ static void message_put_subject(struct message_buf *b, const struct sw_event *ev
 	}
 	if (paren)
 		message_buf_add(b, ")");
-	if (!owner) {
-		message_buf_add(b, "%s", message_endpoint(ev, ep, sizeof(ep)));
-		if (!ev->ns.own)
-			message_buf_add(b, " in %s", message_netns_str(ev));
-		return;
-	}
 	if (!ev->ns.own)
-		message_buf_add(b, " in %s", message_netns_str(ev));
-	message_buf_add(b, " on %s", message_endpoint(ev, ep, sizeof(ep)));
+		message_buf_add(b, "%sin %s on ", owner ? " " : "", message_netns_str(ev));
+	else if (owner)
+		message_buf_add(b, " on ");
+	message_buf_add(b, "%s", message_endpoint(ev, ep, sizeof(ep)));
 }
 
 /* "511/511 (100%), peak 512" */

@@ -194,7 +194,9 @@ static const struct msg_case msg_cases[] = {
 	    .netns = "pod:" NS_POD_UID, .pod_uid = NS_POD_UID, .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 100, .limit = 128, .percent = 78.1,
 	    .src = SW_SRC_SOMAXCONN, .somaxconn = 128 },
-	  NULL, { "10.244.1.7:8080 in pod:" NS_POD_UID ": accept queue 100/128" }, { "netns" } },
+	  "in pod:" NS_POD_UID " on 10.244.1.7:8080: accept queue 100/128 (78.1%), no connections "
+	  "dropped since the last report; net.core.somaxconn (128) binds: raise it and "
+	  "restart/re-listen the service (somaxconn is read at listen())", {0}, { "netns" } },
 	{ "accept, the own namespace is never named",
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:80", .netns_id = 1,
 	    .level = SW_LEVEL_WARNING, .queue = SW_QUEUE_ACCEPT, .depth = 100, .limit = 128,
@@ -314,7 +316,7 @@ static const struct msg_case msg_cases[] = {
 	{ "cleared, listener gone",
 	  { .kind = SW_EV_CLEARED, .listener = "[::]:443", .netns = "pid:4242", .level = SW_LEVEL_OK,
 	    .cleared_level = SW_LEVEL_WARNING, .queue = SW_QUEUE_SYN, .gone = true },
-	  "[::]:443 in pid:4242: warning syn-queue alert cleared: listener gone", {0}, {0} },
+	  "in pid:4242 on [::]:443: warning syn-queue alert cleared: listener gone", {0}, {0} },
 	{ "cleared, owner known, in a namespace",
 	  { .kind = SW_EV_CLEARED, .listener = "0.0.0.0:80", .netns = NS_DOCKER, .level = SW_LEVEL_OK,
 	    .cleared_level = SW_LEVEL_CRITICAL, .queue = SW_QUEUE_ACCEPT, .depth = 3, .limit = 511,
@@ -430,6 +432,7 @@ START_TEST(test_message_buffer)
 	ck_assert(strstr(big, "cccccccccccccccc, pid") != NULL);   /* 16 c's, bounded */
 	ck_assert(strstr(big, "ccccccccccccccccc") == NULL);
 	ck_assert(strstr(big, " in nnnnnnnnnn") != NULL);
+	ck_assert(strstr(big, "nnnnnnnnnn on [ffff:") != NULL);
 	/* ... and every field of it fits the journal's buffers. */
 	{
 		static char text[JOURNAL_FIELDBUF_MAX];

@@ -110,7 +110,7 @@ expect SOCKWATCH_EVENT=syn-queue \
 	!SOCKWATCH_SOMAXCONN !SOCKWATCH_PID !SOCKWATCH_COMM !SOCKWATCH_UNIT
 expect_message "${S[@]}"
 case $(field "$LAST_JSON" MESSAGE) in
-"[::1]:443 in docker:3f2a9c1b0e4d: SYN queue 40/48 (83.3%)"*) ;;
+"in docker:3f2a9c1b0e4d on [::1]:443: SYN queue 40/48 (83.3%)"*) ;;
 *) sw_fail "syn MESSAGE: $(field "$LAST_JSON" MESSAGE)" ;;
 esac
 
