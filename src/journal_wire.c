@@ -114,6 +114,26 @@ static void journal_wire_counter(struct journal_fields *f, enum sw_counter c, ui
 	journal_wire_field(f, "SOCKWATCH_%s=%" PRIu64, up, v);
 }
 
+/* The namespace: its name always, its id when known, the container and pod
+ * a member's cgroup names only when it names them (never for the host). */
+static void journal_wire_netns(struct journal_fields *f, const struct sw_nsinfo *ns,
+			       const char *name)
+{
+	int l;
+
+	journal_wire_field(f, "SOCKWATCH_NETNS=%s", name);
+	if (ns->id != 0)
+		journal_wire_field(f, "SOCKWATCH_NETNS_ID=%" PRIu64, ns->id);
+	if (ns->own)
+		return;
+	l = message_strn(ns->name.container, sizeof(ns->name.container));
+	if (l > 0)
+		journal_wire_field(f, "SOCKWATCH_CONTAINER=%.*s", l, ns->name.container);
+	l = message_strn(ns->name.pod_uid, sizeof(ns->name.pod_uid));
+	if (l > 0)
+		journal_wire_field(f, "SOCKWATCH_POD_UID=%.*s", l, ns->name.pod_uid);
+}
+
 void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *ev,
 			       const char *msg)
 {
@@ -144,7 +164,7 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 		journal_wire_field(f, "SOCKWATCH_DROPS=%" PRIu64, ev->drops);
 		journal_wire_field(f, "SOCKWATCH_DROPS_TOTAL=%" PRIu64, ev->drops_total);
 	}
-	journal_wire_field(f, "SOCKWATCH_NETNS=%s", message_netns_str(ev));
+	journal_wire_netns(f, &ev->ns, message_netns_str(ev));
 
 	if (ev->queue != SW_QUEUE_NONE) {
 		journal_wire_field(f, "SOCKWATCH_QUEUE=%s", event_queue_name(ev->queue));

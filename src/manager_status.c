@@ -1,6 +1,6 @@
 /* The daemon's half of the status document (its own figures, the test
- * seams it runs under) and the status, show and check answers built from
- * the whole document. */
+ * seams it runs under, the namespaces it watches) and the status, show and
+ * check answers built from the whole document. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "config.h"
 #include "control.h"
 #include "helper.h"
+#include "macro.h"
 #include "journal.h"
 #include "manager_int.h"
 #include "owners.h"
@@ -16,11 +17,93 @@
 #include "status.h"
 #include "util.h"
 
+/* Milliseconds from then to now; UINT64_MAX when then is 0 (never). */
+static uint64_t age_ms(uint64_t now, uint64_t then)
+{
+	if (!then)
+		return UINT64_MAX;
+	return now > then ? (now - then) / USEC_PER_MSEC : 0;
+}
+
+/* The set's figures; with no set yet (m->nsns empty) the one tracker is
+ * the own namespace, the only one watched. */
+static void nsset_status(const struct sw_manager *m, uint64_t now, struct sw_status_nsset *ret)
+{
+	const struct sw_nsset *s = &m->nsns;
+
+	if (s->n == 0) {
+		*ret = (struct sw_status_nsset){
+			.watched = 1,
+			.max = 1,
+			.last_discovery_age_ms = UINT64_MAX,
+		};
+		return;
+	}
+	*ret = (struct sw_status_nsset){
+		.all = s->all,
+		.own_only_reason = s->all ? NULL : s->own_only_reason,
+		.watched = s->n,
+		.max = s->max,
+		.unwatched = s->unwatched,
+		.filtered = s->filtered,
+		.found = s->found,
+		.released = s->released,
+		.discoveries = s->discoveries,
+		.last_discovery_age_ms = age_ms(now, s->last_discovery_usec),
+		.last_discovery_cpu_us = s->last_discovery_cpu_usec,
+		.last_error = s->last_error,
+	};
+}
+
+/* One entry per namespace watched, the own one first, in a malloc'd
+ * array; or the one tracker while there is no set. */
+static int namespaces_status(const struct sw_manager *m, uint64_t now, struct sw_status_ns **ret,
+			     size_t *ret_n)
+{
+	size_t n = m->nsns.n ? m->nsns.n : 1;
+	struct sw_status_ns *v = calloc(n, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (m->nsns.n == 0) {
+		v[0] = (struct sw_status_ns){
+			.tracker = m->tracker,
+			.age_ms = age_ms(now, m->start_usec),
+			.syn_last_age_ms = m->last_syn_usec == UINT64_MAX ? UINT64_MAX
+									  : age_ms(now, m->last_syn_usec),
+			.syn_scans = m->syn_scans,
+		};
+	}
+	for (size_t i = 0; i < m->nsns.n; i++) {
+		const struct sw_ns *ns = m->nsns.v[i];
+
+		v[i] = (struct sw_status_ns){
+			.info = &ns->info,
+			.tracker = ns->tracker,
+			/* The own one is watched from the start. */
+			.age_ms = age_ms(now, ns->found_usec ? ns->found_usec
+						: i == 0 ? m->start_usec : 0),
+			.syn_last_age_ms = age_ms(now, ns->last_syn_usec),
+			.syn_scans = ns->syn_scans,
+			.last_error = ns->last_error,
+		};
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
 /* The daemon's half of the status document, as of now (returned). */
 static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret)
 {
-	uint64_t now = util_now_usec();
-	struct sw_status_daemon d = {
+	uint64_t now = util_now_usec(), syn_requests = 0, syn_unmatched = 0;
+	struct sw_status_daemon d;
+
+	for (size_t i = 0; i < m->nsns.n; i++) {
+		syn_requests += m->nsns.v[i]->snap.syn_requests;
+		syn_unmatched += m->nsns.v[i]->snap.syn_unmatched;
+	}
+	d = (struct sw_status_daemon){
 		.pid = (int)getpid(),
 		.netns_inode = m->netns_inode,
 		.uptime_ms = (now - m->start_usec) / USEC_PER_MSEC,
@@ -37,8 +120,8 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 		.syn_scans = m->syn_scans,
 		.syn_last_age_ms = m->last_syn_usec == UINT64_MAX ? UINT64_MAX :
 				   (now - m->last_syn_usec) / USEC_PER_MSEC,
-		.syn_requests = m->nsns.v[0]->snap.syn_requests,
-		.syn_unmatched = m->nsns.v[0]->snap.syn_unmatched,
+		.syn_requests = syn_requests,
+		.syn_unmatched = syn_unmatched,
 		.skipped_msgs = m->skipped_msgs,
 		.skipped_attrs = m->skipped_attrs,
 		.dump_retries = m->dump_retries,
@@ -64,6 +147,7 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 	};
 
 	journal_get_stats(m->journal, &d.journal);
+	nsset_status(m, now, &d.namespaces);
 	*ret = d;
 	return now;
 }
@@ -78,16 +162,21 @@ static int lookup_owner(void *userdata, const struct sw_tracked *tr, struct sw_o
 int manager_build_document(struct sw_manager *m, const struct sw_status_filter *f, size_t max,
 			   char **ret, size_t *ret_len, size_t *ret_kept)
 {
+	_cleanup_free_ struct sw_status_ns *ns = NULL;
 	struct sw_status_daemon d;
 	struct sw_status_inputs in = {
 		.daemon = &d,
-		.tracker = m->tracker,
 		.cfg = m->cfg,
 		.owner = lookup_owner,
 		.owner_userdata = m,
 	};
+	int r;
 
 	in.now_usec = daemon_status(m, &d);
+	r = namespaces_status(m, in.now_usec, &ns, &in.n_ns);
+	if (r < 0)
+		return r;
+	in.ns = ns;
 	return status_format(&in, f, max, ret, ret_len, ret_kept);
 }
 
@@ -97,6 +186,7 @@ int manager_answer_document(struct sw_manager *m, const struct sw_ctl_request *r
 			    struct sw_control_reply *ret)
 {
 	struct sw_status_filter f = {
+		.keep_ns = status_keep_ns_for_request,
 		.keep = status_keep_for_request,
 		.userdata = (void *)req,
 		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
@@ -104,8 +194,8 @@ int manager_answer_document(struct sw_manager *m, const struct sw_ctl_request *r
 	size_t kept = 0;
 	int r;
 
-	r = manager_build_document(m, req->cmd == SW_CTL_CHECK ? NULL : &f, SW_CTL_REPLY_MAX,
-				   &ret->line, &ret->len, &kept);
+	/* check keeps every listener of the namespaces it asks for. */
+	r = manager_build_document(m, &f, SW_CTL_REPLY_MAX, &ret->line, &ret->len, &kept);
 	if (r < 0)
 		return r;
 	if (req->cmd == SW_CTL_SHOW && kept == 0) {

@@ -112,7 +112,12 @@ const char *message_prio_name(int prio)
 
 const char *message_netns_str(const struct sw_event *ev)
 {
-	return ev->ns.own || !ev->ns.name.name[0] ? "host" : ev->ns.name.name;
+	/* netns_name writes a terminated name; an unterminated one (never
+	 * expected) is no name at all rather than a read past the array. */
+	if (ev->ns.own || !ev->ns.name.name[0] ||
+	    !memchr(ev->ns.name.name, 0, sizeof(ev->ns.name.name)))
+		return "host";
+	return ev->ns.name.name;
 }
 
 const char *message_endpoint(const struct sw_event *ev, char *buf, size_t len)
@@ -142,8 +147,13 @@ static const char *message_queue_phrase(enum sw_queue q)
 /* ---------------------------------------------------------------------- */
 /* MESSAGE (pure) */
 
-/* "nginx.service (nginx, pid 812) on 0.0.0.0:443 in netns 4026532281", or
- * just the listener when the owner is unknown. */
+/* "nginx.service (nginx, pid 812) on 0.0.0.0:443", or just the listener
+ * when the owner is unknown. A namespace other than the daemon's own is
+ * named before the listener, the way an on-call engineer finds it, and
+ * always as " in NAME on LISTENER" so that one grep finds every entry of
+ * a listener: "nginx (pid 812) in docker:3f2a9c1b0e4d on 0.0.0.0:80", and
+ * without an owner "in docker:3f2a9c1b0e4d on 0.0.0.0:80". Namespace-wide
+ * events: "netns NAME". */
 static void message_put_subject(struct message_buf *b, const struct sw_event *ev)
 {
 	const struct sw_owner *o = &ev->owner;
@@ -183,9 +193,11 @@ static void message_put_subject(struct message_buf *b, const struct sw_event *ev
 	}
 	if (paren)
 		message_buf_add(b, ")");
-	message_buf_add(b, "%s%s", owner ? " on " : "", message_endpoint(ev, ep, sizeof(ep)));
 	if (!ev->ns.own)
-		message_buf_add(b, " in netns %s", message_netns_str(ev));
+		message_buf_add(b, "%sin %s on ", owner ? " " : "", message_netns_str(ev));
+	else if (owner)
+		message_buf_add(b, " on ");
+	message_buf_add(b, "%s", message_endpoint(ev, ep, sizeof(ep)));
 }
 
 /* "511/511 (100%), peak 512" */

@@ -1,6 +1,8 @@
 /* The "fullest first" order (see order.h). */
 #include "order.h"
 
+#include <string.h>
+
 int order_fullest(const struct order_key *a, const struct order_key *b)
 {
 	/* A level held by hysteresis matters more than a fuller queue below
@@ -13,7 +15,9 @@ int order_fullest(const struct order_key *a, const struct order_key *b)
 		return a->drops_delta > b->drops_delta ? -1 : 1;
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
-	return (a->cookie > b->cookie) - (a->cookie < b->cookie);
+	if (a->cookie != b->cookie)
+		return a->cookie < b->cookie ? -1 : 1;
+	return strcmp(a->netns ? a->netns : "host", b->netns ? b->netns : "host");
 }
 
 double order_fuller(double accept, bool syn_counts, double syn, bool *is_syn)

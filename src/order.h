@@ -12,11 +12,14 @@ struct order_key {
 				 * (text_percent_value) */
 	int64_t drops_delta;    /* since the last poll */
 	uint16_t port;
-	uint64_t cookie;        /* unique: makes the order total */
+	uint64_t cookie;        /* unique on a host */
+	const char *netns;      /* the namespace's name; NULL: "host". With the
+				 * cookie, makes the order total */
 };
 
 /* Worst level, then fullest, then most drops since the last poll, then
- * lowest port, then lowest cookie. qsort style. */
+ * lowest port, then lowest cookie, then namespace name in byte order.
+ * qsort style. */
 int order_fullest(const struct order_key *a, const struct order_key *b);
 
 /* A listener's fill: its fuller queue's, in percent. The SYN queue only

@@ -2,6 +2,7 @@
 #include "protocol.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -25,10 +26,12 @@ enum {
 	KEY_ALL = 1u << 0,
 	KEY_LISTENERS = 1u << 1,
 	KEY_LISTENER = 1u << 2,
+	KEY_NETNS = 1u << 3,
 };
 static const unsigned cmd_keys[_SW_CTL_CMD_MAX] = {
-	[SW_CTL_STATUS] = KEY_ALL | KEY_LISTENERS,
-	[SW_CTL_SHOW] = KEY_LISTENER,
+	[SW_CTL_STATUS] = KEY_ALL | KEY_LISTENERS | KEY_NETNS,
+	[SW_CTL_SHOW] = KEY_LISTENER | KEY_NETNS,
+	[SW_CTL_CHECK] = KEY_NETNS,
 };
 
 const char *protocol_cmd_name(enum sw_ctl_cmd c)
@@ -77,6 +80,9 @@ void protocol_request_clear(struct sw_ctl_request *r)
 		free(r->listeners[i]);
 	free(r->listeners);
 	free(r->listener);
+	for (size_t i = 0; i < r->n_netns; i++)
+		free(r->netns[i]);
+	free(r->netns);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -132,6 +138,52 @@ static int parse_listener_name(struct json_object *v, const char *key, char **re
 	return 0;
 }
 
+bool protocol_netns_glob_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > SW_CTL_NETNS_GLOB_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static int parse_netns(struct json_object *val, struct sw_ctl_request *req, char **ret_error)
+{
+	size_t n;
+
+	if (!json_object_is_type(val, json_type_array))
+		return req_error(ret_error, -EINVAL, "\"netns\" must be an array of strings");
+	n = json_object_array_length(val);
+	if (n > SW_CTL_FILTERS_MAX)
+		return req_error(ret_error, -E2BIG, "too many namespaces (at most %d)",
+				 SW_CTL_FILTERS_MAX);
+	for (size_t i = 0; i < req->n_netns; i++)
+		free(req->netns[i]);
+	free(req->netns);
+	req->n_netns = 0;
+	req->netns = calloc(n ? n : 1, sizeof(char *));
+	if (!req->netns)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *g = json_cstr(json_object_array_get_idx(val, i));
+
+		if (!g)
+			return req_error(ret_error, -EINVAL, "\"netns\" must be an array of strings");
+		if (!protocol_netns_glob_valid(g))
+			return req_error(ret_error, -EINVAL,
+					 "\"netns\": a name or glob is 1 to %d bytes without "
+					 "control characters", SW_CTL_NETNS_GLOB_MAX);
+		req->netns[i] = strdup(g);
+		if (!req->netns[i])
+			return -ENOMEM;
+		req->n_netns++;
+	}
+	return 0;
+}
+
 static int parse_fields(struct json_object *obj, struct sw_ctl_request *req, char **ret_error)
 {
 	struct json_object *v;
@@ -159,6 +211,8 @@ static int parse_fields(struct json_object *obj, struct sw_ctl_request *req, cha
 			k = KEY_LISTENERS;
 		else if (strcmp(key, "listener") == 0)
 			k = KEY_LISTENER;
+		else if (strcmp(key, "netns") == 0)
+			k = KEY_NETNS;
 		else
 			return req_error(ret_error, -EINVAL, "unknown key \"%.32s\"", key);
 		if (!(cmd_keys[req->cmd] & k))
@@ -174,6 +228,10 @@ static int parse_fields(struct json_object *obj, struct sw_ctl_request *req, cha
 			free(req->listener);
 			req->listener = NULL;
 			r = parse_listener_name(val, "listener", &req->listener, ret_error);
+			if (r < 0)
+				return r;
+		} else if (k == KEY_NETNS) {
+			r = parse_netns(val, req, ret_error);
 			if (r < 0)
 				return r;
 		} else {
@@ -282,6 +340,13 @@ int protocol_format_request(const struct sw_ctl_request *r, char **ret, size_t *
 		return -EINVAL;
 	if (r->cmd == SW_CTL_STATUS && r->n_listeners > SW_CTL_FILTERS_MAX)
 		return -E2BIG;
+	if (r->n_netns > 0 && !(cmd_keys[r->cmd] & KEY_NETNS))
+		return -EINVAL;
+	if (r->n_netns > SW_CTL_FILTERS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < r->n_netns; i++)
+		if (!protocol_netns_glob_valid(r->netns[i]))
+			return -EINVAL;
 
 	obj = json_object_new_object();
 	if (!obj)
@@ -308,6 +373,16 @@ int protocol_format_request(const struct sw_ctl_request *r, char **ret, size_t *
 		if (json_object_object_add(obj, "listener",
 					   json_object_new_string(r->listener)) < 0)
 			goto out;
+	}
+	if (r->n_netns > 0) {
+		arr = json_object_new_array_ext((int)r->n_netns);
+		if (!arr || json_object_object_add(obj, "netns", arr) < 0) {
+			json_object_put(arr);
+			goto out;
+		}
+		for (size_t i = 0; i < r->n_netns; i++)
+			if (json_object_array_add(arr, json_object_new_string(r->netns[i])) < 0)
+				goto out;
 	}
 
 	text = json_object_to_json_string_length(
@@ -466,6 +541,8 @@ void protocol_listener_facts(struct json_object *l, struct sw_ctl_listener_facts
 	};
 	if (json_object_object_get_ex(l, "listener", &v) && json_object_is_type(v, json_type_string))
 		ret->name = json_object_get_string(v);
+	if (json_object_object_get_ex(l, "netns", &v) && json_object_is_type(v, json_type_string))
+		ret->netns = json_object_get_string(v);
 	if (json_object_object_get_ex(l, "port", &v) && json_object_is_type(v, json_type_int)) {
 		ret->has_port = true;
 		ret->port = json_object_get_int64(v);
@@ -493,8 +570,22 @@ bool protocol_facts_match(const struct sw_ctl_listener_facts *l, const char *fil
 	return l->name && strcmp(l->name, filter) == 0;
 }
 
+bool protocol_request_wants_netns(const struct sw_ctl_request *req, const char *name)
+{
+	if (req->n_netns == 0)
+		return true;
+	for (size_t i = 0; i < req->n_netns; i++)
+		if (fnmatch(req->netns[i], name ? name : "host", 0) == 0)
+			return true;
+	return false;
+}
+
 bool protocol_request_wants(const struct sw_ctl_request *req, const struct sw_ctl_listener_facts *l)
 {
+	if (!protocol_request_wants_netns(req, l->netns))
+		return false;
+	if (req->cmd == SW_CTL_CHECK)
+		return true;
 	if (req->cmd == SW_CTL_SHOW)
 		return protocol_facts_match(l, req->listener);
 	if (req->n_listeners == 0)
@@ -534,12 +625,50 @@ bool protocol_request_keeps(const struct sw_ctl_request *req, struct json_object
 	return protocol_request_wants(req, &facts);
 }
 
+/* The namespace objects the request's "netns" globs take, in place. */
+static int filter_namespaces(struct json_object *doc, const struct sw_ctl_request *req)
+{
+	struct json_object *list, *kept;
+	size_t n;
+
+	if (req->n_netns == 0 || !json_object_object_get_ex(doc, "namespaces", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return 0;
+	n = json_object_array_length(list);
+	kept = json_object_new_array();
+	if (!kept)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *ns = json_object_array_get_idx(list, i), *v = NULL;
+		const char *name = NULL;
+
+		if ((json_object_object_get_ex(ns, "name", &v) ||
+		     json_object_object_get_ex(ns, "id", &v)) &&
+		    json_object_is_type(v, json_type_string))
+			name = json_object_get_string(v);
+		if (!name || !protocol_request_wants_netns(req, name))
+			continue;
+		if (json_object_array_add(kept, json_object_get(ns)) < 0) {
+			json_object_put(ns);
+			json_object_put(kept);
+			return -ENOMEM;
+		}
+	}
+	if (json_object_object_add(doc, "namespaces", kept) < 0) {
+		json_object_put(kept);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int protocol_filter_document(struct json_object *doc, const struct sw_ctl_request *req)
 {
 	struct json_object *list, *kept;
 	size_t n, idle = 0;
+	int r;
 
-	if (req->cmd != SW_CTL_STATUS && req->cmd != SW_CTL_SHOW)
+	if (req->cmd != SW_CTL_STATUS && req->cmd != SW_CTL_SHOW &&
+	    !(req->cmd == SW_CTL_CHECK && req->n_netns > 0))
 		return 0;
 	if (!json_object_object_get_ex(doc, "listeners", &list) ||
 	    !json_object_is_type(list, json_type_array))
@@ -552,7 +681,11 @@ int protocol_filter_document(struct json_object *doc, const struct sw_ctl_reques
 		struct json_object *l = json_object_array_get_idx(list, i);
 
 		if (!protocol_request_keeps(req, l)) {
-			idle += protocol_request_hides_idle(req);
+			struct sw_ctl_listener_facts facts;
+
+			protocol_listener_facts(l, &facts);
+			idle += protocol_request_hides_idle(req) &&
+				protocol_request_wants_netns(req, facts.netns);
 			continue;
 		}
 		if (json_object_array_add(kept, json_object_get(l)) < 0) {
@@ -570,6 +703,9 @@ int protocol_filter_document(struct json_object *doc, const struct sw_ctl_reques
 		json_object_put(kept);
 		return -ENOMEM;
 	}
+	r = filter_namespaces(doc, req);
+	if (r < 0)
+		return r;
 	/* So that sockwatchctl can still say how many it does not show. */
 	if (idle > 0 &&
 	    json_object_object_add(doc, "idle_hidden", json_object_new_int64((int64_t)idle)) < 0)

@@ -7,6 +7,9 @@
  *                                           "listeners": [ "0.0.0.0:80", "*:443", ... ]
  *   {"command":"show","listener":"[::]:443"}
  *   {"command":"check"}  {"command":"reload"}  {"command":"version"}
+ * status, show and check also take "netns": [ "docker:*", "blue", ... ]:
+ * only the namespaces whose name matches one of these shell globs
+ * (fnmatch(3)), their listeners and their objects in "namespaces".
  * A key a command does not take is an error, not ignored: a client that
  * asks for something the daemon does not understand (a newer sockwatchctl,
  * a typo) is told so instead of getting an answer to another question.
@@ -23,8 +26,19 @@
  *   daemon.last_poll_us       cost (CPU) of the last listener poll
  *   alerts                    {"warn","critical","clear"}: global thresholds, %
  *   idle_hidden               idle listeners protocol_filter_document() left out
+ *   daemon.namespaces         the set watched: "mode" (all | own),
+ *                             "own_only_reason", "watched", "max",
+ *                             "unwatched", "filtered", "found", "released",
+ *                             "discoveries", "last_discovery_age_ms",
+ *                             "last_discovery_cpu_us", "last_error"
  *   namespaces[].deltas       same keys as "counters": change since the
  *                             previous poll ("counters" stay cumulative)
+ *   namespaces[].name         the name (also in "id", where older daemons
+ *                             put "host"); "netns_id", "inode", "own",
+ *                             "kind", "container", "pod_uid", "listeners",
+ *                             "age_ms", "syn_scan" {"last_age_ms","scans"},
+ *                             "last_error"
+ *   listeners[].netns_id      the namespace's 64-bit id beside its name
  *   listeners[].thresholds    {"warn","critical","clear"} in force for it
  *   listeners[].accept.somaxconn_stale  bool: somaxconn changed since listen()
  *   listeners[].history       [{"age_ms","accept","syn"[,"drops"]}]: the
@@ -51,6 +65,8 @@ struct json_object;
 #define SW_CTL_REPLY_MAX        (16u << 20)
 /* JSON nesting a request may use: {"listeners":[...]} needs 2. */
 #define SW_CTL_REQUEST_DEPTH    4
+/* Longest namespace glob of a request, in bytes. */
+#define SW_CTL_NETNS_GLOB_MAX   128
 
 enum sw_ctl_cmd {
 	SW_CTL_STATUS,
@@ -67,6 +83,8 @@ struct sw_ctl_request {
 	char **listeners;      /* status: filters, normalised (see below) */
 	size_t n_listeners;
 	char *listener;        /* show: the listener, normalised */
+	char **netns;          /* status, show, check: namespace globs; none: every one */
+	size_t n_netns;
 };
 
 /* "status", ...; NULL when out of range. */
@@ -117,6 +135,7 @@ const char *protocol_reply_error(struct json_object *reply);
  * decides before it encodes anything). */
 struct sw_ctl_listener_facts {
 	const char *name;               /* "127.0.0.1:80"; NULL: none */
+	const char *netns;              /* its namespace's name; NULL: "host" */
 	bool has_port;
 	int64_t port;
 	int64_t accept_depth, syn_depth, drops_delta;   /* absent: 0 */
@@ -129,6 +148,13 @@ void protocol_listener_facts(struct json_object *listener, struct sw_ctl_listene
 bool protocol_facts_idle(const struct sw_ctl_listener_facts *l);
 bool protocol_facts_match(const struct sw_ctl_listener_facts *l, const char *filter);
 bool protocol_request_wants(const struct sw_ctl_request *req, const struct sw_ctl_listener_facts *l);
+/* Whether the request's "netns" globs take the namespace named name (NULL:
+ * "host"): always when it has none. protocol_request_wants() applies it
+ * first; a listener it leaves out is never counted in "idle_hidden". */
+bool protocol_request_wants_netns(const struct sw_ctl_request *req, const char *name);
+/* Whether a string is a namespace glob a request may carry: 1 to
+ * SW_CTL_NETNS_GLOB_MAX bytes, no control character. */
+bool protocol_netns_glob_valid(const char *s);
 
 /* Whether a listener object of the status document is idle: both queues
  * empty, no drops since the last poll, state "ok". Idle listeners are left
@@ -149,6 +175,8 @@ bool protocol_request_hides_idle(const struct sw_ctl_request *req);
  * dropped unless "all" or filters were given, and counted in a top-level
  * "idle_hidden" (absent when none were). show: the listeners named
  * (several when an SO_REUSEPORT group or namespaces share the name).
- * check and others: untouched. Returns 0, -ENOENT when show matched
- * nothing, -EINVAL when doc has no "listeners" array. */
+ * status, show and check with "netns": only those namespaces' listeners
+ * and "namespaces" objects (by "name", else "id"). check without it and
+ * the others: untouched. Returns 0, -ENOENT when show matched nothing,
+ * -EINVAL when doc has no "listeners" array. */
 int protocol_filter_document(struct json_object *doc, const struct sw_ctl_request *req);

@@ -242,6 +242,7 @@ int render_rows(struct json_object *doc, bool all, struct render_row **ret, size
 				.drops_delta = jsonget_int_or(drops, "delta", 0),
 				.port = (uint16_t)jsonget_int_or(l, "port", 0),
 				.cookie = (uint64_t)jsonget_int_or(l, "cookie", 0),
+				.netns = jsonget_scalar(l, "netns", NULL),
 			},
 		};
 		k++;
@@ -314,17 +315,49 @@ static void render_counters(FILE *f, struct json_object *ns)
 	fputc('\n', f);
 }
 
+/* The set: "namespaces: 3 watched (all), 1 not watched, 2 left out by
+ * [filter]", or "namespaces: own only (why)". Nothing from a daemon that
+ * does not say. */
+static void render_nsset(FILE *f, struct json_object *doc)
+{
+	struct json_object *s = jsonget_obj(jsonget_obj(doc, "daemon"), "namespaces");
+	const char *mode = jsonget_str(s, "mode"), *why = jsonget_str(s, "own_only_reason");
+	char b[32];
+	int64_t v;
+
+	if (!s)
+		return;
+	if (mode && strcmp(mode, "all") != 0) {
+		fputs("namespaces: own only", f);
+		if (why) {
+			fputs(" (", f);
+			fput_clean(why, f);
+			fputc(')', f);
+		}
+	} else {
+		fprintf(f, "namespaces: %s watched (all)", render_i64(s, "watched", b, sizeof(b)));
+		if (jsonget_int(s, "unwatched", &v) && v > 0)
+			fprintf(f, ", %" PRId64 " not watched (over the limit or failed to open)", v);
+		if (jsonget_int(s, "filtered", &v) && v > 0)
+			fprintf(f, ", %" PRId64 " left out by [filter]", v);
+	}
+	fputc('\n', f);
+}
+
 static void render_namespaces(FILE *f, struct json_object *doc)
 {
 	struct json_object *list = jsonget_arr(doc, "namespaces");
 	size_t n = list ? json_object_array_length(list) : 0;
 
+	render_nsset(f, doc);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *ns = json_object_array_get_idx(list, i);
+		const char *name = jsonget_str(ns, "name");
 		char b1[24], b2[24], b3[24];
 
 		fprintf(f, "namespace %s: somaxconn %s, tcp_max_syn_backlog %s, tcp_syncookies %s\n",
-			jsonget_scalar(ns, "id", "-"), render_i64(ns, "somaxconn", b1, sizeof(b1)),
+			name ? name : jsonget_scalar(ns, "id", "-"),
+			render_i64(ns, "somaxconn", b1, sizeof(b1)),
 			render_i64(ns, "tcp_max_syn_backlog", b2, sizeof(b2)),
 			render_i64(ns, "tcp_syncookies", b3, sizeof(b3)));
 		render_counters(f, ns);
@@ -493,7 +526,7 @@ int render_status(FILE *f, struct json_object *doc, const struct sw_render_opts 
 
 	for (size_t c = 0; c < N_COLS; c++)
 		show[c] = true;
-	/* The namespace only matters when there is more than one. */
+	/* The namespace only matters when the document has more than one. */
 	show[COL_NETNS] = nss && json_object_array_length(nss) > 1;
 
 	if (n > 0)

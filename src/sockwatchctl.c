@@ -36,9 +36,10 @@ struct ctl_command {
 };
 
 static const struct ctl_command commands[] = {
-	{ "status", SW_CTL_STATUS, "[--json] [--all] [LISTENER...]", 0, SW_CTL_FILTERS_MAX },
-	{ "show", SW_CTL_SHOW, "LISTENER [--json]", 1, 1 },
-	{ "check", SW_CTL_CHECK, "", 0, 0 },
+	{ "status", SW_CTL_STATUS, "[--json] [--all] [--netns NAME]... [LISTENER...]", 0,
+	  SW_CTL_FILTERS_MAX },
+	{ "show", SW_CTL_SHOW, "LISTENER [--json] [--netns NAME]...", 1, 1 },
+	{ "check", SW_CTL_CHECK, "[--netns NAME]...", 0, 0 },
 	{ "reload", SW_CTL_RELOAD, "", 0, 0 },
 	{ "version", SW_CTL_VERSION, "", 0, 0 },
 };
@@ -48,6 +49,7 @@ static const struct option options[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "all", no_argument, NULL, 'a' },
+	{ "netns", required_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -57,6 +59,8 @@ struct ctl_args {
 	const char *socket;
 	uint64_t timeout_usec;
 	bool json, all;
+	const char *netns[SW_CTL_FILTERS_MAX];   /* --netns, as given */
+	int n_netns;
 	const struct ctl_command *command;
 	char **operands;
 	int n_operands;
@@ -74,6 +78,8 @@ static void usage(FILE *f)
 		   "  --timeout DURATION  give up on the daemon after this long (default 5s)\n"
 		   "  --json              status, show: print the daemon's JSON document\n"
 		   "  --all               status: idle listeners too\n"
+		   "  --netns NAME        status, show, check: only namespaces so named (a shell\n"
+		   "                      glob such as 'docker:*'; repeat for more)\n"
 		   "  -h, --help          this text\n"
 		   "  --version           sockwatchctl's version\n\n"
 		   "LISTENER is ADDRESS:PORT, [ADDRESS]:PORT or *:PORT.\n"
@@ -151,6 +157,19 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 		case 'a':
 			a->all = true;
 			break;
+		case 'n':
+			if (!protocol_netns_glob_valid(optarg)) {
+				fprintf(stderr, "sockwatchctl: --netns: a name or glob is 1 to %d bytes "
+						"without control characters\n", SW_CTL_NETNS_GLOB_MAX);
+				return 1 + CTL_EXIT_ERROR;
+			}
+			if (a->n_netns >= SW_CTL_FILTERS_MAX) {
+				fprintf(stderr, "sockwatchctl: --netns: at most %d\n",
+					SW_CTL_FILTERS_MAX);
+				return 1 + CTL_EXIT_ERROR;
+			}
+			a->netns[a->n_netns++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1 + CTL_EXIT_OK;
@@ -185,6 +204,9 @@ static int parse_args(int argc, char **argv, struct ctl_args *a)
 		return 1 + fail(a, CTL_EXIT_ERROR, "--json applies to status and show only");
 	if (a->all && a->command->cmd != SW_CTL_STATUS)
 		return 1 + fail(a, CTL_EXIT_ERROR, "--all applies to status only");
+	if (a->n_netns > 0 && a->command->cmd != SW_CTL_STATUS && a->command->cmd != SW_CTL_SHOW &&
+	    a->command->cmd != SW_CTL_CHECK)
+		return 1 + fail(a, CTL_EXIT_ERROR, "--netns applies to status, show and check only");
 	return 0;
 }
 
@@ -194,6 +216,17 @@ static int build_request(const struct ctl_args *a, struct sw_ctl_request *req)
 
 	req->cmd = a->command->cmd;
 	req->all = a->all;
+	if (a->n_netns > 0) {
+		req->netns = calloc((size_t)a->n_netns, sizeof(char *));
+		if (!req->netns)
+			return fail(a, CTL_EXIT_ERROR, "out of memory");
+		for (int i = 0; i < a->n_netns; i++) {
+			req->netns[i] = strdup(a->netns[i]);
+			if (!req->netns[i])
+				return fail(a, CTL_EXIT_ERROR, "out of memory");
+			req->n_netns++;
+		}
+	}
 	if (req->cmd == SW_CTL_SHOW) {
 		r = protocol_listener_normalize(a->operands[0], &req->listener);
 		if (r < 0)

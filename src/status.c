@@ -1,5 +1,5 @@
 /* The status document (protocol.h), written a listener at a time from the
- * tracker's records (see status.h). */
+ * trackers' records, one tracker per namespace (see status.h). */
 #include "status.h"
 
 #include <arpa/inet.h>
@@ -64,12 +64,79 @@ static struct json_object *counters_json(const struct sw_netstat *n, const uint6
 	return o;
 }
 
-static struct json_object *namespace_json(const struct sw_ns_state *ns, uint64_t inode)
+const char *status_netns_kind_name(enum netns_kind k)
 {
-	struct json_object *o = json_object_new_object();
+	switch (k) {
+	case NETNS_KIND_HOST:         return "host";
+	case NETNS_KIND_POD:          return "pod";
+	case NETNS_KIND_CONTAINER:    return "container";
+	case NETNS_KIND_NETNS:        return "netns";
+	case NETNS_KIND_DOCKER_NETNS: return "docker-netns";
+	case NETNS_KIND_PID:          return "pid";
+	}
+	return NULL;
+}
 
-	add(o, "id", new_str("host"));
-	add(o, "inode", new_uint(inode));
+static const struct sw_nsinfo *ns_info(const struct sw_status_ns *n)
+{
+	return n->info ? n->info : &tracker_ns(n->tracker)->info;
+}
+
+/* The name the document, the journal and the filters use: "host" for the
+ * daemon's own. */
+static const char *ns_name(const struct sw_nsinfo *info)
+{
+	if (info->own || !info->name.name[0] ||
+	    !memchr(info->name.name, 0, sizeof(info->name.name)))
+		return "host";
+	return info->name.name;
+}
+
+/* A fixed array filled elsewhere: its text when non-empty and terminated,
+ * else NULL (JSON null). */
+static struct json_object *new_fixed(const char *s, size_t size)
+{
+	return s[0] && memchr(s, 0, size) ? new_str(s) : NULL;
+}
+
+static struct json_object *new_age(uint64_t ms)
+{
+	return ms == UINT64_MAX ? NULL : new_uint(ms);
+}
+
+static struct json_object *new_errno(int e)
+{
+	return e < 0 ? new_str(strerror(-e)) : NULL;
+}
+
+/* "id" is the name, as before namespaces had names: scripts and older
+ * sockwatchctl match listeners[].netns against it. */
+static struct json_object *namespace_json(const struct sw_status_ns *n,
+					  const struct sw_status_daemon *d)
+{
+	const struct sw_nsinfo *info = ns_info(n);
+	const struct sw_ns_state *ns = tracker_ns(n->tracker);
+	struct json_object *o = json_object_new_object(), *syn;
+	uint64_t inode = info->inode ? info->inode : info->own ? d->netns_inode : 0;
+
+	add(o, "id", new_str(ns_name(info)));
+	add(o, "name", new_str(ns_name(info)));
+	add(o, "netns_id", info->id ? new_uint(info->id) : NULL);
+	add(o, "inode", inode ? new_uint(inode) : NULL);
+	add(o, "own", json_object_new_boolean(info->own));
+	add(o, "kind", new_str(status_netns_kind_name(info->own ? NETNS_KIND_HOST
+								 : info->name.kind)));
+	add(o, "container", info->own ? NULL : new_fixed(info->name.container,
+							 sizeof(info->name.container)));
+	add(o, "pod_uid", info->own ? NULL : new_fixed(info->name.pod_uid,
+						       sizeof(info->name.pod_uid)));
+	add(o, "listeners", new_uint(tracker_count(n->tracker)));
+	add(o, "age_ms", new_age(n->age_ms));
+	add(o, "last_error", new_errno(n->last_error));
+	syn = json_object_new_object();
+	add(syn, "last_age_ms", new_age(n->syn_last_age_ms));
+	add(syn, "scans", new_uint(n->syn_scans));
+	add(o, "syn_scan", syn);
 	add(o, "somaxconn", new_sysctl(ns->sysctl.somaxconn));
 	add(o, "tcp_max_syn_backlog", new_sysctl(ns->sysctl.max_syn_backlog));
 	add(o, "tcp_syncookies", new_sysctl(ns->sysctl.syncookies));
@@ -150,7 +217,7 @@ static struct json_object *top_sources_json(const struct sw_tracked *tr)
 }
 
 static struct json_object *listener_json(const struct sw_status_inputs *in,
-					 const struct sw_tracked *tr)
+					 const struct sw_nsinfo *info, const struct sw_tracked *tr)
 {
 	uint64_t now_usec = in->now_usec;
 	struct json_object *o = json_object_new_object(), *q;
@@ -159,7 +226,8 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	bool ignore;
 
 	add(o, "listener", new_str(addr_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
-	add(o, "netns", new_str("host"));
+	add(o, "netns", new_str(ns_name(info)));
+	add(o, "netns_id", info->id ? new_uint(info->id) : NULL);
 	add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
 	add(o, "address", new_str(addr_str(tr->family, tr->addr, a, sizeof(a))));
 	add(o, "port", new_uint(tr->port));
@@ -192,7 +260,8 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	add(o, "state", new_str(event_level_name(tr->level)));
 	add(o, "process", process_json(in, tr));
 
-	th = config_thresholds_for(in->cfg, NULL, tr->family, tr->addr, tr->port, &ignore);
+	/* The same lookup as the tracker's, so the thresholds shown are those in force. */
+	th = config_thresholds_for(in->cfg, ns_name(info), tr->family, tr->addr, tr->port, &ignore);
 	add(o, "thresholds", thresholds_json(th));
 	add(o, "history", history_json(tr, now_usec));
 	add(o, "top_sources", top_sources_json(tr));
@@ -209,20 +278,27 @@ static double fullness(const struct sw_tracked *tr)
 
 struct status_entry {
 	const struct sw_tracked *tr;
+	const struct sw_nsinfo *info;
+	size_t ns;                      /* index in the inputs: the last tie-break */
 	struct order_key key;
 };
 
+/* Fullest first across every namespace (order.h); the namespace's place
+ * breaks a tie of two namespaces of one name, which nsset never makes. */
 static int entry_cmp(const void *a, const void *b)
 {
-	return order_fullest(&((const struct status_entry *)a)->key,
-			     &((const struct status_entry *)b)->key);
+	const struct status_entry *x = a, *y = b;
+	int r = order_fullest(&x->key, &y->key);
+
+	return r ? r : (x->ns > y->ns) - (x->ns < y->ns);
 }
 
-static void listener_facts(const struct sw_tracked *tr, struct sw_ctl_listener_facts *ret,
-			   char *name, size_t len)
+static void listener_facts(const struct sw_nsinfo *info, const struct sw_tracked *tr,
+			   struct sw_ctl_listener_facts *ret, char *name, size_t len)
 {
 	*ret = (struct sw_ctl_listener_facts){
 		.name = addr_endpoint_str(tr->family, tr->addr, tr->port, name, len),
+		.netns = ns_name(info),
 		.has_port = true,
 		.port = tr->port,
 		.accept_depth = tr->accept.depth,
@@ -232,14 +308,45 @@ static void listener_facts(const struct sw_tracked *tr, struct sw_ctl_listener_f
 	};
 }
 
-bool status_keep_for_request(void *request, const struct sw_tracked *tr)
+bool status_keep_ns_for_request(void *request, const struct sw_nsinfo *ns)
+{
+	return protocol_request_wants_netns(request, ns_name(ns));
+}
+
+bool status_keep_for_request(void *request, const struct sw_nsinfo *ns,
+			     const struct sw_tracked *tr)
 {
 	const struct sw_ctl_request *req = request;
 	struct sw_ctl_listener_facts facts;
 	char name[ADDR_STRLEN];
 
-	listener_facts(tr, &facts, name, sizeof(name));
+	listener_facts(ns, tr, &facts, name, sizeof(name));
 	return protocol_request_wants(req, &facts);
+}
+
+static bool keeps_ns(const struct sw_status_filter *f, const struct sw_status_ns *n)
+{
+	return !f || !f->keep_ns || f->keep_ns(f->userdata, ns_info(n));
+}
+
+/* The set of namespaces: how many, and whether all are watched. */
+static struct json_object *nsset_json(const struct sw_status_nsset *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "mode", new_str(s->all ? "all" : "own"));
+	add(o, "own_only_reason", s->all ? NULL : new_str(s->own_only_reason));
+	add(o, "watched", new_uint(s->watched));
+	add(o, "max", s->max ? new_uint(s->max) : NULL);
+	add(o, "unwatched", new_uint(s->unwatched));
+	add(o, "filtered", new_uint(s->filtered));
+	add(o, "found", new_uint(s->found));
+	add(o, "released", new_uint(s->released));
+	add(o, "discoveries", new_uint(s->discoveries));
+	add(o, "last_discovery_age_ms", new_age(s->last_discovery_age_ms));
+	add(o, "last_discovery_cpu_us", new_uint(s->last_discovery_cpu_us));
+	add(o, "last_error", new_errno(s->last_error));
+	return o;
 }
 
 /* Where alerts go and what waits for the journal; the fields about the
@@ -274,43 +381,63 @@ static struct json_object *seams_json(const struct sw_status_daemon *d)
 	return o;
 }
 
-/* The listeners f keeps, fullest first (borrowed pointers, the array
- * malloc'd); *ret_hidden counts the others. */
-static struct status_entry *listeners_chosen(const struct sw_tracker *t,
+/* The listeners f keeps of the namespaces it keeps, fullest first across
+ * all of them (borrowed pointers, the array malloc'd); *ret_hidden counts
+ * the others of those namespaces. */
+static struct status_entry *listeners_chosen(const struct sw_status_inputs *in,
 					     const struct sw_status_filter *f, size_t *ret_n,
 					     size_t *ret_hidden)
 {
-	size_t n = tracker_count(t), k = 0;
-	struct status_entry *e = calloc(n ? n : 1, sizeof(*e));
+	size_t n = 0, k = 0, hidden = 0;
+	struct status_entry *e;
 
+	for (size_t j = 0; j < in->n_ns; j++)
+		if (keeps_ns(f, &in->ns[j]))
+			n += tracker_count(in->ns[j].tracker);
+	e = calloc(n ? n : 1, sizeof(*e));
 	if (!e)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const struct sw_tracked *tr = tracker_get(t, i);
+	for (size_t j = 0; j < in->n_ns; j++) {
+		const struct sw_nsinfo *info = ns_info(&in->ns[j]);
+		const struct sw_tracker *t = in->ns[j].tracker;
+		size_t m;
 
-		if (f && f->keep && !f->keep(f->userdata, tr))
+		if (!keeps_ns(f, &in->ns[j]))
 			continue;
-		e[k++] = (struct status_entry){
-			.tr = tr,
-			.key = {
-				.level = (int)tr->level,
-				.fill = fullness(tr),
-				.drops_delta = (int64_t)tr->drops.delta,
-				.port = tr->port,
-				.cookie = tr->cookie,
-			},
-		};
+		m = tracker_count(t);
+		for (size_t i = 0; i < m; i++) {
+			const struct sw_tracked *tr = tracker_get(t, i);
+
+			if (f && f->keep && !f->keep(f->userdata, info, tr)) {
+				hidden++;
+				continue;
+			}
+			e[k++] = (struct status_entry){
+				.tr = tr,
+				.info = info,
+				.ns = j,
+				.key = {
+					.level = (int)tr->level,
+					.fill = fullness(tr),
+					.drops_delta = (int64_t)tr->drops.delta,
+					.port = tr->port,
+					.cookie = tr->cookie,
+					.netns = ns_name(info),
+				},
+			};
+		}
 	}
 	qsort(e, k, sizeof(*e), entry_cmp);
 	*ret_n = k;
-	*ret_hidden = n - k;
+	*ret_hidden = hidden;
 	return e;
 }
 
 /* Everything but "listeners". */
-static struct json_object *document_head(const struct sw_status_daemon *d,
-					 const struct sw_tracker *t, const struct sw_config *cfg)
+static struct json_object *document_head(const struct sw_status_inputs *in,
+					 const struct sw_status_filter *f)
 {
+	const struct sw_status_daemon *d = in->daemon;
 	struct json_object *doc, *dm, *syn, *arr;
 
 	doc = json_object_new_object();
@@ -356,12 +483,15 @@ static struct json_object *document_head(const struct sw_status_daemon *d,
 	add(syn, "requests", new_uint(d->syn_requests));
 	add(syn, "unmatched", new_uint(d->syn_unmatched));
 	add(dm, "syn_scan", syn);
+	add(dm, "namespaces", nsset_json(&d->namespaces));
 	add(doc, "daemon", dm);
 
-	add(doc, "alerts", thresholds_json(&cfg->th));
+	add(doc, "alerts", thresholds_json(&in->cfg->th));
 
 	arr = json_object_new_array();
-	json_object_array_add(arr, namespace_json(tracker_ns(t), d->netns_inode));
+	for (size_t j = 0; j < in->n_ns; j++)
+		if (keeps_ns(f, &in->ns[j]))
+			json_object_array_add(arr, namespace_json(&in->ns[j], d));
 	add(doc, "namespaces", arr);
 	return doc;
 }
@@ -413,10 +543,10 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 	char num[32];
 	int r;
 
-	chosen = listeners_chosen(in->tracker, f, &n, &hidden);
+	chosen = listeners_chosen(in, f, &n, &hidden);
 	if (!chosen)
 		return -ENOMEM;
-	head = document_head(in->daemon, in->tracker, in->cfg);
+	head = document_head(in, f);
 	if (!head)
 		return -ENOMEM;
 	/* The head's text ends in "}": the listeners go in before it. */
@@ -426,7 +556,8 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 	b.len--;
 	r = line_append(&b, ",\"listeners\":[", 14);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		_cleanup_json_ struct json_object *l = listener_json(in, chosen[i].tr);
+		_cleanup_json_ struct json_object *l = listener_json(in, chosen[i].info,
+								     chosen[i].tr);
 
 		if (!l) {
 			r = -ENOMEM;

@@ -1,6 +1,6 @@
-/* The status document (DESIGN.md "status --json"), built from the tracker's
- * state: the one JSON shape that sockwatchctl, `sockwatchd --once` and
- * scripts read. */
+/* The status document (DESIGN.md "status --json"), built from the trackers'
+ * state, one tracker per watched network namespace: the one JSON shape
+ * that sockwatchctl, `sockwatchd --once` and scripts read. */
 #pragma once
 
 #include <stdbool.h>
@@ -9,14 +9,29 @@
 
 #include "config.h"
 #include "journal_stats.h"
+#include "nsinfo.h"
 #include "tracker.h"
 
 struct sw_ctl_request;
 struct sw_owner;
 
+/* The set of namespaces watched (daemon.namespaces). */
+struct sw_status_nsset {
+	bool all;                       /* namespaces = all, and a helper to do it */
+	const char *own_only_reason;    /* why only the own one; NULL when all */
+	uint64_t watched, max;          /* now, and at most */
+	uint64_t unwatched;             /* last discovery: over max, or failed to open */
+	uint64_t filtered;              /* last discovery: left out by [filter] namespaces */
+	uint64_t found, released;       /* since start */
+	uint64_t discoveries;           /* passes that completed */
+	uint64_t last_discovery_age_ms; /* UINT64_MAX: none yet */
+	uint64_t last_discovery_cpu_us;
+	int last_error;                 /* of the last pass: 0 or -errno */
+};
+
 struct sw_status_daemon {
 	int pid;
-	uint64_t netns_inode;           /* of the namespace watched */
+	uint64_t netns_inode;           /* of the daemon's own namespace */
 	uint64_t uptime_ms;
 	uint64_t interval_ms;           /* configured poll period */
 	uint64_t fast_interval_ms;
@@ -54,12 +69,26 @@ struct sw_status_daemon {
 	uint64_t faults_injected;
 	uint64_t rcvbuf;                /* netlink receive buffer the seam set, 0: none */
 	const char *proc_root;
+	struct sw_status_nsset namespaces;
+};
+
+/* One watched namespace. */
+struct sw_status_ns {
+	const struct sw_nsinfo *info;   /* NULL: the tracker's (tracker_ns()->info) */
+	const struct sw_tracker *tracker;
+	uint64_t age_ms;                /* since first watched; UINT64_MAX unknown */
+	uint64_t syn_last_age_ms;       /* since its last SYN scan; UINT64_MAX never */
+	uint64_t syn_scans;
+	int last_error;                 /* of its last listener dump: 0 or -errno */
 };
 
 /* Everything the document is made of, as of now_usec. */
 struct sw_status_inputs {
 	const struct sw_status_daemon *daemon;
-	const struct sw_tracker *tracker;
+	/* Every namespace watched, the daemon's own first: the document's
+	 * "namespaces" array is in this order. */
+	const struct sw_status_ns *ns;
+	size_t n_ns;
 	const struct sw_config *cfg;
 	/* Who holds a listener's socket: 0 and *ret filled, or negative when
 	 * unknown. NULL: owners unknown. */
@@ -68,19 +97,29 @@ struct sw_status_inputs {
 	uint64_t now_usec;
 };
 
-/* Which listeners status_format() writes: those keep() accepts (all when
- * keep is NULL), decided on the tracker's record before anything of the
- * listener is encoded. The number left out goes in a top-level key
- * hidden_key when that is not NULL and some were. */
+/* Which namespaces and listeners status_format() writes: the namespaces
+ * keep_ns() accepts (all when NULL), and of theirs the listeners keep()
+ * accepts (all when NULL), decided on the tracker's record before anything
+ * of the listener is encoded. The number of listeners keep() left out (in
+ * namespaces keep_ns() took) goes in a top-level key hidden_key when that
+ * is not NULL and some were. */
 struct sw_status_filter {
-	bool (*keep)(void *userdata, const struct sw_tracked *tr);
+	bool (*keep_ns)(void *userdata, const struct sw_nsinfo *ns);
+	bool (*keep)(void *userdata, const struct sw_nsinfo *ns, const struct sw_tracked *tr);
 	void *userdata;
 	const char *hidden_key;
 };
 
-/* A keep() for a status or show request (userdata: the struct
- * sw_ctl_request): protocol_request_wants() on the listener's facts. */
-bool status_keep_for_request(void *request, const struct sw_tracked *tr);
+/* A keep_ns() and a keep() for a status, show or check request (userdata:
+ * the struct sw_ctl_request): protocol_request_wants_netns() on the
+ * namespace's name, protocol_request_wants() on the listener's facts. */
+bool status_keep_ns_for_request(void *request, const struct sw_nsinfo *ns);
+bool status_keep_for_request(void *request, const struct sw_nsinfo *ns,
+			     const struct sw_tracked *tr);
+
+/* "host", "pod", "container", "netns", "docker-netns", "pid": a
+ * namespace's kind as the document names it. */
+const char *status_netns_kind_name(enum netns_kind k);
 
 /* The document, filtered by f (NULL: every listener), as one line of JSON
  * ending in a newline in a malloc'd string, at most max bytes. It is

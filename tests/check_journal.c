@@ -28,13 +28,18 @@
 #include "message.h"
 #include "util.h"
 
-#define NS_ID 4026532281ULL
+/* A container's namespace, as netns_name names it. */
+#define NS_DOCKER "docker:3f2a9c1b0e4d"
+#define NS_DOCKER_ID "3f2a9c1b0e4d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
+#define NS_POD_UID "6a1f9c2e-8b7d-4e3f-9a2b-1c0d9e8f7a6b"
 
 /* One event, described by the parts a test cares about. */
 struct ev_spec {
 	enum sw_event_kind kind;
 	const char *listener;          /* NULL: no listener */
-	uint64_t netns;
+	const char *netns;             /* NULL: the daemon's own ("host") */
+	uint64_t netns_id;
+	const char *container, *pod_uid;
 	enum sw_level level, cleared_level;
 	enum sw_queue queue;
 	uint32_t depth, limit, peak;
@@ -70,11 +75,13 @@ static void build_event(const struct ev_spec *s, struct sw_event *ev)
 		ev->has_listener = true;
 		ev->cookie = 77;
 	}
-	ev->ns.own = s->netns == 0;
-	if (s->netns)
-		snprintf(ev->ns.name.name, sizeof(ev->ns.name.name), "%" PRIu64, s->netns);
-	else
-		snprintf(ev->ns.name.name, sizeof(ev->ns.name.name), "host");
+	ev->ns.own = s->netns == NULL;
+	ev->ns.id = s->netns_id;
+	snprintf(ev->ns.name.name, sizeof(ev->ns.name.name), "%s", s->netns ? s->netns : "host");
+	if (s->container)
+		snprintf(ev->ns.name.container, sizeof(ev->ns.name.container), "%s", s->container);
+	if (s->pod_uid)
+		snprintf(ev->ns.name.pod_uid, sizeof(ev->ns.name.pod_uid), "%s", s->pod_uid);
 	ev->depth = s->depth;
 	ev->limit = s->limit;
 	ev->peak = s->peak;
@@ -166,14 +173,35 @@ static const struct msg_case msg_cases[] = {
 	  { "accept queue 9/10 (90%)",
 	    "raise the application's listen() backlog, and net.core.somaxconn if the backlog is larger" },
 	  { "(-1)", "binds" } },
-	{ "accept, IPv6 listener in another namespace, unit only, shared socket",
-	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "[::]:443", .netns = NS_ID,
+	{ "accept, IPv6 listener in an ip netns, unit only, shared socket",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "[::]:443", .netns = "blue",
 	    .level = SW_LEVEL_WARNING, .queue = SW_QUEUE_ACCEPT, .depth = 410, .limit = 511,
 	    .percent = 80.2, .src = SW_SRC_LISTEN_BACKLOG, .somaxconn = 4096,
 	    .unit = "web.service", .holders = 4 },
 	  NULL,
-	  { "web.service (4 processes) on [::]:443 in netns 4026532281: accept queue 410/511 (80.2%)" },
-	  {0} },
+	  { "web.service (4 processes) in blue on [::]:443: accept queue 410/511 (80.2%)" },
+	  { "netns" } },
+	{ "accept, in a container: the namespace before the listener",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:80", .netns = NS_DOCKER,
+	    .netns_id = 4099, .container = NS_DOCKER_ID, .level = SW_LEVEL_CRITICAL,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 512, .limit = 511, .percent = 100.19,
+	    .src = SW_SRC_LISTEN_BACKLOG, .somaxconn = 4096, .comm = "nginx", .pid = 812 },
+	  NULL,
+	  { "nginx (pid 812) in docker:3f2a9c1b0e4d on 0.0.0.0:80: accept queue 512/511" },
+	  { "netns", "4099", NS_DOCKER_ID } },
+	{ "accept, in a pod, no owner",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "10.244.1.7:8080",
+	    .netns = "pod:" NS_POD_UID, .pod_uid = NS_POD_UID, .level = SW_LEVEL_WARNING,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 100, .limit = 128, .percent = 78.1,
+	    .src = SW_SRC_SOMAXCONN, .somaxconn = 128 },
+	  "in pod:" NS_POD_UID " on 10.244.1.7:8080: accept queue 100/128 (78.1%), no connections "
+	  "dropped since the last report; net.core.somaxconn (128) binds: raise it and "
+	  "restart/re-listen the service (somaxconn is read at listen())", {0}, { "netns" } },
+	{ "accept, the own namespace is never named",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:80", .netns_id = 1,
+	    .level = SW_LEVEL_WARNING, .queue = SW_QUEUE_ACCEPT, .depth = 100, .limit = 128,
+	    .percent = 78.1, .src = SW_SRC_SOMAXCONN, .comm = "nginx", .pid = 1 },
+	  NULL, { "nginx (pid 1) on 0.0.0.0:80: accept" }, { " in host", "netns" } },
 	{ "accept, pid only",
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "[::1]:25", .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 99, .limit = 100, .percent = 99.96,
@@ -258,11 +286,11 @@ static const struct msg_case msg_cases[] = {
 	    "(net.ipv4.tcp_syncookies=1, net.ipv4.tcp_max_syn_backlog=2048, net.core.somaxconn=4096)" },
 	  { "SyncookiesRecv", "invalid" } },
 	{ "syncookies off: SYN queue drops in a namespace",
-	  { .kind = SW_EV_SYNCOOKIES, .netns = NS_ID, .level = SW_LEVEL_CRITICAL, .syncookies = 0,
-	    .msb = 64,
+	  { .kind = SW_EV_SYNCOOKIES, .netns = NS_DOCKER, .netns_id = 4099, .level = SW_LEVEL_CRITICAL,
+	    .syncookies = 0, .msb = 64,
 	    .ctr = { [SW_CTR_REQQ_FULL_DROP] = 9, [SW_CTR_LISTEN_DROPS] = 9 } },
 	  NULL,
-	  { "in netns 4026532281: ListenDrops +9, TCPReqQFullDrop +9;",
+	  { "counters moved in netns docker:3f2a9c1b0e4d: ListenDrops +9, TCPReqQFullDrop +9;",
 	    "SYNs were dropped: enable net.ipv4.tcp_syncookies or raise the listen() backlog "
 	    "(and net.ipv4.tcp_max_syn_backlog (64))",
 	    "dropped on the listen path" },
@@ -286,9 +314,19 @@ static const struct msg_case msg_cases[] = {
 	  "nginx (pid 9) on 127.0.0.1:8080: critical accept-queue alert cleared: accept queue "
 	  "back to 3/511 (0%)", {0}, {0} },
 	{ "cleared, listener gone",
-	  { .kind = SW_EV_CLEARED, .listener = "[::]:443", .netns = NS_ID, .level = SW_LEVEL_OK,
+	  { .kind = SW_EV_CLEARED, .listener = "[::]:443", .netns = "pid:4242", .level = SW_LEVEL_OK,
 	    .cleared_level = SW_LEVEL_WARNING, .queue = SW_QUEUE_SYN, .gone = true },
-	  "[::]:443 in netns 4026532281: warning syn-queue alert cleared: listener gone", {0}, {0} },
+	  "in pid:4242 on [::]:443: warning syn-queue alert cleared: listener gone", {0}, {0} },
+	{ "cleared, owner known, in a namespace",
+	  { .kind = SW_EV_CLEARED, .listener = "0.0.0.0:80", .netns = NS_DOCKER, .level = SW_LEVEL_OK,
+	    .cleared_level = SW_LEVEL_CRITICAL, .queue = SW_QUEUE_ACCEPT, .depth = 3, .limit = 511,
+	    .comm = "nginx", .pid = 9 },
+	  "nginx (pid 9) in docker:3f2a9c1b0e4d on 0.0.0.0:80: critical accept-queue alert cleared: "
+	  "accept queue back to 3/511 (0%)", {0}, {0} },
+	{ "cleared, namespace-wide, in a namespace",
+	  { .kind = SW_EV_CLEARED, .netns = "blue", .level = SW_LEVEL_OK,
+	    .cleared_level = SW_LEVEL_WARNING },
+	  "netns blue: warning alert cleared: back to normal", {0}, {0} },
 	{ "cleared, namespace-wide",
 	  { .kind = SW_EV_CLEARED, .level = SW_LEVEL_OK, .cleared_level = SW_LEVEL_WARNING },
 	  "netns host: warning alert cleared: back to normal", {0}, {0} },
@@ -371,7 +409,11 @@ START_TEST(test_message_buffer)
 	ev.family = AF_INET6;
 	memset(ev.addr, 0xff, sizeof(ev.addr));
 	ev.port = 65535;
-	snprintf(ev.ns.name.name, sizeof(ev.ns.name.name), "%" PRIu64, UINT64_MAX);
+	/* The longest name netns_name makes. */
+	memset(ev.ns.name.name, 'n', sizeof(ev.ns.name.name) - 1);
+	memset(ev.ns.name.container, 'f', sizeof(ev.ns.name.container) - 1);
+	memset(ev.ns.name.pod_uid, 'a', sizeof(ev.ns.name.pod_uid) - 1);
+	ev.ns.id = UINT64_MAX;
 	ev.queue = SW_QUEUE_SYN;
 	ev.limit = ev.peak = UINT32_MAX;
 	ev.depth = UINT32_MAX - 1;
@@ -389,6 +431,17 @@ START_TEST(test_message_buffer)
 	ck_assert_int_gt(message_format(&ev, big, sizeof(big)), 0);
 	ck_assert(strstr(big, "cccccccccccccccc, pid") != NULL);   /* 16 c's, bounded */
 	ck_assert(strstr(big, "ccccccccccccccccc") == NULL);
+	ck_assert(strstr(big, " in nnnnnnnnnn") != NULL);
+	ck_assert(strstr(big, "nnnnnnnnnn on [ffff:") != NULL);
+	/* ... and every field of it fits the journal's buffers. */
+	{
+		static char text[JOURNAL_FIELDBUF_MAX];
+		struct journal_fields f;
+
+		journal_wire_fields_init(&f, text, sizeof(text));
+		journal_wire_event_fields(&f, &ev, big);
+		ck_assert_int_eq(f.err, 0);
+	}
 
 	ev.kind = SW_EV_SYNCOOKIES;
 	ev.has_listener = false;
@@ -1146,6 +1199,86 @@ START_TEST(test_wire_fields)
 }
 END_TEST
 
+/* The namespace fields: the name always (host for the own one), the id
+ * only when known, container and pod uid only when a cgroup named them;
+ * lifecycle entries carry none. */
+static const struct {
+	const char *name;
+	struct ev_spec ev;
+	const char *has[4];
+	const char *hasnt[4];   /* field names: "SOCKWATCH_NETNS_ID" */
+} wire_netns_cases[] = {
+	{ "own, id unknown",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:80", .level = SW_LEVEL_WARNING,
+	    .queue = SW_QUEUE_ACCEPT },
+	  { "SOCKWATCH_NETNS=host" },
+	  { "SOCKWATCH_NETNS_ID", "SOCKWATCH_CONTAINER", "SOCKWATCH_POD_UID" } },
+	{ "own, id known",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "0.0.0.0:80", .netns_id = 1,
+	    .level = SW_LEVEL_WARNING, .queue = SW_QUEUE_ACCEPT },
+	  { "SOCKWATCH_NETNS=host", "SOCKWATCH_NETNS_ID=1" },
+	  { "SOCKWATCH_CONTAINER", "SOCKWATCH_POD_UID" } },
+	{ "docker container",
+	  { .kind = SW_EV_LISTEN_DROPS, .listener = "0.0.0.0:80", .netns = NS_DOCKER,
+	    .netns_id = 18446744073709551615ULL, .container = NS_DOCKER_ID,
+	    .level = SW_LEVEL_CRITICAL, .drops = 1, .drops_total = 1 },
+	  { "SOCKWATCH_NETNS=" NS_DOCKER, "SOCKWATCH_NETNS_ID=18446744073709551615",
+	    "SOCKWATCH_CONTAINER=" NS_DOCKER_ID },
+	  { "SOCKWATCH_POD_UID" } },
+	{ "pod, container too",
+	  { .kind = SW_EV_SYN_QUEUE, .listener = "[::]:443", .netns = "pod:" NS_POD_UID,
+	    .netns_id = 4100, .container = NS_DOCKER_ID, .pod_uid = NS_POD_UID,
+	    .level = SW_LEVEL_WARNING, .queue = SW_QUEUE_SYN },
+	  { "SOCKWATCH_NETNS=pod:" NS_POD_UID, "SOCKWATCH_NETNS_ID=4100",
+	    "SOCKWATCH_CONTAINER=" NS_DOCKER_ID, "SOCKWATCH_POD_UID=" NS_POD_UID },
+	  {0} },
+	{ "ip netns, namespace-wide",
+	  { .kind = SW_EV_SYNCOOKIES, .netns = "blue", .netns_id = 77, .level = SW_LEVEL_WARNING,
+	    .ctr = { [SW_CTR_SYNCOOKIES_SENT] = 1 } },
+	  { "SOCKWATCH_NETNS=blue", "SOCKWATCH_NETNS_ID=77" },
+	  { "SOCKWATCH_CONTAINER", "SOCKWATCH_POD_UID" } },
+	{ "lifecycle: no namespace at all",
+	  { .kind = SW_EV_LIFECYCLE, .lifecycle = "started", .netns_id = 5 },
+	  {0},
+	  { "SOCKWATCH_NETNS", "SOCKWATCH_NETNS_ID", "SOCKWATCH_CONTAINER", "SOCKWATCH_POD_UID" } },
+};
+
+static bool wire_has(const struct journal_fields *f, const char *field, bool name_only)
+{
+	size_t n = strlen(field);
+
+	for (size_t i = 0; i < f->n; i++) {
+		const char *p = f->iov[i].iov_base;
+		size_t len = f->iov[i].iov_len;
+
+		if (name_only ? len > n && memcmp(p, field, n) == 0 && p[n] == '='
+			      : len == n && memcmp(p, field, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+START_TEST(test_wire_netns)
+{
+	static char text[JOURNAL_FIELDBUF_MAX];
+	struct journal_fields f;
+	struct sw_event ev;
+
+	build_event(&wire_netns_cases[_i].ev, &ev);
+	journal_wire_fields_init(&f, text, sizeof(text));
+	journal_wire_event_fields(&f, &ev, "m");
+	ck_assert_int_eq(f.err, 0);
+	for (size_t k = 0; k < SW_ARRAY_SIZE(wire_netns_cases[_i].has) &&
+			   wire_netns_cases[_i].has[k]; k++)
+		ck_assert_msg(wire_has(&f, wire_netns_cases[_i].has[k], false), "%s: no %s",
+			      wire_netns_cases[_i].name, wire_netns_cases[_i].has[k]);
+	for (size_t k = 0; k < SW_ARRAY_SIZE(wire_netns_cases[_i].hasnt) &&
+			   wire_netns_cases[_i].hasnt[k]; k++)
+		ck_assert_msg(!wire_has(&f, wire_netns_cases[_i].hasnt[k], true), "%s: has %s",
+			      wire_netns_cases[_i].name, wire_netns_cases[_i].hasnt[k]);
+}
+END_TEST
+
 START_TEST(test_wire_encode)
 {
 	static const char want[] = "A=1\nMESSAGE\n\x03\0\0\0\0\0\0\0x\ny\n";
@@ -1248,6 +1381,7 @@ static Suite *journal_suite(void)
 	tcase_add_test(tc, test_priority);
 	tcase_add_test(tc, test_message_buffer);
 	tcase_add_loop_test(tc, test_wire_fields, 0, (int)SW_ARRAY_SIZE(wire_cases));
+	tcase_add_loop_test(tc, test_wire_netns, 0, (int)SW_ARRAY_SIZE(wire_netns_cases));
 	tcase_add_test(tc, test_wire_encode);
 	tcase_add_loop_test(tc, test_advice, 0, (int)SW_ARRAY_SIZE(advice_cases));
 	tcase_add_test(tc, test_advice_syn_also);

@@ -26,6 +26,9 @@ struct parse_case {
 	const char *error;
 };
 
+#define LONG_GLOB \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
 #define NUL_LINE "{\"command\":\"status\"}\0{\"command\":\"reload\"}"
 
 static const struct parse_case parse_cases[] = {
@@ -109,6 +112,24 @@ static const struct parse_case parse_cases[] = {
 	{ "escaped NUL in filter", "{\"command\":\"status\",\"listeners\":[\"1.2.3.4:5\\u0000\"]}", 0, -EINVAL,
 	  0, false, 0, NULL, "\"listeners\" must be a string" },
 
+	/* namespace globs: status, show and check take them */
+	{ "netns of 129 bytes", "{\"command\":\"check\",\"netns\":[\"x" LONG_GLOB "\"]}", 0, -EINVAL,
+	  0, false, 0, NULL, "1 to 128 bytes" },
+	{ "reload netns", "{\"command\":\"reload\",\"netns\":[\"host\"]}", 0, -EINVAL, 0, false, 0,
+	  NULL, "reload takes no \"netns\"" },
+	{ "version netns", "{\"command\":\"version\",\"netns\":[]}", 0, -EINVAL, 0, false, 0, NULL,
+	  "version takes no \"netns\"" },
+	{ "netns string", "{\"command\":\"status\",\"netns\":\"blue\"}", 0, -EINVAL, 0, false, 0, NULL,
+	  "\"netns\" must be an array" },
+	{ "netns of numbers", "{\"command\":\"status\",\"netns\":[4026531840]}", 0, -EINVAL, 0, false,
+	  0, NULL, "\"netns\" must be an array of strings" },
+	{ "netns empty name", "{\"command\":\"status\",\"netns\":[\"\"]}", 0, -EINVAL, 0, false, 0, NULL,
+	  "1 to 128 bytes without control characters" },
+	{ "netns control character", "{\"command\":\"status\",\"netns\":[\"a\\u001b[2J\"]}", 0,
+	  -EINVAL, 0, false, 0, NULL, "without control characters" },
+	{ "netns escaped NUL", "{\"command\":\"status\",\"netns\":[\"host\\u0000x\"]}", 0, -EINVAL, 0,
+	  false, 0, NULL, "\"netns\" must be an array of strings" },
+
 	/* deep nesting */
 	{ "nested arrays", "{\"command\":\"status\",\"listeners\":[[[[[\"x\"]]]]]}", 0, -EINVAL, 0, false, 0,
 	  NULL, "malformed request" },
@@ -135,6 +156,7 @@ static void check_parse(const struct parse_case *t)
 			ck_assert_str_eq(req.listener, t->first);
 		else if (t->first)
 			ck_assert_str_eq(req.listeners[0], t->first);
+		ck_assert_uint_eq(req.n_netns, 0);
 	} else {
 		ck_assert_msg(err && strstr(err, t->error), "%s: error '%s', want '%s'", t->name,
 			      err ? err : "(null)", t->error);
@@ -149,6 +171,42 @@ static void check_parse(const struct parse_case *t)
 START_TEST(test_parse_table)
 {
 	check_parse(&parse_cases[_i]);
+}
+END_TEST
+
+/* Accepted namespace globs: status, show and check take them, as given. */
+static const struct {
+	const char *line;
+	enum sw_ctl_cmd cmd;
+	size_t n;
+	const char *first, *last;
+} netns_cases[] = {
+	{ "{\"command\":\"status\",\"netns\":[\"docker:*\",\"blue\"]}", SW_CTL_STATUS, 2,
+	  "docker:*", "blue" },
+	{ "{\"command\":\"status\",\"netns\":[]}", SW_CTL_STATUS, 0, NULL, NULL },
+	{ "{\"command\":\"show\",\"listener\":\"0.0.0.0:80\",\"netns\":[\"pod:*\"]}", SW_CTL_SHOW,
+	  1, "pod:*", "pod:*" },
+	{ "{\"netns\":[\"host\"],\"command\":\"check\"}", SW_CTL_CHECK, 1, "host", "host" },
+	{ "{\"command\":\"check\",\"netns\":[\"" LONG_GLOB "\"]}", SW_CTL_CHECK, 1, LONG_GLOB,
+	  LONG_GLOB },
+	{ "{\"command\":\"status\",\"netns\":[\"pod:[0-9a-f]*\",\"\xc3\xa9t\xc3\xa9\",\"?\"]}",
+	  SW_CTL_STATUS, 3, "pod:[0-9a-f]*", "?" },
+};
+
+START_TEST(test_parse_netns)
+{
+	struct sw_ctl_request req = { 0 };
+	_cleanup_free_ char *err = NULL;
+
+	ck_assert_msg(protocol_parse_request(netns_cases[_i].line, strlen(netns_cases[_i].line), &req,
+					     &err) == 0, "%s: %s", netns_cases[_i].line, err);
+	ck_assert_int_eq(req.cmd, netns_cases[_i].cmd);
+	ck_assert_uint_eq(req.n_netns, netns_cases[_i].n);
+	if (netns_cases[_i].n) {
+		ck_assert_str_eq(req.netns[0], netns_cases[_i].first);
+		ck_assert_str_eq(req.netns[req.n_netns - 1], netns_cases[_i].last);
+	}
+	protocol_request_clear(&req);
 }
 END_TEST
 
@@ -185,6 +243,31 @@ START_TEST(test_parse_limits)
 		{ SW_CTL_FILTERS_MAX + 1, 0, -E2BIG, "too many listeners" },
 		{ 250, 0, -E2BIG, "too many listeners" },   /* still under 4 KiB */
 	};
+	/* As many namespace globs as filters, and no more. */
+	static const struct {
+		size_t n;
+		int rc;
+	} tn[] = { { SW_CTL_FILTERS_MAX, 0 }, { SW_CTL_FILTERS_MAX + 1, -E2BIG } };
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(tn); i++) {
+		_cleanup_free_ char *line = NULL, *err = NULL;
+		struct sw_ctl_request req = { 0 };
+		size_t len;
+		FILE *f = open_memstream(&line, &len);
+
+		fputs("{\"command\":\"status\",\"netns\":[", f);
+		for (size_t k = 0; k < tn[i].n; k++)
+			fprintf(f, "%s\"pod:*\"", k ? "," : "");
+		fputs("]}", f);
+		fclose(f);
+		ck_assert_int_eq(protocol_parse_request(line, len, &req, &err), tn[i].rc);
+		if (tn[i].rc == 0)
+			ck_assert_uint_eq(req.n_netns, tn[i].n);
+		else
+			ck_assert_ptr_nonnull(strstr(err, "too many namespaces"));
+		protocol_request_clear(&req);
+	}
+
 
 	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
 		_cleanup_free_ char *line = status_with_filters(t[i].n, "10.0.0.1:80", t[i].pad);
@@ -223,6 +306,7 @@ END_TEST
 START_TEST(test_format_round_trip)
 {
 	char *filters[SW_CTL_FILTERS_MAX + 1];
+	char *globs[SW_CTL_FILTERS_MAX];
 	struct sw_ctl_request in[] = {
 		{ .cmd = SW_CTL_STATUS },
 		{ .cmd = SW_CTL_STATUS, .all = true },
@@ -231,11 +315,17 @@ START_TEST(test_format_round_trip)
 		{ .cmd = SW_CTL_CHECK, .all = true },    /* fields a command does not take are left out */
 		{ .cmd = SW_CTL_RELOAD },
 		{ .cmd = SW_CTL_VERSION },
+		{ .cmd = SW_CTL_STATUS, .all = true, .listeners = filters, .n_listeners = 2,
+		  .netns = globs, .n_netns = 2 },
+		{ .cmd = SW_CTL_SHOW, .listener = (char *)"0.0.0.0:80", .netns = globs, .n_netns = 1 },
+		{ .cmd = SW_CTL_CHECK, .netns = globs, .n_netns = 3 },
 	};
 
 	/* The longest listener names, as many as allowed, still fit. */
 	for (size_t i = 0; i < SW_ARRAY_SIZE(filters); i++)
 		filters[i] = (char *)"[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535";
+	for (size_t i = 0; i < SW_ARRAY_SIZE(globs); i++)
+		globs[i] = (char *)(i % 3 == 0 ? "docker:*" : i % 3 == 1 ? "pod:[0-9a-f]*" : "blue");
 	for (size_t i = 0; i < SW_ARRAY_SIZE(in); i++) {
 		struct sw_ctl_request out = { 0 };
 		_cleanup_free_ char *line = NULL, *err = NULL;
@@ -252,6 +342,9 @@ START_TEST(test_format_round_trip)
 			ck_assert_str_eq(out.listeners[k], in[i].listeners[k]);
 		if (in[i].listener)
 			ck_assert_str_eq(out.listener, in[i].listener);
+		ck_assert_uint_eq(out.n_netns, in[i].n_netns);
+		for (size_t k = 0; k < out.n_netns; k++)
+			ck_assert_str_eq(out.netns[k], in[i].netns[k]);
 		protocol_request_clear(&out);
 	}
 }
@@ -273,6 +366,20 @@ START_TEST(test_format_refuses)
 	ck_assert_int_eq(protocol_format_request(&show, &line, &len), -EINVAL);
 	ck_assert_int_eq(protocol_format_request(&bad, &line, &len), -EINVAL);
 	ck_assert_ptr_null(line);
+	{
+		char *g[] = { (char *)"blue", (char *)"", (char *)"a\tb" };
+		struct sw_ctl_request reload = { .cmd = SW_CTL_RELOAD, .netns = g, .n_netns = 1 };
+		struct sw_ctl_request empty = { .cmd = SW_CTL_STATUS, .netns = g + 1, .n_netns = 1 };
+		struct sw_ctl_request ctl = { .cmd = SW_CTL_CHECK, .netns = g + 2, .n_netns = 1 };
+		struct sw_ctl_request many = { .cmd = SW_CTL_CHECK, .netns = filters,
+					       .n_netns = SW_CTL_FILTERS_MAX + 1 };
+
+		ck_assert_int_eq(protocol_format_request(&reload, &line, &len), -EINVAL);
+		ck_assert_int_eq(protocol_format_request(&empty, &line, &len), -EINVAL);
+		ck_assert_int_eq(protocol_format_request(&ctl, &line, &len), -EINVAL);
+		ck_assert_int_eq(protocol_format_request(&many, &line, &len), -E2BIG);
+		ck_assert_ptr_null(line);
+	}
 }
 END_TEST
 
@@ -437,6 +544,130 @@ START_TEST(test_filter_document)
 }
 END_TEST
 
+/* Namespace globs: fnmatch on the name, a listener without one is the
+ * host's, and no globs take every namespace. */
+START_TEST(test_wants_netns)
+{
+	static const struct {
+		const char *glob;        /* NULL: no globs */
+		const char *name;        /* NULL: the listener names none */
+		bool wants;
+	} t[] = {
+		{ NULL, "docker:3f2a9c1b0e4d", true }, { NULL, NULL, true },
+		{ "docker:*", "docker:3f2a9c1b0e4d", true }, { "docker:*", "host", false },
+		{ "docker:*", "podman:3f2a9c1b0e4d", false }, { "docker:*", "docker-netns:x", false },
+		{ "host", NULL, true }, { "host", "host", true }, { "hos", "host", false },
+		{ "*", "pid:42", true }, { "*", NULL, true },
+		{ "pod:*", "pod:6a1f9c2e-8b7d-4e3f-9a2b-1c0d9e8f7a6b", true },
+		{ "[bd]*", "blue", true }, { "[bd]*", "docker:0", true }, { "[bd]*", "host", false },
+		{ "blue", "Blue", false }, { "pid:?", "pid:7", true }, { "pid:?", "pid:77", false },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		char *g[] = { (char *)"never-matches", (char *)t[i].glob };
+		struct sw_ctl_request req = { .cmd = SW_CTL_STATUS, .all = true, .netns = g,
+					      .n_netns = t[i].glob ? 2 : 0 };
+		struct sw_ctl_listener_facts l = { .name = "0.0.0.0:80", .netns = t[i].name,
+						   .has_port = true, .port = 80 };
+
+		ck_assert_msg(protocol_request_wants_netns(&req, t[i].name) == t[i].wants,
+			      "%s on %s", t[i].glob ? t[i].glob : "(none)", t[i].name ? t[i].name : "(none)");
+		ck_assert(protocol_request_wants(&req, &l) == t[i].wants);
+		req.cmd = SW_CTL_CHECK;
+		ck_assert(protocol_request_wants(&req, &l) == t[i].wants);
+		req.cmd = SW_CTL_SHOW;
+		req.listener = (char *)"*:80";
+		ck_assert(protocol_request_wants(&req, &l) == t[i].wants);
+	}
+}
+END_TEST
+
+static const char netns_doc[] =
+	"{\"version\":1,\"namespaces\":[{\"id\":\"host\",\"name\":\"host\"},"
+	"{\"id\":\"docker:3f2a9c1b0e4d\",\"name\":\"docker:3f2a9c1b0e4d\"},{\"id\":\"blue\"}],"
+	"\"listeners\":["
+	"{\"listener\":\"0.0.0.0:80\",\"netns\":\"host\",\"port\":80,\"accept\":{\"depth\":3}},"
+	"{\"listener\":\"0.0.0.0:22\",\"port\":22,\"accept\":{\"depth\":0}},"
+	"{\"listener\":\"0.0.0.0:80\",\"netns\":\"docker:3f2a9c1b0e4d\",\"port\":80,"
+	" \"accept\":{\"depth\":9}},"
+	"{\"listener\":\"0.0.0.0:443\",\"netns\":\"docker:3f2a9c1b0e4d\",\"port\":443,"
+	" \"accept\":{\"depth\":0}},"
+	"{\"listener\":\"0.0.0.0:80\",\"netns\":\"blue\",\"port\":80,\"accept\":{\"depth\":0}}]}";
+
+/* Names of the namespaces left in doc, space-separated. */
+static char *kept_ns(struct json_object *doc)
+{
+	struct json_object *list = json_object_object_get(doc, "namespaces");
+	char *s = NULL;
+	size_t len;
+	FILE *f = open_memstream(&s, &len);
+
+	for (size_t i = 0; i < json_object_array_length(list); i++)
+		fprintf(f, "%s%s", i ? " " : "",
+			json_object_get_string(json_object_object_get(
+				json_object_array_get_idx(list, i), "id")));
+	fclose(f);
+	return s;
+}
+
+START_TEST(test_filter_netns)
+{
+	static char *const g_docker[] = { (char *)"docker:*" };
+	static char *const g_host_blue[] = { (char *)"blue", (char *)"host" };
+	static char *const g_none[] = { (char *)"pod:*" };
+	static char *const f80[] = { (char *)"*:80" };
+	static const struct {
+		struct sw_ctl_request req;
+		int rc;
+		const char *kept, *namespaces;
+		int idle_hidden;     /* -1: no such key */
+	} t[] = {
+		{ { .cmd = SW_CTL_STATUS }, 0, "0.0.0.0:80 0.0.0.0:80",
+		  "host docker:3f2a9c1b0e4d blue", 3 },
+		/* idle listeners of other namespaces are not "hidden" */
+		{ { .cmd = SW_CTL_STATUS, .netns = (char **)g_docker, .n_netns = 1 }, 0, "0.0.0.0:80",
+		  "docker:3f2a9c1b0e4d", 1 },
+		{ { .cmd = SW_CTL_STATUS, .all = true, .netns = (char **)g_host_blue, .n_netns = 2 }, 0,
+		  "0.0.0.0:80 0.0.0.0:22 0.0.0.0:80", "host blue", -1 },
+		{ { .cmd = SW_CTL_STATUS, .netns = (char **)g_none, .n_netns = 1 }, 0, "", "", -1 },
+		{ { .cmd = SW_CTL_STATUS, .listeners = (char **)f80, .n_listeners = 1,
+		    .netns = (char **)g_host_blue, .n_netns = 2 }, 0, "0.0.0.0:80 0.0.0.0:80", "host blue",
+		  -1 },
+		{ { .cmd = SW_CTL_SHOW, .listener = (char *)"0.0.0.0:80" }, 0,
+		  "0.0.0.0:80 0.0.0.0:80 0.0.0.0:80", "host docker:3f2a9c1b0e4d blue", -1 },
+		{ { .cmd = SW_CTL_SHOW, .listener = (char *)"0.0.0.0:80", .netns = (char **)g_docker,
+		    .n_netns = 1 }, 0, "0.0.0.0:80", "docker:3f2a9c1b0e4d", -1 },
+		{ { .cmd = SW_CTL_SHOW, .listener = (char *)"0.0.0.0:22", .netns = (char **)g_docker,
+		    .n_netns = 1 }, -ENOENT, NULL, NULL, -1 },
+		{ { .cmd = SW_CTL_CHECK, .netns = (char **)g_docker, .n_netns = 1 }, 0,
+		  "0.0.0.0:80 0.0.0.0:443", "docker:3f2a9c1b0e4d", -1 },
+		{ { .cmd = SW_CTL_CHECK }, 0,
+		  "0.0.0.0:80 0.0.0.0:22 0.0.0.0:80 0.0.0.0:443 0.0.0.0:80",
+		  "host docker:3f2a9c1b0e4d blue", -1 },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		struct json_object *doc = json_tokener_parse(netns_doc), *h = NULL;
+		_cleanup_free_ char *names = NULL, *nss = NULL;
+
+		ck_assert_ptr_nonnull(doc);
+		ck_assert_int_eq(protocol_filter_document(doc, &t[i].req), t[i].rc);
+		if (t[i].kept) {
+			names = kept(doc);
+			nss = kept_ns(doc);
+			ck_assert_msg(strcmp(names, t[i].kept) == 0, "case %zu: %s", i, names);
+			ck_assert_msg(strcmp(nss, t[i].namespaces) == 0, "case %zu: %s", i, nss);
+			if (t[i].idle_hidden < 0)
+				ck_assert(!json_object_object_get_ex(doc, "idle_hidden", &h));
+			else
+				ck_assert_int_eq(json_object_get_int(json_object_object_get(doc, "idle_hidden")),
+						 t[i].idle_hidden);
+		}
+		json_object_put(doc);
+	}
+}
+END_TEST
+
 /* A "*:PORT" filter takes a port as text_parse_u64 reads it: digits only,
  * at most 65535. strtoul took a sign, leading blanks and values past
  * 65535, so "-1" wrapped and " 80" matched port 80. */
@@ -475,6 +706,7 @@ static Suite *protocol_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, test_parse_table, 0, (int)SW_ARRAY_SIZE(parse_cases));
+	tcase_add_loop_test(tc, test_parse_netns, 0, (int)SW_ARRAY_SIZE(netns_cases));
 	tcase_add_test(tc, test_parse_limits);
 	tcase_add_test(tc, test_parse_deep);
 	tcase_add_test(tc, test_format_round_trip);
@@ -484,6 +716,8 @@ static Suite *protocol_suite(void)
 	tcase_add_test(tc, test_replies);
 	tcase_add_test(tc, test_filter_document);
 	tcase_add_test(tc, test_facts_match_port);
+	tcase_add_test(tc, test_wants_netns);
+	tcase_add_test(tc, test_filter_netns);
 	suite_add_tcase(s, tc);
 	return s;
 }

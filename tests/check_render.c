@@ -52,6 +52,9 @@ static const struct golden_case golden[] = {
 	{ "status.json", R_STATUS, { .all = false }, "status.txt", 0 },
 	{ "status.json", R_STATUS, { .all = true }, "status-all.txt", 0 },
 	{ "status-netns.json", R_STATUS, { .all = false }, "status-netns.txt", 0 },
+	/* Three namespaces by name, and the set's summary line. */
+	{ "status-3ns.json", R_STATUS, { .all = false }, "status-3ns.txt", 0 },
+	{ "status-3ns.json", R_CHECK, { 0 }, "check-3ns.txt", SW_CHECK_CRITICAL },
 	{ "show.json", R_SHOW, { 0 }, "show.txt", 0 },
 	/* Thresholds exact, fills truncated: warn 80.05% is not "80%". */
 	{ "show-thresholds.json", R_SHOW, { 0 }, "show-thresholds.txt", 0 },
@@ -449,6 +452,58 @@ START_TEST(test_check_bounded)
 }
 END_TEST
 
+/* The NETNS column appears when the document has more than one namespace,
+ * whatever the listeners' own netns say; and the set's line says whether
+ * all are watched or why only the own one is. */
+START_TEST(test_netns_column)
+{
+	static const struct {
+		const char *namespaces;      /* the "namespaces" member, or NULL for none */
+		const char *nsset;           /* daemon.namespaces, or NULL */
+		bool column;
+		const char *has, *hasnt;
+	} t[] = {
+		{ NULL, NULL, false, "LISTENER    OWNER", "namespaces:" },
+		{ "[]", NULL, false, "LISTENER    OWNER", "namespace " },
+		{ "[{\"id\":\"host\",\"name\":\"host\"}]",
+		  "{\"mode\":\"own\",\"own_only_reason\":\"namespaces = own\",\"watched\":1}", false,
+		  "namespaces: own only (namespaces = own)\nnamespace host:", "NETNS" },
+		{ "[{\"id\":\"host\"},{\"id\":\"blue\",\"name\":\"blue\"}]",
+		  "{\"mode\":\"all\",\"watched\":2,\"unwatched\":3}", true,
+		  "namespaces: 2 watched (all), 3 not watched (over the limit or failed to open)\n",
+		  "left out" },
+		{ "[{\"id\":\"host\"},{\"id\":\"blue\"},{\"id\":\"docker:3f2a9c1b0e4d\"}]",
+		  "{\"mode\":\"all\",\"watched\":3}", true, "namespace docker:3f2a9c1b0e4d:",
+		  "not watched" },
+		/* Only the own one, but the listener says another: still one. */
+		{ "[{\"id\":\"host\"}]", "{\"mode\":\"own\"}", false, "namespaces: own only\n",
+		  "NETNS" },
+	};
+
+	for (size_t i = 0; i < SW_ARRAY_SIZE(t); i++) {
+		_cleanup_free_ char *text = NULL, *out = NULL;
+		struct sw_render_opts o = { .all = true };
+		struct json_object *doc;
+
+		ck_assert_int_ge(asprintf(&text,
+			"{\"daemon\":{\"pid\":1%s%s}%s%s,\"listeners\":[{\"listener\":\"0.0.0.0:80\","
+			"\"netns\":\"blue\",\"port\":80,\"cookie\":1,\"accept\":{\"depth\":1,\"limit\":2},"
+			"\"state\":\"ok\"}]}",
+			t[i].nsset ? ",\"namespaces\":" : "", t[i].nsset ? t[i].nsset : "",
+			t[i].namespaces ? ",\"namespaces\":" : "",
+			t[i].namespaces ? t[i].namespaces : ""), 0);
+		doc = json_tokener_parse(text);
+		ck_assert_msg(doc != NULL, "%s", text);
+		ck_assert_int_eq(render_to_string(R_STATUS, doc, &o, &out), 0);
+		ck_assert_msg(!!strstr(out, "NETNS") == t[i].column, "case %zu:\n%s", i, out);
+		ck_assert_msg(!!strstr(out, "  blue  ") == t[i].column, "case %zu:\n%s", i, out);
+		ck_assert_msg(strstr(out, t[i].has), "case %zu lacks '%s':\n%s", i, t[i].has, out);
+		ck_assert_msg(!strstr(out, t[i].hasnt), "case %zu has '%s':\n%s", i, t[i].hasnt, out);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
 /* Idle listeners the daemon already left out are still counted. */
 START_TEST(test_idle_hidden_by_daemon)
 {
@@ -770,6 +825,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_state_level);
 	tcase_add_test(tc, test_unknown_state_order);
 	tcase_add_test(tc, test_check_fuller_queue);
+	tcase_add_test(tc, test_netns_column);
 	suite_add_tcase(s, tc);
 	return s;
 }

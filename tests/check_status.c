@@ -6,8 +6,10 @@
  * filter ran). It also says how many listeners it wrote, writes
  * idle_hidden exactly when the filter on the whole document does,
  * refuses to pass its bound at any byte without leaving anything
- * allocated, and writes "listeners":[] for an empty tracker. The tracker
- * is fed hand-made snapshots, as in check_tracker, so that the test does
+ * allocated, and writes "listeners":[] for an empty tracker. With three
+ * namespaces, the same for requests with "netns" globs, and the document's
+ * namespace objects, listener names and daemon.namespaces. The trackers
+ * are fed hand-made snapshots, as in check_tracker, so that the test does
  * not depend on the dump code. */
 #include <arpa/inet.h>
 #include <check.h>
@@ -28,6 +30,10 @@
 static struct sw_tracker *t;
 static struct sw_config *cfg;
 static struct sw_snapshot snap;
+/* The namespaces of the document: t alone, or with fill_three() two more. */
+static struct sw_tracker *t2, *t3;
+static struct sw_status_ns nsv[3];
+static size_t n_nsv;
 
 #include "snapbuild.h"
 
@@ -136,16 +142,24 @@ static void setup(void)
 	/* A per-listener override, so that "thresholds" differs between
 	 * listeners and carries a value rounded to one decimal. */
 	ck_assert_int_eq(config_load_string("status.conf",
-					    "[listener *:8080]\nwarn = 66.67%\nclear = 33.33%\n",
+					    "[listener *:8080]\nwarn = 66.67%\nclear = 33.33%\n"
+					    "[listener docker:*/*:80]\nwarn = 70%\n",
 					    &cfg, &errs), 0);
 	config_errors_clear(&errs);
 	ck_assert_int_eq(tracker_new(&t), 0);
 	snap_init(&snap);
+	nsv[0] = (struct sw_status_ns){
+		.tracker = t, .age_ms = UINT64_MAX, .syn_last_age_ms = UINT64_MAX,
+	};
+	n_nsv = 1;
 }
 
 static void teardown(void)
 {
 	tracker_free(t);
+	tracker_free(t2);
+	tracker_free(t3);
+	t2 = t3 = NULL;
 	config_free(cfg);
 	snap_free(&snap);
 	t = NULL;
@@ -160,18 +174,20 @@ static int format_for(const struct sw_status_daemon *d, const struct sw_ctl_requ
 		      size_t max, char **line, size_t *len, size_t *kept)
 {
 	struct sw_status_filter f = {
+		.keep_ns = status_keep_ns_for_request,
 		.keep = status_keep_for_request,
 		.userdata = (void *)req,
 		.hidden_key = protocol_request_hides_idle(req) ? "idle_hidden" : NULL,
 	};
 	struct sw_status_inputs in = {
 		.daemon = d,
-		.tracker = t,
+		.ns = nsv,
+		.n_ns = n_nsv,
 		.cfg = cfg,
 		.now_usec = NOW,
 	};
 
-	return status_format(&in, req->cmd == SW_CTL_CHECK ? NULL : &f, max, line, len, kept);
+	return status_format(&in, &f, max, line, len, kept);
 }
 
 static void parse_request(const char *text, struct sw_ctl_request *req)
@@ -244,13 +260,22 @@ static int64_t idle_hidden(struct json_object *doc)
 static struct json_object *whole_document(const struct sw_status_daemon *d)
 {
 	struct sw_ctl_request all = { .cmd = SW_CTL_CHECK };
+	/* No filter at all: what --once prints. */
+	struct sw_status_inputs in = {
+		.daemon = d, .ns = nsv, .n_ns = n_nsv, .cfg = cfg, .now_usec = NOW,
+	};
+	char *bare = NULL;
+	size_t bare_len = 0;
 	struct json_object *doc = NULL;
 	char *line = NULL;
 	size_t len = 0;
 
 	ck_assert_int_eq(format_for(d, &all, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
+	ck_assert_int_eq(status_format(&in, NULL, SW_CTL_REPLY_MAX, &bare, &bare_len, NULL), 0);
+	ck_assert_str_eq(line, bare);
 	ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
 	free(line);
+	free(bare);
 	return doc;
 }
 
@@ -447,6 +472,249 @@ START_TEST(test_order_fuller)
 }
 END_TEST
 
+/* ---- three namespaces -------------------------------------------------------------- */
+
+static const struct sw_nsinfo ns_host = {
+	.id = 4026531841ULL, .inode = NETNS, .own = true,
+	.name = { .kind = NETNS_KIND_HOST, .name = "host" },
+};
+static const struct sw_nsinfo ns_docker = {
+	.id = 4099, .inode = 4026532500ULL,
+	.name = { .kind = NETNS_KIND_CONTAINER, .name = "docker:3f2a9c1b0e4d",
+		  .container = "3f2a9c1b0e4d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8" },
+};
+static const struct sw_nsinfo ns_blue = {
+	.id = 4100, .inode = 4026532600ULL,
+	.name = { .kind = NETNS_KIND_NETNS, .name = "blue" },
+};
+
+static struct sw_tracker *three_tracker(const struct sw_nsinfo *info, struct sw_snapshot *s)
+{
+	struct sw_events ev = { 0 };
+	struct sw_tracker *tt;
+
+	ck_assert_int_eq(tracker_new(&tt), 0);
+	tracker_set_ns(tt, info);
+	ck_assert_int_eq(tracker_update(tt, s, cfg, 1 * S, &ev), 0);
+	ck_assert_int_eq(tracker_update(tt, s, cfg, 2 * S, &ev), 0);
+	events_free(&ev);
+	return tt;
+}
+
+/* fill() in the host, and two more namespaces: a container whose :80 is
+ * full (critical) with an idle :22, and an ip netns with a busy [::]:443
+ * and an idle 0.0.0.0:80 (so that "0.0.0.0:80" names a listener in all
+ * three). Shown by plain status: the host's 4, docker's 80, blue's 443. */
+static void fill_three(void)
+{
+	struct sw_snapshot s2, s3;
+
+	fill();
+	tracker_set_ns(t, &ns_host);
+	snap_init(&s2);
+	add(&s2, 21, "0.0.0.0:80", 17, 16);
+	add(&s2, 22, "0.0.0.0:22", 0, 4096);
+	t2 = three_tracker(&ns_docker, &s2);
+	snap_init(&s3);
+	add(&s3, 31, "[::]:443", 3, 128);
+	add(&s3, 33, "0.0.0.0:80", 0, 128);
+	snap_counters(&s3, 7);
+	t3 = three_tracker(&ns_blue, &s3);
+	snap_free(&s2);
+	snap_free(&s3);
+	nsv[0] = (struct sw_status_ns){ .info = &ns_host, .tracker = t, .age_ms = 2000,
+					.syn_last_age_ms = 5, .syn_scans = 2 };
+	nsv[1] = (struct sw_status_ns){ .tracker = t2, .age_ms = 1500,
+					.syn_last_age_ms = UINT64_MAX, .last_error = -ENOENT };
+	nsv[2] = (struct sw_status_ns){ .info = &ns_blue, .tracker = t3, .age_ms = UINT64_MAX,
+					.syn_last_age_ms = 1000, .syn_scans = 1 };
+	n_nsv = 3;
+}
+
+static const struct {
+	const char *request;
+	int filter_rc;
+	size_t kept;
+	int64_t idle_hidden;
+	size_t namespaces;      /* objects in "namespaces" */
+} three_cases[] = {
+	{ "{\"command\":\"status\"}", 0, 6, 9, 3 },
+	{ "{\"command\":\"status\",\"netns\":[]}", 0, 6, 9, 3 },
+	{ "{\"command\":\"status\",\"all\":true}", 0, 15, -1, 3 },
+	/* Only idle listeners of the namespaces asked for count as hidden. */
+	{ "{\"command\":\"status\",\"netns\":[\"docker:*\"]}", 0, 1, 1, 1 },
+	{ "{\"command\":\"status\",\"netns\":[\"blue\",\"host\"]}", 0, 5, 8, 2 },
+	{ "{\"command\":\"status\",\"netns\":[\"[bd]*\"]}", 0, 2, 2, 2 },
+	{ "{\"command\":\"status\",\"all\":true,\"netns\":[\"pod:*\"]}", 0, 0, -1, 0 },
+	{ "{\"command\":\"status\",\"netns\":[\"blu\"]}", 0, 0, -1, 0 },
+	{ "{\"command\":\"status\",\"listeners\":[\"*:80\"]}", 0, 4, -1, 3 },
+	{ "{\"command\":\"status\",\"listeners\":[\"*:80\"],\"netns\":[\"docker:*\"]}", 0, 1, -1, 1 },
+	{ "{\"command\":\"show\",\"listener\":\"0.0.0.0:80\"}", 0, 3, -1, 3 },
+	{ "{\"command\":\"show\",\"listener\":\"0.0.0.0:80\",\"netns\":[\"blue\"]}", 0, 1, -1, 1 },
+	{ "{\"command\":\"show\",\"listener\":\"127.0.0.1:8080\",\"netns\":[\"blue\"]}",
+	  -ENOENT, 0, -1, 1 },
+	{ "{\"command\":\"check\"}", 0, 15, -1, 3 },
+	{ "{\"command\":\"check\",\"netns\":[\"docker:*\",\"blue\"]}", 0, 4, -1, 2 },
+};
+
+START_TEST(test_three_same_as_filtered)
+{
+	struct sw_ctl_request req = { 0 };
+	struct json_object *doc = NULL, *arr;
+	char *line = NULL;
+	size_t kept, len;
+	int64_t hidden;
+
+	fill_three();
+	ck_assert_int_eq(check_same(&daemons[_i % 2], three_cases[_i / 2].request, &kept, &hidden),
+			 three_cases[_i / 2].filter_rc);
+	ck_assert_msg(kept == three_cases[_i / 2].kept, "%s: kept %zu, want %zu",
+		      three_cases[_i / 2].request, kept, three_cases[_i / 2].kept);
+	ck_assert_int_eq(hidden, three_cases[_i / 2].idle_hidden);
+
+	parse_request(three_cases[_i / 2].request, &req);
+	ck_assert_int_eq(format_for(&daemons[0], &req, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
+	ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
+	ck_assert(json_object_object_get_ex(doc, "namespaces", &arr));
+	ck_assert_uint_eq(json_object_array_length(arr), three_cases[_i / 2].namespaces);
+	json_object_put(doc);
+	free(line);
+	protocol_request_clear(&req);
+}
+END_TEST
+
+static const char *str_at(struct json_object *o, const char *k1, const char *k2)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k1, &v))
+		return "(absent)";
+	if (k2 && !json_object_object_get_ex(v, k2, &v))
+		return "(absent)";
+	return v ? json_object_get_string(v) : "(null)";
+}
+
+/* The whole document of three namespaces: their objects in the order
+ * given, the host first, with their identity and figures; every listener
+ * named by its namespace; fullest first across namespaces; and the set's
+ * summary in daemon.namespaces. */
+START_TEST(test_three_document)
+{
+	static const struct {
+		const char *key, *sub;
+		const char *want[3];
+	} ns_keys[] = {
+		{ "id", NULL, { "host", "docker:3f2a9c1b0e4d", "blue" } },
+		{ "name", NULL, { "host", "docker:3f2a9c1b0e4d", "blue" } },
+		{ "netns_id", NULL, { "4026531841", "4099", "4100" } },
+		{ "inode", NULL, { "4026531840", "4026532500", "4026532600" } },
+		{ "own", NULL, { "true", "false", "false" } },
+		{ "kind", NULL, { "host", "container", "netns" } },
+		{ "container", NULL,
+		  { "(null)", "3f2a9c1b0e4d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8",
+		    "(null)" } },
+		{ "pod_uid", NULL, { "(null)", "(null)", "(null)" } },
+		{ "listeners", NULL, { "11", "2", "2" } },
+		{ "age_ms", NULL, { "2000", "1500", "(null)" } },
+		{ "last_error", NULL, { "(null)", "No such file or directory", "(null)" } },
+		{ "syn_scan", "last_age_ms", { "5", "(null)", "1000" } },
+		{ "syn_scan", "scans", { "2", "0", "1" } },
+		/* Each namespace's own counters; docker's unreadable. */
+		{ "counters", "ListenDrops", { "101", "(null)", "7" } },
+	};
+	struct sw_status_daemon d = daemons[0];
+	struct json_object *doc, *arr, *l, *dm;
+	size_t n;
+
+	d.namespaces = (struct sw_status_nsset){
+		.all = true, .own_only_reason = "ignored when all", .watched = 3, .max = 4096,
+		.unwatched = 1, .filtered = 2, .found = 5, .released = 2, .discoveries = 9,
+		.last_discovery_age_ms = 1200, .last_discovery_cpu_us = 850,
+	};
+	fill_three();
+	doc = whole_document(&d);
+	ck_assert(json_object_object_get_ex(doc, "namespaces", &arr));
+	ck_assert_uint_eq(json_object_array_length(arr), 3);
+	for (size_t k = 0; k < SW_ARRAY_SIZE(ns_keys); k++)
+		for (size_t i = 0; i < 3; i++) {
+			const char *got = str_at(json_object_array_get_idx(arr, i), ns_keys[k].key,
+						 ns_keys[k].sub);
+
+			ck_assert_msg(strcmp(got, ns_keys[k].want[i]) == 0,
+				      "namespaces[%zu].%s%s%s: %s, want %s", i, ns_keys[k].key,
+				      ns_keys[k].sub ? "." : "", ns_keys[k].sub ? ns_keys[k].sub : "",
+				      got, ns_keys[k].want[i]);
+		}
+
+	ck_assert(json_object_object_get_ex(doc, "listeners", &arr));
+	n = json_object_array_length(arr);
+	ck_assert_uint_eq(n, 15);
+	/* Both full :80 and :8080 queues (critical) come first, whatever
+	 * their namespace; the rest in the one order. */
+	for (size_t i = 0; i < 2; i++)
+		ck_assert_str_eq(str_at(json_object_array_get_idx(arr, i), "state", NULL), "critical");
+	for (size_t i = 0; i < n; i++) {
+		static const char *const pairs[][2] = {
+			{ "host", "4026531841" }, { "docker:3f2a9c1b0e4d", "4099" }, { "blue", "4100" },
+		};
+		char name[NETNS_NAME_MAX], nid[24];
+		bool found = false;
+
+		l = json_object_array_get_idx(arr, i);
+		snprintf(name, sizeof(name), "%s", str_at(l, "netns", NULL));
+		snprintf(nid, sizeof(nid), "%s", str_at(l, "netns_id", NULL));
+		for (size_t k = 0; k < SW_ARRAY_SIZE(pairs); k++)
+			found |= strcmp(name, pairs[k][0]) == 0 && strcmp(nid, pairs[k][1]) == 0;
+		ck_assert_msg(found, "listener %zu: netns %s, netns_id %s", i, name, nid);
+	}
+	ck_assert_str_eq(str_at(json_object_array_get_idx(arr, 0), "netns", NULL), "host");
+	ck_assert_str_eq(str_at(json_object_array_get_idx(arr, 1), "netns", NULL),
+			 "docker:3f2a9c1b0e4d");
+	/* [listener docker:*\/\*:80] applies to the container's :80 only. */
+	for (size_t i = 0; i < n; i++) {
+		char name[NETNS_NAME_MAX], ep[64];
+
+		l = json_object_array_get_idx(arr, i);
+		snprintf(name, sizeof(name), "%s", str_at(l, "netns", NULL));
+		snprintf(ep, sizeof(ep), "%s", str_at(l, "listener", NULL));
+		if (strcmp(ep, "0.0.0.0:80") == 0)
+			ck_assert_double_eq(json_object_get_double(json_object_object_get(
+						json_object_object_get(l, "thresholds"), "warn")),
+					    strcmp(name, "docker:3f2a9c1b0e4d") == 0 ? 70.0 : 80.0);
+	}
+
+	ck_assert(json_object_object_get_ex(doc, "daemon", &dm));
+	ck_assert_str_eq(str_at(dm, "namespaces", "mode"), "all");
+	ck_assert_str_eq(str_at(dm, "namespaces", "own_only_reason"), "(null)");
+	ck_assert_str_eq(str_at(dm, "namespaces", "watched"), "3");
+	ck_assert_str_eq(str_at(dm, "namespaces", "max"), "4096");
+	ck_assert_str_eq(str_at(dm, "namespaces", "unwatched"), "1");
+	ck_assert_str_eq(str_at(dm, "namespaces", "filtered"), "2");
+	ck_assert_str_eq(str_at(dm, "namespaces", "found"), "5");
+	ck_assert_str_eq(str_at(dm, "namespaces", "released"), "2");
+	ck_assert_str_eq(str_at(dm, "namespaces", "discoveries"), "9");
+	ck_assert_str_eq(str_at(dm, "namespaces", "last_discovery_age_ms"), "1200");
+	ck_assert_str_eq(str_at(dm, "namespaces", "last_discovery_cpu_us"), "850");
+	ck_assert_str_eq(str_at(dm, "namespaces", "last_error"), "(null)");
+	json_object_put(doc);
+
+	/* Only the own namespace, and why. */
+	d.namespaces = (struct sw_status_nsset){
+		.own_only_reason = "no privileged helper: not started as root", .watched = 1,
+		.last_discovery_age_ms = UINT64_MAX, .last_error = -EPERM,
+	};
+	doc = whole_document(&d);
+	ck_assert(json_object_object_get_ex(doc, "daemon", &dm));
+	ck_assert_str_eq(str_at(dm, "namespaces", "mode"), "own");
+	ck_assert_str_eq(str_at(dm, "namespaces", "own_only_reason"),
+			 "no privileged helper: not started as root");
+	ck_assert_str_eq(str_at(dm, "namespaces", "last_discovery_age_ms"), "(null)");
+	ck_assert_str_eq(str_at(dm, "namespaces", "max"), "(null)");
+	ck_assert_str_eq(str_at(dm, "namespaces", "last_error"), "Operation not permitted");
+	json_object_put(doc);
+}
+END_TEST
+
 /* Every bound from 0 to the line's size: -E2BIG below it wherever the
  * text stops (head, a listener, idle_hidden, the closing "}\n"), with the
  * outputs untouched and nothing left allocated (ASan's leak check runs in
@@ -463,8 +731,12 @@ START_TEST(test_bound)
 	_cleanup_free_ char *full = NULL;
 	size_t need = 0;
 
-	fill();
-	parse_request(bound_requests[_i], &req);
+	/* Each request with one namespace, then with three. */
+	if (_i >= (int)SW_ARRAY_SIZE(bound_requests))
+		fill_three();
+	else
+		fill();
+	parse_request(bound_requests[_i % SW_ARRAY_SIZE(bound_requests)], &req);
 	ck_assert_int_eq(format_for(&daemons[1], &req, SW_CTL_REPLY_MAX, &full, &need, NULL), 0);
 	for (size_t max = 0; max <= need + 1; max++) {
 		char *line = (char *)"untouched";
@@ -529,7 +801,9 @@ int main(void)
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_order_fuller);
 	tcase_add_test(tc, test_percent_below_threshold);
-	tcase_add_loop_test(tc, test_bound, 0, (int)SW_ARRAY_SIZE(bound_requests));
+	tcase_add_loop_test(tc, test_bound, 0, (int)(2 * SW_ARRAY_SIZE(bound_requests)));
+	tcase_add_loop_test(tc, test_three_same_as_filtered, 0, (int)(2 * SW_ARRAY_SIZE(three_cases)));
+	tcase_add_test(tc, test_three_document);
 	suite_add_tcase(s, tc);
 	return sw_check_run(s);
 }

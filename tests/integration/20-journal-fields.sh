@@ -81,22 +81,27 @@ expect SOCKWATCH_EVENT=accept-queue \
 	SOCKWATCH_SOMAXCONN=4096 SOCKWATCH_MAX_SYN_BACKLOG=2048 SOCKWATCH_SYNCOOKIES=1 \
 	SOCKWATCH_PID=4242 SOCKWATCH_COMM=qfill SOCKWATCH_UNIT=qfill.service \
 	SOCKWATCH_COOKIE=12345 SOCKWATCH_HOLDERS=1 \
-	!SOCKWATCH_TOP_SOURCES !SOCKWATCH_SYN_MODE !SOCKWATCH_LIFECYCLE !SOCKWATCH_COUNTERS
+	!SOCKWATCH_TOP_SOURCES !SOCKWATCH_SYN_MODE !SOCKWATCH_LIFECYCLE !SOCKWATCH_COUNTERS \
+	!SOCKWATCH_NETNS_ID !SOCKWATCH_CONTAINER !SOCKWATCH_POD_UID
 expect_message "${A[@]}"
 case $(field "$LAST_JSON" MESSAGE) in
 "qfill.service (qfill, pid 4242) on 127.0.0.1:8080: accept queue 17/16 (106.2%), peak 18, 13 connections dropped"*"listen() backlog binds"*) ;;
 *) sw_fail "accept MESSAGE: $(field "$LAST_JSON" MESSAGE)" ;;
 esac
 
-sw_log "syn-queue, IPv6, other namespace, cookies off, owner unknown"
-S=(syn --listener '[::1]:443' --netns 4026532999 --level warning --depth 40 --limit 48
+sw_log "syn-queue, IPv6, a container's namespace, cookies off, owner unknown"
+CID=3f2a9c1b0e4d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8
+S=(syn --listener '[::1]:443' --netns docker:3f2a9c1b0e4d --netns-id 4026532999
+   --container $CID --level warning --depth 40 --limit 48
    --peak 44 --source net.ipv4.tcp_max_syn_backlog --mode drop-on-overflow --syncookies 0
    --max-syn-backlog 64 --top '::1=30,::ffff:10.0.0.2=10' --drops 2 --drops-total 5)
 emit "${S[@]}"
 expect SOCKWATCH_EVENT=syn-queue \
 	MESSAGE_ID=ce535b3f83cf4e6f88f1c7d5ad06702b PRIORITY=4 SOCKWATCH_LEVEL=warning \
 	'SOCKWATCH_LISTENER=[::1]:443' SOCKWATCH_ADDRESS=::1 SOCKWATCH_PORT=443 \
-	SOCKWATCH_FAMILY=inet6 SOCKWATCH_NETNS=4026532999 SOCKWATCH_QUEUE=syn \
+	SOCKWATCH_FAMILY=inet6 SOCKWATCH_NETNS=docker:3f2a9c1b0e4d \
+	SOCKWATCH_NETNS_ID=4026532999 SOCKWATCH_CONTAINER=$CID !SOCKWATCH_POD_UID \
+	SOCKWATCH_QUEUE=syn \
 	SOCKWATCH_DEPTH=40 SOCKWATCH_LIMIT=48 SOCKWATCH_PERCENT=83.3 SOCKWATCH_PEAK=44 \
 	SOCKWATCH_DROPS=2 SOCKWATCH_DROPS_TOTAL=5 \
 	SOCKWATCH_LIMIT_SOURCE=net.ipv4.tcp_max_syn_backlog SOCKWATCH_SYN_MODE=drop-on-overflow \
@@ -104,6 +109,25 @@ expect SOCKWATCH_EVENT=syn-queue \
 	'SOCKWATCH_TOP_SOURCES=::1=30,::ffff:10.0.0.2=10' \
 	!SOCKWATCH_SOMAXCONN !SOCKWATCH_PID !SOCKWATCH_COMM !SOCKWATCH_UNIT
 expect_message "${S[@]}"
+case $(field "$LAST_JSON" MESSAGE) in
+"in docker:3f2a9c1b0e4d on [::1]:443: SYN queue 40/48 (83.3%)"*) ;;
+*) sw_fail "syn MESSAGE: $(field "$LAST_JSON" MESSAGE)" ;;
+esac
+
+sw_log "accept-queue in a pod, owner known: the namespace before the listener"
+POD=6a1f9c2e-8b7d-4e3f-9a2b-1c0d9e8f7a6b
+P=(accept --listener 10.244.1.7:8080 --netns pod:$POD --netns-id 4026533000 --pod-uid $POD
+   --container $CID --level warning --depth 100 --limit 128 --source net.core.somaxconn
+   --somaxconn 128 --pid 812 --comm nginx)
+emit "${P[@]}"
+expect SOCKWATCH_POD_UID=$POD \
+	SOCKWATCH_EVENT=accept-queue SOCKWATCH_NETNS=pod:$POD SOCKWATCH_NETNS_ID=4026533000 \
+	SOCKWATCH_CONTAINER=$CID SOCKWATCH_LISTENER=10.244.1.7:8080 SOCKWATCH_PID=812
+expect_message "${P[@]}"
+case $(field "$LAST_JSON" MESSAGE) in
+"nginx (pid 812) in pod:$POD on 10.244.1.7:8080: accept queue 100/128 (78.1%)"*) ;;
+*) sw_fail "pod MESSAGE: $(field "$LAST_JSON" MESSAGE)" ;;
+esac
 
 sw_log "listen-drops"
 D=(drops --listener 127.0.0.1:9090 --drops 7 --drops-total 9 --queue accept --depth 0
@@ -154,7 +178,8 @@ emit lifecycle --lifecycle "config rejected" --text "$TEXT"
 expect 'SOCKWATCH_LIFECYCLE=config rejected' \
 	MESSAGE_ID=94bb75e3129d4d37afce83d92844a968 PRIORITY=6 \
 	"MESSAGE=sockwatchd config rejected: $TEXT" \
-	!SOCKWATCH_EVENT !SOCKWATCH_LEVEL !SOCKWATCH_LISTENER !SOCKWATCH_NETNS
+	!SOCKWATCH_EVENT !SOCKWATCH_LEVEL !SOCKWATCH_LISTENER !SOCKWATCH_NETNS \
+	!SOCKWATCH_NETNS_ID !SOCKWATCH_CONTAINER !SOCKWATCH_POD_UID
 
 sw_log "a hostile process name stays one field, verbatim"
 emit accept --listener 127.0.0.1:7070 --depth 1 --limit 2 --comm $'ev\nMESSAGE=x' --pid 9

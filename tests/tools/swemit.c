@@ -7,7 +7,8 @@
  *   KIND: accept-queue (accept) | syn-queue (syn) | listen-drops (drops) |
  *         syncookies | cleared | lifecycle | log (a journal_log diagnostic)
  *
- * Event options (all optional): --listener EP --netns NAME
+ * Event options (all optional): --listener EP --netns NAME ("host": the own)
+ *   --netns-id N --container ID --pod-uid UID
  *   --level warning|critical --cleared-level warning|critical
  *   --queue accept|syn --depth N --limit N --peak N --percent P
  *   --source listen-backlog|net.core.somaxconn|net.ipv4.tcp_max_syn_backlog
@@ -144,7 +145,8 @@ enum {
 	OPT_CLEARED_LEVEL, OPT_QUEUE, OPT_DEPTH, OPT_LIMIT, OPT_PEAK, OPT_PERCENT, OPT_SOURCE,
 	OPT_MODE, OPT_STALE, OPT_GONE, OPT_DROPS, OPT_DROPS_TOTAL, OPT_SOMAXCONN, OPT_MSB,
 	OPT_SYNCOOKIES, OPT_PID, OPT_COMM, OPT_UNIT, OPT_HOLDERS, OPT_TOP, OPT_COOKIE,
-	OPT_COUNTER, OPT_LIFECYCLE, OPT_TEXT, OPT_PRIORITY,
+	OPT_COUNTER, OPT_LIFECYCLE, OPT_TEXT, OPT_PRIORITY, OPT_NETNS_ID, OPT_CONTAINER,
+	OPT_POD_UID,
 };
 
 static const struct option swemit_options[] = {
@@ -153,6 +155,9 @@ static const struct option swemit_options[] = {
 	{ "interval-ms", required_argument, NULL, OPT_INTERVAL },
 	{ "listener", required_argument, NULL, OPT_LISTENER },
 	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "netns-id", required_argument, NULL, OPT_NETNS_ID },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "pod-uid", required_argument, NULL, OPT_POD_UID },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "cleared-level", required_argument, NULL, OPT_CLEARED_LEVEL },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
@@ -237,6 +242,13 @@ int main(int argc, char **argv)
 			ev.ns.own = strcmp(a, "host") == 0;
 			r = snprintf(ev.ns.name.name, sizeof(ev.ns.name.name), "%s", a) <
 					    (int)sizeof(ev.ns.name.name) ? 0 : -EINVAL;
+			break;
+		case OPT_NETNS_ID:      r = swemit_u64(a, UINT64_MAX, &ev.ns.id); break;
+		case OPT_CONTAINER:
+			r = swemit_str(a, ev.ns.name.container, sizeof(ev.ns.name.container));
+			break;
+		case OPT_POD_UID:
+			r = swemit_str(a, ev.ns.name.pod_uid, sizeof(ev.ns.name.pod_uid));
 			break;
 		case OPT_LEVEL:         r = swemit_level(a, &ev.level); break;
 		case OPT_CLEARED_LEVEL: r = swemit_level(a, &ev.cleared_level); break;
