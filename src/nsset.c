@@ -66,6 +66,7 @@ int nsset_init(struct sw_nsset *s, struct sw_diag *own_diag, struct sw_tracker *
 	own->fds = (struct nsdisc_fds)NSDISC_FDS_CLOSED;
 	own->diag = own_diag;
 	own->tracker = own_tracker;
+	own->found_usec = util_now_usec();
 	snapshot_init(&own->snap);
 	tracker_set_ns(own_tracker, &own->info);
 	s->v[0] = own;

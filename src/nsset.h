@@ -39,6 +39,7 @@ struct sw_ns {
 	struct sw_tracker *tracker;
 	uint64_t found_usec;         /* when first watched */
 	uint64_t last_syn_usec;      /* start of its last SYN scan; 0 never */
+	uint64_t last_syn_cost_usec; /* its CPU */
 	uint64_t syn_scans;
 	int last_error;              /* of its last listener dump: 0 or -errno */
 	size_t unwatched_listeners;  /* of its last dump, past SW_NS_MAX_LISTENERS */

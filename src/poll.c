@@ -145,8 +145,10 @@ static void poll_count_dump(struct sw_manager *m, const struct sw_snapshot *sn, 
 	m->skipped_attrs += sn->skipped_attrs - attrs0;
 }
 
+/* idle: the cadence's turn (synsched_scanned), else a triggered or forced
+ * scan, whose cost the estimate learns only (synsched_cost). */
 static void poll_syn_scan(struct sw_manager *m, struct sw_ns *ns, uint64_t now,
-			  uint64_t deadline, uint64_t *syn_cpu)
+			  uint64_t deadline, bool idle, uint64_t *syn_cpu)
 {
 	uint64_t c0 = util_cpu_usec(), cost;
 	struct sw_snapshot *sn = &ns->snap;
@@ -167,7 +169,11 @@ static void poll_syn_scan(struct sw_manager *m, struct sw_ns *ns, uint64_t now,
 		poll_error(m, "SYN_RECV dump", r, now, false);
 		return;
 	}
-	synsched_scanned(&m->syn, now, cost);
+	if (idle)
+		synsched_scanned(&m->syn, now, cost);
+	else
+		synsched_cost(&m->syn, cost);
+	ns->last_syn_cost_usec = cost;
 	ns->last_syn_usec = now;
 	ns->syn_scans++;
 	m->syn_scans++;
@@ -250,21 +256,22 @@ static void poll_syn_scans(struct sw_manager *m, const bool *dumped, uint64_t no
 		if (!dumped[i])
 			continue;
 		trig = poll_syn_triggered(ns);
-		if (force || always ||
-		    (trig && (ns->last_syn_usec == 0 ||
-			      now - ns->last_syn_usec >= m->syn.trigger_gap_usec)))
-			poll_syn_scan(m, ns, now, deadline, syn_cpu);
+		if (force || always)
+			poll_syn_scan(m, ns, now, deadline, true, syn_cpu);
+		else if (trig && (ns->last_syn_usec == 0 ||
+				  now - ns->last_syn_usec >= m->syn.trigger_gap_usec))
+			poll_syn_scan(m, ns, now, deadline, false, syn_cpu);
 	}
 	if (idle_due && !force && !always) {
-		/* One namespace, the next in turn that this poll did not scan. */
-		for (size_t k = 0; k < m->nsns.n; k++) {
-			size_t i = nsset_next_idle(&m->nsns);
+		/* The next namespace in turn; one a trigger scanned in this
+		 * poll has had its turn. */
+		size_t i = nsset_next_idle(&m->nsns);
+		struct sw_ns *ns = m->nsns.v[i];
 
-			if (!dumped[i] || m->nsns.v[i]->snap.syn_scanned)
-				continue;
-			poll_syn_scan(m, m->nsns.v[i], now, deadline, syn_cpu);
-			break;
-		}
+		if (ns->snap.syn_scanned)
+			synsched_scanned(&m->syn, now, ns->last_syn_cost_usec);
+		else if (dumped[i])
+			poll_syn_scan(m, ns, now, deadline, true, syn_cpu);
 	}
 }
 

@@ -89,19 +89,31 @@ void synsched_init(struct sw_synsched *s, enum sw_syn_scan mode, double budget_p
 	synsched_configure(s, mode, budget_pct, interval_usec);
 }
 
-void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec)
+static void synsched_learn(struct sw_synsched *s, uint64_t cost_usec)
 {
 	double c = (double)cost_usec;
 
-	if (!s->scanned)
+	if (s->n_costs == 0)
 		s->cost_est_usec = c;
 	else
 		s->cost_est_usec += (c - s->cost_est_usec) *
 			(c > s->cost_est_usec ? EST_RISE : EST_FALL);
+	s->n_costs++;
+	s->last_cost_usec = cost_usec;
+}
+
+void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec)
+{
+	synsched_learn(s, cost_usec);
 	s->scanned = true;
 	s->n_scans++;
 	s->last_scan_usec = now_usec;
-	s->last_cost_usec = cost_usec;
+	synsched_recompute(s);
+}
+
+void synsched_cost(struct sw_synsched *s, uint64_t cost_usec)
+{
+	synsched_learn(s, cost_usec);
 	synsched_recompute(s);
 }
 

@@ -48,6 +48,7 @@ struct sw_synsched {
 	uint64_t interval_usec;       /* spacing chosen after it */
 
 	bool scanned;                 /* any scan yet */
+	uint64_t n_costs;             /* costs learnt (scans, triggered ones too) */
 	uint64_t n_scans;
 	double cost_est_usec;         /* smoothed cost */
 	uint64_t budget_gap_usec;     /* est / budget, capped: never scan closer (untriggered) */
@@ -75,6 +76,11 @@ void synsched_apply(struct sw_synsched *s, const struct sw_config *cfg, uint64_t
 
 /* After a scan that started at now and cost cost_usec of CPU: recompute the spacing. */
 void synsched_scanned(struct sw_synsched *s, uint64_t now_usec, uint64_t cost_usec);
+
+/* A scan outside the cadence (one namespace's triggered scan) that cost
+ * cost_usec: the estimate learns it, the untriggered cadence does not
+ * move, so one namespace's flood cannot starve the others' turns. */
+void synsched_cost(struct sw_synsched *s, uint64_t cost_usec);
 
 /* After each listener poll, its CPU cost: cpu_budget covers the whole
  * daemon, so untriggered scans are spaced to fit what the polls leave
