@@ -92,11 +92,14 @@ static int ask(struct sw_procsrc *src, struct ps_request *req, struct ps_reply_h
 	       const void **pl)
 {
 	static unsigned char reply[PS_REPLY_MAX];
+	struct helper_out out;
 	const char *why;
-	size_t len = helper_answer(src, req, sizeof(*req), reply, &why);
 
-	ck_assert_msg(why == NULL, "refused: %s", why);
-	ck_assert_int_eq(ps_reply_parse(req, reply, len, h, pl, &why), 0);
+	helper_answer(src, NULL, req, sizeof(*req), reply, &out);
+	ck_assert_msg(out.refused == NULL, "refused: %s", out.refused);
+	ck_assert_ptr_null(out.fatal);
+	ck_assert_uint_eq(out.n_fds, 0);
+	ck_assert_int_eq(ps_reply_parse(req, reply, out.len, h, pl, &why), 0);
 	return h->err;
 }
 
@@ -195,18 +198,17 @@ START_TEST(test_refused)
 	struct sw_procsrc *src;
 	struct ps_request req;
 	struct ps_reply_header h;
-	const char *why;
-	size_t len;
+	struct helper_out out;
 
 	ck_assert_int_eq(procsrc_new_local("/proc", &src), 0);
 	ps_request_fds(&req, 1, 1, 0, -1, 0);          /* budget 0 */
-	len = helper_answer(src, &req, sizeof(req), reply, &why);
-	ck_assert_ptr_nonnull(why);
-	ck_assert_uint_eq(len, sizeof(h));
+	helper_answer(src, NULL, &req, sizeof(req), reply, &out);
+	ck_assert_ptr_nonnull(out.refused);
+	ck_assert_uint_eq(out.len, sizeof(h));
 	memcpy(&h, reply, sizeof(h));
 	ck_assert_int_eq(h.err, -EBADMSG);
-	len = helper_answer(src, "x", 1, reply, &why);
-	ck_assert_ptr_nonnull(why);
+	helper_answer(src, NULL, "x", 1, reply, &out);
+	ck_assert_ptr_nonnull(out.refused);
 	memcpy(&h, reply, sizeof(h));
 	ck_assert_int_eq(h.err, -EBADMSG);
 	procsrc_free(src);

@@ -241,7 +241,8 @@ START_TEST(test_reply_fds_and_files)
 	/* Only the errors the helper sends. */
 	ps_reply_init(&h, &req);
 	for (int e = 1; e < 4200; e++) {
-		bool ok = e == ESRCH || e == EACCES || e == ENOMEM || e == EIO || e == EBADMSG;
+		bool ok = e == ESRCH || e == EACCES || e == EPERM || e == ENOMEM || e == EIO ||
+			  e == EBADMSG;
 
 		h.err = -e;
 		build(&b, &req, &h, NULL, 0);
