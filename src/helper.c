@@ -15,6 +15,7 @@
 
 #include "caps.h"
 #include "helper.h"
+#include "helper_ns.h"
 #include "procsrc.h"
 #include "text.h"
 #include "util.h"
@@ -35,7 +36,7 @@ struct sw_helper {
 	_Alignas(8) unsigned char buf[PS_REPLY_MAX + 1];
 };
 
-static const int helper_caps[] = { CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+static const int helper_caps[] = { CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
 
 bool helper_wanted(void)
 {
@@ -51,7 +52,7 @@ bool helper_wanted(void)
  * as they are, any other as -EIO. */
 static int32_t wire_err(int r)
 {
-	return r == -ESRCH || r == -EACCES || r == -ENOMEM ? r : -EIO;
+	return r == -ESRCH || r == -EACCES || r == -EPERM || r == -ENOMEM ? r : -EIO;
 }
 
 static size_t answer_pids(struct sw_procsrc *src, const struct ps_request *req,
@@ -133,15 +134,63 @@ static size_t answer_fds(struct sw_procsrc *src, const struct ps_request *req,
 	return n * sizeof(*out);
 }
 
-size_t helper_answer(struct sw_procsrc *src, const void *buf, size_t len, void *reply, const char **ret_why)
+/* A page of the table; from the start, a fresh listing first. */
+static size_t answer_netns_list(struct helper_ns *ns, const struct ps_request *req,
+				struct ps_reply_header *h, struct ps_netns *out)
+{
+	size_t count;
+	int r;
+
+	if (!ns) {
+		h->err = -EIO;
+		return 0;
+	}
+	if (req->pid == 0) {
+		r = helper_ns_list(ns);
+		if (r < 0) {
+			h->err = wire_err(r);
+			return 0;
+		}
+	}
+	count = helper_ns_count(ns);
+	for (size_t i = (size_t)req->pid; i < count && h->n < PS_NETNS_PAGE; i++)
+		out[h->n++] = *helper_ns_entry(ns, i);
+	h->next = req->pid + (int32_t)h->n;
+	if ((size_t)h->next < count)
+		h->flags |= PS_MORE;
+	if (helper_ns_truncated(ns))
+		h->flags |= PS_TRUNCATED;
+	return h->n * sizeof(*out);
+}
+
+static void answer_netns_open(struct helper_ns *ns, const struct ps_request *req,
+			      struct ps_reply_header *h, struct helper_out *out)
+{
+	int r = ns ? helper_ns_open(ns, req->starttime, out->fds) : -EIO;
+
+	if (r == -ENOTRECOVERABLE) {
+		out->fatal = "could not return to its own network namespace";
+		return;
+	}
+	if (r < 0) {
+		h->err = wire_err(r);
+		return;
+	}
+	h->n = PS_NETNS_FDS;
+	out->n_fds = PS_NETNS_FDS;
+}
+
+void helper_answer(struct sw_procsrc *src, struct helper_ns *ns, const void *buf, size_t len,
+		   void *reply, struct helper_out *out)
 {
 	struct ps_reply_header h;
 	struct ps_request req;
 	void *payload = (unsigned char *)reply + sizeof(h);
 	size_t plen = 0;
 
-	*ret_why = NULL;
-	if (ps_request_parse(buf, len, &req, ret_why) < 0) {
+	*out = (struct helper_out){ .fds = { -1, -1, -1, -1, -1 } };
+	_Static_assert(PS_NETNS_FDS == 5, "every fd initialised");
+	if (ps_request_parse(buf, len, &req, &out->refused) < 0) {
 		/* Echo what can be read of it, so the monitor's check fails
 		 * on it too. */
 		memset(&req, 0, sizeof(req));
@@ -155,10 +204,37 @@ size_t helper_answer(struct sw_procsrc *src, const void *buf, size_t len, void *
 		case PS_STAT:   plen = answer_stat(src, &req, &h, payload); break;
 		case PS_CGROUP: plen = answer_cgroup(src, &req, &h, payload); break;
 		case PS_FDS:    plen = answer_fds(src, &req, &h, payload); break;
+		case PS_NETNS_LIST: plen = answer_netns_list(ns, &req, &h, payload); break;
+		case PS_NETNS_OPEN: answer_netns_open(ns, &req, &h, out); break;
 		}
 	}
 	memcpy(reply, &h, sizeof(h));
-	return sizeof(h) + plen;
+	out->len = sizeof(h) + plen;
+}
+
+/* One reply, with its fds (if any) in the same message. */
+static ssize_t send_reply(int fd, const void *reply, const struct helper_out *out)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * PS_NETNS_FDS)];
+	} control;
+	struct iovec iov = { .iov_base = (void *)reply, .iov_len = out->len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (out->n_fds > 0) {
+		struct cmsghdr *c;
+
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * out->n_fds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * out->n_fds);
+		memcpy(CMSG_DATA(c), out->fds, sizeof(int) * out->n_fds);
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 
 static int helper_setup(int fd)
@@ -203,6 +279,7 @@ int helper_serve(int fd)
 	static _Alignas(8) unsigned char reply[PS_REPLY_MAX];
 	unsigned char req[sizeof(struct ps_request) + 1];
 	struct sw_procsrc *src;
+	struct helper_ns *ns = NULL;
 	int r;
 
 	r = helper_setup(fd);
@@ -215,11 +292,17 @@ int helper_serve(int fd)
 		fprintf(stderr, "sockwatchd-priv: cannot open /proc: %s\n", strerror(-r));
 		return 1;
 	}
+	/* Without it (a kernel before 6.11 has no NS_GET_ID) the namespace
+	 * requests are answered -EIO and the rest still served. */
+	r = helper_ns_new("/proc", &ns);
+	if (r < 0)
+		fprintf(stderr, "sockwatchd-priv: cannot list network namespaces: %s\n",
+			strerror(-r));
 	r = 0;
 	for (;;) {
-		const char *why;
+		struct helper_out out;
 		ssize_t n = recv(HELPER_FD, req, sizeof(req), MSG_TRUNC);
-		size_t len;
+		ssize_t sent;
 
 		if (n == 0)
 			break;                   /* the monitor is gone */
@@ -232,10 +315,19 @@ int helper_serve(int fd)
 		}
 		/* MSG_TRUNC gives the real length of a longer message, which
 		 * the buffer (one byte longer than a request) cuts: refused. */
-		len = helper_answer(src, req, SW_MIN((size_t)n, sizeof(req)), reply, &why);
-		if (why)
-			fprintf(stderr, "sockwatchd-priv: refused a request of %zd bytes: %s\n", n, why);
-		if (send(HELPER_FD, reply, len, MSG_NOSIGNAL) < 0) {
+		helper_answer(src, ns, req, SW_MIN((size_t)n, sizeof(req)), reply, &out);
+		if (out.fatal) {
+			fprintf(stderr, "sockwatchd-priv: %s\n", out.fatal);
+			r = 1;
+			break;
+		}
+		if (out.refused)
+			fprintf(stderr, "sockwatchd-priv: refused a request of %zd bytes: %s\n", n,
+				out.refused);
+		sent = send_reply(HELPER_FD, reply, &out);
+		for (size_t i = 0; i < out.n_fds; i++)
+			close(out.fds[i]);
+		if (sent < 0) {
 			if (errno != EPIPE && errno != ECONNRESET) {
 				fprintf(stderr, "sockwatchd-priv: send failed: %m\n");
 				r = 1;
@@ -246,11 +338,12 @@ int helper_serve(int fd)
 		 * broken or taken over. Refused once, logged once, then the
 		 * helper leaves (the monitor then exits too), as OpenBSD's
 		 * privileged parents do. */
-		if (why) {
+		if (out.refused) {
 			r = 1;
 			break;
 		}
 	}
+	helper_ns_free(ns);
 	procsrc_free(src);
 	/* HELPER_FD stays open: it closes as the process exits, which is how
 	 * the monitor tells that the exit is under way. */
@@ -324,10 +417,31 @@ uint32_t helper_next_seq(struct sw_helper *h)
 	return ++h->seq;
 }
 
-int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
-		const void **ret_payload)
+static void close_fds(int *fds, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* One request and its reply. fds: where the fds of an answer that has some
+ * go (PS_NETNS_FDS of them), or NULL when none may come: then any that do
+ * are closed and the reply refused. */
+static int call(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
+		const void **ret_payload, int *fds)
+{
+	/* One more than an answer holds: more than that is garbage too. */
+	enum { FD_ROOM = PS_NETNS_FDS + 1 };
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * FD_ROOM)];
+	} control;
 	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+	struct iovec iov = { .iov_base = h->buf, .iov_len = sizeof(h->buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	int got[FD_ROOM * 2];
+	size_t n_got = 0, want;
 	const char *why;
 	ssize_t n;
 	int r;
@@ -346,21 +460,60 @@ int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_hea
 		return helper_fail(h, -ETIMEDOUT, "did not answer within 5 s");
 	if (r < 0)
 		return helper_fail(h, -errno, "could not be waited for");
-	n = recv(h->fd, h->buf, sizeof(h->buf), MSG_TRUNC);
+	n = recvmsg(h->fd, &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	if (n > 0)
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			size_t k;
+
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k && n_got < SW_ARRAY_SIZE(got); i++)
+				memcpy(&got[n_got++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		}
 	if (n <= 0) {
 		helper_reap(h);
 		h->closed = true;
 		return helper_fail(h, -EPIPE, "closed its socket");
 	}
-	if ((size_t)n >= sizeof(h->buf))
+	if ((size_t)n >= sizeof(h->buf)) {
+		close_fds(got, n_got);
 		return helper_fail(h, -EBADMSG, "answered garbage: reply too long");
+	}
 	if (ps_reply_parse(req, h->buf, (size_t)n, ret_h, ret_payload, &why) < 0) {
 		char text[96];
 
+		close_fds(got, n_got);
 		snprintf(text, sizeof(text), "answered garbage: %s", why);
 		return helper_fail(h, -EBADMSG, text);
 	}
+	want = fds && ret_h->type == PS_NETNS_OPEN && ret_h->err == 0 ? ret_h->n : 0;
+	if ((msg.msg_flags & MSG_CTRUNC) || n_got != want) {
+		close_fds(got, n_got);
+		return helper_fail(h, -EBADMSG, msg.msg_flags & MSG_CTRUNC ?
+				   "answered garbage: its fds were cut" :
+				   "answered garbage: fds other than announced");
+	}
+	if (fds)
+		for (size_t i = 0; i < PS_NETNS_FDS; i++)
+			fds[i] = i < n_got ? got[i] : -1;
 	return 0;
+}
+
+int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
+		const void **ret_payload)
+{
+	return call(h, req, ret_h, ret_payload, NULL);
+}
+
+int helper_call_fds(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
+		    int fds[PS_NETNS_FDS])
+{
+	const void *payload;
+
+	for (size_t i = 0; i < PS_NETNS_FDS; i++)
+		fds[i] = -1;
+	return call(h, req, ret_h, &payload, fds);
 }
 
 const char *helper_broken(const struct sw_helper *h)

@@ -1,12 +1,14 @@
 /* The privileged helper (DESIGN.md "Process model"): a child forked at
- * start that keeps the capabilities reading other users' /proc needs and
- * answers the fixed questions of privsep.h, nothing else. The monitor, the
+ * start that keeps the capabilities reading other users' /proc and
+ * entering network namespaces need, and answers the fixed questions of
+ * privsep.h, nothing else. The monitor, the
  * parent, then drops every capability. This module holds both ends: the
  * helper's serving loop, and the monitor's side of one call.
  *
  * The helper never reads the config, the control socket, the network or a
- * netlink reply; it reads only /proc, and what it sends back the monitor
- * parses. It exits when the monitor does: EOF on its socket, and
+ * netlink reply; it reads only /proc (and opens the nsfs mounts its
+ * mountinfo lists), and what it sends back the monitor parses. The
+ * collectors it opens inside a namespace it passes on unread. It exits when the monitor does: EOF on its socket, and
  * PR_SET_PDEATHSIG in case the monitor is killed. */
 #pragma once
 
@@ -17,8 +19,10 @@
 
 #include "privsep.h"
 
-/* The capabilities the helper keeps (the unit grants these and no more). */
-#define HELPER_CAPS_DESC "CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
+/* The capabilities the helper keeps (the unit grants these and no more):
+ * CAP_SYS_ADMIN to setns() into a network namespace, CAP_SYS_PTRACE and
+ * CAP_DAC_READ_SEARCH to read other users' /proc/PID/fd and ns/net. */
+#define HELPER_CAPS_DESC "CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH"
 
 /* How long the monitor waits for one reply: the helper answers from /proc
  * at once, so a silent one is broken. Well below WatchdogSec. */
@@ -26,8 +30,9 @@
 
 struct sw_helper;
 
-/* Whether this process holds what a helper would need (either capability):
- * without it no helper is started and owners are looked up locally. */
+/* Whether this process holds what a helper would need (any of the three
+ * capabilities): without it no helper is started, owners are looked up
+ * locally and only the own namespace is watched. */
 bool helper_wanted(void);
 
 /* Forks the helper. In the parent: 0, *ret set (the monitor's handle).
@@ -43,17 +48,29 @@ int helper_attach(int fd, pid_t pid, struct sw_helper **ret);
 
 /* The helper's life: keeps only its capabilities, closes every other fd,
  * answers requests until EOF. Returns the exit code: 0 at EOF, 1 on a
- * failure to set up or to talk. Refused requests are logged to stderr
- * (the unit's journal) and answered with -EBADMSG. */
+ * failure to set up or to talk, or when it could not return to its own
+ * network namespace. Refused requests are logged to stderr (the unit's
+ * journal) and answered with -EBADMSG. */
 int helper_serve(int fd);
 
+/* What helper_answer made of one request. */
+struct helper_out {
+	size_t len;                  /* bytes of the reply */
+	int fds[PS_NETNS_FDS];       /* NETNS_OPEN answered: sent with the reply, then
+				      * closed by the caller; else -1 */
+	size_t n_fds;
+	const char *refused;         /* a malformed request: why (reply -EBADMSG) */
+	const char *fatal;           /* the helper must stop, no reply to send: why */
+};
+
 /* Answers one request (len bytes) from src (a local source: /proc, or a
- * prepared tree in tests) into reply (PS_REPLY_MAX bytes); returns the
- * reply's length. *ret_why is set for a refused request. Also the
+ * prepared tree in tests) and ns (the namespace table; NULL: none, netns
+ * requests answered -EIO) into reply (PS_REPLY_MAX bytes). Also the
  * fuzzer's entry point. */
 struct sw_procsrc;
-size_t helper_answer(struct sw_procsrc *src, const void *req, size_t len, void *reply,
-		     const char **ret_why);
+struct helper_ns;
+void helper_answer(struct sw_procsrc *src, struct helper_ns *ns, const void *req, size_t len,
+		   void *reply, struct helper_out *out);
 
 /* The monitor's side: sends req and waits for its reply (at most
  * HELPER_REPLY_TIMEOUT_MS). 0: *ret_h and *ret_payload (valid until the
@@ -62,6 +79,14 @@ size_t helper_answer(struct sw_procsrc *src, const void *req, size_t len, void *
  * of those the helper is broken for good (helper_broken() says why). */
 int helper_call(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
 		const void **ret_payload);
+
+/* helper_call for a request answered with fds (NETNS_OPEN): fds[] holds
+ * the PS_NETNS_FDS fds that came (close-on-exec) when the reply says it
+ * sent them, else -1 each. A reply whose fds are not exactly what its
+ * header announces, or were cut (MSG_CTRUNC: the monitor's fd table full
+ * counts too), is -EBADMSG: what came is closed and the helper broken. */
+int helper_call_fds(struct sw_helper *h, struct ps_request *req, struct ps_reply_header *ret_h,
+		    int fds[PS_NETNS_FDS]);
 
 /* Next request sequence number. */
 uint32_t helper_next_seq(struct sw_helper *h);

@@ -14,6 +14,8 @@ const char *ps_type_name(uint16_t type)
 	case PS_STAT:   return "stat";
 	case PS_CGROUP: return "cgroup";
 	case PS_FDS:    return "fds";
+	case PS_NETNS_LIST: return "netns-list";
+	case PS_NETNS_OPEN: return "netns-open";
 	default:        return "unknown";
 	}
 }
@@ -31,18 +33,33 @@ int ps_request_parse(const void *buf, size_t len, struct ps_request *ret, const 
 		BAD("unknown request type");
 	if (r.flags != 0)
 		BAD("flags set");
-	if (r.type == PS_PIDS) {
+	switch (r.type) {
+	case PS_PIDS:
 		if (r.pid < 0 || r.pid > PS_PID_MAX)
 			BAD("pid out of range");
-	} else if (r.pid <= 0 || r.pid > PS_PID_MAX) {
-		BAD("pid out of range");
+		break;
+	case PS_NETNS_LIST:
+		if (r.pid < 0 || r.pid > PS_NETNS_MAX)
+			BAD("namespace index out of range");
+		break;
+	case PS_NETNS_OPEN:
+		if (r.pid != 0)
+			BAD("field unused by this request is set");
+		if (r.starttime == 0)
+			BAD("namespace id 0");
+		break;
+	default:
+		if (r.pid <= 0 || r.pid > PS_PID_MAX)
+			BAD("pid out of range");
+		break;
 	}
 	if (r.type == PS_FDS) {
 		if (r.after_fd < -1)
 			BAD("after_fd out of range");
 		if (r.budget == 0 || r.budget > PS_MAX_BUDGET)
 			BAD("budget out of range");
-	} else if (r.starttime != 0 || r.after_fd != 0 || r.budget != 0) {
+	} else if ((r.type != PS_NETNS_OPEN && r.starttime != 0) || r.after_fd != 0 ||
+		   r.budget != 0) {
 		BAD("field unused by this request is set");
 	}
 	*ret = r;
@@ -56,6 +73,8 @@ size_t ps_reply_capacity(const struct ps_request *req)
 	case PS_STAT:   return 1;
 	case PS_CGROUP: return PS_FILE_MAX;
 	case PS_FDS:    return req->budget;
+	case PS_NETNS_LIST: return PS_NETNS_PAGE;
+	case PS_NETNS_OPEN: return PS_NETNS_FDS;
 	default:        return 0;
 	}
 }
@@ -66,8 +85,78 @@ static size_t elem_size(uint16_t type)
 	case PS_PIDS: return sizeof(int32_t);
 	case PS_FDS:  return sizeof(uint32_t);
 	case PS_STAT: return sizeof(struct ps_stat);
+	case PS_NETNS_LIST: return sizeof(struct ps_netns);
+	case PS_NETNS_OPEN: return 0;    /* the fds come beside the message */
 	default:      return 1;
 	}
+}
+
+enum ps_mount_dir ps_netns_mount_dir(const char *path, size_t len)
+{
+	static const struct {
+		const char *prefix;
+		enum ps_mount_dir dir;
+	} dirs[] = {
+		{ "/run/netns/", PS_MOUNT_RUN },
+		{ "/var/run/docker/netns/", PS_MOUNT_DOCKER },
+		{ "/run/docker/netns/", PS_MOUNT_DOCKER },
+	};
+
+	if (len >= PS_NETNS_MOUNT_MAX)
+		return PS_MOUNT_NONE;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		size_t pl = strlen(dirs[i].prefix);
+		const char *name = path + pl;
+		size_t nl = len - pl;
+
+		if (len <= pl || memcmp(path, dirs[i].prefix, pl) != 0)
+			continue;
+		if ((nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.'))
+			return PS_MOUNT_NONE;
+		for (size_t k = 0; k < nl; k++) {
+			unsigned char c = (unsigned char)name[k];
+
+			if (c == '/' || c < 0x20 || c == 0x7f)
+				return PS_MOUNT_NONE;
+		}
+		return dirs[i].dir;
+	}
+	return PS_MOUNT_NONE;
+}
+
+/* A mount field: "" or a mount point of dir, NUL-padded to the end. */
+static bool mount_field_ok(const char *f, enum ps_mount_dir dir)
+{
+	const char *end = memchr(f, 0, PS_NETNS_MOUNT_MAX);
+	size_t len;
+
+	if (!end)
+		return false;
+	len = (size_t)(end - f);
+	for (size_t i = len; i < PS_NETNS_MOUNT_MAX; i++)
+		if (f[i] != 0)
+			return false;
+	return len == 0 || ps_netns_mount_dir(f, len) == dir;
+}
+
+static const char *netns_entry_bad(const struct ps_netns *e)
+{
+	if (e->id == 0 || e->inode == 0)
+		return "namespace without an id or inode";
+	if (e->reserved != 0 || (e->flags & ~PS_NETNS_OWN))
+		return "namespace with reserved bits set";
+	if (e->oldest_pid < 0 || e->oldest_pid > PS_PID_MAX || e->members > PS_PID_MAX)
+		return "namespace member out of range";
+	if ((e->oldest_pid == 0) != (e->members == 0))
+		return "namespace members and oldest member disagree";
+	if (!mount_field_ok(e->run_mount, PS_MOUNT_RUN) ||
+	    !mount_field_ok(e->docker_mount, PS_MOUNT_DOCKER))
+		return "malformed namespace mount";
+	if (e->members == 0 && !e->run_mount[0] && !e->docker_mount[0])
+		return "namespace held by nothing";
+	if ((e->flags & PS_NETNS_OWN) && e->members == 0)
+		return "own namespace without members";
+	return NULL;
 }
 
 int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
@@ -83,7 +172,9 @@ int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
 		BAD("bad magic");
 	if (h.type != req->type || h.seq != req->seq)
 		BAD("reply to another request");
-	if (h.reserved != 0 || (h.flags & ~PS_MORE))
+	if (h.reserved != 0 ||
+	    (h.flags & ~(h.type == PS_NETNS_LIST ? PS_MORE | PS_TRUNCATED :
+			 h.type == PS_NETNS_OPEN ? 0u : PS_MORE)))
 		BAD("reserved bits set");
 	{
 		static const int32_t allowed[] = PS_ERRORS;
@@ -129,6 +220,29 @@ int ps_reply_parse(const struct ps_request *req, const void *buf, size_t len,
 		if (h.starttime == 0)
 			BAD("fds of a process without a start time");
 	}
+	if (h.type == PS_NETNS_LIST && h.err == 0) {
+		if ((int64_t)req->pid + h.n > PS_NETNS_MAX)
+			BAD("more namespaces than a listing holds");
+		if (h.next != req->pid + (int32_t)h.n)
+			BAD("next is not the last namespace's index");
+		if ((h.flags & PS_MORE) && h.n == 0)
+			BAD("more namespaces promised after none");
+		for (uint32_t i = 0; i < h.n; i++) {
+			struct ps_netns e;
+			const char *bad;
+
+			memcpy(&e, payload + i * sizeof(e), sizeof(e));
+			bad = netns_entry_bad(&e);
+			if (bad)
+				BAD(bad);
+		}
+	}
+	if (h.type == PS_NETNS_OPEN) {
+		if (h.next != 0)
+			BAD("next set in a netns-open answer");
+		if (h.err == 0 && h.n != PS_NETNS_FDS)
+			BAD("a netns-open answer is every fd");
+	}
 	if (h.type == PS_STAT && h.err == 0) {
 		struct ps_stat st;
 
@@ -160,6 +274,16 @@ void ps_request_fds(struct ps_request *r, uint32_t seq, int32_t pid, uint64_t st
 		.magic = PS_MAGIC, .type = PS_FDS, .seq = seq, .pid = pid,
 		.starttime = starttime, .after_fd = after_fd, .budget = budget,
 	};
+}
+
+void ps_request_netns_list(struct ps_request *r, uint32_t seq, int32_t after)
+{
+	*r = (struct ps_request){ .magic = PS_MAGIC, .type = PS_NETNS_LIST, .seq = seq, .pid = after };
+}
+
+void ps_request_netns_open(struct ps_request *r, uint32_t seq, uint64_t id)
+{
+	*r = (struct ps_request){ .magic = PS_MAGIC, .type = PS_NETNS_OPEN, .seq = seq, .starttime = id };
 }
 
 void ps_reply_init(struct ps_reply_header *h, const struct ps_request *req)

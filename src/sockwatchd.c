@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	}
 
 	/* Privilege is split first: a helper keeps what reading other users'
-	 * /proc needs and parses nothing it is not asked for in fixed binary
+	 * /proc and entering network namespaces need and parses nothing it is not asked for in fixed binary
 	 * (helper.h); this process keeps no capability from the end of this
 	 * block on, before it opens the kernel's sockets, the control socket
 	 * or anything else that brings outside input (DESIGN.md "Process
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 	} else if (!check) {
-		mo.no_helper_reason = "started without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH";
+		mo.no_helper_reason = "started without CAP_SYS_ADMIN, CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH";
 	}
 
 	r = load_config(mo.config_path, mo.config_explicit, &cfg);

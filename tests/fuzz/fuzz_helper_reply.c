@@ -7,7 +7,9 @@
  * The first input byte picks the request; the rest is the reply. Checks:
  * an accepted reply's payload lies inside the input, is exactly n
  * elements, and answers that request (type, seq; ascending pids above the
- * asked one; no more fds than the budget). */
+ * asked one; no more fds than the budget; namespace entries with their
+ * strings terminated and their mounts in their directories; an open
+ * answer announcing exactly its fds and carrying no payload). */
 #include <errno.h>
 
 #include "fuzz.h"
@@ -15,7 +17,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ps_request reqs[5];
+	enum { N_REQS = 8 };
+	struct ps_request reqs[N_REQS];
 	struct ps_reply_header h;
 	const struct ps_request *req;
 	const void *pl = NULL;
@@ -31,7 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ps_request_file(&reqs[2], 3, PS_STAT, 812);
 	ps_request_file(&reqs[3], 4, PS_CGROUP, 812);
 	ps_request_fds(&reqs[4], 5, 812, 4242, 7, 16);
-	req = &reqs[data[0] % 5];
+	ps_request_netns_list(&reqs[5], 6, 0);
+	ps_request_netns_list(&reqs[6], 7, PS_NETNS_PAGE);
+	ps_request_netns_open(&reqs[7], 8, 4618);
+	req = &reqs[data[0] % N_REQS];
 	/* An exact-size heap copy, so ASan sees any read past the end. */
 	copy = malloc(size - 1 ? size - 1 : 1);
 	if (!copy)
@@ -43,7 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		return 0;
 	}
-	elem = req->type == PS_CGROUP ? 1 : req->type == PS_STAT ? sizeof(struct ps_stat) : 4;
+	elem = req->type == PS_CGROUP ? 1 : req->type == PS_STAT ? sizeof(struct ps_stat) :
+	       req->type == PS_NETNS_LIST ? sizeof(struct ps_netns) :
+	       req->type == PS_NETNS_OPEN ? 0 : 4;
 	FUZZ_ASSERT((const uint8_t *)pl == copy + sizeof(h), "payload not after the header");
 	FUZZ_ASSERT(sizeof(h) + h.n * elem == size - 1, "n %u disagrees with %zu bytes", h.n,
 		    size - 1);
@@ -59,6 +67,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req->type == PS_FDS && h.err == 0)
 		FUZZ_ASSERT(h.n <= h.examined && h.examined <= req->budget && h.starttime == 4242,
 			    "fds %u/%u/%u", h.n, h.examined, req->budget);
+	if (req->type == PS_NETNS_LIST && h.err == 0) {
+		FUZZ_ASSERT(h.n <= PS_NETNS_PAGE && h.next == req->pid + (int32_t)h.n &&
+			    h.next <= PS_NETNS_MAX, "page %u next %d", h.n, h.next);
+		for (uint32_t i = 0; i < h.n; i++) {
+			struct ps_netns e;
+
+			memcpy(&e, (const uint8_t *)pl + i * sizeof(e), sizeof(e));
+			FUZZ_ASSERT(e.id != 0 && e.reserved == 0 && !(e.flags & ~PS_NETNS_OWN),
+				    "entry %u", i);
+			FUZZ_ASSERT(memchr(e.run_mount, 0, sizeof(e.run_mount)) &&
+				    memchr(e.docker_mount, 0, sizeof(e.docker_mount)), "unterminated");
+			FUZZ_ASSERT(!e.run_mount[0] ||
+				    ps_netns_mount_dir(e.run_mount, strlen(e.run_mount)) == PS_MOUNT_RUN,
+				    "run mount %s", e.run_mount);
+			FUZZ_ASSERT(!e.docker_mount[0] ||
+				    ps_netns_mount_dir(e.docker_mount, strlen(e.docker_mount)) ==
+				    PS_MOUNT_DOCKER, "docker mount %s", e.docker_mount);
+			FUZZ_ASSERT(e.oldest_pid >= 0 && e.oldest_pid <= PS_PID_MAX, "pid %d",
+				    e.oldest_pid);
+		}
+	}
+	if (req->type == PS_NETNS_OPEN)
+		FUZZ_ASSERT(size - 1 == sizeof(h) && h.n == (h.err == 0 ? PS_NETNS_FDS : 0u),
+			    "open answer of %zu bytes, n %u", size - 1, h.n);
 	free(copy);
 	return 0;
 }

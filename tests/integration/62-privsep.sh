@@ -1,8 +1,9 @@
 #!/bin/bash
 # Issue 12, privilege separation, with the daemon started as root:
 #  - the monitor (the main pid) holds no capability in any set and has
-#    no_new_privs; its one child, sockwatchd-priv, holds CAP_SYS_PTRACE and
-#    CAP_DAC_READ_SEARCH in its effective and permitted sets only;
+#    no_new_privs; its one child, sockwatchd-priv, holds CAP_SYS_ADMIN,
+#    CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH in its effective and permitted
+#    sets only;
 #  - a listener held by another user (nobody), which the monitor itself
 #    may not look into, is still named in its alert: through the helper;
 #  - the helper killed: the monitor logs one "helper failed" entry naming
@@ -53,9 +54,9 @@ sw_assert_eq 1 "$(status $mon NoNewPrivs)" "monitor NoNewPrivs"
 helper=$(pgrep -P "$mon")
 [ -n "$helper" ] && [ "$(wc -w <<<"$helper")" = 1 ] || sw_fail "no single child of the monitor: '$helper'"
 sw_assert_eq sockwatchd-priv "$(cat /proc/$helper/comm)" "the helper's name"
-# CAP_DAC_READ_SEARCH is bit 2, CAP_SYS_PTRACE bit 19.
-sw_assert_eq 0000000000080004 "$(status $helper CapEff)" "helper CapEff"
-sw_assert_eq 0000000000080004 "$(status $helper CapPrm)" "helper CapPrm"
+# CAP_DAC_READ_SEARCH is bit 2, CAP_SYS_PTRACE bit 19, CAP_SYS_ADMIN bit 21.
+sw_assert_eq 0000000000280004 "$(status $helper CapEff)" "helper CapEff"
+sw_assert_eq 0000000000280004 "$(status $helper CapPrm)" "helper CapPrm"
 sw_assert_eq 0000000000000000 "$(status $helper CapInh)" "helper CapInh"
 sw_assert_eq 0000000000000000 "$(status $helper CapAmb)" "helper CapAmb"
 sw_assert_eq 1 "$(status $helper NoNewPrivs)" "helper NoNewPrivs"
@@ -109,10 +110,10 @@ sw_assert_eq "" "$(pgrep -P "$mon")" "children of an unprivileged daemon"
 "$SWD_CTL" --socket "$pub/control" status --json >"$SW_TMP/st2.json" || sw_fail "status"
 sw_assert_eq null "$(jq .daemon.helper_pid "$SW_TMP/st2.json")" "helper_pid without privilege"
 reason=$(jq -r .daemon.no_helper_reason "$SW_TMP/st2.json")
-grep -q "without CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH" <<<"$reason" || sw_fail "no reason: $reason"
+grep -q "without CAP_SYS_ADMIN, CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH" <<<"$reason" || sw_fail "no reason: $reason"
 sw_assert_eq 1 "$(jq --arg l "127.0.0.1:$port" '[.listeners[] | select(.listener == $l)] | length' \
 	"$SW_TMP/st2.json")" "nobody's listener, watched without privilege"
 kill -TERM "$mon"
 wait "$mon"
 sw_assert_eq 0 $? "exit status of the unprivileged daemon"
-echo "PASS: monitor without capabilities, helper with two, owners through it, helper and monitor deaths"
+echo "PASS: monitor without capabilities, helper with three, owners through it, helper and monitor deaths"
