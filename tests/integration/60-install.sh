@@ -119,10 +119,12 @@ grep '✗' "$SW_TMP/security.log" | sed 's/^/    /'
 awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }' || sw_fail "exposure $score is over 2.0"
 systemd-analyze security --offline=yes --threshold=20 "$UNIT" >/dev/null ||
 	sw_fail "systemd-analyze security --threshold=20 failed"
-# What owner attribution and sock_diag need must hold whatever the score.
+# What owner attribution, namespace entry and sock_diag need must hold
+# whatever the score.
 for want in User=sockwatchd NoNewPrivileges=yes \
-	"CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" \
-	"AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" \
+	"CapabilityBoundingSet=CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" \
+	"AmbientCapabilities=CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" \
+	RestrictNamespaces=net LimitNOFILE=32768 \
 	"RestrictAddressFamilies=AF_UNIX AF_NETLINK" RuntimeDirectory=sockwatchd \
 	Type=notify Restart=on-failure "ExecReload=/bin/kill -HUP \$MAINPID"; do
 	grep -qxF "$want" "$UNIT" || sw_fail "unit lacks '$want'"
