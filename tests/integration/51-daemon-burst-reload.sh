@@ -19,6 +19,7 @@ sw_netns_new ns
 conf=$SW_TMP/sw.conf
 cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 6s
 log_target = journal
 CONF
@@ -56,6 +57,7 @@ sw_log "MESSAGE: $(swd_field "$e" MESSAGE)"
 cp "$conf" "$SW_TMP/good.conf"
 cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 100ms
 [alerts]
 warn = 90%
@@ -78,6 +80,7 @@ kill -0 "$SWD_PID" || sw_fail "daemon died on a broken config"
 # --- SIGHUP with a good config: applied
 cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 300ms
 log_target = journal
 CONF

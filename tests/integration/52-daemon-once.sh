@@ -33,7 +33,7 @@ sw_wait_for 10 full || sw_fail "accept queue never full"
 sfull() { [ "$(swc_ss_synrecv_count "$ns" $sport)" = 40 ]; }
 sw_wait_for 10 sfull || sw_fail "SYN queue never reached 40: $(swc_ss_synrecv_count "$ns" $sport)"
 
-printf '[daemon]\nlog_target = stderr\n' >"$SW_TMP/once.conf"
+printf '[daemon]\nnamespaces = own\nlog_target = stderr\n' >"$SW_TMP/once.conf"
 # Read ss, run --once, read ss again: retry until both readings agree, since
 # clients retransmit SYNs into the full queue (drops move).
 for try in $(seq 20); do

@@ -35,6 +35,7 @@ trap 'kill -CONT $workers 2>/dev/null; sw_cleanup' EXIT
 
 cat >"$SW_TMP/sw.conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 200ms
 log_target = journal
 CONF

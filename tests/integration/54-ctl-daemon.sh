@@ -40,6 +40,7 @@ conf=$SW_TMP/sw.conf
 write_conf() {  # INTERVAL
 	cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = $1
 fast_interval = 100ms
 syn_scan = always

@@ -24,6 +24,7 @@ sw_journald_start
 conf=$SW_TMP/sw.conf
 cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 200ms
 log_target = journal
 CONF

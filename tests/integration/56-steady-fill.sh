@@ -25,6 +25,7 @@ sw_netns_new ns
 ip netns exec "$ns" sysctl -qw net.ipv4.tcp_syncookies=1 || sw_fail "sysctl"
 cat >"$SW_TMP/sw.conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 200ms
 fast_interval = 100ms
 log_target = journal

@@ -28,6 +28,7 @@ sw_journald_start
 sw_netns_new ns
 cat >"$SW_TMP/sw.conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 200ms
 fast_interval = 200ms
 syn_scan = always

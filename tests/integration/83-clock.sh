@@ -23,6 +23,7 @@ sw_netns_new ns
 conf=$SW_TMP/sw.conf
 cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 200ms
 fast_interval = 200ms
 syn_scan = auto

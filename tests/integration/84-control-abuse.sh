@@ -35,6 +35,7 @@ sw_journald_start
 sw_netns_new ns
 cat >"$SW_TMP/sw.conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = 500ms
 fast_interval = 500ms
 log_target = journal

@@ -57,7 +57,7 @@ stop() {
 }
 
 # --- no group: root only
-printf '[daemon]\ninterval = 200ms\n' >"$SW_TMP/root.conf"
+printf '[daemon]\nnamespaces = own\ninterval = 200ms\n' >"$SW_TMP/root.conf"
 start "$SW_TMP/root.conf"
 sw_assert_eq "660 0:0" "$(stat -c '%a %u:%g' "$sock")" "socket mode and owner"
 out=$(as_user "" -- "$SWD_CTL" --socket "$sock" status 2>&1)
@@ -71,7 +71,7 @@ sw_assert_eq 0 $? "sockwatchctl status as root"
 stop
 
 # --- [control] group: its members read, only root reloads
-printf '[daemon]\ninterval = 200ms\n[control]\ngroup = %s\n' $GROUP >"$SW_TMP/group.conf"
+printf '[daemon]\nnamespaces = own\ninterval = 200ms\n[control]\ngroup = %s\n' $GROUP >"$SW_TMP/group.conf"
 start "$SW_TMP/group.conf"
 sw_assert_eq "660 0:$GROUP_ID" "$(stat -c '%a %u:%g' "$sock")" "socket mode and owner with a group"
 as_user $GROUP_ID -- "$SWD_CTL" --socket "$sock" status --json >"$SW_TMP/st.json"

@@ -42,7 +42,7 @@ daemon() {
 	NOTIFY_SOCKET=$SWD_NOTIFY WATCHDOG_USEC=$((WD_MS * 1000)) SOCKWATCHD_TEST_FAULT=$2 \
 		swd_start "$ns" "$1"
 }
-conf() { printf '[daemon]\ninterval = %s\nlog_target = journal\n' "$1" >"$SW_TMP/$1.conf"; echo "$SW_TMP/$1.conf"; }
+conf() { printf '[daemon]\nnamespaces = own\ninterval = %s\nlog_target = journal\n' "$1" >"$SW_TMP/$1.conf"; echo "$SW_TMP/$1.conf"; }
 
 # --- 200 ms polls, stopped after attempt 20
 daemon "$(conf 200ms)" poll-stop=20
@@ -77,7 +77,7 @@ wait "$SWD_PID"
 sw_assert_eq 0 $? "exit status after SIGTERM"
 
 # --- every SYN scan fails: a partial failure
-printf '[daemon]\ninterval = 200ms\nsyn_scan = always\nlog_target = journal\n' >"$SW_TMP/syn.conf"
+printf '[daemon]\nnamespaces = own\ninterval = 200ms\nsyn_scan = always\nlog_target = journal\n' >"$SW_TMP/syn.conf"
 daemon "$SW_TMP/syn.conf" synrecv-eperm=1-100000
 sw_wait_for 10 pings_at_least 5 || sw_fail "no WATCHDOG=1 while SYN scans fail: $(cat "$SWD_NOTIFY_LOG")"
 "$SWD_CTL" --socket "$SWD_SOCK" check >"$SW_TMP/check.out"

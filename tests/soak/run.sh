@@ -59,6 +59,7 @@ sw_netns_new ns
 conf=$SW_TMP/sw.conf
 cat >"$conf" <<CONF
 [daemon]
+namespaces = own     # this test is about its own namespace only
 interval = $interval
 fast_interval = $interval
 log_target = journal
