@@ -200,7 +200,20 @@ for n in "$A" "$C"; do
 		sw_fail "status --netns $n failed"
 	sw_assert_eq 1 "$(grep -c "^$L " "$SW_TMP/one.txt")" "rows of $L in status --netns $n"
 done
+# --- a reload that leaves C out: released at the next pass, its full
+# listener's alert cleared as gone, the others kept
+sed -i "s/^namespaces = host, .*/namespaces = host, swt-$$-*, $B/" "$SW_TMP/sw.conf"
+kill -HUP "$SWD_PID"
+swd_entry e 5 SOCKWATCH_LIFECYCLE=reloaded
+swd_entry e 5 SOCKWATCH_EVENT=cleared SOCKWATCH_NETNS="$C"
+sw_assert_eq "$L" "$(swd_field "$e" SOCKWATCH_LISTENER)" "cleared entry of $C: listener"
+gone_c() { nst_status "$st"; [ "$(nst_names "$st")" = "$(printf '%s\n' host "$A" "$B" | sort | paste -sd' ')" ]; }
+sw_wait_for 5 gone_c || sw_fail "after the reload namespaces are $(nst_names "$st")"
+sw_log "ok: after the reload: $(nst_names "$st")"
+sw_assert_eq 1 "$(jq '.daemon.namespaces.released' "$st")" "daemon.namespaces.released"
+sw_assert_eq critical "$(nst_l "$st" "$A" $port .state)" "$A state after the reload"
+
 kill -TERM "$SWD_PID"
 wait "$SWD_PID"
 sw_assert_eq 0 $? "exit status after SIGTERM"
-echo "PASS: host, ip netns, unshare -n and docker-scope namespaces named in entries and status; status agrees with ss in each"
+echo "PASS: host, ip netns, unshare -n and docker-scope namespaces named in entries and status; status agrees with ss in each; a reload's filter releases one"
