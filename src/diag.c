@@ -1,6 +1,7 @@
 /* The sock_diag collector: one NETLINK_SOCK_DIAG socket (made by libnl-3)
- * and inet_diag dump requests; diag_parse.c turns the reply bytes into
- * snapshot entries.
+ * and its dump requests, inet_diag (TCP) and unix_diag (AF_UNIX), all
+ * through diag_dump_request(); diag_parse.c turns the reply bytes into
+ * snapshot (usnap) entries.
  *
  * Replies are read with recvmmsg(): the kernel builds the next part of a
  * dump (at most 32 KiB) inside each recvmsg() call, so a batch of slots

@@ -1,4 +1,4 @@
-/* The sock_diag (NETLINK_SOCK_DIAG / inet_diag) collector: the socket I/O
+/* The sock_diag (NETLINK_SOCK_DIAG: inet_diag, unix_diag) collector: the socket I/O
  * of the dumps, whose replies diag_parse.h parses. The only module that
  * uses libnl; its NLE_* codes never leave it. */
 #pragma once
