@@ -41,7 +41,7 @@ FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null) -lm
 
 # The modules whose parsers meet outside input, and what they call. A new
 # target that needs another module adds it here.
-FUZZ_MODULES := diag_parse snapshot util addr grow kernel netstat sysctl text config config_parse \
+FUZZ_MODULES := diag_parse snapshot usnap util addr grow kernel netstat sysctl text config config_parse \
                 config_key config_value filter protocol privsep helper helper_ns nsdisc procsrc procfs caps
 FUZZ_MOD_OBJS := $(FUZZ_MODULES:%=$(FUZZ_DIR)/src/%.o)
 
@@ -56,6 +56,7 @@ FUZZ_OBJS  := $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/%.o)
 # a little more tests the limit.
 FUZZ_MAX_LEN_diag_listeners    := 65536
 FUZZ_MAX_LEN_diag_synrecv      := 131072
+FUZZ_MAX_LEN_udiag_parse       := 65536
 FUZZ_MAX_LEN_netstat           := 16384
 FUZZ_MAX_LEN_config            := 16384
 FUZZ_MAX_LEN_protocol_request  := 8192
@@ -106,8 +107,15 @@ $(FUZZ_DIR)/gen_seeds: tests/fuzz/gen_seeds.c tests/fuzz/fuzz_diag.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -iquote src -iquote tests/fuzz -o $@ $<
 
-fuzz-seeds: $(FUZZ_DIR)/gen_seeds
+# The unix_diag seeds have their own generator (the UNIX twin of the
+# inet dumps above).
+$(FUZZ_DIR)/gen_udiag_seeds: tests/fuzz/gen_udiag_seeds.c tests/fuzz/fuzz_diag.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -iquote src -iquote tests/fuzz -o $@ $<
+
+fuzz-seeds: $(FUZZ_DIR)/gen_seeds $(FUZZ_DIR)/gen_udiag_seeds
 	$(FUZZ_DIR)/gen_seeds tests/fuzz/corpus
+	$(FUZZ_DIR)/gen_udiag_seeds tests/fuzz/corpus
 	mkdir -p tests/fuzz/corpus/netstat tests/fuzz/corpus/config
 	cp tests/data/netstat/*.txt tests/fuzz/corpus/netstat/
 	for f in tests/golden/config/*.conf; do cp $$f tests/fuzz/corpus/config/golden-$${f##*/}; done

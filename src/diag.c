@@ -1,6 +1,7 @@
 /* The sock_diag collector: one NETLINK_SOCK_DIAG socket (made by libnl-3)
- * and inet_diag dump requests; diag_parse.c turns the reply bytes into
- * snapshot entries.
+ * and its dump requests, inet_diag (TCP) and unix_diag (AF_UNIX), all
+ * through diag_dump_request(); diag_parse.c turns the reply bytes into
+ * snapshot (usnap) entries.
  *
  * Replies are read with recvmmsg(): the kernel builds the next part of a
  * dump (at most 32 KiB) inside each recvmsg() call, so a batch of slots
@@ -19,6 +20,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 #include <netlink/errno.h>
 #include <netlink/msg.h>
@@ -70,7 +72,15 @@ struct sw_diag {
 	void *hook_data;
 };
 
-enum diag_kind { DIAG_LISTENERS, DIAG_SYNRECV };
+enum diag_kind { DIAG_LISTENERS, DIAG_SYNRECV, DIAG_UNIX };
+
+/* What one dump request fills, and where its stray datagrams count. */
+struct diag_sink {
+	enum diag_kind kind;
+	struct sw_snapshot *s;
+	struct sw_unix_snapshot *u;
+	uint64_t *skipped_msgs;
+};
 
 /* libnl's NLE_* codes never leave this file. */
 static int diag_nlerr(int e)
@@ -284,21 +294,17 @@ void diag_set_recv_hook(struct sw_diag *d, sw_diag_recv_hook fn, void *userdata)
 	d->hook_data = userdata;
 }
 
-static int diag_send(struct sw_diag *d, int family, uint32_t states, uint8_t ext, uint32_t seq)
+/* Sends one dump request whose body (an inet_diag_req_v2 or a
+ * unix_diag_req) is req. */
+static int diag_send(struct sw_diag *d, const void *req, size_t len, uint32_t seq)
 {
-	struct inet_diag_req_v2 req = {
-		.sdiag_family = (uint8_t)family,
-		.sdiag_protocol = IPPROTO_TCP,
-		.idiag_ext = ext,
-		.idiag_states = states,
-	};
 	struct nl_msg *m;
 	int r;
 
 	m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
 	if (!m)
 		return -ENOMEM;
-	r = nlmsg_append(m, &req, sizeof(req), NLMSG_ALIGNTO);
+	r = nlmsg_append(m, (void *)req, len, NLMSG_ALIGNTO);
 	if (r < 0)
 		goto out;
 	/* Our own sequence number (never NL_AUTO_SEQ, 0) so that replies can
@@ -335,7 +341,7 @@ static int diag_recv_until(struct sw_diag *d, uint64_t deadline)
 
 /* Fills slots with the next datagrams; returns how many, or -errno. */
 static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t seq,
-		     size_t lens[DIAG_SLOTS], struct sw_snapshot *s)
+		     size_t lens[DIAG_SLOTS], uint64_t *skipped_msgs)
 {
 	int n, k = 0;
 
@@ -374,7 +380,7 @@ static int diag_recv(struct sw_diag *d, int family, uint32_t states, uint32_t se
 		if (d->msgs[i].msg_hdr.msg_namelen < sizeof(struct sockaddr_nl) ||
 		    d->from[i].nl_pid != 0) {
 			/* Only the kernel answers dumps. */
-			s->skipped_msgs++;
+			(*skipped_msgs)++;
 			continue;
 		}
 		/* Compact to the front so slot i holds the i-th datagram. */
@@ -411,9 +417,24 @@ static int diag_drain(struct sw_diag *d, uint64_t deadline)
 	}
 }
 
-/* One dump request of one family, read to NLMSG_DONE or the deadline. */
-static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
-			    int family, uint32_t states, uint8_t ext, uint64_t deadline)
+static int diag_parse_part(const struct diag_sink *k, const uint8_t *part, size_t len,
+			   uint32_t seq, uint32_t portid)
+{
+	switch (k->kind) {
+	case DIAG_LISTENERS:
+		return diag_parse_listeners_seq(part, len, seq, portid, k->s);
+	case DIAG_SYNRECV:
+		return diag_parse_synrecv_seq(part, len, seq, portid, k->s);
+	case DIAG_UNIX:
+		return diag_parse_unix_seq(part, len, seq, portid, k->u);
+	}
+	return -EINVAL;
+}
+
+/* One dump request (req, len bytes: its family and states are what the
+ * test seam is told), read to NLMSG_DONE or the deadline. */
+static int diag_dump_request(struct sw_diag *d, const struct diag_sink *k, int family,
+			     uint32_t states, const void *req, size_t len, uint64_t deadline)
 {
 	size_t lens[DIAG_SLOTS], bytes = 0;
 	int r;
@@ -435,7 +456,7 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 	if (++d->seq == 0)
 		d->seq = 1;
 	if (!d->hook) {
-		r = diag_send(d, family, states, ext, d->seq);
+		r = diag_send(d, req, len, d->seq);
 		if (r < 0)
 			return r;
 	}
@@ -445,16 +466,14 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 		int n = diag_recv_until(d, deadline);
 
 		if (n >= 0)
-			n = diag_recv(d, family, states, d->seq, lens, s);
+			n = diag_recv(d, family, states, d->seq, lens, k->skipped_msgs);
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++) {
 			const uint8_t *part = d->buf + (size_t)i * DIAG_SLOT_SIZE;
 
 			bytes += lens[i];
-			r = kind == DIAG_LISTENERS
-				    ? diag_parse_listeners_seq(part, lens[i], d->seq, d->portid, s)
-				    : diag_parse_synrecv_seq(part, lens[i], d->seq, d->portid, s);
+			r = diag_parse_part(k, part, lens[i], d->seq, d->portid);
 			if (r < 0)
 				return r;
 			if (r == 1) {
@@ -465,6 +484,21 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 		if (bytes > DIAG_DUMP_MAX_BYTES)
 			return -EFBIG;
 	}
+}
+
+/* One inet_diag (TCP) dump of one family. */
+static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
+			    int family, uint32_t states, uint8_t ext, uint64_t deadline)
+{
+	const struct diag_sink k = { .kind = kind, .s = s, .skipped_msgs = &s->skipped_msgs };
+	const struct inet_diag_req_v2 req = {
+		.sdiag_family = (uint8_t)family,
+		.sdiag_protocol = IPPROTO_TCP,
+		.idiag_ext = ext,
+		.idiag_states = states,
+	};
+
+	return diag_dump_request(d, &k, family, states, &req, sizeof(req), deadline);
 }
 
 static bool diag_redo_worthy(int r)
@@ -530,6 +564,40 @@ int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadlin
 		snapshot_reset_requests(s);
 		s->skipped_msgs = msgs0;
 		s->skipped_attrs = attrs0;
+		if (!diag_redo_worthy(r) || attempt >= DIAG_MAX_REDO)
+			return r;
+		s->dump_retries++;
+	}
+}
+
+int diag_dump_unix(struct sw_diag *d, struct sw_unix_snapshot *s, uint64_t deadline_usec)
+{
+	const uint64_t deadline = diag_deadline(deadline_usec);
+	const size_t n0 = s->n_listeners;
+	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs, over0 = s->over_bound;
+	const uint32_t states = 1u << TCP_LISTEN;
+	const struct diag_sink k = { .kind = DIAG_UNIX, .u = s, .skipped_msgs = &s->skipped_msgs };
+	/* One request: unix_diag walks every type; only stream and seqpacket
+	 * sockets ever listen. */
+	const struct unix_diag_req req = {
+		.sdiag_family = AF_UNIX,
+		.udiag_states = states,
+		.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID,
+	};
+
+	for (int attempt = 0;; attempt++) {
+		uint64_t t0 = util_now_usec();
+		int r;
+
+		r = diag_dump_request(d, &k, AF_UNIX, states, &req, sizeof(req), deadline);
+		if (r >= 0) {
+			s->taken_usec = t0;
+			return 0;
+		}
+		usnap_truncate(s, n0);
+		s->skipped_msgs = msgs0;
+		s->skipped_attrs = attrs0;
+		s->over_bound = over0;
 		if (!diag_redo_worthy(r) || attempt >= DIAG_MAX_REDO)
 			return r;
 		s->dump_retries++;

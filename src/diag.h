@@ -1,4 +1,4 @@
-/* The sock_diag (NETLINK_SOCK_DIAG / inet_diag) collector: the socket I/O
+/* The sock_diag (NETLINK_SOCK_DIAG: inet_diag, unix_diag) collector: the socket I/O
  * of the dumps, whose replies diag_parse.h parses. The only module that
  * uses libnl; its NLE_* codes never leave it. */
 #pragma once
@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "snapshot.h"
+#include "usnap.h"
 
 struct sw_diag;
 
@@ -40,6 +41,15 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadl
  * snapshot_add_request(); s must be indexed. Sets s->syn_scanned. The
  * deadline as above. */
 int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec);
+
+/* Dumps the listening AF_UNIX stream and seqpacket sockets of the socket's
+ * namespace (unix_diag: one request, UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN |
+ * UDIAG_SHOW_UID) and appends them to s. Redos, rollback, deadline and
+ * errors as diag_dump_listeners(); unix_diag never marks a dump
+ * interrupted, so only ENOBUFS and a lost part are redone. Sets
+ * s->taken_usec. The test seam sees family AF_UNIX, states
+ * 1 << TCP_LISTEN. */
+int diag_dump_unix(struct sw_diag *d, struct sw_unix_snapshot *s, uint64_t deadline_usec);
 
 /* The netlink socket's fd (tests check it is close-on-exec); -1 if closed. */
 int diag_fd(const struct sw_diag *d);

@@ -13,8 +13,18 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
-enum diag_parse_kind { DIAG_PARSE_LISTENERS, DIAG_PARSE_SYNRECV };
+enum diag_parse_kind { DIAG_PARSE_LISTENERS, DIAG_PARSE_SYNRECV, DIAG_PARSE_UNIX };
+
+/* What one dump fills: an inet snapshot or a UNIX one, and where its
+ * skipped messages are counted. */
+struct diag_target {
+	enum diag_parse_kind kind;
+	struct sw_snapshot *s;
+	struct sw_unix_snapshot *u;
+	uint64_t *skipped_msgs;
+};
 
 struct diag_expect {
 	bool check;
@@ -136,8 +146,98 @@ static int diag_parse_reply(const uint8_t *p, size_t len, enum diag_parse_kind k
 	}
 }
 
-static int diag_parse(const void *buf, size_t len, enum diag_parse_kind kind,
-		      const struct diag_expect *ex, struct sw_snapshot *s)
+
+/* The attributes of one UNIX listener. The kernel sends each once; a second
+ * copy, or one of the wrong size, is skipped and counted (the first
+ * stands). */
+static void diag_parse_unix_attrs(const uint8_t *p, size_t len, struct sw_unix_listener *l,
+				  struct sw_unix_snapshot *u)
+{
+	bool seen_name = false;
+	size_t off = 0;
+
+	while (off < len) {
+		struct nlattr a;
+		const uint8_t *data;
+		size_t dlen;
+
+		if (len - off < sizeof(a)) {
+			u->skipped_attrs++;
+			return;
+		}
+		memcpy(&a, p + off, sizeof(a));
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > len - off) {
+			/* The lengths after this one cannot be trusted either. */
+			u->skipped_attrs++;
+			return;
+		}
+		data = p + off + NLA_HDRLEN;
+		dlen = a.nla_len - NLA_HDRLEN;
+		switch (a.nla_type & NLA_TYPE_MASK) {
+		case UNIX_DIAG_NAME:
+			/* A malformed first copy still makes a second a duplicate. */
+			if (seen_name || usnap_name(l, data, dlen) < 0)
+				u->skipped_attrs++;
+			seen_name = true;
+			break;
+		case UNIX_DIAG_RQLEN: {
+			struct unix_diag_rqlen q;
+
+			if (l->has_rqlen || dlen != sizeof(q)) {
+				u->skipped_attrs++;
+				break;
+			}
+			memcpy(&q, data, sizeof(q));
+			l->depth = q.udiag_rqueue;
+			l->limit = q.udiag_wqueue;
+			l->has_rqlen = true;
+			break;
+		}
+		case UNIX_DIAG_UID:
+			if (l->has_uid || dlen != sizeof(uint32_t)) {
+				u->skipped_attrs++;
+				break;
+			}
+			memcpy(&l->uid, data, sizeof(uint32_t));
+			l->has_uid = true;
+			break;
+		default:
+			/* VFS, ICONS, MEMINFO, SHUTDOWN...: not asked for, not
+			 * used, not malformed. */
+			break;
+		}
+		off += NLA_ALIGN((size_t)a.nla_len);
+	}
+}
+
+/* One SOCK_DIAG_BY_FAMILY payload of a unix_diag dump: only listening
+ * stream and seqpacket sockets are kept. */
+static int diag_parse_unix_reply(const uint8_t *p, size_t len, struct sw_unix_snapshot *u)
+{
+	struct sw_unix_listener l = { 0 };
+	struct unix_diag_msg m;
+	size_t aoff = NLMSG_ALIGN(sizeof(m));
+
+	if (len < sizeof(m)) {
+		u->skipped_msgs++;
+		return 0;
+	}
+	memcpy(&m, p, sizeof(m));
+	if (m.udiag_family != AF_UNIX || m.udiag_state != TCP_LISTEN ||
+	    (m.udiag_type != SOCK_STREAM && m.udiag_type != SOCK_SEQPACKET)) {
+		u->skipped_msgs++;
+		return 0;
+	}
+	l.type = m.udiag_type;
+	l.inode = m.udiag_ino;
+	l.cookie = (uint64_t)m.udiag_cookie[0] | (uint64_t)m.udiag_cookie[1] << 32;
+	if (aoff < len)
+		diag_parse_unix_attrs(p + aoff, len - aoff, &l, u);
+	return usnap_add(u, &l);
+}
+
+static int diag_parse(const void *buf, size_t len, const struct diag_target *t,
+		      const struct diag_expect *ex)
 {
 	const uint8_t *b = buf;
 	size_t off = 0;
@@ -150,13 +250,13 @@ static int diag_parse(const void *buf, size_t len, enum diag_parse_kind kind,
 		int r;
 
 		if (rem < sizeof(h)) {
-			s->skipped_msgs++;
+			(*t->skipped_msgs)++;
 			break;
 		}
 		memcpy(&h, b + off, sizeof(h));
 		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > rem) {
 			/* Nothing after a bad length can be framed. */
-			s->skipped_msgs++;
+			(*t->skipped_msgs)++;
 			break;
 		}
 		mlen = h.nlmsg_len;
@@ -168,7 +268,7 @@ static int diag_parse(const void *buf, size_t len, enum diag_parse_kind kind,
 
 		if (ex && ex->check && (h.nlmsg_seq != ex->seq || h.nlmsg_pid != ex->portid)) {
 			/* Not the answer to our request: a stale reply. */
-			s->skipped_msgs++;
+			(*t->skipped_msgs)++;
 			off = next;
 			continue;
 		}
@@ -186,25 +286,26 @@ static int diag_parse(const void *buf, size_t len, enum diag_parse_kind kind,
 			return 1;
 		case NLMSG_ERROR:
 			if (plen < sizeof(e)) {
-				s->skipped_msgs++;
+				(*t->skipped_msgs)++;
 				break;
 			}
 			memcpy(&e, payload, sizeof(e));
 			if (e < 0)
 				return e == INT32_MIN ? -EIO : e;
 			if (e > 0)
-				s->skipped_msgs++;
+				(*t->skipped_msgs)++;
 			/* 0 is an acknowledgement. */
 			break;
 		case NLMSG_NOOP:
 			break;
 		case SOCK_DIAG_BY_FAMILY:
-			r = diag_parse_reply(payload, plen, kind, s);
+			r = t->kind == DIAG_PARSE_UNIX ? diag_parse_unix_reply(payload, plen, t->u)
+							: diag_parse_reply(payload, plen, t->kind, t->s);
 			if (r < 0)
 				return r;
 			break;
 		default:
-			s->skipped_msgs++;
+			(*t->skipped_msgs)++;
 			break;
 		}
 		off = next;
@@ -212,14 +313,22 @@ static int diag_parse(const void *buf, size_t len, enum diag_parse_kind kind,
 	return 0;
 }
 
+static int diag_parse_inet(const void *buf, size_t len, enum diag_parse_kind kind,
+			   const struct diag_expect *ex, struct sw_snapshot *s)
+{
+	struct diag_target t = { .kind = kind, .s = s, .skipped_msgs = &s->skipped_msgs };
+
+	return diag_parse(buf, len, &t, ex);
+}
+
 int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s)
 {
-	return diag_parse(buf, len, DIAG_PARSE_LISTENERS, NULL, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_LISTENERS, NULL, s);
 }
 
 int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s)
 {
-	return diag_parse(buf, len, DIAG_PARSE_SYNRECV, NULL, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_SYNRECV, NULL, s);
 }
 
 int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
@@ -227,7 +336,7 @@ int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t
 {
 	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
 
-	return diag_parse(buf, len, DIAG_PARSE_LISTENERS, &ex, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_LISTENERS, &ex, s);
 }
 
 int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
@@ -235,5 +344,26 @@ int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t p
 {
 	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
 
-	return diag_parse(buf, len, DIAG_PARSE_SYNRECV, &ex, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_SYNRECV, &ex, s);
+}
+
+static int diag_parse_unix_ex(const void *buf, size_t len, const struct diag_expect *ex,
+			      struct sw_unix_snapshot *u)
+{
+	struct diag_target t = { .kind = DIAG_PARSE_UNIX, .u = u, .skipped_msgs = &u->skipped_msgs };
+
+	return diag_parse(buf, len, &t, ex);
+}
+
+int diag_parse_unix(const void *buf, size_t len, struct sw_unix_snapshot *u)
+{
+	return diag_parse_unix_ex(buf, len, NULL, u);
+}
+
+int diag_parse_unix_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			struct sw_unix_snapshot *u)
+{
+	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
+
+	return diag_parse_unix_ex(buf, len, &ex, u);
 }

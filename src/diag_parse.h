@@ -1,4 +1,4 @@
-/* Pure: the parsers of sock_diag (inet_diag) dump replies, over the bytes
+/* Pure: the parsers of sock_diag (inet_diag, unix_diag) dump replies, over the bytes
  * of one recv(); diag.c does the socket I/O around them. Fuzzed
  * (tests/fuzz/fuzz_diag_*.c). */
 #pragma once
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "snapshot.h"
+#include "usnap.h"
 
 /* Not in the UAPI headers: the state of a request socket. */
 #ifndef TCP_NEW_SYN_RECV
@@ -28,3 +29,14 @@ int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t
 			     struct sw_snapshot *s);
 int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 			   struct sw_snapshot *s);
+
+/* A unix_diag dump reply (UDIAG_SHOW_NAME, _RQLEN, _UID): listening
+ * (TCP_LISTEN) SOCK_STREAM and SOCK_SEQPACKET sockets are appended to u
+ * (usnap_add()); other messages are skipped and counted in
+ * u->skipped_msgs. Malformed attributes (a name usnap_name() refuses, an
+ * RQLEN or UID of the wrong size, a second copy of one, a length past the
+ * message) are counted in u->skipped_attrs; the listener is kept without
+ * them. Returns as the parsers above. */
+int diag_parse_unix(const void *buf, size_t len, struct sw_unix_snapshot *u);
+int diag_parse_unix_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			struct sw_unix_snapshot *u);
