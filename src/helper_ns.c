@@ -457,10 +457,10 @@ int helper_ns_open(struct helper_ns *ns, uint64_t id, int fds[PS_NETNS_FDS])
 	fd = reopen(ns, e);
 	if (fd < 0)
 		return fd;
-	r = setns(fd, CLONE_NEWNET);
+	r = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 	close(fd);
 	if (r < 0)
-		return errno == EPERM ? -EPERM : -EIO;
+		return r == -EPERM ? -EPERM : -EIO;
 	r = open_collectors(fds);
 	/* Never serve on from a foreign namespace. */
 	if (setns(ns->ownfd, CLONE_NEWNET) < 0) {

@@ -122,10 +122,39 @@ static void nsset_name(const struct nsdisc_entry *e, struct sw_procsrc *src, str
 }
 
 /* A name that a later pass may better: a member may only now have moved
- * into its container's cgroup. */
+ * into its container's or pod's cgroup (a CNI runtime makes and mounts
+ * the namespace before the sandbox process joins it). The kinds are in
+ * the order of the naming rules, the first the strongest; a pod's name is
+ * final. */
 static bool nsset_name_weak(const struct sw_nsinfo *info)
 {
-	return info->name.kind == NETNS_KIND_PID || info->name.kind == NETNS_KIND_DOCKER_NETNS;
+	return info->name.kind > NETNS_KIND_POD;
+}
+
+/* Whether another watched namespace (not skip) has this name. */
+static bool nsset_name_taken(const struct sw_nsset *s, const char *name, const struct sw_ns *skip)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] != skip && strcmp(s->v[i]->info.name.name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Names are unique among the watched: two namespaces whose oldest members
+ * sit in one container scope (a sandbox re-created while the old
+ * namespace lingers) are told apart by the later one's id, "~<id>". */
+static void nsset_name_unique(const struct sw_nsset *s, struct sw_nsinfo *info,
+			      const struct sw_ns *skip)
+{
+	char base[NETNS_NAME_MAX];
+	int k;
+
+	if (!nsset_name_taken(s, info->name.name, skip))
+		return;
+	snprintf(base, sizeof(base), "%s", info->name.name);
+	k = snprintf(info->name.name, sizeof(info->name.name), "%.*s~%llu",
+		     (int)(sizeof(base) - 22), base, (unsigned long long)info->id);
+	(void)k;
 }
 
 /* Feeds the tracker an empty poll: every listener gets its "listener gone"
@@ -136,7 +165,9 @@ static void nsset_release(struct sw_nsset *s, size_t i, const struct sw_config *
 	struct sw_ns *ns = s->v[i];
 
 	snapshot_reset(&ns->snap);
-	ns->snap.sysctl = (struct sw_sysctl)SW_SYSCTL_UNKNOWN;
+	/* Its last entries still say the limits as last read; no counters,
+	 * so no namespace-wide entry comes of the release itself. */
+	ns->snap.sysctl = tracker_ns(ns->tracker)->sysctl;
 	memset(&ns->snap.netstat, 0, sizeof(ns->snap.netstat));
 	(void)tracker_update(ns->tracker, &ns->snap, cfg, now_usec, out);
 	ns_free(ns);
@@ -296,8 +327,8 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 		if (known) {
 			if (nsset_name_weak(&known->info)) {
 				nsset_name(e, src, &info);
-				if (info.name.kind != known->info.name.kind &&
-				    !nsset_name_weak(&info)) {
+				if (info.name.kind < known->info.name.kind) {
+					nsset_name_unique(s, &info, known);
 					known->info.name = info.name;
 					tracker_set_ns(known->tracker, &known->info);
 				}
@@ -305,6 +336,7 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 			continue;
 		}
 		nsset_name(e, src, &info);
+		nsset_name_unique(s, &info, NULL);
 		if (!config_netns_match(cfg, info.name.name)) {
 			filtered++;
 			continue;
@@ -314,7 +346,9 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 			continue;
 		}
 		r = nsset_add(s, h, &info, now_usec);
-		if (r < 0 && helper_broken(h)) {
+		if ((r < 0 && helper_broken(h)) || r == -EPERM) {
+			/* -EPERM: the helper may not enter namespaces at all
+			 * (no CAP_SYS_ADMIN): the caller says so. */
 			s->last_error = r;
 			return r;
 		}
@@ -328,6 +362,32 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 	s->last_discovery_cpu_usec = util_cpu_usec() - cpu0;
 	s->last_discovery_wall_usec = util_now_usec() - now_usec;
 	s->last_error = 0;
+	return 0;
+}
+
+int nsset_reopen(struct sw_nsset *s, struct sw_helper *h, size_t i)
+{
+	struct sw_ns *ns = s->v[i];
+	struct nsdisc_fds fds = NSDISC_FDS_CLOSED;
+	struct sw_diag *d = NULL;
+	int r;
+
+	if (i == 0 || !h)
+		return -EINVAL;
+	r = nsdisc_open(h, ns->info.id, &fds);
+	if (r >= 0) {
+		r = diag_adopt(fds.diag, &d);
+		fds.diag = -1;
+	}
+	if (r < 0) {
+		nsdisc_fds_close(&fds);
+		return r;
+	}
+	diag_close(ns->diag);
+	nsdisc_fds_close(&ns->fds);
+	ns->diag = d;
+	ns->fds = fds;
+	ns->reopens++;
 	return 0;
 }
 

@@ -43,6 +43,9 @@ struct sw_ns {
 	uint64_t syn_scans;
 	int last_error;              /* of its last listener dump: 0 or -errno */
 	size_t unwatched_listeners;  /* of its last dump, past SW_NS_MAX_LISTENERS */
+	uint32_t failed_dumps;       /* listener dumps failed in a row */
+	uint64_t reopens;            /* collectors opened again after failures */
+	uint64_t last_dump_usec;     /* start of its last listener dump; 0 never */
 	size_t logged_unwatched;     /* what the journal was last told of it */
 };
 
@@ -100,6 +103,11 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
  * reload): their listeners' "listener gone" entries go to out. */
 void nsset_release_others(struct sw_nsset *s, const struct sw_config *cfg, uint64_t now_usec,
 			  struct sw_events *out);
+
+/* Opens namespace i's collectors again through the helper (its socket
+ * stuck: dumps failing in a row) and closes the old ones. Not the own one.
+ * 0 or -errno (the old ones stay). */
+int nsset_reopen(struct sw_nsset *s, struct sw_helper *h, size_t i);
 
 /* The index of the next namespace for an untriggered SYN scan,
  * round-robin (v[0] is always there). */

@@ -275,7 +275,11 @@ static void poll_syn_scans(struct sw_manager *m, const bool *dumped, uint64_t no
 	}
 }
 
-/* A discovery pass when namespace_scan has passed since the last. */
+/* A discovery pass when namespace_scan has passed since the last. A helper
+ * that may not enter namespaces (-EPERM: no CAP_SYS_ADMIN) or a kernel
+ * that cannot name them (-EIO: no NS_GET_ID) leaves the own namespace
+ * only, and status says why; other failures are retried at the next
+ * pass. */
 static void poll_discover(struct sw_manager *m, uint64_t now)
 {
 	struct sw_nsset *s = &m->nsns;
@@ -286,20 +290,48 @@ static void poll_discover(struct sw_manager *m, uint64_t now)
 		return;
 	r = nsset_discover(s, m->helper, m->nsprocs, m->cfg, now, &m->events);
 	if (r < 0) {
-		/* Next poll tries again; a broken helper ends the daemon. */
 		s->last_discovery_usec = now;
-		if (!helper_broken(m->helper))
-			poll_error(m, "namespace discovery", r, now, false);
+		if (helper_broken(m->helper))
+			return;          /* the daemon ends, with its own entry */
+		if (r == -EPERM || r == -EIO) {
+			nsset_set_mode(s, false, r == -EPERM ?
+				       "the privileged helper may not enter network namespaces "
+				       "(no CAP_SYS_ADMIN)" :
+				       "the kernel cannot identify network namespaces (NS_GET_ID)");
+			nsset_release_others(s, m->cfg, now, &m->events);
+			journal_log(m->journal, LOG_WARNING, "Watching only this network namespace: %s",
+				    s->own_only_reason);
+			return;
+		}
+		poll_error(m, "namespace discovery", r, now, false);
 		return;
 	}
 	if (s->unwatched != s->logged_unwatched) {
 		if (s->unwatched > 0)
 			journal_log(m->journal, LOG_WARNING,
-				    "%zu network namespaces not watched (at most %zu: SW_NSSET_MAX "
-				    "and the fd limit), %zu watched", s->unwatched, s->max, s->n);
+				    "%zu network namespaces not watched: at most %zu are (the bound, "
+				    "or what the fd limit allows at %d fds each), %zu watched",
+				    s->unwatched, s->max, NSDISC_N_FDS, s->n);
 		s->logged_unwatched = s->unwatched;
 	}
 }
+
+/* Whether namespace ns is dumped in this poll: the own one always; another
+ * at the configured interval, or at the fast one while something of its
+ * own is at warn (so one busy container does not make every namespace
+ * poll fast). Half an interval of slack: timers are not exact. */
+static bool poll_ns_due(const struct sw_manager *m, const struct sw_ns *ns, uint64_t now)
+{
+	uint64_t iv = m->cfg->interval_usec;
+
+	if (ns == m->nsns.v[0] || ns->last_dump_usec == 0 || tracker_any_at_warn(ns->tracker))
+		return true;
+	return now - ns->last_dump_usec + iv / 2 >= iv;
+}
+
+/* A namespace whose dumps failed this many times in a row gets its
+ * collectors opened again (its socket may be stuck). */
+#define POLL_REOPEN_AFTER 3
 
 int poll_once(struct sw_manager *m, bool force_syn)
 {
@@ -320,13 +352,28 @@ int poll_once(struct sw_manager *m, bool force_syn)
 		poll_error(m, "poll", -ENOMEM, now, true);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < m->nsns.n; i++) {
-		r = poll_dump_ns(m, m->nsns.v[i], now, deadline);
+	/* The own namespace first, then the others from a point that moves
+	 * every poll: when the deadline cuts a poll short, it is not always
+	 * the same namespaces that go unseen. */
+	for (size_t k = 0, n = m->nsns.n; k < n; k++) {
+		size_t i = k == 0 ? 0 : 1 + (k - 1 + m->poll_attempts) % (n - 1);
+		struct sw_ns *ns = m->nsns.v[i];
+
+		if (!poll_ns_due(m, ns, now))
+			continue;
+		r = poll_dump_ns(m, ns, now, deadline);
 		dumped[i] = r >= 0;
-		if (r < 0 && i == 0)
+		if (r >= 0) {
+			ns->last_dump_usec = now;
+			ns->failed_dumps = 0;
+		} else if (i == 0) {
 			own_r = r;
-		else if (r < 0)
+		} else {
 			poll_error(m, "listener dump", r, now, false);
+			if (++ns->failed_dumps >= POLL_REOPEN_AFTER && m->helper &&
+			    nsset_reopen(&m->nsns, m->helper, i) >= 0)
+				ns->failed_dumps = 0;
+		}
 	}
 	if (own_r < 0) {
 		/* The own namespace's figures are what check reports: stale. */

@@ -203,9 +203,10 @@ int main(int argc, char **argv)
 	 * block on, before it opens the kernel's sockets, the control socket
 	 * or anything else that brings outside input (DESIGN.md "Process
 	 * model"). Only the configuration, which root writes and the daemon
-	 * needs to start, is read before that: a daemon started as root with
-	 * "[control] group" joins that group here, as the unit's
-	 * SupplementaryGroups= does, so that it may still give it the socket. */
+	 * needs to start, is read before that, with CAP_SETGID alone: a daemon
+	 * started as root with "[control] group" joins that group here, as the
+	 * unit's SupplementaryGroups= does, so that it may still give it the
+	 * socket. */
 	if (!check && helper_wanted()) {
 		int fd;
 
@@ -221,9 +222,22 @@ int main(int argc, char **argv)
 		mo.no_helper_reason = "started without CAP_SYS_ADMIN, CAP_SYS_PTRACE or CAP_DAC_READ_SEARCH";
 	}
 
-	r = load_config(mo.config_path, mo.config_explicit, &cfg);
-	if (r >= 0)
-		r = control_group_check(cfg, mo.config_path, !check && caps_have(CAP_SETGID));
+	/* While the configuration is parsed, only CAP_SETGID is kept (to join
+	 * its group), never what the helper holds. */
+	{
+		const int keep[] = { CAP_SETGID, -1 };
+		bool setgid = !check && caps_have(CAP_SETGID);
+
+		q = setgid ? caps_keep_only(keep) : caps_drop_all();
+		if (q < 0) {
+			fprintf(stderr, "sockwatchd: Failed to drop capabilities: %s\n", strerror(-q));
+			helper_free(mo.helper);
+			return EXIT_FAILURE;
+		}
+		r = load_config(mo.config_path, mo.config_explicit, &cfg);
+		if (r >= 0)
+			r = control_group_check(cfg, mo.config_path, setgid);
+	}
 	q = caps_drop_all();
 	if (q < 0) {
 		fprintf(stderr, "sockwatchd: Failed to drop capabilities: %s\n", strerror(-q));

@@ -57,7 +57,6 @@ sw_log "MESSAGE: $(swd_field "$e" MESSAGE)"
 cp "$conf" "$SW_TMP/good.conf"
 cat >"$conf" <<CONF
 [daemon]
-namespaces = own     # this test is about its own namespace only
 interval = 100ms
 [alerts]
 warn = 90%

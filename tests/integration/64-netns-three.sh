@@ -180,6 +180,23 @@ sw_assert_eq critical "$(nst_l "$st" "$C" $port .state)" "$C state"
 sw_assert_eq ok "$(nst_l "$st" "$B" $port .state)" "$B state"
 sw_assert_eq 4 "$(jq '.daemon.namespaces.watched' "$st")" "daemon.namespaces.watched"
 
+# --- each namespace's TcpExt counters as nstat reads them inside it (read
+# between two equal nstat readings: the fills are over, nothing moves)
+for n in host "$A" "$B" "$C"; do
+	counters_agree() {
+		local before after
+		before=$(nst_nstat "${T[$n]}" ListenOverflows)
+		nst_status "$st"
+		after=$(nst_nstat "${T[$n]}" ListenOverflows)
+		[ "$before" = "$after" ] &&
+			[ "$(nst_ns "$st" "$n" '.counters.ListenOverflows')" = "${before:-0}" ]
+	}
+	sw_wait_for 5 counters_agree ||
+		sw_fail "$n: ListenOverflows in status $(nst_ns "$st" "$n" '.counters.ListenOverflows'), nstat $(nst_nstat "${T[$n]}" ListenOverflows)"
+	sw_log "ok: $n: ListenOverflows = $(nst_ns "$st" "$n" '.counters.ListenOverflows'), as nstat says inside it"
+done
+[ "$(nst_ns "$st" "$A" '.counters.ListenOverflows')" -gt 0 ] || sw_fail "$A: no ListenOverflows after its fill"
+
 # --- the table: a NETNS column, one row per namespace
 "$SWD_CTL" --socket "$SWD_SOCK" status --all >"$SW_TMP/status.txt" || sw_fail "status failed"
 sed 's/^/#   /' "$SW_TMP/status.txt"

@@ -27,7 +27,9 @@ port=8081
 L=127.0.0.1:$port
 W=6            # seconds a pace is measured over
 INTERVAL=1     # seconds: the untriggered cadence of a namespace's scans
-IDLE_MAX=$((W / INTERVAL + 2))
+# Untriggered scans take turns over the three namespaces (host, F, I):
+# about one scan of each per three intervals, never one of each per interval.
+IDLE_MAX=$((W / INTERVAL / 3 + 2))
 
 sw_netns_new dns                       # the daemon's: "host" to it
 sw_netns_new f

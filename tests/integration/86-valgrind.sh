@@ -35,7 +35,6 @@ sw_netns_new ns
 conf=$SW_TMP/sw.conf
 cat >"$conf" <<CONF
 [daemon]
-namespaces = own     # this test is about its own namespace only
 interval = 300ms
 fast_interval = 300ms
 syn_scan = always
