@@ -443,6 +443,30 @@ START_TEST(test_trigger_gap)
 }
 END_TEST
 
+START_TEST(test_cost_keeps_cadence)
+{
+	struct sw_synsched s;
+
+	/* A triggered scan of another namespace: its cost is learnt (the
+	 * spacing follows it), the untriggered cadence does not move. */
+	synsched_init(&s, SW_SYN_SCAN_AUTO, 1.0, 200 * MSEC);
+	synsched_scanned(&s, 0, 100 * MSEC);
+	ck_assert_uint_eq(synsched_interval(&s), 10 * SEC);
+	for (uint64_t t = 1; t <= 9; t++) {
+		synsched_cost(&s, 100 * MSEC);
+		ck_assert_uint_eq(s.last_scan_usec, 0);
+		ck_assert_uint_eq(s.n_scans, 1);
+		ck_assert(!synsched_due(&s, t * SEC, false));
+	}
+	ck_assert(synsched_due(&s, 10 * SEC, false));
+	/* A dearer one widens the spacing (the estimate rises fast). */
+	synsched_cost(&s, 400 * MSEC);
+	ck_assert_uint_gt(synsched_interval(&s), 10 * SEC);
+	ck_assert(!synsched_due(&s, 10 * SEC, false));
+	ck_assert_uint_eq(s.last_cost_usec, 400 * MSEC);
+}
+END_TEST
+
 /* cpu_budget covers the polls too: untriggered scans get what the polls
  * leave, at least a tenth of it; triggered ones keep the full budget's pace. */
 START_TEST(test_poll_cost_shares_budget)
@@ -597,6 +621,7 @@ int main(void)
 	tcase_add_test(tc, test_mode_always);
 	tcase_add_test(tc, test_poll_jitter_tolerated);
 	tcase_add_test(tc, test_trigger_gap);
+	tcase_add_test(tc, test_cost_keeps_cadence);
 	tcase_add_test(tc, test_poll_cost_shares_budget);
 	tcase_add_test(tc, test_configure_keeps_history);
 	tcase_add_loop_test(tc, test_apply_keeps_interval, 0, (int)SW_ARRAY_SIZE(apply_cases));
