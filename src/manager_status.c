@@ -86,6 +86,8 @@ static int namespaces_status(const struct sw_manager *m, uint64_t now, struct sw
 			.syn_last_age_ms = age_ms(now, ns->last_syn_usec),
 			.syn_scans = ns->syn_scans,
 			.last_error = ns->last_error,
+			.unwatched_listeners = ns->unwatched_listeners,
+			.last_poll_age_ms = age_ms(now, ns->last_dump_usec),
 		};
 	}
 	*ret = v;

@@ -133,6 +133,8 @@ static struct json_object *namespace_json(const struct sw_status_ns *n,
 	add(o, "listeners", new_uint(tracker_count(n->tracker)));
 	add(o, "age_ms", new_age(n->age_ms));
 	add(o, "last_error", new_errno(n->last_error));
+	add(o, "unwatched_listeners", new_uint(n->unwatched_listeners));
+	add(o, "last_poll_age_ms", new_age(n->last_poll_age_ms));
 	syn = json_object_new_object();
 	add(syn, "last_age_ms", new_age(n->syn_last_age_ms));
 	add(syn, "scans", new_uint(n->syn_scans));

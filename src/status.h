@@ -80,6 +80,8 @@ struct sw_status_ns {
 	uint64_t syn_last_age_ms;       /* since its last SYN scan; UINT64_MAX never */
 	uint64_t syn_scans;
 	int last_error;                 /* of its last listener dump: 0 or -errno */
+	uint64_t unwatched_listeners;   /* of its last dump, past the bound */
+	uint64_t last_poll_age_ms;      /* since its last listener dump; UINT64_MAX never */
 };
 
 /* Everything the document is made of, as of now_usec. */
