@@ -41,6 +41,10 @@ syn_scan = always
 log_target = stderr
 [alerts]
 realert = 1s
+[filter]
+# The default namespaces = all: discovery, naming and the filter run
+# under the checker, other tests' namespaces left out.
+namespaces = host
 CONF
 sock=$SW_TMP/control
 ctl() { "$SWD_CTL" --socket "$sock" "$@"; }
