@@ -268,9 +268,11 @@ static void poll_syn_scans(struct sw_manager *m, const bool *dumped, uint64_t no
 		size_t i = nsset_next_idle(&m->nsns);
 		struct sw_ns *ns = m->nsns.v[i];
 
-		if (ns->snap.syn_scanned)
+		if (!dumped[i])
+			;                /* not polled now: the next one's turn, next poll */
+		else if (ns->snap.syn_scanned)
 			synsched_scanned(&m->syn, now, ns->last_syn_cost_usec);
-		else if (dumped[i])
+		else
 			poll_syn_scan(m, ns, now, deadline, true, syn_cpu);
 	}
 }
