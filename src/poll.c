@@ -295,7 +295,9 @@ static void poll_discover(struct sw_manager *m, uint64_t now)
 		s->last_discovery_usec = now;
 		if (helper_broken(m->helper))
 			return;          /* the daemon ends, with its own entry */
-		if (r == -EPERM || r == -EIO) {
+		/* -EIO on the first pass: the helper could not name any
+		 * namespace (no NS_GET_ID); later, a passing failure. */
+		if (r == -EPERM || (r == -EIO && s->discoveries == 0)) {
 			nsset_set_mode(s, false, r == -EPERM ?
 				       "the privileged helper may not enter network namespaces "
 				       "(no CAP_SYS_ADMIN)" :
