@@ -22,6 +22,7 @@
 #include <linux/unix_diag.h>
 
 #include "checkrun.h"
+#include "nlbuild.h"
 #include "diag.h"
 #include "diag_parse.h"
 #include "macro.h"
@@ -138,54 +139,6 @@ START_TEST(test_bound)
 }
 END_TEST
 
-/* ---- a netlink buffer builder --------------------------------------- */
-
-struct nb {
-	uint8_t b[32768];
-	size_t len;
-	size_t msg;
-};
-
-static void nb_put(struct nb *n, const void *p, size_t len)
-{
-	ck_assert_uint_le(n->len + len, sizeof(n->b));
-	memcpy(n->b + n->len, p, len);
-	n->len += len;
-}
-
-static void nb_pad(struct nb *n)
-{
-	static const uint8_t zero[4];
-
-	nb_put(n, zero, NLMSG_ALIGN(n->len) - n->len);
-}
-
-static void nb_begin(struct nb *n, uint16_t type, uint16_t flags, uint32_t seq, uint32_t pid)
-{
-	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = flags | NLM_F_MULTI,
-			      .nlmsg_seq = seq, .nlmsg_pid = pid };
-
-	n->msg = n->len;
-	nb_put(n, &h, sizeof(h));
-}
-
-static void nb_end(struct nb *n)
-{
-	uint32_t len = (uint32_t)(n->len - n->msg);
-
-	memcpy(n->b + n->msg, &len, sizeof(len));
-	nb_pad(n);
-}
-
-static void nb_attr(struct nb *n, uint16_t type, const void *data, size_t len)
-{
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
-
-	nb_put(n, &a, sizeof(a));
-	nb_put(n, data, len);
-	nb_pad(n);
-}
-
 static void nb_umsg(struct nb *n, uint8_t family, uint8_t type, uint8_t state, uint32_t ino,
 		    uint64_t cookie)
 {
@@ -222,22 +175,6 @@ static void nb_ulistener(struct nb *n, uint32_t seq, uint32_t pid, uint8_t type,
 	nb_end(n);
 }
 
-static void nb_done(struct nb *n, uint32_t seq, uint32_t pid, int32_t err)
-{
-	nb_begin(n, NLMSG_DONE, 0, seq, pid);
-	nb_put(n, &err, sizeof(err));
-	nb_end(n);
-}
-
-static void nb_error(struct nb *n, uint32_t seq, uint32_t pid, int32_t err)
-{
-	struct nlmsgerr e = { .error = err };
-
-	nb_begin(n, NLMSG_ERROR, 0, seq, pid);
-	nb_put(n, &e, sizeof(e));
-	nb_end(n);
-}
-
 /* ---- the parser, table-driven ------------------------------------------ */
 
 /* One case builds a reply; the table says what must come out of it. */
@@ -257,13 +194,13 @@ struct pcase {
 static void p_good(struct nb *n)
 {
 	nb_ulistener(n, 0, 0, SOCK_STREAM, RAW("/run/php/fpm.sock\0"), 17, 16, 1);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 static void p_seqpacket(struct nb *n)
 {
 	nb_ulistener(n, 0, 0, SOCK_SEQPACKET, RAW("\0seq"), 17, 16, 2);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 static void p_kinds_skipped(struct nb *n)
@@ -291,7 +228,7 @@ static void p_no_attrs(struct nb *n)
 	nb_begin(n, SOCK_DIAG_BY_FAMILY, 0, 0, 0);
 	nb_umsg(n, AF_UNIX, SOCK_STREAM, TCP_LISTEN, 5, 5);
 	nb_end(n);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 /* A message with those of our usual three attributes asked for, then what
@@ -308,7 +245,7 @@ static void p_with(struct nb *n, void (*fn)(struct nb *n), bool name, bool rqlen
 		nb_uid(n, 33);
 	fn(n);
 	nb_end(n);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 static void a_name_no_nul(struct nb *n) { nb_attr(n, UNIX_DIAG_NAME, RAW("/run/a.sock")); }
@@ -355,7 +292,7 @@ static void p_bad_then_good_name(struct nb *n)
 	nb_rqlen(n, 17, 16);
 	nb_uid(n, 33);
 	nb_end(n);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 static void p_attr_past_msg(struct nb *n)
@@ -383,7 +320,7 @@ static void p_attr_tiny(struct nb *n)
 	nb_put(n, &a, sizeof(a));
 	nb_rqlen(n, 17, 16);
 	nb_end(n);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 static void p_attr_trailing(struct nb *n)
@@ -396,7 +333,7 @@ static void p_attr_trailing(struct nb *n)
 	nb_uid(n, 33);
 	nb_put(n, "\x01\x02", 2);
 	nb_end(n);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 }
 
 static void p_msg_cut_in_name(struct nb *n)
@@ -416,7 +353,7 @@ static void p_done_error(struct nb *n)
 	p_good(n);
 	n->len = 0;
 	nb_ulistener(n, 0, 0, SOCK_STREAM, RAW("/a\0"), 17, 16, 1);
-	nb_done(n, 0, 0, -ENOBUFS);
+	nb_done(n, 0, 0, 0, -ENOBUFS);
 }
 
 static void p_intr(struct nb *n)
@@ -504,7 +441,7 @@ START_TEST(test_parse_fields)
 	ck_assert_ptr_nonnull(n);
 	nb_ulistener(n, 0, 0, SOCK_STREAM, RAW("rel.sock\0"), 0, 0, 0x1122334455667788ull);
 	nb_ulistener(n, 0, 0, SOCK_SEQPACKET, RAW("\0a\0b"), 3, 2, 9);
-	nb_done(n, 0, 0, 0);
+	nb_done(n, 0, 0, 0, 0);
 	usnap_init(&s);
 	ck_assert_int_eq(diag_parse_unix(n->b, n->len, &s), 1);
 	ck_assert_uint_eq(s.n_listeners, 2);
@@ -535,7 +472,7 @@ START_TEST(test_parse_seq)
 	nb_ulistener(n, 6, 100, SOCK_STREAM, RAW("/stale\0"), 0, 1, 1);
 	nb_ulistener(n, 7, 99, SOCK_STREAM, RAW("/otherport\0"), 0, 1, 2);
 	nb_ulistener(n, 7, 100, SOCK_STREAM, RAW("/ours\0"), 0, 1, 3);
-	nb_done(n, 6, 100, 0);         /* a stale DONE does not end ours */
+	nb_done(n, 0, 6, 100, 0);         /* a stale DONE does not end ours */
 	usnap_init(&s);
 	ck_assert_int_eq(diag_parse_unix_seq(n->b, n->len, 7, 100, &s), 0);
 	ck_assert_uint_eq(s.n_listeners, 1);
@@ -581,7 +518,7 @@ static ssize_t script_recv(void *ud, int family, uint32_t states, uint32_t seq,
 			return -ENOBUFS;
 		nb_ulistener(n, seq, portid, SOCK_STREAM, RAW("/a\0"), 1, 4, 10 + (uint64_t)sc->dumps);
 		if (sc->dumps > 1)
-			nb_done(n, seq, portid, 0);
+			nb_done(n, 0, seq, portid, 0);
 		break;
 	case US_ALWAYS_ENOBUFS:
 		return -ENOBUFS;
@@ -594,7 +531,7 @@ static ssize_t script_recv(void *ud, int family, uint32_t states, uint32_t seq,
 			nb_ulistener(n, seq - 1, portid, SOCK_STREAM, RAW("/stale\0"), 1, 4, 2);
 		} else {
 			nb_ulistener(n, seq, portid, SOCK_SEQPACKET, RAW("\0b"), 5, 4, 3);
-			nb_done(n, seq, portid, 0);
+			nb_done(n, 0, seq, portid, 0);
 		}
 		break;
 	}
