@@ -10,11 +10,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "netns_name.h"   /* NETNS_HOST_NAME */
+
 struct sw_config;
 struct sw_thresholds;
 
 /* The name of the daemon's own network namespace (netns_name.h). */
-#define CONFIG_NETNS_HOST "host"
+#define CONFIG_NETNS_HOST NETNS_HOST_NAME
 
 /* Whether the namespace named netns_name is watched: with [daemon]
  * namespaces = own only "host" is; then it must match a pattern of

@@ -112,12 +112,7 @@ const char *message_prio_name(int prio)
 
 const char *message_netns_str(const struct sw_event *ev)
 {
-	/* netns_name writes a terminated name; an unterminated one (never
-	 * expected) is no name at all rather than a read past the array. */
-	if (ev->ns.own || !ev->ns.name.name[0] ||
-	    !memchr(ev->ns.name.name, 0, sizeof(ev->ns.name.name)))
-		return "host";
-	return ev->ns.name.name;
+	return nsinfo_name(&ev->ns);
 }
 
 const char *message_endpoint(const struct sw_event *ev, char *buf, size_t len)

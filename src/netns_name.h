@@ -9,6 +9,8 @@
 /* A name is at most 77 bytes: "docker-netns:" and a 64-byte docker handle
  * is the longest ("pod:" and a 64-byte uid is 68). Room for it and a NUL. */
 #define NETNS_NAME_MAX 80
+/* The daemon's own namespace's name. */
+#define NETNS_HOST_NAME "host"
 /* A mount's name (the file under /run/netns or docker's netns directory)
  * longer than this is unusable rather than cut, so two never collide. */
 #define NETNS_MOUNT_NAME_MAX 64

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "netns_name.h"
 
@@ -17,5 +18,17 @@ struct sw_nsinfo {
 	struct netns_name name;      /* .name is "host" for the own one */
 };
 
+/* The name the journal, the status document and the filters use: "host"
+ * for the daemon's own. netns_name writes a terminated name; an
+ * unterminated one (never expected) is no name at all rather than a read
+ * past the array. */
+static inline const char *nsinfo_name(const struct sw_nsinfo *info)
+{
+	if (info->own || !info->name.name[0] ||
+	    !memchr(info->name.name, 0, sizeof(info->name.name)))
+		return NETNS_HOST_NAME;
+	return info->name.name;
+}
+
 /* The daemon's own namespace before anything is known of it. */
-#define SW_NSINFO_HOST { .own = true, .name = { .kind = NETNS_KIND_HOST, .name = "host" } }
+#define SW_NSINFO_HOST { .own = true, .name = { .kind = NETNS_KIND_HOST, .name = NETNS_HOST_NAME } }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "netns_name.h"
+
 int order_fullest(const struct order_key *a, const struct order_key *b)
 {
 	/* A level held by hysteresis matters more than a fuller queue below
@@ -17,7 +19,7 @@ int order_fullest(const struct order_key *a, const struct order_key *b)
 		return a->port < b->port ? -1 : 1;
 	if (a->cookie != b->cookie)
 		return a->cookie < b->cookie ? -1 : 1;
-	return strcmp(a->netns ? a->netns : "host", b->netns ? b->netns : "host");
+	return strcmp(a->netns ? a->netns : NETNS_HOST_NAME, b->netns ? b->netns : NETNS_HOST_NAME);
 }
 
 double order_fuller(double accept, bool syn_counts, double syn, bool *is_syn)

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "macro.h"
+#include "netns_name.h"
 #include "text.h"
 
 static const char *const cmd_names[_SW_CTL_CMD_MAX] = {
@@ -575,7 +576,7 @@ bool protocol_request_wants_netns(const struct sw_ctl_request *req, const char *
 	if (req->n_netns == 0)
 		return true;
 	for (size_t i = 0; i < req->n_netns; i++)
-		if (fnmatch(req->netns[i], name ? name : "host", 0) == 0)
+		if (fnmatch(req->netns[i], name ? name : NETNS_HOST_NAME, 0) == 0)
 			return true;
 	return false;
 }

@@ -82,15 +82,6 @@ static const struct sw_nsinfo *ns_info(const struct sw_status_ns *n)
 	return n->info ? n->info : &tracker_ns(n->tracker)->info;
 }
 
-/* The name the document, the journal and the filters use: "host" for the
- * daemon's own. */
-static const char *ns_name(const struct sw_nsinfo *info)
-{
-	if (info->own || !info->name.name[0] ||
-	    !memchr(info->name.name, 0, sizeof(info->name.name)))
-		return "host";
-	return info->name.name;
-}
 
 /* A fixed array filled elsewhere: its text when non-empty and terminated,
  * else NULL (JSON null). */
@@ -119,8 +110,8 @@ static struct json_object *namespace_json(const struct sw_status_ns *n,
 	struct json_object *o = json_object_new_object(), *syn;
 	uint64_t inode = info->inode ? info->inode : info->own ? d->netns_inode : 0;
 
-	add(o, "id", new_str(ns_name(info)));
-	add(o, "name", new_str(ns_name(info)));
+	add(o, "id", new_str(nsinfo_name(info)));
+	add(o, "name", new_str(nsinfo_name(info)));
 	add(o, "netns_id", info->id ? new_uint(info->id) : NULL);
 	add(o, "inode", inode ? new_uint(inode) : NULL);
 	add(o, "own", json_object_new_boolean(info->own));
@@ -228,7 +219,7 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	bool ignore;
 
 	add(o, "listener", new_str(addr_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
-	add(o, "netns", new_str(ns_name(info)));
+	add(o, "netns", new_str(nsinfo_name(info)));
 	add(o, "netns_id", info->id ? new_uint(info->id) : NULL);
 	add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
 	add(o, "address", new_str(addr_str(tr->family, tr->addr, a, sizeof(a))));
@@ -263,7 +254,7 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 	add(o, "process", process_json(in, tr));
 
 	/* The same lookup as the tracker's, so the thresholds shown are those in force. */
-	th = config_thresholds_for(in->cfg, ns_name(info), tr->family, tr->addr, tr->port, &ignore);
+	th = config_thresholds_for(in->cfg, nsinfo_name(info), tr->family, tr->addr, tr->port, &ignore);
 	add(o, "thresholds", thresholds_json(th));
 	add(o, "history", history_json(tr, now_usec));
 	add(o, "top_sources", top_sources_json(tr));
@@ -300,7 +291,7 @@ static void listener_facts(const struct sw_nsinfo *info, const struct sw_tracked
 {
 	*ret = (struct sw_ctl_listener_facts){
 		.name = addr_endpoint_str(tr->family, tr->addr, tr->port, name, len),
-		.netns = ns_name(info),
+		.netns = nsinfo_name(info),
 		.has_port = true,
 		.port = tr->port,
 		.accept_depth = tr->accept.depth,
@@ -312,7 +303,7 @@ static void listener_facts(const struct sw_nsinfo *info, const struct sw_tracked
 
 bool status_keep_ns_for_request(void *request, const struct sw_nsinfo *ns)
 {
-	return protocol_request_wants_netns(request, ns_name(ns));
+	return protocol_request_wants_netns(request, nsinfo_name(ns));
 }
 
 bool status_keep_for_request(void *request, const struct sw_nsinfo *ns,
@@ -424,7 +415,7 @@ static struct status_entry *listeners_chosen(const struct sw_status_inputs *in,
 					.drops_delta = (int64_t)tr->drops.delta,
 					.port = tr->port,
 					.cookie = tr->cookie,
-					.netns = ns_name(info),
+					.netns = nsinfo_name(info),
 				},
 			};
 		}

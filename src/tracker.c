@@ -328,9 +328,9 @@ static void pass_track(struct update_ctx *c)
 		bool ignore = false;
 
 		t->lth[i] = NULL;
-		if (!config_filter_match(c->cfg, c->t->ns.info.name.name, l->family, l->addr, l->port))
+		if (!config_filter_match(c->cfg, nsinfo_name(&c->t->ns.info), l->family, l->addr, l->port))
 			continue;
-		th = config_thresholds_for(c->cfg, c->t->ns.info.name.name, l->family, l->addr, l->port, &ignore);
+		th = config_thresholds_for(c->cfg, nsinfo_name(&c->t->ns.info), l->family, l->addr, l->port, &ignore);
 		if (ignore || !th)
 			continue;
 		e = pass_track_one(c, i, l);
