@@ -278,6 +278,17 @@ static size_t nsset_sort_keys(struct sw_nsset *s)
 	return s->n - 1;
 }
 
+/* The helper cannot watch other namespaces at all: the own one only,
+ * the others released, and why. */
+static int nsset_own_only(struct sw_nsset *s, const char *why, const struct sw_config *cfg,
+			  uint64_t now_usec, struct sw_events *out)
+{
+	nsset_set_mode(s, false, why);
+	nsset_release_others(s, cfg, now_usec, out);
+	s->last_error = -EOPNOTSUPP;
+	return -EOPNOTSUPP;
+}
+
 int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *src,
 		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out)
 {
@@ -289,6 +300,11 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 	if (!s->all || !h)
 		return 0;
 	r = nsdisc_list(h, l);
+	/* -EIO on the first pass: the helper could name no namespace (no
+	 * NS_GET_ID); later, a passing failure. */
+	if (r == -EIO && s->discoveries == 0 && !helper_broken(h))
+		return nsset_own_only(s, "the kernel cannot identify network namespaces "
+				      "(NS_GET_ID)", cfg, now_usec, out);
 	if (r < 0) {
 		s->last_error = r;
 		return r;
@@ -346,12 +362,13 @@ int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *s
 			continue;
 		}
 		r = nsset_add(s, h, &info, now_usec);
-		if ((r < 0 && helper_broken(h)) || r == -EPERM) {
-			/* -EPERM: the helper may not enter namespaces at all
-			 * (no CAP_SYS_ADMIN): the caller says so. */
+		if (r < 0 && helper_broken(h)) {
 			s->last_error = r;
 			return r;
 		}
+		if (r == -EPERM)
+			return nsset_own_only(s, "the privileged helper may not enter network "
+					      "namespaces (no CAP_SYS_ADMIN)", cfg, now_usec, out);
 		if (r < 0 && r != -ESRCH)
 			unwatched++;
 	}

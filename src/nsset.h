@@ -94,7 +94,10 @@ void nsset_set_mode(struct sw_nsset *s, bool all, const char *own_only_reason);
  * gone ones and those the filter now leaves out are released, their
  * listeners' "listener gone" entries appended to out. Returns 0, or the
  * -errno that stopped the pass (a broken helper: helper_broken() says
- * why); the namespaces watched stay as they were. */
+ * why); the namespaces watched stay as they were. -EOPNOTSUPP: the helper
+ * may not enter namespaces (no CAP_SYS_ADMIN) or the kernel cannot
+ * identify them (no NS_GET_ID): the set now watches the own namespace
+ * only, the others released, and own_only_reason says why. */
 struct sw_procsrc;
 int nsset_discover(struct sw_nsset *s, struct sw_helper *h, struct sw_procsrc *src,
 		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out);

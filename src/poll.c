@@ -258,8 +258,7 @@ static void poll_syn_scans(struct sw_manager *m, const bool *dumped, uint64_t no
 		trig = poll_syn_triggered(ns);
 		if (force || always)
 			poll_syn_scan(m, ns, now, deadline, true, syn_cpu);
-		else if (trig && (ns->last_syn_usec == 0 ||
-				  now - ns->last_syn_usec >= m->syn.trigger_gap_usec))
+		else if (trig && synsched_trigger_due(&m->syn, ns->last_syn_usec, now))
 			poll_syn_scan(m, ns, now, deadline, false, syn_cpu);
 	}
 	if (idle_due && !force && !always) {
@@ -277,11 +276,9 @@ static void poll_syn_scans(struct sw_manager *m, const bool *dumped, uint64_t no
 	}
 }
 
-/* A discovery pass when namespace_scan has passed since the last. A helper
- * that may not enter namespaces (-EPERM: no CAP_SYS_ADMIN) or a kernel
- * that cannot name them (-EIO: no NS_GET_ID) leaves the own namespace
- * only, and status says why; other failures are retried at the next
- * pass. */
+/* A discovery pass when namespace_scan has passed since the last. When
+ * the set found it can watch only the own namespace (-EOPNOTSUPP), that
+ * is said once; other failures are retried at the next pass. */
 static void poll_discover(struct sw_manager *m, uint64_t now)
 {
 	struct sw_nsset *s = &m->nsns;
@@ -295,14 +292,7 @@ static void poll_discover(struct sw_manager *m, uint64_t now)
 		s->last_discovery_usec = now;
 		if (helper_broken(m->helper))
 			return;          /* the daemon ends, with its own entry */
-		/* -EIO on the first pass: the helper could not name any
-		 * namespace (no NS_GET_ID); later, a passing failure. */
-		if (r == -EPERM || (r == -EIO && s->discoveries == 0)) {
-			nsset_set_mode(s, false, r == -EPERM ?
-				       "the privileged helper may not enter network namespaces "
-				       "(no CAP_SYS_ADMIN)" :
-				       "the kernel cannot identify network namespaces (NS_GET_ID)");
-			nsset_release_others(s, m->cfg, now, &m->events);
+		if (r == -EOPNOTSUPP) {
 			journal_log(m->journal, LOG_WARNING, "Watching only this network namespace: %s",
 				    s->own_only_reason);
 			return;

@@ -133,6 +133,27 @@ void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec)
 	synsched_recompute(s);
 }
 
+/* Microseconds from then to now; a clock that went back (it should not:
+ * monotonic) counts as no time passed rather than as an age of 2^64. */
+static uint64_t synsched_elapsed(uint64_t then, uint64_t now)
+{
+	return now >= then ? now - then : 0;
+}
+
+/* The one trigger-gap rule, after a scan that started at last. */
+static bool synsched_gap_passed(const struct sw_synsched *s, uint64_t last, uint64_t now)
+{
+	return synsched_elapsed(last, now) >= s->trigger_gap_usec;
+}
+
+bool synsched_trigger_due(const struct sw_synsched *s, uint64_t last_scan_usec,
+			  uint64_t now_usec)
+{
+	if (s->mode == SW_SYN_SCAN_OFF)
+		return false;
+	return last_scan_usec == 0 || synsched_gap_passed(s, last_scan_usec, now_usec);
+}
+
 bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered)
 {
 	uint64_t elapsed, slack;
@@ -141,11 +162,9 @@ bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered
 		return false;
 	if (!s->scanned || s->mode == SW_SYN_SCAN_ALWAYS)
 		return true;
-	/* A clock that went back (it should not: monotonic) counts as no
-	 * time passed rather than as an age of 2^64. */
-	elapsed = now_usec >= s->last_scan_usec ? now_usec - s->last_scan_usec : 0;
-	if (triggered && elapsed >= s->trigger_gap_usec)
+	if (triggered && synsched_gap_passed(s, s->last_scan_usec, now_usec))
 		return true;
+	elapsed = synsched_elapsed(s->last_scan_usec, now_usec);
 	slack = SW_MIN(s->poll_period_usec / POLL_SLACK_DIV,
 		       s->interval_usec - s->budget_gap_usec);
 	return elapsed + slack >= s->interval_usec;

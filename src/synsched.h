@@ -90,6 +90,12 @@ void synsched_poll_cost(struct sw_synsched *s, uint64_t cost_usec);
 /* Whether to scan at this poll. triggered: decide_syn_scan() calls for a scan at once. */
 bool synsched_due(const struct sw_synsched *s, uint64_t now_usec, bool triggered);
 
+/* Whether a triggered scan of one namespace whose last scan started at
+ * last_scan_usec (0: never) may run now: the trigger gap has passed since
+ * (off: never). The namespace set keeps one last scan per namespace. */
+bool synsched_trigger_due(const struct sw_synsched *s, uint64_t last_scan_usec,
+			  uint64_t now_usec);
+
 /* The cadence chosen, for status: the poll period in force for always, the
  * interval for auto before the first scan, 0 for off. */
 uint64_t synsched_interval(const struct sw_synsched *s);

@@ -440,6 +440,13 @@ START_TEST(test_trigger_gap)
 	ck_assert(!synsched_due(&s, 1 * SEC, false));
 	ck_assert(!synsched_due(&s, 10 * SEC - 1, false));
 	ck_assert(synsched_due(&s, 10 * SEC, false));
+	/* One namespace's own last scan against the same gap; never: at once. */
+	ck_assert(synsched_trigger_due(&s, 0, 1));
+	ck_assert(!synsched_trigger_due(&s, 5 * SEC, 6 * SEC - 1));
+	ck_assert(synsched_trigger_due(&s, 5 * SEC, 6 * SEC));
+	ck_assert(!synsched_trigger_due(&s, 5 * SEC, 4 * SEC));   /* clock went back */
+	synsched_configure(&s, SW_SYN_SCAN_OFF, 1.0, 200 * MSEC);
+	ck_assert(!synsched_trigger_due(&s, 0, 1));
 }
 END_TEST
 
