@@ -169,24 +169,17 @@ nst_sysctl() {
 	done
 }
 
-# nst_listen TARGET NAME ARGS...: qfill listen ARGS in TARGET, as
-# swc_listen does for an ip netns name.
-nst_listen() {
-	local t=$1 name=$2
-	shift 2
-	nst_bg "$t" "$SWC_QFILL" listen "$@" --ready-file "$SW_TMP/$name.ready" \
+# nst_qfill TARGET MODE NAME ARGS...: qfill MODE (listen, connect) ARGS in
+# TARGET, as swc_listen/swc_connect do for an ip netns name.
+nst_qfill() {
+	local t=$1 mode=$2 name=$3
+	shift 3
+	nst_bg "$t" "$SWC_QFILL" "$mode" "$@" --ready-file "$SW_TMP/$name.ready" \
 		>"$SW_TMP/$name.out" 2>"$SW_TMP/$name.err"
 	swc_wait_ready "$name" "$SW_LAST_PID"
 }
-
-# nst_connect TARGET NAME ARGS...: qfill connect ARGS in TARGET.
-nst_connect() {
-	local t=$1 name=$2
-	shift 2
-	nst_bg "$t" "$SWC_QFILL" connect "$@" --ready-file "$SW_TMP/$name.ready" \
-		>"$SW_TMP/$name.out" 2>"$SW_TMP/$name.err"
-	swc_wait_ready "$name" "$SW_LAST_PID"
-}
+nst_listen() { nst_qfill "$1" listen "${@:2}"; }
+nst_connect() { nst_qfill "$1" connect "${@:2}"; }
 
 # nst_ss_q TARGET PORT: "Recv-Q Send-Q" of the one listener on PORT in
 # TARGET, by `ss -ltn` run there.
