@@ -51,6 +51,7 @@ static void nsset_status(const struct sw_manager *m, uint64_t now, struct sw_sta
 		.discoveries = s->discoveries,
 		.last_discovery_age_ms = age_ms(now, s->last_discovery_usec),
 		.last_discovery_cpu_us = s->last_discovery_cpu_usec,
+		.last_discovery_wall_us = s->last_discovery_wall_usec,
 		.last_error = s->last_error,
 	};
 }

@@ -338,6 +338,7 @@ static struct json_object *nsset_json(const struct sw_status_nsset *s)
 	add(o, "discoveries", new_uint(s->discoveries));
 	add(o, "last_discovery_age_ms", new_age(s->last_discovery_age_ms));
 	add(o, "last_discovery_cpu_us", new_uint(s->last_discovery_cpu_us));
+	add(o, "last_discovery_wall_us", new_uint(s->last_discovery_wall_us));
 	add(o, "last_error", new_errno(s->last_error));
 	return o;
 }

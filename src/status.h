@@ -26,6 +26,7 @@ struct sw_status_nsset {
 	uint64_t discoveries;           /* passes that completed */
 	uint64_t last_discovery_age_ms; /* UINT64_MAX: none yet */
 	uint64_t last_discovery_cpu_us;
+	uint64_t last_discovery_wall_us;
 	int last_error;                 /* of the last pass: 0 or -errno */
 };
 
