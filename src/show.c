@@ -22,9 +22,10 @@ static int32_t show_sysctl(struct json_object *ns, const char *key)
 
 /* What to change for queue q (advice.h) in buf; NULL when its limit source
  * is unknown. syn: q is the SYN queue, whose mode adds to the advice;
- * stale: somaxconn changed since listen(). */
+ * stale: somaxconn changed since listen(); comm: the owner's process name,
+ * whose backlog setting the advice names when known, or NULL. */
 static const char *show_fix(struct json_object *q, struct json_object *ns, bool syn, bool stale,
-			    char *buf, size_t len)
+			    const char *comm, char *buf, size_t len)
 {
 	const char *source = jsonget_str(q, "limit_source");
 	int64_t limit = jsonget_int_or(q, "limit", 0);
@@ -35,6 +36,7 @@ static const char *show_fix(struct json_object *q, struct json_object *ns, bool 
 		.limit = limit > 0 && limit <= UINT32_MAX ? (uint32_t)limit : 0,
 		.somaxconn_stale = stale,
 		.also = syn ? advice_syn_also(jsonget_str(q, "mode"), true) : "",
+		.comm = comm,
 	};
 
 	if (!advice_known_source(source))
@@ -196,8 +198,22 @@ static void show_listener(FILE *f, struct json_object *doc, struct json_object *
 	}
 
 	show_queue(f, "accept queue:", acc, true);
-	show_queue(f, "SYN queue:", syn, render_syn_applies(syn));
-	{
+	if (family && strcmp(family, "unix") == 0) {
+		/* No SYN queue, no drop counter: how long it was full instead. */
+		int64_t fp = 0, fms = 0;
+
+		(void)jsonget_int(acc, "full_polls", &fp);
+		(void)jsonget_int(acc, "full_ms", &fms);
+		if (fp > 0)
+			fprintf(f, SHOW_LABEL "full for %" PRId64 " ms (%" PRId64 " polls): new "
+				"connections fail with EAGAIN or block in connect()\n", "full:", fms, fp);
+		else
+			fprintf(f, SHOW_LABEL "no (the kernel counts nothing a full UNIX queue "
+				"refuses)\n", "full:");
+	} else {
+		show_queue(f, "SYN queue:", syn, render_syn_applies(syn));
+	}
+	if (drops) {
 		_cleanup_free_ char *d = render_int(drops, "delta"), *t = render_int(drops, "total");
 		int64_t unreported;
 
@@ -218,11 +234,11 @@ static void show_listener(FILE *f, struct json_object *doc, struct json_object *
 	}
 	show_thresholds(f, doc, l);
 	stale = json_object_get_boolean(jsonget_member(acc, "somaxconn_stale"));
-	if (show_fix(acc, ns, false, stale, fix, sizeof(fix)))
+	if (show_fix(acc, ns, false, stale, p ? jsonget_str(p, "comm") : NULL, fix, sizeof(fix)))
 		fprintf(f, SHOW_LABEL "%s\n", ssrc && strcmp(asrc, ssrc) == 0 ? "to raise:"
 									 : "accept fix:", fix);
 	if (render_syn_applies(syn) && (!asrc || !ssrc || strcmp(asrc, ssrc) != 0) &&
-	    show_fix(syn, ns, true, stale, fix, sizeof(fix)))
+	    show_fix(syn, ns, true, stale, p ? jsonget_str(p, "comm") : NULL, fix, sizeof(fix)))
 		fprintf(f, SHOW_LABEL "%s\n", "SYN fix:", fix);
 	show_history(f, l);
 	show_sources(f, l);

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "addr.h"
 #include "checkrun.h"
 #include "config.h"
 #include "tracker.h"
@@ -1030,12 +1032,217 @@ START_TEST(test_events_array)
 }
 END_TEST
 
+/* ---- UNIX listeners (issue 14) ------------------------------------------------
+ * A script of polls over one namespace's UNIX listeners: who is listed,
+ * with what queue, or no UNIX dump at all; and the events each poll gives.
+ * Cookies 9xx are UNIX listeners; "-" as a path ends the list. */
+#define UX_MAX 3
+struct ux_step {
+	bool no_dump;                     /* the UNIX dump failed or was not made */
+	struct { uint64_t cookie; const char *path; uint32_t depth, limit; } l[UX_MAX];
+	const char *want;                 /* the events' signature */
+};
+
+static const struct {
+	const char *name;
+	const char *conf;                 /* extra config, or NULL */
+	struct ux_step step[6];
+	size_t n;
+} ux_cases[] = {
+	{ "full is critical at once, whatever sustain says", "[alerts]\nsustain = 3\n",
+	  { { .l = { { 901, "/run/php/www.sock", 5, 4 } }, .want = "accept-queue:critical@901" },
+	    { .l = { { 901, "/run/php/www.sock", 5, 4 } }, .want = "" },
+	    { .l = { { 901, "/run/php/www.sock", 0, 4 } }, .want = "cleared:accept:critical@901" } },
+	  3 },
+	{ "warn needs sustain when not full", "[alerts]\nsustain = 2\n",
+	  { { .l = { { 901, "/a", 4, 4 } }, .want = "" },
+	    { .l = { { 901, "/a", 4, 4 } }, .want = "accept-queue:critical@901" } },
+	  2 },
+	{ "one missed dump is not gone, two are",
+	  NULL,
+	  { { .l = { { 901, "/a", 5, 4 }, { 902, "@b", 0, 0 } }, .want = "accept-queue:critical@901" },
+	    { .l = { { 902, "@b", 0, 0 } }, .want = "" },
+	    { .l = { { 902, "@b", 0, 0 } }, .want = "cleared:accept:critical:gone@901" } },
+	  3 },
+	{ "seen again after one miss: nothing closed",
+	  NULL,
+	  { { .l = { { 901, "/a", 5, 4 } }, .want = "accept-queue:critical@901" },
+	    { .l = { { 0 } }, .want = "" },
+	    { .l = { { 901, "/a", 5, 4 } }, .want = "" } },
+	  3 },
+	{ "no UNIX dump keeps them as they were",
+	  NULL,
+	  { { .l = { { 901, "/a", 5, 4 } }, .want = "accept-queue:critical@901" },
+	    { .no_dump = true, .want = "" },
+	    { .no_dump = true, .want = "" },
+	    { .no_dump = true, .want = "" },
+	    { .l = { { 901, "/a", 0, 4 } }, .want = "cleared:accept:critical@901" } },
+	  5 },
+	{ "a cookie now another socket's: the old one is gone",
+	  NULL,
+	  { { .l = { { 901, "/a", 5, 4 } }, .want = "accept-queue:critical@901" },
+	    { .l = { { 901, "/b", 0, 4 } }, .want = "cleared:accept:critical:gone@901" } },
+	  2 },
+	{ "[filter] paths and an ignoring override",
+	  "[filter]\npaths = /run/*\n[listener /run/skip.sock]\nignore = yes\n",
+	  { { .l = { { 901, "/run/a", 5, 4 }, { 902, "/tmp/a", 5, 4 }, { 903, "/run/skip.sock", 5, 4 } },
+	      .want = "accept-queue:critical@901" } },
+	  1 },
+	{ "an override's thresholds",
+	  "[listener @pool*]\nwarn = 10%\ncritical = 99%\nclear = 5%\n",
+	  { { .l = { { 901, "@pool1", 1, 8 } }, .want = "accept-queue:warning@901" },
+	    { .l = { { 901, "@pool1", 7, 8 } }, .want = "" },
+	    { .l = { { 901, "@pool1", 9, 8 } }, .want = "accept-queue:critical@901" },
+	    { .l = { { 901, "@pool1", 1, 8 } }, .want = "" },
+	    { .l = { { 901, "@other", 0, 8 } }, .want = "cleared:accept:critical:gone@901" } },
+	  5 },
+};
+
+static void ux_fill(struct sw_unix_snapshot *us, const struct ux_step *st)
+{
+	usnap_reset(us);
+	for (size_t i = 0; i < UX_MAX && st->l[i].cookie; i++) {
+		struct sw_unix_listener l = {
+			.cookie = st->l[i].cookie, .inode = (uint32_t)st->l[i].cookie + 1000,
+			.type = SOCK_STREAM, .depth = st->l[i].depth, .limit = st->l[i].limit,
+			.has_name = true, .has_rqlen = true,
+		};
+
+		snprintf(l.path, sizeof(l.path), "%s", st->l[i].path);
+		l.abstract = l.path[0] == '@';
+		ck_assert_int_eq(usnap_add(us, &l), 0);
+	}
+}
+
+START_TEST(test_unix_script)
+{
+	struct sw_unix_snapshot us;
+
+	if (ux_cases[_i].conf) {
+		struct sw_config_errors e = { 0 };
+
+		config_free(cfg);
+		cfg = NULL;
+		ck_assert_int_eq(config_load_string("t", ux_cases[_i].conf, &cfg, &e), 0);
+		cfg->realert_usec = 0;
+	}
+	usnap_init(&us);
+	for (size_t k = 0; k < ux_cases[_i].n; k++) {
+		const struct ux_step *st = &ux_cases[_i].step[k];
+
+		ux_fill(&us, st);
+		events_clear(&ev);
+		ck_assert_int_eq(tracker_update(t, &snap, st->no_dump ? NULL : &us, cfg,
+						(uint64_t)(k + 1) * S, &ev), 0);
+		ck_assert_msg(strcmp(sig(&ev), st->want) == 0, "%s, poll %zu: got '%s', want '%s'",
+			      ux_cases[_i].name, k + 1, sig(&ev), st->want);
+	}
+	usnap_clear(&us);
+}
+END_TEST
+
+/* The figures a UNIX entry and its events carry. */
+START_TEST(test_unix_figures)
+{
+	struct sw_unix_snapshot us;
+	struct ux_step st = { .l = { { 901, "/run/php/www.sock", 17, 16 } } };
+	const struct sw_tracked *tr;
+	const struct sw_event *e;
+	char name[LISTENER_STRLEN];
+
+	usnap_init(&us);
+	snap.sysctl.somaxconn = 4096;
+	for (int k = 1; k <= 3; k++) {
+		ux_fill(&us, &st);
+		events_clear(&ev);
+		ck_assert_int_eq(tracker_update(t, &snap, &us, cfg, (uint64_t)k * S / 5, &ev), 0);
+	}
+	tr = tracker_find(t, 901);
+	ck_assert_ptr_nonnull(tr);
+	ck_assert_uint_eq(tr->family, AF_UNIX);
+	ck_assert_str_eq(tracker_listener_name(tr, name, sizeof(name)), "/run/php/www.sock");
+	ck_assert_uint_eq(tr->accept.depth, 17);
+	ck_assert_uint_eq(tr->accept.limit, 16);
+	ck_assert_int_eq(tr->accept.source, SW_SRC_LISTEN_BACKLOG);
+	ck_assert_uint_eq(tr->full.polls, 3);
+	ck_assert_uint_eq(tr->last_seen_usec - tr->full.since_usec, 2 * S / 5);
+	ck_assert_int_eq(tr->level, SW_LEVEL_CRITICAL);
+	ck_assert(tracker_any_at_warn(t));
+	ck_assert_uint_eq(tracker_syn_at_warn(t), 0);
+
+	/* the raise came at the first poll: full for one poll, no time yet */
+	events_clear(&ev);
+	tracker_free(t);
+	ck_assert_int_eq(tracker_new(&t), 0);
+	ux_fill(&us, &st);
+	ck_assert_int_eq(tracker_update(t, &snap, &us, cfg, S, &ev), 0);
+	e = find_event(SW_EV_ACCEPT_QUEUE, 901);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->family, AF_UNIX);
+	ck_assert_str_eq(e->path, "/run/php/www.sock");
+	ck_assert_uint_eq(e->full_polls, 1);
+	ck_assert_uint_eq(e->full_usec, 0);
+	ck_assert_uint_eq(e->inode, 1901);
+	ck_assert_uint_eq(e->port, 0);
+
+	/* somaxconn binds: the limit equals it at listen() */
+	st.l[0].limit = 8;
+	st.l[0].cookie = 902;
+	snap.sysctl.somaxconn = 8;
+	ux_fill(&us, &st);
+	events_clear(&ev);
+	ck_assert_int_eq(tracker_update(t, &snap, &us, cfg, 2 * S, &ev), 0);
+	ck_assert_int_eq(tracker_find(t, 902)->accept.source, SW_SRC_SOMAXCONN);
+	/* and still after somaxconn was raised (stale) */
+	snap.sysctl.somaxconn = 1000;
+	events_clear(&ev);
+	ck_assert_int_eq(tracker_update(t, &snap, &us, cfg, 3 * S, &ev), 0);
+	ck_assert_int_eq(tracker_find(t, 902)->accept.source, SW_SRC_SOMAXCONN);
+	ck_assert(tracker_find(t, 902)->somaxconn_stale);
+	usnap_clear(&us);
+}
+END_TEST
+
+/* unix = no drops the UNIX listeners at once; a released namespace closes
+ * them at once too, missed dumps or not. */
+START_TEST(test_unix_off_and_release)
+{
+	struct sw_unix_snapshot us;
+	struct ux_step st = { .l = { { 901, "/a", 5, 4 }, { 902, "/b", 0, 4 } } };
+
+	usnap_init(&us);
+	ux_fill(&us, &st);
+	ck_assert_str_eq(poll_at(1), "");         /* no UNIX dump given: nothing yet */
+	events_clear(&ev);
+	ck_assert_int_eq(tracker_update(t, &snap, &us, cfg, 2 * S, &ev), 0);
+	ck_assert_str_eq(sig(&ev), "accept-queue:critical@901");
+	ck_assert_uint_eq(tracker_count(t), 2);
+	cfg->watch_unix = false;
+	ck_assert_str_eq(poll_at(3), "cleared:accept:critical:gone@901");
+	ck_assert_uint_eq(tracker_count(t), 0);
+
+	cfg->watch_unix = true;
+	events_clear(&ev);
+	ck_assert_int_eq(tracker_update(t, &snap, &us, cfg, 4 * S, &ev), 0);
+	ck_assert_uint_eq(tracker_count(t), 2);
+	events_clear(&ev);
+	ck_assert_int_eq(tracker_release(t, cfg, 5 * S, &ev), 0);
+	ck_assert_str_eq(sig(&ev), "cleared:accept:critical:gone@901");
+	ck_assert_uint_eq(tracker_count(t), 0);
+	usnap_clear(&us);
+}
+END_TEST
+
+
 static Suite *tracker_suite(void)
 {
 	Suite *s = suite_create("tracker");
 	TCase *tc = tcase_create("tracker");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_unix_script, 0, SW_ARRAY_SIZE(ux_cases));
+	tcase_add_test(tc, test_unix_figures);
+	tcase_add_test(tc, test_unix_off_and_release);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_appear_vanish);
 	tcase_add_test(tc, test_vanish_flushes_drops);
