@@ -184,10 +184,15 @@ for l in "$dir/a-stream.sock" "$dir/a-seq.sock" "@$abs" "$dir/zero.sock" "$dir/s
 	sw_assert_eq "ok false" "$(ul "$m" "$l" '"\(.state) \(.accept.full)"')" "$l: state accept.full"
 done
 sw_assert_eq 125 "$(ul "$m" "$dir/b.sock" '.accept.percent | round')" "b.sock: accept.percent"
+# One poll: full in it, for no time yet; never full: zero.
+sw_assert_eq "1 0" "$(ul "$m" "$dir/b.sock" '"\(.accept.full_polls) \(.accept.full_ms)"')" \
+	"b.sock: accept.full_polls full_ms"
+sw_assert_eq "0 0" "$(ul "$m" "$dir/zero.sock" '"\(.accept.full_polls) \(.accept.full_ms)"')" \
+	"zero.sock: accept.full_polls full_ms"
 sw_assert_eq "listen-backlog false" \
 	"$(ul "$m" "$dir/a-stream.sock" '"\(.accept.limit_source) \(.accept.somaxconn_stale)"')" \
 	"a-stream.sock: limit_source somaxconn_stale"
-sw_log "somax.sock in --once (first seen at somaxconn 1000): $(ul "$m" "$dir/somax.sock" -c .accept)"
+sw_log "somax.sock in --once (first seen at somaxconn 1000): $(ul "$m" "$dir/somax.sock" ".accept | tojson")"
 
 # --- unix = no: no UNIX listener, TCP still there
 printf '[daemon]\nnamespaces = own\nlog_target = stderr\nunix = no\n' >"$SW_TMP/nounix.conf"
@@ -286,10 +291,20 @@ for want in "unix = no" "paths = $dir/a*" "exclude_paths = @*" "[listener $dir/b
 	grep -qxF "$want" "$SW_TMP/good.out" || sw_fail "--check-config does not print '$want':
 $(cat "$SW_TMP/good.out")"
 done
+# bad_config WHAT LINE: --check-config on $SW_TMP/bad.conf exits 1 with a
+# "FILE:LINE: " message.
+bad_config() {
+	"$SWD" --check-config -c "$SW_TMP/bad.conf" >"$SW_TMP/bad.out" 2>"$SW_TMP/bad.err"
+	sw_assert_eq 1 "$?" "--check-config on $1"
+	grep -q "^$SW_TMP/bad.conf:$2: " "$SW_TMP/bad.err" ||
+		sw_fail "no FILE:$2: for $1: $(cat "$SW_TMP/bad.err")"
+}
+printf '[listener %s/x[.sock]\nignore = yes\n' "$dir" >"$SW_TMP/bad.conf"
+bad_config "an unclosed '[' in a [listener PATH] glob" 1
+printf '[filter]\npaths = %s/a*\nexclude_paths = /run/[php\n' "$dir" >"$SW_TMP/bad.conf"
+bad_config "an unclosed '[' in exclude_paths" 3
 printf '[daemon]\nunix = maybe\n' >"$SW_TMP/bad.conf"
-"$SWD" --check-config -c "$SW_TMP/bad.conf" >"$SW_TMP/bad.out" 2>"$SW_TMP/bad.err"
-sw_assert_eq 1 "$?" "--check-config on 'unix = maybe'"
-grep -q "^$SW_TMP/bad.conf:2: " "$SW_TMP/bad.err" || sw_fail "no FILE:LINE: for 'unix = maybe': $(cat "$SW_TMP/bad.err")"
+bad_config "'unix = maybe'" 2
 ip netns exec "$ns" "$SWD" --once -c "$SW_TMP/bad.conf" >/dev/null 2>&1
 sw_assert_eq 78 "$?" "--once on 'unix = maybe'"
 echo "PASS: UNIX listeners agree with ss -xl; unix = no, paths filters and [listener PATH] work"
