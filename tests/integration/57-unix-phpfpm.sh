@@ -122,6 +122,7 @@ listening() { ip netns exec "$ns" ss -Hltn "sport = :$port" | grep -q .; }
 sw_wait_for 10 listening || sw_fail "nginx not listening: $(cat "$web/error.log")"
 
 # The pair works before any load: one request, one 200.
+# shellcheck disable=SC2016 # $1 is for the inner bash
 code=$(ip netns exec "$ns" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
 	printf "GET /sleep.php HTTP/1.0\r\n\r\n" >&3; read -r -t 10 _ c _ <&3; echo "$c"' _ $port)
 sw_assert_eq 200 "$code" "one request through nginx to php-fpm"
