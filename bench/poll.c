@@ -127,7 +127,7 @@ static int poll_listeners(struct poll_ctx *p, int k)
 	if (r < 0)
 		return r;
 	c[3] = util_cpu_usec();
-	r = tracker_update(p->tracker, &p->snap, p->cfg, now, &p->events);
+	r = tracker_update(p->tracker, &p->snap, NULL, p->cfg, now, &p->events);
 	events_clear(&p->events);
 	c[4] = util_cpu_usec();
 	if (k >= 0)

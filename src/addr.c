@@ -28,6 +28,16 @@ const char *addr_endpoint_str(int family, const uint8_t *addr, uint16_t port,
 	return buf;
 }
 
+const char *addr_listener_str(int family, const uint8_t *addr, uint16_t port, const char *path,
+			      char *buf, size_t len)
+{
+	if (family == AF_UNIX) {
+		snprintf(buf, len, "%s", path ? path : "");
+		return buf;
+	}
+	return addr_endpoint_str(family, addr, port, buf, len);
+}
+
 int addr_endpoint_parse(const char *s, int *ret_family, uint8_t ret_addr[16],
 			uint16_t *ret_port, bool *ret_wildcard)
 {

@@ -83,6 +83,29 @@ static void advice_stale_somaxconn(struct advice_out *o, const struct advice_lim
 			   also);
 }
 
+/* The setting behind the listen() backlog of servers that are often behind
+ * a full queue, by the start of their process name. */
+static const char *advice_app_backlog(const char *comm)
+{
+	static const struct {
+		const char *comm, *setting;
+	} apps[] = {
+		{ "php-fpm",      "listen.backlog in php-fpm's pool config" },
+		{ "nginx",        "the backlog= parameter of nginx's listen directive" },
+		{ "gunicorn",     "gunicorn's --backlog" },
+		{ "uwsgi",        "uwsgi's --listen (-l)" },
+		{ "haproxy",      "haproxy's backlog setting" },
+		{ "redis-server", "redis' tcp-backlog" },
+		{ "apache2",      "apache's ListenBacklog" },
+		{ "httpd",        "apache's ListenBacklog" },
+	};
+
+	for (size_t i = 0; comm && i < sizeof(apps) / sizeof(apps[0]); i++)
+		if (strncmp(comm, apps[i].comm, strlen(apps[i].comm)) == 0)
+			return apps[i].setting;
+	return NULL;
+}
+
 int advice_binding(const struct advice_limit *a, char *buf, size_t len)
 {
 	struct advice_out o = { .p = buf, .len = len };
@@ -93,10 +116,12 @@ int advice_binding(const struct advice_limit *a, char *buf, size_t len)
 		return -EINVAL;
 	buf[0] = 0;
 	if (advice_is(a->source, SRC_BACKLOG)) {
+		const char *app = advice_app_backlog(a->comm);
+
 		advice_add(&o, "its listen() backlog binds, not net.core.somaxconn%s: "
-			   "raise the backlog in the application%s "
-			   "(raising net.core.somaxconn alone does nothing)",
-			   advice_value(a->somaxconn, v, sizeof(v)), also);
+			   "raise %s%s (raising net.core.somaxconn alone does nothing)",
+			   advice_value(a->somaxconn, v, sizeof(v)),
+			   app ? app : "the backlog in the application", also);
 		if (a->somaxconn_stale)
 			advice_add(&o, "; net.core.somaxconn changed since it called listen(), "
 				   "and it keeps its old limit until it calls listen() again");

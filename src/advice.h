@@ -20,6 +20,10 @@ struct advice_limit {
 	uint32_t limit;             /* the listener's limit */
 	bool somaxconn_stale;       /* somaxconn changed since its listen() */
 	const char *also;           /* appended to the fix: advice_syn_also(), "" */
+	/* The listener's process name (comm), or NULL: a server whose
+	 * backlog setting is known (php-fpm's listen.backlog, ...) is told
+	 * that setting's name instead of "the backlog in the application". */
+	const char *comm;
 };
 
 /* " (4096)" after a sysctl name, "" when v < 0 (unknown), in buf: the

@@ -35,6 +35,9 @@ struct sw_event *alert_listener_event(struct alert_sink *k, const struct sw_trac
 	ev->family = tr->family;
 	memcpy(ev->addr, tr->addr, sizeof(ev->addr));
 	ev->port = tr->port;
+	if (tr->path)
+		snprintf(ev->path, sizeof(ev->path), "%s", tr->path);
+	ev->sock_type = tr->sock_type;
 	ev->cookie = tr->cookie;
 	ev->inode = tr->inode;
 	ev->cgroup_id = tr->cgroup_id;
@@ -46,6 +49,10 @@ struct sw_event *alert_listener_event(struct alert_sink *k, const struct sw_trac
 	ev->limit_source = q->source;
 	ev->syn_mode = tr->syn_mode;
 	ev->somaxconn_stale = tr->somaxconn_stale;
+	if (queue == SW_QUEUE_ACCEPT && tr->full.polls) {
+		ev->full_polls = tr->full.polls;
+		ev->full_usec = tr->last_seen_usec - tr->full.since_usec;
+	}
 	ev->drops = tr->drops_rule.unreported;
 	ev->drops_total = tr->drops.total;
 	if (queue == SW_QUEUE_SYN)

@@ -32,6 +32,7 @@ int config_new_default(struct sw_config **ret)
 	c->log_level = LOG_INFO;
 	c->namespaces = SW_NAMESPACES_ALL;
 	c->namespace_scan_usec = DEFAULT_NETNS_SCAN;
+	c->watch_unix = true;
 	c->th = (struct sw_thresholds) { .warn = 80, .critical = 95, .clear = 60 };
 	c->sustain = 1;
 	c->realert_usec = DEFAULT_REALERT;
@@ -81,6 +82,8 @@ void config_free(struct sw_config *c)
 	free(c->exclude_addresses);
 	free(c->netns);
 	free(c->exclude_netns);
+	free(c->paths);
+	free(c->exclude_paths);
 	free(c->control_socket);
 	free(c->control_group);
 	for (size_t i = 0; i < c->n_overrides; i++)
@@ -122,13 +125,26 @@ static void config_print_cidrs(FILE *f, const char *key, const struct sw_cidr *c
 	fputc('\n', f);
 }
 
-static void config_print_netns(FILE *f, const char *key, const struct sw_netns_pattern *p,
+/* A list of globs: n strings, stride bytes apart from first. */
+static void config_print_globs(FILE *f, const char *key, const char *first, size_t stride,
 			       size_t n)
 {
 	fprintf(f, "%s =", key);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : " ", p[i].glob);
+		fprintf(f, "%s%s", i ? ", " : " ", first + i * stride);
 	fputc('\n', f);
+}
+
+static void config_print_netns(FILE *f, const char *key, const struct sw_netns_pattern *p,
+			       size_t n)
+{
+	config_print_globs(f, key, n ? p->glob : "", sizeof(*p), n);
+}
+
+static void config_print_paths(FILE *f, const char *key, const struct sw_path_pattern *p,
+			       size_t n)
+{
+	config_print_globs(f, key, n ? p->glob : "", sizeof(*p), n);
 }
 
 static void config_print_override_th(FILE *f, const char *key, bool has, double v)
@@ -159,6 +175,7 @@ void config_print(const struct sw_config *c, FILE *f)
 	fprintf(f, "namespaces = %s\n", config_namespaces_name(c->namespaces));
 	fprintf(f, "namespace_scan = %s\n",
 		config_format_duration(c->namespace_scan_usec, a, sizeof(a)));
+	fprintf(f, "unix = %s\n", c->watch_unix ? "yes" : "no");
 
 	fprintf(f, "\n[alerts]\n");
 	fprintf(f, "warn = %s\n", config_format_percent(c->th.warn, a, sizeof(a)));
@@ -174,6 +191,8 @@ void config_print(const struct sw_config *c, FILE *f)
 	config_print_cidrs(f, "exclude_addresses", c->exclude_addresses, c->n_exclude_addresses);
 	config_print_netns(f, "namespaces", c->netns, c->n_netns);
 	config_print_netns(f, "exclude_namespaces", c->exclude_netns, c->n_exclude_netns);
+	config_print_paths(f, "paths", c->paths, c->n_paths);
+	config_print_paths(f, "exclude_paths", c->exclude_paths, c->n_exclude_paths);
 
 	fprintf(f, "\n[control]\n");
 	fprintf(f, "socket = %s\n", c->control_socket);

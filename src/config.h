@@ -28,17 +28,36 @@ struct sw_netns_pattern {
 	bool literal;               /* no '*', '?', '[' or backslash: one exact name */
 };
 
+/* A UNIX listener's name or a shell glob of names (fnmatch(3) with
+ * FNM_PATHNAME: '*' and '?' do not match '/'), matched against the name as
+ * status shows it (a path, "@name" for an abstract socket): 1 to
+ * CONFIG_PATH_GLOB_MAX-1 bytes of printable ASCII other than space and
+ * ','. */
+#define CONFIG_PATH_GLOB_MAX 256
+struct sw_path_pattern {
+	char glob[CONFIG_PATH_GLOB_MAX];
+	bool literal;               /* no '*', '?', '[' or backslash: one exact name */
+};
+
+/* At most this many patterns in each of [filter] paths and exclude_paths. */
+#define CONFIG_MAX_PATH_PATTERNS 256
+
 /* At most this many patterns in each of [filter] namespaces and
  * exclude_namespaces. */
 #define CONFIG_MAX_NETNS_PATTERNS 256
 
 /* [listener ADDR:PORT] / [listener *:PORT] / [listener [::1]:443], each
  * optionally after NSGLOB/ ([listener blue/0.0.0.0:80]); the header is
- * split at its last '/', as no endpoint has one. */
+ * split at its last '/', as no endpoint has one. A UNIX listener's:
+ * [listener PATHGLOB] with the glob starting with '/' or '@', optionally
+ * after NSGLOB/ ([listener blue//run/php/ *.sock], without the space); then the header is split
+ * at its first '/' not at the start, as no namespace name has one. */
 struct sw_listener_override {
 	char *name;                 /* as written in the section header */
 	bool has_netns;             /* a namespace part; without one, every namespace */
 	struct sw_netns_pattern netns;
+	bool is_path;               /* a UNIX listener's: path is set, the rest not */
+	struct sw_path_pattern path;
 	bool any_address;           /* "*" */
 	uint8_t family;             /* 0 with any_address */
 	uint8_t addr[16];
@@ -61,6 +80,7 @@ struct sw_config {
 	int log_level;                 /* LOG_ERR .. LOG_DEBUG; LOG_INFO */
 	enum sw_namespaces namespaces; /* all */
 	uint64_t namespace_scan_usec;  /* 5s; 1s .. 1h: how often namespaces are discovered */
+	bool watch_unix;               /* [daemon] unix = yes: UNIX-domain listeners are watched too */
 
 	/* [alerts] */
 	struct sw_thresholds th;
@@ -74,6 +94,8 @@ struct sw_config {
 	size_t n_addresses, n_exclude_addresses;
 	struct sw_netns_pattern *netns, *exclude_netns;    /* namespaces, exclude_namespaces */
 	size_t n_netns, n_exclude_netns;
+	struct sw_path_pattern *paths, *exclude_paths;     /* UNIX listeners only */
+	size_t n_paths, n_exclude_paths;
 
 	/* [control] */
 	char *control_socket;          /* /run/sockwatchd/control */

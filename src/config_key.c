@@ -328,39 +328,11 @@ static size_t netns_glob_bracket_end(const char *s)
  * A bracket expression must close and a backslash must escape something:
  * glibc's fnmatch() would take "docker:[0-9" literally, a typo that then
  * silently matches nothing. */
-int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char *why)
+/* The glob rules both kinds of pattern share: a bracket expression must
+ * close and a backslash must escape something. 0, or -EINVAL with why. */
+static int config_glob_check(const char *s, char *why)
 {
-	size_t n = strlen(s);
-
-	if (n == 0) {
-		snprintf(why, CONFIG_NETNS_WHY_MAX, "empty namespace name");
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch <= ' ' || ch >= 0x7f) {
-			/* not echoed: it may be a control character */
-			snprintf(why, CONFIG_NETNS_WHY_MAX,
-				 "namespace name has byte 0x%02x at offset %zu (names are printable ASCII without spaces)",
-				 ch, i);
-			return -EINVAL;
-		}
-	}
-	if (n >= NETNS_NAME_MAX) {
-		snprintf(why, CONFIG_NETNS_WHY_MAX,
-			 "namespace name '%.20s...' is too long (%zu bytes, at most %d)", s, n,
-			 NETNS_NAME_MAX - 1);
-		return -EINVAL;
-	}
-	/* escaped or not */
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '/' || s[i] == ',') {
-			snprintf(why, CONFIG_NETNS_WHY_MAX,
-				 "'%s': no namespace name has a '%c'", s, s[i]);
-			return -EINVAL;
-		}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; s[i]; i++) {
 		if (s[i] == '\\' && !s[i + 1]) {
 			snprintf(why, CONFIG_NETNS_WHY_MAX, "'%s': glob ends with a backslash", s);
 			return -EINVAL;
@@ -379,6 +351,72 @@ int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char
 			i += end;
 		}
 	}
+	return 0;
+}
+
+/* Printable ASCII, no space, at most max - 1 bytes. what: the kind of name,
+ * names: its plural, for why. 0 or -EINVAL. */
+static int config_glob_bytes(const char *s, size_t max, const char *what, const char *names,
+			     char *why)
+{
+	size_t n = strlen(s);
+
+	if (n == 0) {
+		snprintf(why, CONFIG_NETNS_WHY_MAX, "empty %s", what);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= ' ' || ch >= 0x7f) {
+			/* not echoed: it may be a control character */
+			snprintf(why, CONFIG_NETNS_WHY_MAX,
+				 "%s has byte 0x%02x at offset %zu (%s are printable ASCII without spaces)",
+				 what, ch, i, names);
+			return -EINVAL;
+		}
+	}
+	if (n >= max) {
+		snprintf(why, CONFIG_NETNS_WHY_MAX, "%s '%.20s...' is too long (%zu bytes, at most %zu)",
+			 what, s, n, max - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char *why)
+{
+	size_t n = strlen(s);
+
+	if (config_glob_bytes(s, NETNS_NAME_MAX, "namespace name", "names", why) < 0)
+		return -EINVAL;
+	/* escaped or not */
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/' || s[i] == ',') {
+			snprintf(why, CONFIG_NETNS_WHY_MAX,
+				 "'%s': no namespace name has a '%c'", s, s[i]);
+			return -EINVAL;
+		}
+	if (config_glob_check(s, why) < 0)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->glob, s, n);
+	ret->literal = strpbrk(s, "*?[\\") == NULL;
+	return 0;
+}
+
+int config_path_pattern_parse(const char *s, struct sw_path_pattern *ret, char *why)
+{
+	size_t n = strlen(s);
+
+	if (config_glob_bytes(s, CONFIG_PATH_GLOB_MAX, "UNIX socket path", "paths here", why) < 0)
+		return -EINVAL;
+	if (strchr(s, ',')) {
+		snprintf(why, CONFIG_NETNS_WHY_MAX, "'%s': ',' separates list elements", s);
+		return -EINVAL;
+	}
+	if (config_glob_check(s, why) < 0)
+		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
 	memcpy(ret->glob, s, n);
 	ret->literal = strpbrk(s, "*?[\\") == NULL;
@@ -391,6 +429,18 @@ static bool config_netns_elem(struct cfg_parser *p, const char *key, const char 
 	char why[CONFIG_NETNS_WHY_MAX];
 
 	if (config_netns_pattern_parse(elem, (struct sw_netns_pattern *)arr + i, why) < 0) {
+		config_err(p, p->lineno, "%s: %s", key, why);
+		return false;
+	}
+	return true;
+}
+
+static bool config_path_elem(struct cfg_parser *p, const char *key, const char *elem,
+			     void *arr, size_t i)
+{
+	char why[CONFIG_NETNS_WHY_MAX];
+
+	if (config_path_pattern_parse(elem, (struct sw_path_pattern *)arr + i, why) < 0) {
 		config_err(p, p->lineno, "%s: %s", key, why);
 		return false;
 	}
@@ -506,6 +556,7 @@ static const struct cfg_key_def key_defs[K_MAX_] = {
 	[K_NAMESPACE_SCAN] = { KEY("namespace_scan", SEC_DAEMON, value_duration,
 				   CFG(namespace_scan_usec)),
 			       DURATION(NETNS_SCAN_MIN, NETNS_SCAN_MAX) },
+	[K_UNIX] = { KEY("unix", SEC_DAEMON, value_bool, CFG(watch_unix)) },
 
 	[K_WARN]     = { KEY("warn", SEC_ALERTS, value_percent, CFG(th.warn)) },
 	[K_CRITICAL] = { KEY("critical", SEC_ALERTS, value_percent, CFG(th.critical)) },
@@ -530,6 +581,12 @@ static const struct cfg_key_def key_defs[K_MAX_] = {
 				  CFG(exclude_netns)),
 			      LIST(config_netns_elem, struct sw_netns_pattern, n_exclude_netns),
 			      .max_elems = CONFIG_MAX_NETNS_PATTERNS },
+	[K_PATHS] = { KEY("paths", SEC_FILTER, value_list, CFG(paths)),
+		      LIST(config_path_elem, struct sw_path_pattern, n_paths),
+		      .max_elems = CONFIG_MAX_PATH_PATTERNS },
+	[K_EXCLUDE_PATHS] = { KEY("exclude_paths", SEC_FILTER, value_list, CFG(exclude_paths)),
+			      LIST(config_path_elem, struct sw_path_pattern, n_exclude_paths),
+			      .max_elems = CONFIG_MAX_PATH_PATTERNS },
 
 	[K_SOCKET] = { KEY("socket", SEC_CONTROL, value_socket, CFG(control_socket)) },
 	[K_GROUP]  = { KEY("group", SEC_CONTROL, value_group, CFG(control_group)),

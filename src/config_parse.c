@@ -125,17 +125,132 @@ static int config_listener_split(struct cfg_parser *p, const char *header, char 
 	return 0;
 }
 
-static void config_section(struct cfg_parser *p, char *name)
+/* Appends a [listener] override named written and makes it the section
+ * keys go to; NULL after reporting why not. */
+static struct sw_listener_override *config_override_new(struct cfg_parser *p, const char *written)
 {
 	struct sw_config *c = p->c;
 	struct sw_listener_override *ov, *nov;
 	struct cfg_ov_keys *nk;
+
+	if (c->n_overrides >= CONFIG_MAX_OVERRIDES) {
+		config_err(p, p->lineno, "too many [listener] sections (at most %d)",
+			   CONFIG_MAX_OVERRIDES);
+		return NULL;
+	}
+	nov = reallocarray(c->overrides, c->n_overrides + 1, sizeof(*nov));
+	if (!nov)
+		goto oom;
+	c->overrides = nov;
+	nk = reallocarray(p->ov_keys, c->n_overrides + 1, sizeof(*nk));
+	if (!nk)
+		goto oom;
+	p->ov_keys = nk;
+	ov = &c->overrides[c->n_overrides];
+	*ov = (struct sw_listener_override) {
+		.name = strdup(written),
+		.line = p->lineno,
+	};
+	if (!ov->name)
+		goto oom;
+	memset(&p->ov_keys[c->n_overrides], 0, sizeof(*nk));
+	p->cur_ov = c->n_overrides++;
+	p->sec = SEC_LISTENER;
+	return ov;
+oom:
+	p->fatal = -ENOMEM;
+	return NULL;
+}
+
+static bool config_is_endpoint(const char *s)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	bool any;
+	int family;
+
+	return addr_endpoint_parse(s, &family, addr, &port, &any) == 0;
+}
+
+/* A [listener] header that names a UNIX listener (returns 1): the text
+ * (after "listener") starts with '/' or '@', or has a namespace part before
+ * a first '/' that one of those follows ([listener blue//run/x.sock]); cut
+ * in place. 0: an endpoint's header, s untouched. -EINVAL after reporting
+ * what is wrong. */
+static int config_listener_path(struct cfg_parser *p, const char *header, char *s,
+				struct sw_netns_pattern *ret_ns, bool *ret_has,
+				struct sw_path_pattern *ret_path)
+{
+	char why[CONFIG_NETNS_WHY_MAX];
+	char *glob = s, *slash;
+
+	*ret_has = false;
+	if (*s == '/' && config_is_endpoint(config_strip(s + 1)))
+		/* "[listener /0.0.0.0:80]": a namespace left out, not a path */
+		return 0;
+	if (*s != '/' && *s != '@') {
+		slash = strchr(s, '/');
+		if (!slash || (slash[1] != '/' && slash[1] != '@'))
+			return 0;
+		*slash = 0;
+		glob = slash + 1;
+		if (!*config_strip(s)) {
+			config_err(p, p->lineno,
+				   "invalid listener [%s]: empty namespace before '/' (leave out 'NAMESPACE/' for every namespace)",
+				   header);
+			return -EINVAL;
+		}
+		if (config_netns_pattern_parse(config_strip(s), ret_ns, why) < 0) {
+			config_err(p, p->lineno, "invalid listener [%s]: %s", header, why);
+			return -EINVAL;
+		}
+		*ret_has = true;
+	}
+	if (config_path_pattern_parse(glob, ret_path, why) < 0) {
+		config_err(p, p->lineno, "invalid listener [%s]: %s", header, why);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/* The override of a UNIX listener's header (config_listener_path). */
+static void config_override_path(struct cfg_parser *p, const char *written,
+				 const struct sw_netns_pattern *ns, bool has_ns,
+				 const struct sw_path_pattern *path)
+{
+	struct sw_config *c = p->c;
+	struct sw_listener_override *ov;
+
+	for (size_t i = 0; i < c->n_overrides; i++) {
+		ov = &c->overrides[i];
+		if (ov->is_path && strcmp(ov->path.glob, path->glob) == 0 && ov->has_netns == has_ns &&
+		    (!has_ns || strcmp(ov->netns.glob, ns->glob) == 0)) {
+			config_err(p, p->lineno, "duplicate section [listener %s] (first at line %u)",
+				   written, ov->line);
+			return;
+		}
+	}
+	ov = config_override_new(p, written);
+	if (!ov)
+		return;
+	ov->is_path = true;
+	ov->path = *path;
+	ov->has_netns = has_ns;
+	if (has_ns)
+		ov->netns = *ns;
+}
+
+static void config_section(struct cfg_parser *p, char *name)
+{
+	struct sw_config *c = p->c;
+	struct sw_listener_override *ov;
 	struct sw_netns_pattern ns = { 0 };
+	struct sw_path_pattern path;
 	_cleanup_free_ char *header = NULL;
 	uint8_t addr[16];
 	char *written, *ep;
 	uint16_t port;
-	int family;
+	int family, r;
 	bool any, has_ns;
 
 	for (int s = SEC_DAEMON; s <= SEC_CONTROL; s++) {
@@ -161,20 +276,29 @@ static void config_section(struct cfg_parser *p, char *name)
 	}
 	/* name is cut up below; messages show the header as written */
 	header = strdup(name);
-	if (!header)
-		goto oom;
+	if (!header) {
+		p->fatal = -ENOMEM;
+		return;
+	}
 	written = config_strip(header + 8);
+	r = config_listener_path(p, header, config_strip(name + 8), &ns, &has_ns, &path);
+	if (r < 0)
+		return;
+	if (r > 0) {
+		config_override_path(p, written, &ns, has_ns, &path);
+		return;
+	}
 	if (config_listener_split(p, header, config_strip(name + 8), &ns, &has_ns, &ep) < 0)
 		return;
 	if (addr_endpoint_parse(ep, &family, addr, &port, &any) < 0 || port == 0) {
 		config_err(p, p->lineno,
-			   "invalid listener [%s] (expected [listener ADDR:PORT], [listener *:PORT] or [listener [IPV6]:PORT], port 1 .. 65535, optionally after NAMESPACE/)",
+			   "invalid listener [%s] (expected [listener ADDR:PORT], [listener *:PORT], [listener [IPV6]:PORT] or [listener /PATH], port 1 .. 65535, optionally after NAMESPACE/)",
 			   header);
 		return;
 	}
 	for (size_t i = 0; i < c->n_overrides; i++) {
 		ov = &c->overrides[i];
-		if (ov->any_address == any && ov->family == family && ov->port == port &&
+		if (!ov->is_path && ov->any_address == any && ov->family == family && ov->port == port &&
 		    memcmp(ov->addr, addr, sizeof(addr)) == 0 && ov->has_netns == has_ns &&
 		    (!has_ns || strcmp(ov->netns.glob, ns.glob) == 0)) {
 			config_err(p, p->lineno, "duplicate section [listener %s] (first at line %u)",
@@ -182,39 +306,17 @@ static void config_section(struct cfg_parser *p, char *name)
 			return;
 		}
 	}
-	if (c->n_overrides >= CONFIG_MAX_OVERRIDES) {
-		config_err(p, p->lineno, "too many [listener] sections (at most %d)",
-			   CONFIG_MAX_OVERRIDES);
+	ov = config_override_new(p, written);
+	if (!ov)
 		return;
-	}
-	nov = reallocarray(c->overrides, c->n_overrides + 1, sizeof(*nov));
-	if (!nov)
-		goto oom;
-	c->overrides = nov;
-	nk = reallocarray(p->ov_keys, c->n_overrides + 1, sizeof(*nk));
-	if (!nk)
-		goto oom;
-	p->ov_keys = nk;
-	ov = &c->overrides[c->n_overrides];
-	*ov = (struct sw_listener_override) {
-		.name = strdup(written),
-		.has_netns = has_ns,
-		.netns = ns,
-		.any_address = any,
-		.family = (uint8_t)family,
-		.port = port,
-		.line = p->lineno,
-	};
-	if (!ov->name)
-		goto oom;
+	ov->has_netns = has_ns;
+	ov->netns = ns;
+	ov->any_address = any;
+	ov->family = (uint8_t)family;
+	ov->port = port;
 	memcpy(ov->addr, addr, sizeof(addr));
-	memset(&p->ov_keys[c->n_overrides], 0, sizeof(*nk));
-	p->cur_ov = c->n_overrides++;
-	p->sec = SEC_LISTENER;
-	return;
-oom:
-	p->fatal = -ENOMEM;
 }
+
 
 /* One line: a comment, a [section] header or "key = value". The lexer is
  * our own, not inih's: inih as Debian ships it (r55) cuts section names

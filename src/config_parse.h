@@ -21,10 +21,10 @@ enum cfg_sec {
 
 enum cfg_key {
 	K_INTERVAL, K_FAST_INTERVAL, K_SYN_SCAN, K_CPU_BUDGET, K_LOG_TARGET, K_LOG_LEVEL,
-	K_NAMESPACES, K_NAMESPACE_SCAN,
+	K_NAMESPACES, K_NAMESPACE_SCAN, K_UNIX,
 	K_WARN, K_CRITICAL, K_CLEAR, K_SUSTAIN, K_REALERT,
 	K_PORTS, K_EXCLUDE_PORTS, K_ADDRESSES, K_EXCLUDE_ADDRESSES,
-	K_NETNS, K_EXCLUDE_NETNS,
+	K_NETNS, K_EXCLUDE_NETNS, K_PATHS, K_EXCLUDE_PATHS,
 	K_SOCKET, K_GROUP,
 	/* [listener ...]: keep in this order, they index struct cfg_ov_keys */
 	K_L_WARN, K_L_CRITICAL, K_L_CLEAR, K_L_IGNORE,
@@ -86,6 +86,9 @@ char *config_strip(char *s);
  * by the [filter] lists and [listener NS/EP] headers (config_key.c). */
 #define CONFIG_NETNS_WHY_MAX 192
 int config_netns_pattern_parse(const char *s, struct sw_netns_pattern *ret, char *why);
+/* The same for a UNIX listener's name or glob ([filter] paths, [listener
+ * /PATH]); why as above. */
+int config_path_pattern_parse(const char *s, struct sw_path_pattern *ret, char *why);
 
 /* One "key = value" line of the current section (config_key.c). */
 void config_key(struct cfg_parser *p, const char *key, char *v);

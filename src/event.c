@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
+#include "addr.h"
 #include "grow.h"
 
 /* events_clear() gives back arrays larger than this. */
@@ -19,6 +22,13 @@ const char *event_kind_name(enum sw_event_kind k)
 	case SW_EV_LIFECYCLE:    return "lifecycle";
 	}
 	return "unknown";
+}
+
+const char *event_listener_name(const struct sw_event *ev, char *buf, size_t len)
+{
+	int family = ev->family == AF_UNIX || ev->family == AF_INET6 ? ev->family : AF_INET;
+
+	return addr_listener_str(family, ev->addr, ev->port, ev->path, buf, len);
 }
 
 const char *event_level_name(enum sw_level l)

@@ -10,6 +10,7 @@
 #include "limits.h"
 #include "nsinfo.h"
 #include "owner.h"
+#include "usnap.h"
 
 enum sw_event_kind {
 	SW_EV_ACCEPT_QUEUE,   /* "accept-queue"  fb9b3958caf6426baacdec81634eb20e */
@@ -41,9 +42,11 @@ struct sw_event {
 
 	/* The listener (unset for namespace-wide events). */
 	bool has_listener;
-	uint8_t family;
+	uint8_t family;              /* AF_INET, AF_INET6, AF_UNIX */
 	uint8_t addr[16];
 	uint16_t port;
+	char path[SW_UNIX_PATH_MAX]; /* AF_UNIX: its name as shown ("@name" when abstract) */
+	uint8_t sock_type;           /* AF_UNIX: SOCK_STREAM or SOCK_SEQPACKET */
 	uint64_t cookie;
 	uint32_t inode;              /* socket inode, cgroup id: to find the owner, */
 	uint64_t cgroup_id;          /* also after the listener vanished */
@@ -57,6 +60,11 @@ struct sw_event {
 	/* The kernel counts this queue full at depth == limit rather than
 	 * depth > limit (SYN queues before Linux 6.13). */
 	bool full_at_limit;
+
+	/* The accept queue over its limit now: polls in a row, and since when
+	 * (full_polls 0: not full). */
+	uint32_t full_polls;
+	uint64_t full_usec;          /* how long: from the first of those polls to this one */
 
 	uint64_t drops;              /* since the last entry for this listener */
 	uint64_t drops_total;        /* since the daemon first saw it */
@@ -78,6 +86,8 @@ struct sw_event {
 const char *event_kind_name(enum sw_event_kind k);     /* "accept-queue", ... */
 const char *event_level_name(enum sw_level l);         /* "ok", "warning", "critical" */
 const char *event_queue_name(enum sw_queue q);         /* "accept", "syn", NULL */
+/* The listener's name (addr_listener_str): an endpoint, or a UNIX path. */
+const char *event_listener_name(const struct sw_event *ev, char *buf, size_t len);
 
 /* The events of one poll, in order. */
 struct sw_events {

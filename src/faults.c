@@ -70,6 +70,9 @@ static int faults_item(struct sw_faults *f, const char *item, const char *end)
 		{ "synrecv-intr",      SW_FAULT_SYNRECV,   -EINTR },
 		{ "synrecv-enobufs",   SW_FAULT_SYNRECV,   -ENOBUFS },
 		{ "synrecv-eperm",     SW_FAULT_SYNRECV,   -EPERM },
+		{ "unix-intr",         SW_FAULT_UNIX,      -EINTR },
+		{ "unix-enobufs",      SW_FAULT_UNIX,      -ENOBUFS },
+		{ "unix-eperm",        SW_FAULT_UNIX,      -EPERM },
 	};
 	const char *eq = memchr(item, '=', (size_t)(end - item)), *val;
 	size_t nlen;

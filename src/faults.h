@@ -6,7 +6,7 @@
  * of /proc.
  * SOCKWATCHD_TEST_FAULT: comma-separated items,
  *   rcvbuf=BYTES            a real, tiny netlink receive buffer;
- *   {listeners,synrecv}-{intr,enobufs,eperm}=FROM[-TO]
+ *   {listeners,synrecv,unix}-{intr,enobufs,eperm}=FROM[-TO]
  *                           the dumps of those poll attempts (numbered from
  *                           1) fail as an interrupted dump, an overrun socket
  *                           or an EPERM error reply would;
@@ -24,7 +24,7 @@ struct sw_journal;
 
 #define SW_FAULTS_MAX 16
 
-enum sw_fault_dump { SW_FAULT_LISTENERS, SW_FAULT_SYNRECV };
+enum sw_fault_dump { SW_FAULT_LISTENERS, SW_FAULT_SYNRECV, SW_FAULT_UNIX };
 
 struct sw_fault {
 	enum sw_fault_dump dump;

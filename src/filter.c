@@ -90,6 +90,31 @@ bool config_netns_match(const struct sw_config *c, const char *netns_name)
 	return true;
 }
 
+static bool filter_path_pattern_match(const struct sw_path_pattern *p, const char *path)
+{
+	if (p->literal)
+		return strcmp(p->glob, path) == 0;
+	return fnmatch(p->glob, path, FNM_PATHNAME) == 0;
+}
+
+static bool filter_path_patterns_match(const struct sw_path_pattern *p, size_t n,
+				       const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (filter_path_pattern_match(&p[i], path))
+			return true;
+	return false;
+}
+
+bool config_filter_match_path(const struct sw_config *c, const char *netns, const char *path)
+{
+	if (!config_netns_match(c, netns))
+		return false;
+	if (c->n_paths && !filter_path_patterns_match(c->paths, c->n_paths, path))
+		return false;
+	return !filter_path_patterns_match(c->exclude_paths, c->n_exclude_paths, path);
+}
+
 bool config_filter_match(const struct sw_config *c, const char *netns, int family,
 			 const uint8_t *addr, uint16_t port)
 {
@@ -109,26 +134,27 @@ bool config_filter_match(const struct sw_config *c, const char *netns, int famil
 int config_override_rank(const struct sw_listener_override *ov)
 {
 	int ns = !ov->has_netns ? 2 : ov->netns.literal ? 0 : 1;
+	bool any = ov->is_path ? !ov->path.literal : ov->any_address;
 
-	return 1 + 2 * ns + (ov->any_address ? 1 : 0);
+	return 1 + 2 * ns + (any ? 1 : 0);
 }
 
-const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, const char *netns,
-						  int family, const uint8_t *addr, uint16_t port,
-						  bool *ret_ignore)
+/* The override best_rank's search settles on: the lowest rank among those
+ * matches() accepts, the first of a rank. */
+static const struct sw_thresholds *filter_best(const struct sw_config *c, const char *netns,
+					       bool (*matches)(const struct sw_listener_override *,
+							       const void *),
+					       const void *key, bool *ret_ignore)
 {
 	const struct sw_listener_override *best = NULL;
 	const char *name = filter_netns_name(netns);
-	size_t alen = family == AF_INET6 ? 16 : 4;
 	int best_rank = INT_MAX;
 
 	for (size_t i = 0; i < c->n_overrides && best_rank > 1; i++) {
 		const struct sw_listener_override *ov = &c->overrides[i];
 		int rank;
 
-		if (ov->port != port)
-			continue;
-		if (!ov->any_address && (ov->family != family || memcmp(ov->addr, addr, alen) != 0))
+		if (!matches(ov, key))
 			continue;
 		/* ranked before the namespace is matched: a glob costs more */
 		rank = config_override_rank(ov);
@@ -142,4 +168,41 @@ const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, con
 	if (ret_ignore)
 		*ret_ignore = best ? best->ignore : false;
 	return best ? &best->th : &c->th;
+}
+
+struct filter_endpoint {
+	int family;
+	const uint8_t *addr;
+	uint16_t port;
+};
+
+static bool filter_endpoint_matches(const struct sw_listener_override *ov, const void *key)
+{
+	const struct filter_endpoint *k = key;
+	size_t alen = k->family == AF_INET6 ? 16 : 4;
+
+	if (ov->is_path || ov->port != k->port)
+		return false;
+	return ov->any_address || (ov->family == k->family && memcmp(ov->addr, k->addr, alen) == 0);
+}
+
+static bool filter_path_matches(const struct sw_listener_override *ov, const void *key)
+{
+	return ov->is_path && filter_path_pattern_match(&ov->path, key);
+}
+
+const struct sw_thresholds *config_thresholds_for_path(const struct sw_config *c,
+						       const char *netns, const char *path,
+						       bool *ret_ignore)
+{
+	return filter_best(c, netns, filter_path_matches, path, ret_ignore);
+}
+
+const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, const char *netns,
+						  int family, const uint8_t *addr, uint16_t port,
+						  bool *ret_ignore)
+{
+	const struct filter_endpoint key = { .family = family, .addr = addr, .port = port };
+
+	return filter_best(c, netns, filter_endpoint_matches, &key, ret_ignore);
 }

@@ -30,6 +30,11 @@ bool config_netns_match(const struct sw_config *c, const char *netns_name);
 bool config_filter_match(const struct sw_config *c, const char *netns, int family,
 			 const uint8_t *addr, uint16_t port);
 
+/* The same for a UNIX listener named path (a path, "@name" when abstract):
+ * the namespace, then [filter] paths (when not empty) and exclude_paths,
+ * fnmatch(3) globs with FNM_PATHNAME. ports and addresses do not apply. */
+bool config_filter_match_path(const struct sw_config *c, const char *netns, const char *path);
+
 /* Thresholds for a listener of the namespace netns: the most specific
  * [listener] override that matches, else the global ones. *ret_ignore
  * (when not NULL) says the listener is ignored. The port always matches
@@ -45,6 +50,13 @@ bool config_filter_match(const struct sw_config *c, const char *netns, int famil
 const struct sw_thresholds *config_thresholds_for(const struct sw_config *c, const char *netns,
 						  int family, const uint8_t *addr, uint16_t port,
 						  bool *ret_ignore);
+
+/* The same for a UNIX listener named path, among the [listener PATHGLOB]
+ * overrides, ranked as above with an exact path for the exact address and
+ * a glob for "*". */
+const struct sw_thresholds *config_thresholds_for_path(const struct sw_config *c,
+						       const char *netns, const char *path,
+						       bool *ret_ignore);
 
 /* The rank above (1 .. 6) of an override, for tests and documentation. */
 struct sw_listener_override;

@@ -138,7 +138,7 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 			       const char *msg)
 {
 	const struct sw_owner *o = &ev->owner;
-	char s[ADDR_STRLEN];
+	char s[LISTENER_STRLEN];
 	int l;
 
 	journal_wire_field(f, "MESSAGE=%s", msg);
@@ -153,7 +153,15 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 	journal_wire_field(f, "SOCKWATCH_EVENT=%s", event_kind_name(ev->kind));
 	journal_wire_field(f, "SOCKWATCH_LEVEL=%s", message_level_word(ev));
 
-	if (ev->has_listener) {
+	if (ev->has_listener && ev->family == AF_UNIX) {
+		/* No address, port or drops: the kernel counts nothing a full
+		 * UNIX queue refuses; how long it is full says it instead. */
+		journal_wire_field(f, "SOCKWATCH_LISTENER=%s", message_endpoint(ev, s, sizeof(s)));
+		journal_wire_field(f, "SOCKWATCH_PATH=%s", ev->path);
+		journal_wire_field(f, "SOCKWATCH_FAMILY=unix");
+		journal_wire_field(f, "SOCKWATCH_SOCKET_TYPE=%s", usnap_type_name(ev->sock_type));
+		journal_wire_field(f, "SOCKWATCH_COOKIE=%" PRIu64, ev->cookie);
+	} else if (ev->has_listener) {
 		int family = ev->family == AF_INET6 ? AF_INET6 : AF_INET;
 
 		journal_wire_field(f, "SOCKWATCH_LISTENER=%s", message_endpoint(ev, s, sizeof(s)));
@@ -178,6 +186,10 @@ void journal_wire_event_fields(struct journal_fields *f, const struct sw_event *
 			journal_wire_field(f, "SOCKWATCH_SYN_MODE=%s", limits_syn_mode_name(ev->syn_mode));
 		if (ev->somaxconn_stale)
 			journal_wire_field(f, "SOCKWATCH_SOMAXCONN_STALE=1");
+		if (ev->full_polls) {
+			journal_wire_field(f, "SOCKWATCH_FULL_POLLS=%" PRIu32, ev->full_polls);
+			journal_wire_field(f, "SOCKWATCH_FULL_MS=%" PRIu64, (uint64_t)(ev->full_usec / USEC_PER_MSEC));
+		}
 	}
 
 	if (ev->somaxconn >= 0)

@@ -117,9 +117,7 @@ const char *message_netns_str(const struct sw_event *ev)
 
 const char *message_endpoint(const struct sw_event *ev, char *buf, size_t len)
 {
-	int family = ev->family == AF_INET6 ? AF_INET6 : AF_INET;
-
-	return addr_endpoint_str(family, ev->addr, ev->port, buf, len);
+	return event_listener_name(ev, buf, len);
 }
 
 /* comm and unit are fixed arrays filled by other modules: never trust them
@@ -156,7 +154,7 @@ static void message_put_subject(struct message_buf *b, const struct sw_event *ev
 	int cl = message_strn(o->comm, sizeof(o->comm));
 	const char *open = "";
 	bool owner = false, paren = false;
-	char ep[ADDR_STRLEN];
+	char ep[LISTENER_STRLEN];
 
 	if (!ev->has_listener) {
 		message_buf_add(b, "netns %s", message_netns_str(ev));
@@ -219,7 +217,11 @@ static void message_put_binding_m(struct message_buf *b, const struct sw_event *
 		.somaxconn_stale = ev->somaxconn_stale,
 		.also = also,
 	};
-	char text[1024];
+	char text[1024], comm[sizeof(ev->owner.comm) + 1];
+
+	snprintf(comm, sizeof(comm), "%.*s", message_strn(ev->owner.comm, sizeof(ev->owner.comm)),
+		 ev->owner.comm);
+	a.comm = comm;
 
 	(void)advice_binding(&a, text, sizeof(text));
 	message_buf_add(b, "%s", text);
@@ -234,8 +236,49 @@ static void message_put_drops(struct message_buf *b, uint64_t drops)
 		message_buf_add(b, "no connections dropped since the last report");
 }
 
+/* "3.2 s", "450 ms", "12 min 5 s": how long a UNIX queue has been full. */
+static void message_put_duration(struct message_buf *b, uint64_t usec)
+{
+	uint64_t ms = usec / USEC_PER_MSEC, s = ms / 1000;
+
+	if (ms < 1000)
+		message_buf_add(b, "%" PRIu64 " ms", ms);
+	else if (s < 60)
+		message_buf_add(b, "%" PRIu64 ".%" PRIu64 " s", s, (ms % 1000) / 100);
+	else if (s < 3600)
+		message_buf_add(b, "%" PRIu64 " min %" PRIu64 " s", s / 60, s % 60);
+	else
+		message_buf_add(b, "%" PRIu64 " h %" PRIu64 " min", s / 3600, (s % 3600) / 60);
+}
+
+/* What clients of a UNIX listener see: the kernel counts none of it. */
+#define MESSAGE_UNIX_REFUSED "new connections fail with EAGAIN (nginx: 502, " \
+			     "'Resource temporarily unavailable') or block in connect()"
+
+static void message_accept_unix(struct message_buf *b, const struct sw_event *ev)
+{
+	message_put_subject(b, ev);
+	message_buf_add(b, ": accept queue ");
+	message_put_figures(b, ev);
+	if (ev->full_polls > 1) {
+		message_buf_add(b, ", full for ");
+		message_put_duration(b, ev->full_usec);
+		message_buf_add(b, " (%" PRIu32 " polls): " MESSAGE_UNIX_REFUSED, ev->full_polls);
+	} else if (ev->full_polls == 1) {
+		message_buf_add(b, ", full: " MESSAGE_UNIX_REFUSED);
+	} else {
+		message_buf_add(b, ", not full yet: once it is, " MESSAGE_UNIX_REFUSED);
+	}
+	message_buf_add(b, "; ");
+	message_put_binding_m(b, ev, "");
+}
+
 static void message_accept(struct message_buf *b, const struct sw_event *ev)
 {
+	if (ev->family == AF_UNIX) {
+		message_accept_unix(b, ev);
+		return;
+	}
 	message_put_subject(b, ev);
 	message_buf_add(b, ": accept queue ");
 	message_put_figures(b, ev);

@@ -15,6 +15,7 @@
 #include "netns_name.h"
 #include "procsrc.h"
 #include "snapshot.h"
+#include "usnap.h"
 #include "tracker.h"
 #include "util.h"
 
@@ -42,6 +43,7 @@ static void ns_free(struct sw_ns *ns)
 	diag_close(ns->diag);
 	nsdisc_fds_close(&ns->fds);
 	snapshot_clear(&ns->snap);
+	usnap_clear(&ns->usnap);
 	tracker_free(ns->tracker);
 	free(ns);
 }
@@ -68,6 +70,7 @@ int nsset_init(struct sw_nsset *s, struct sw_diag *own_diag, struct sw_tracker *
 	own->tracker = own_tracker;
 	own->found_usec = util_now_usec();
 	snapshot_init(&own->snap);
+	usnap_init(&own->usnap);
 	tracker_set_ns(own_tracker, &own->info);
 	s->v[0] = own;
 	s->n = 1;
@@ -164,12 +167,7 @@ static void nsset_release(struct sw_nsset *s, size_t i, const struct sw_config *
 {
 	struct sw_ns *ns = s->v[i];
 
-	snapshot_reset(&ns->snap);
-	/* Its last entries still say the limits as last read; no counters,
-	 * so no namespace-wide entry comes of the release itself. */
-	ns->snap.sysctl = tracker_ns(ns->tracker)->sysctl;
-	memset(&ns->snap.netstat, 0, sizeof(ns->snap.netstat));
-	(void)tracker_update(ns->tracker, &ns->snap, cfg, now_usec, out);
+	(void)tracker_release(ns->tracker, cfg, now_usec, out);
 	ns_free(ns);
 	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
 	s->n--;
@@ -206,6 +204,7 @@ static int nsset_add(struct sw_nsset *s, struct sw_helper *h, const struct sw_ns
 	ns->info = *info;
 	ns->fds = (struct nsdisc_fds)NSDISC_FDS_CLOSED;
 	snapshot_init(&ns->snap);
+	usnap_init(&ns->usnap);
 	r = nsdisc_open(h, info->id, &ns->fds);
 	if (r >= 0) {
 		r = diag_adopt(ns->fds.diag, &ns->diag);

@@ -15,6 +15,7 @@
 #include "nsdisc.h"
 #include "nsinfo.h"
 #include "snapshot.h"
+#include "usnap.h"
 
 struct sw_config;
 struct sw_diag;
@@ -36,6 +37,8 @@ struct sw_ns {
 	struct sw_diag *diag;
 	struct nsdisc_fds fds;       /* the own namespace: all -1, read by path */
 	struct sw_snapshot snap;
+	struct sw_unix_snapshot usnap; /* its UNIX listeners ([daemon] unix) */
+	bool usnap_ok;               /* usnap is this poll's: the UNIX dump succeeded */
 	struct sw_tracker *tracker;
 	uint64_t found_usec;         /* when first watched */
 	uint64_t last_syn_usec;      /* start of its last SYN scan; 0 never */
@@ -47,6 +50,7 @@ struct sw_ns {
 	uint64_t reopens;            /* collectors opened again after failures */
 	uint64_t last_dump_usec;     /* start of its last listener dump; 0 never */
 	size_t logged_unwatched;     /* what the journal was last told of it */
+	uint64_t logged_unix_over;   /* ... of its UNIX listeners past the bound */
 };
 
 struct nsset_key {

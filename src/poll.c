@@ -62,7 +62,7 @@ static int poll_refresh_owners(struct sw_manager *m, uint64_t now, bool complete
 	if (!m->owners)
 		return 0;
 	for (size_t i = 0; i < m->nsns.n; i++)
-		n += m->nsns.v[i]->snap.n_listeners;
+		n += m->nsns.v[i]->snap.n_listeners + m->nsns.v[i]->usnap.n_listeners;
 	if (n > m->cap_inodes) {
 		size_t cap = n * 2;
 		uint32_t *ino = realloc(m->inodes, cap * sizeof(*ino));
@@ -79,9 +79,16 @@ static int poll_refresh_owners(struct sw_manager *m, uint64_t now, bool complete
 	for (size_t i = 0; i < m->nsns.n; i++) {
 		const struct sw_snapshot *sn = &m->nsns.v[i]->snap;
 
+		const struct sw_unix_snapshot *us = &m->nsns.v[i]->usnap;
+
 		for (size_t j = 0; j < sn->n_listeners; j++, k++) {
 			m->inodes[k] = sn->listeners[j].inode;
 			m->cgroups[k] = sn->listeners[j].cgroup_id;
+		}
+		/* No cgroup id: a UNIX listener's owner is found by inode only. */
+		for (size_t j = 0; j < us->n_listeners; j++, k++) {
+			m->inodes[k] = us->listeners[j].inode;
+			m->cgroups[k] = 0;
 		}
 	}
 	m->n_inodes = n;
@@ -137,12 +144,18 @@ static void poll_emit_events(struct sw_manager *m, uint64_t now)
 
 /* Redos and skipped parts count whether or not the dump succeeded in the
  * end (the parsers leave what they skipped counted). */
+static void poll_count(struct sw_manager *m, uint32_t retries, uint64_t msgs, uint64_t attrs)
+{
+	m->dump_retries += retries;
+	m->skipped_msgs += msgs;
+	m->skipped_attrs += attrs;
+}
+
 static void poll_count_dump(struct sw_manager *m, const struct sw_snapshot *sn, uint32_t retries0,
 			    uint64_t msgs0, uint64_t attrs0)
 {
-	m->dump_retries += sn->dump_retries - retries0;
-	m->skipped_msgs += sn->skipped_msgs - msgs0;
-	m->skipped_attrs += sn->skipped_attrs - attrs0;
+	poll_count(m, sn->dump_retries - retries0, sn->skipped_msgs - msgs0,
+		   sn->skipped_attrs - attrs0);
 }
 
 /* idle: the cadence's turn (synsched_scanned), else a triggered or forced
@@ -179,6 +192,38 @@ static void poll_syn_scan(struct sw_manager *m, struct sw_ns *ns, uint64_t now,
 	m->syn_scans++;
 	m->last_syn_cpu_usec = cost;
 	m->last_syn_usec = now;
+}
+
+/* The UNIX listener dump of one namespace, right after its TCP one
+ * ([daemon] unix). A failure costs only the UNIX figures of this poll:
+ * the tracker keeps the UNIX listeners as they were (usnap_ok false). */
+static void poll_dump_unix(struct sw_manager *m, struct sw_ns *ns, uint64_t now,
+			   uint64_t deadline)
+{
+	struct sw_unix_snapshot *us = &ns->usnap;
+	int r;
+
+	ns->usnap_ok = false;
+	usnap_reset(us);
+	if (!m->cfg->watch_unix)
+		return;
+	us->taken_usec = now;
+	us->netns = ns->info.id;
+	if (ns == m->nsns.v[0])
+		faults_arm(&m->faults, SW_FAULT_UNIX, m->poll_attempts);
+	r = diag_dump_unix(ns->diag, us, deadline);
+	faults_disarm(&m->faults);
+	poll_count(m, us->dump_retries, us->skipped_msgs, us->skipped_attrs);
+	if (r < 0) {
+		poll_error(m, "UNIX listener dump", r, now, false);
+		return;
+	}
+	if (us->over_bound != ns->logged_unix_over && us->over_bound)
+		journal_log(m->journal, LOG_WARNING, "%" PRIu64 " UNIX listeners in network "
+			    "namespace %s not watched: at most %u are", us->over_bound,
+			    ns->info.name.name, SW_UNIX_LISTENERS_MAX);
+	ns->logged_unix_over = us->over_bound;
+	ns->usnap_ok = true;
 }
 
 /* The listener dump of one namespace, and right after it its counters and
@@ -223,6 +268,8 @@ static int poll_dump_ns(struct sw_manager *m, struct sw_ns *ns, uint64_t now, ui
 		r = snapshot_index(sn);
 	}
 	ns->last_error = r < 0 ? r : 0;
+	if (r >= 0)
+		poll_dump_unix(m, ns, now, deadline);
 	return r;
 }
 
@@ -382,7 +429,8 @@ int poll_once(struct sw_manager *m, bool force_syn)
 
 		if (!dumped[i])
 			continue;
-		r = tracker_update(ns->tracker, &ns->snap, m->cfg, now, &m->events);
+		r = tracker_update(ns->tracker, &ns->snap, ns->usnap_ok ? &ns->usnap : NULL, m->cfg,
+				   now, &m->events);
 		if (r < 0)
 			poll_error(m, "tracker", r, now, true);
 	}

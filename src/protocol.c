@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "netns_name.h"
 #include "text.h"
+#include "usnap.h"
 
 static const char *const cmd_names[_SW_CTL_CMD_MAX] = {
 	[SW_CTL_STATUS] = "status",
@@ -59,6 +60,17 @@ int protocol_listener_normalize(const char *s, char **ret)
 	int family, r;
 	char *copy;
 
+	if (*s == '/' || *s == '@') {
+		/* A UNIX listener's name, as the document shows it: no control
+		 * character (usnap_name() replaced them), at most sun_path. */
+		if (strlen(s) >= SW_UNIX_PATH_MAX || text_has_control(s))
+			return -EINVAL;
+		copy = strdup(s);
+		if (!copy)
+			return -ENOMEM;
+		*ret = copy;
+		return 0;
+	}
 	r = addr_endpoint_parse(s, &family, addr, &port, &wildcard);
 	if (r < 0)
 		return r;
@@ -134,7 +146,7 @@ static int parse_listener_name(struct json_object *v, const char *key, char **re
 	if (r < 0)
 		/* The name is client text: quote at most a bounded prefix. */
 		return req_error(ret_error, -EINVAL,
-				 "\"%s\": '%.64s' is not ADDRESS:PORT, [ADDRESS]:PORT or *:PORT",
+				 "\"%s\": '%.64s' is not ADDRESS:PORT, [ADDRESS]:PORT, *:PORT or a UNIX socket's /PATH or @NAME",
 				 key, s);
 	return 0;
 }

@@ -93,7 +93,8 @@ const char *protocol_cmd_name(enum sw_ctl_cmd c);
 int protocol_cmd_from_name(const char *s);
 
 /* Normalises a listener name as the status document spells it:
- * "127.0.0.1:8080", "[::1]:443", or "*:8080" for every address on a port.
+ * "127.0.0.1:8080", "[::1]:443", or "*:8080" for every address on a port;
+ * a UNIX listener's name ("/run/php/php8.2-fpm.sock", "@name") as given.
  * Returns 0 and a malloc'd string, -EINVAL or -ENOMEM. */
 int protocol_listener_normalize(const char *s, char **ret);
 

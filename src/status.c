@@ -214,16 +214,26 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 {
 	uint64_t now_usec = in->now_usec;
 	struct json_object *o = json_object_new_object(), *q;
-	char ep[ADDR_STRLEN], a[INET6_ADDRSTRLEN];
+	char ep[LISTENER_STRLEN], a[INET6_ADDRSTRLEN];
 	const struct sw_thresholds *th;
 	bool ignore;
 
-	add(o, "listener", new_str(addr_endpoint_str(tr->family, tr->addr, tr->port, ep, sizeof(ep))));
+	add(o, "listener", new_str(tracker_listener_name(tr, ep, sizeof(ep))));
 	add(o, "netns", new_str(nsinfo_name(info)));
 	add(o, "netns_id", info->id ? new_uint(info->id) : NULL);
-	add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
-	add(o, "address", new_str(addr_str(tr->family, tr->addr, a, sizeof(a))));
-	add(o, "port", new_uint(tr->port));
+	if (tr->family == AF_UNIX) {
+		add(o, "family", new_str("unix"));
+		add(o, "address", NULL);
+		add(o, "port", NULL);
+		add(o, "path", new_str(ep));
+		add(o, "type", new_str(usnap_type_name(tr->sock_type)));
+		add(o, "abstract", json_object_new_boolean(tr->abstract));
+		add(o, "relative", json_object_new_boolean(tr->relative));
+	} else {
+		add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
+		add(o, "address", new_str(addr_str(tr->family, tr->addr, a, sizeof(a))));
+		add(o, "port", new_uint(tr->port));
+	}
 	add(o, "cookie", new_uint(tr->cookie));
 	add(o, "inode", new_uint(tr->inode));
 	add(o, "uid", new_uint(tr->uid));
@@ -232,7 +242,24 @@ static struct json_object *listener_json(const struct sw_status_inputs *in,
 
 	q = queue_json(&tr->accept, true);
 	add(q, "somaxconn_stale", json_object_new_boolean(tr->somaxconn_stale));
+	add(q, "full", json_object_new_boolean(tr->full.polls > 0));
+	add(q, "full_polls", new_uint(tr->full.polls));
+	add(q, "full_ms", new_uint(tr->full.polls && tr->last_seen_usec >= tr->full.since_usec ?
+				   (tr->last_seen_usec - tr->full.since_usec) / USEC_PER_MSEC : 0));
 	add(o, "accept", q);
+	if (tr->family == AF_UNIX) {
+		/* Only the accept queue applies; the kernel counts no drops. */
+		add(o, "syn", NULL);
+		add(o, "drops", NULL);
+		add(o, "state", new_str(event_level_name(tr->level)));
+		add(o, "process", process_json(in, tr));
+		th = config_thresholds_for_path(in->cfg, nsinfo_name(info), tr->path ? tr->path : "",
+						&ignore);
+		add(o, "thresholds", thresholds_json(th));
+		add(o, "history", history_json(tr, now_usec));
+		add(o, "top_sources", json_object_new_array());
+		return o;
+	}
 
 	q = queue_json(&tr->syn, tr->syn_scanned);
 	add(q, "mode", new_str(limits_syn_mode_name(tr->syn_mode)));
@@ -290,9 +317,9 @@ static void listener_facts(const struct sw_nsinfo *info, const struct sw_tracked
 			   struct sw_ctl_listener_facts *ret, char *name, size_t len)
 {
 	*ret = (struct sw_ctl_listener_facts){
-		.name = addr_endpoint_str(tr->family, tr->addr, tr->port, name, len),
+		.name = tracker_listener_name(tr, name, len),
 		.netns = nsinfo_name(info),
-		.has_port = true,
+		.has_port = tr->family != AF_UNIX,
 		.port = tr->port,
 		.accept_depth = tr->accept.depth,
 		.syn_depth = tr->syn_scanned ? tr->syn.depth : 0,
@@ -311,7 +338,7 @@ bool status_keep_for_request(void *request, const struct sw_nsinfo *ns,
 {
 	const struct sw_ctl_request *req = request;
 	struct sw_ctl_listener_facts facts;
-	char name[ADDR_STRLEN];
+	char name[LISTENER_STRLEN];
 
 	listener_facts(ns, tr, &facts, name, sizeof(name));
 	return protocol_request_wants(req, &facts);

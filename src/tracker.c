@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "addr.h"
 #include "alert.h"
 #include "config.h"
 #include "lindex.h"
@@ -32,12 +34,24 @@ void tracker_free(struct sw_tracker *t)
 	if (!t)
 		return;
 	for (size_t k = 0; k < t->idx.n; k++)
-		history_forget(&t->idx.v[k].tr);
+		tracker_entry_forget(&t->idx.v[k].tr);
 	lindex_free(&t->idx);
 	free(t->lth);
 	free(t->hint);
 	free(t->grp);
 	free(t);
+}
+
+void tracker_entry_forget(struct sw_tracked *tr)
+{
+	history_forget(tr);
+	free(tr->path);
+	tr->path = NULL;
+}
+
+const char *tracker_listener_name(const struct sw_tracked *tr, char *buf, size_t len)
+{
+	return addr_listener_str(tr->family, tr->addr, tr->port, tr->path, buf, len);
 }
 
 void tracker_set_kernel(struct sw_tracker *t, bool syn_full_at_limit)
@@ -216,22 +230,32 @@ static int tracker_scratch(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static int update_prepare(struct sw_tracker *t, const struct sw_snapshot *s)
+/* Listeners of the update: inet, then UNIX (the scratch arrays' order). */
+static size_t update_listeners(const struct sw_snapshot *s, const struct sw_unix_snapshot *us)
 {
+	return s->n_listeners + (us ? us->n_listeners : 0);
+}
+
+static int update_prepare(struct sw_tracker *t, const struct sw_snapshot *s,
+			  const struct sw_unix_snapshot *us)
+{
+	size_t n = update_listeners(s, us);
 	int r;
 
-	r = tracker_scratch((void **)&t->lth, &t->lth_cap, s->n_listeners, sizeof(*t->lth));
+	r = tracker_scratch((void **)&t->lth, &t->lth_cap, n, sizeof(*t->lth));
 	if (r < 0)
 		return r;
 	r = tracker_scratch((void **)&t->grp, &t->grp_cap, s->n_groups, sizeof(*t->grp));
 	if (r < 0)
 		return r;
-	r = tracker_scratch((void **)&t->hint, &t->hint_cap, s->n_listeners, sizeof(*t->hint));
+	r = tracker_scratch((void **)&t->hint, &t->hint_cap, n, sizeof(*t->hint));
 	if (r < 0)
 		return r;
-	for (size_t i = t->hint_n; i < s->n_listeners; i++)
+	/* A hint at a position that now holds another family's listener only
+	 * misses (cookies differ): set or not, it is never wrong. */
+	for (size_t i = t->hint_n; i < n; i++)
 		t->hint[i] = UINT32_MAX;
-	t->hint_n = s->n_listeners;
+	t->hint_n = n;
 	if (s->n_groups > 0)
 		memset(t->grp, 0, s->n_groups * sizeof(*t->grp));
 	return 0;
@@ -256,22 +280,29 @@ static bool tracker_same_listener(const struct sw_tracked *tr, const struct sw_l
 	       memcmp(tr->addr, l->addr, sizeof(tr->addr)) == 0;
 }
 
-static void tracker_entry_init(struct update_ctx *c, struct sw_tracked *tr,
-			       const struct sw_listener *l)
+/* The part of a new entry's state both families share. */
+static void tracker_entry_reset(struct update_ctx *c, struct sw_tracked *tr, uint64_t cookie,
+				uint32_t inode)
 {
-	history_forget(tr);
+	tracker_entry_forget(tr);
 	memset(tr, 0, sizeof(*tr));
-	tr->cookie = l->cookie;
-	tr->family = l->family;
-	memcpy(tr->addr, l->addr, sizeof(tr->addr));
-	tr->port = l->port;
-	tr->inode = l->inode;
+	tr->cookie = cookie;
+	tr->inode = inode;
 	tr->first_seen_usec = c->now_usec;
 	/* If wqueue equals this later, somaxconn capped the backlog. */
 	tr->somaxconn_at_first = c->s->sysctl.somaxconn;
 	rules_state_init(&tr->accept_rule);
 	rules_state_init(&tr->syn_rule);
 	tr->level = SW_LEVEL_OK;
+}
+
+static void tracker_entry_init(struct update_ctx *c, struct sw_tracked *tr,
+			       const struct sw_listener *l)
+{
+	tracker_entry_reset(c, tr, l->cookie, l->inode);
+	tr->family = l->family;
+	memcpy(tr->addr, l->addr, sizeof(tr->addr));
+	tr->port = l->port;
 	/* A listener that appeared since the last poll started with sk_drops
 	 * at 0: all it shows now was lost since that poll (a burst right
 	 * after listen() is still reported). At the daemon's first poll, or
@@ -283,32 +314,64 @@ static void tracker_entry_init(struct update_ctx *c, struct sw_tracked *tr,
 	}
 }
 
-/* The entry snapshot listener l (at i) is tracked in, created when new;
- * NULL when it cannot be stored or was listed twice by the dump. */
+static bool tracker_same_unix(const struct sw_tracked *tr, const struct sw_unix_listener *l)
+{
+	return tr->family == AF_UNIX && tr->inode == l->inode && tr->path &&
+	       strcmp(tr->path, l->path) == 0;
+}
+
+/* 0, or -ENOMEM with the entry left an inet one of no address: it then
+ * shows as such until the next update finds it different again. */
+static int tracker_entry_init_unix(struct update_ctx *c, struct sw_tracked *tr,
+				   const struct sw_unix_listener *l)
+{
+	tracker_entry_reset(c, tr, l->cookie, l->inode);
+	tr->path = strdup(l->path);
+	if (!tr->path)
+		return -ENOMEM;
+	tr->family = AF_UNIX;
+	tr->sock_type = l->type;
+	tr->abstract = l->abstract;
+	tr->relative = l->relative;
+	tr->uid = l->uid;
+	return 0;
+}
+
+/* The entry the listener at i (l: inet, else ul: UNIX) is tracked in,
+ * created when new; NULL when it cannot be stored or was listed twice by
+ * the dump. */
 static struct lindex_entry *pass_track_one(struct update_ctx *c, size_t i,
-					   const struct sw_listener *l)
+					   const struct sw_listener *l,
+					   const struct sw_unix_listener *ul)
 {
 	struct sw_tracker *t = c->t;
-	struct lindex_entry *e = tracker_find_hinted(t, i, l->cookie);
+	uint64_t cookie = l ? l->cookie : ul->cookie;
+	struct lindex_entry *e = tracker_find_hinted(t, i, cookie);
 	size_t pos;
 	int r;
 
 	if (e && e->seen_gen == t->gen)
 		return NULL;
-	if (e && !tracker_same_listener(&e->tr, l)) {
+	if (e && (l ? tracker_same_listener(&e->tr, l) : tracker_same_unix(&e->tr, ul)))
+		return e;
+	if (e) {
 		/* Another socket under a known cookie must not inherit the
 		 * old one's state: close the old one as gone, start afresh
 		 * in the same place. */
 		tracker_close(c, &e->tr);
-		tracker_entry_init(c, &e->tr, l);
-	} else if (!e) {
-		r = lindex_insert(&t->idx, l->cookie, &pos);
+	} else {
+		r = lindex_insert(&t->idx, cookie, &pos);
 		if (r < 0) {
 			update_fail(c, r);
 			return NULL;
 		}
 		e = &t->idx.v[pos];
+	}
+	if (l) {
 		tracker_entry_init(c, &e->tr, l);
+	} else if ((r = tracker_entry_init_unix(c, &e->tr, ul)) < 0) {
+		update_fail(c, r);
+		return NULL;
 	}
 	return e;
 }
@@ -333,7 +396,7 @@ static void pass_track(struct update_ctx *c)
 		th = config_thresholds_for(c->cfg, nsinfo_name(&c->t->ns.info), l->family, l->addr, l->port, &ignore);
 		if (ignore || !th)
 			continue;
-		e = pass_track_one(c, i, l);
+		e = pass_track_one(c, i, l, NULL);
 		if (!e)
 			continue;
 		e->seen_gen = t->gen;
@@ -352,6 +415,49 @@ static void pass_track(struct update_ctx *c)
 	}
 }
 
+/* Pass 1 for the UNIX listeners: the same, and none of them has a SYN
+ * queue. After the inet ones, at positions n_listeners and on. */
+static void pass_track_unix(struct update_ctx *c)
+{
+	struct sw_tracker *t = c->t;
+	const struct sw_unix_snapshot *us = c->us;
+	const char *netns = nsinfo_name(&t->ns.info);
+	size_t base = c->s->n_listeners;
+
+	if (!us)
+		return;
+	for (size_t j = 0; j < us->n_listeners; j++) {
+		const struct sw_unix_listener *ul = &us->listeners[j];
+		const struct sw_thresholds *th;
+		struct lindex_entry *e;
+		bool ignore = false;
+
+		t->lth[base + j] = NULL;
+		if (!c->cfg->watch_unix || !config_filter_match_path(c->cfg, netns, ul->path))
+			continue;
+		th = config_thresholds_for_path(c->cfg, netns, ul->path, &ignore);
+		if (ignore || !th)
+			continue;
+		e = pass_track_one(c, base + j, NULL, ul);
+		if (!e)
+			continue;
+		e->seen_gen = t->gen;
+		t->lth[base + j] = th;
+		t->hint[base + j] = (uint32_t)(e - t->idx.v);
+	}
+}
+
+/* Whether an entry pass 1 did not see stays for now: a UNIX listener one
+ * UNIX dump missed (or none was made) while UNIX listeners are watched. */
+static bool pass_keeps_unseen(struct update_ctx *c, struct sw_tracked *tr)
+{
+	if (tr->family != AF_UNIX || c->final || !c->cfg->watch_unix)
+		return false;
+	if (!c->us)
+		return true;
+	return ++tr->missed < 2;
+}
+
 /* Drops the listeners pass 1 did not see, walked downwards so that the
  * swap-remove only moves entries already visited. */
 static void pass_vanish(struct update_ctx *c)
@@ -361,8 +467,14 @@ static void pass_vanish(struct update_ctx *c)
 	for (size_t i = x->n; i-- > 0;) {
 		if (x->v[i].seen_gen == c->t->gen)
 			continue;
+		if (pass_keeps_unseen(c, &x->v[i].tr)) {
+			/* It still counts for the warn totals it was in. */
+			if (x->v[i].tr.level != SW_LEVEL_OK)
+				c->t->n_at_warn++;
+			continue;
+		}
 		tracker_close(c, &x->v[i].tr);
-		history_forget(&x->v[i].tr);
+		tracker_entry_forget(&x->v[i].tr);
 		lindex_remove_at(x, i);
 	}
 	lindex_shrink(x);
@@ -386,30 +498,73 @@ static void pass_step(struct update_ctx *c)
 		e->stepped_gen = t->gen;
 		tracker_step(c, &e->tr, l, t->lth[i]);
 	}
+	for (size_t j = 0; c->us && j < c->us->n_listeners; j++) {
+		const struct sw_unix_listener *ul = &c->us->listeners[j];
+		size_t i = s->n_listeners + j;
+		struct lindex_entry *e;
+
+		if (!t->lth[i])
+			continue;
+		e = tracker_find_hinted(t, i, ul->cookie);
+		if (!e || e->stepped_gen == t->gen)
+			continue;
+		e->stepped_gen = t->gen;
+		tracker_step_unix(c, &e->tr, ul, t->lth[i]);
+	}
 }
 
-int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
-		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out)
+static int tracker_run(struct update_ctx *c)
 {
-	struct update_ctx c = {
-		.t = t, .s = s, .cfg = cfg, .now_usec = now_usec,
-		.sink = { .out = out, .ns = &t->ns, .syn_full_at_limit = t->syn_full_at_limit },
-	};
+	struct sw_tracker *t = c->t;
+	const struct sw_snapshot *s = c->s;
 	int r;
 
-	r = update_prepare(t, s);
+	r = update_prepare(t, s, c->us);
 	if (r < 0)
 		return r;
-	c.births = t->ns.polls > 0 && !t->reloaded;
+	c->births = t->ns.polls > 0 && !t->reloaded;
 	t->reloaded = false;
 	t->gen++;
 	t->n_at_warn = 0;
 	t->n_syn_at_warn = 0;
-	tracker_ns_update(t, s, now_usec);
+	tracker_ns_update(t, s, c->now_usec);
 
-	pass_track(&c);
-	pass_vanish(&c);
-	pass_step(&c);
-	tracker_ns_rule(&c);
-	return c.sink.err;
+	pass_track(c);
+	pass_track_unix(c);
+	pass_vanish(c);
+	pass_step(c);
+	tracker_ns_rule(c);
+	return c->sink.err;
+}
+
+int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
+		   const struct sw_unix_snapshot *us, const struct sw_config *cfg,
+		   uint64_t now_usec, struct sw_events *out)
+{
+	struct update_ctx c = {
+		.t = t, .s = s, .us = us, .cfg = cfg, .now_usec = now_usec,
+		.sink = { .out = out, .ns = &t->ns, .syn_full_at_limit = t->syn_full_at_limit },
+	};
+
+	return tracker_run(&c);
+}
+
+int tracker_release(struct sw_tracker *t, const struct sw_config *cfg, uint64_t now_usec,
+		    struct sw_events *out)
+{
+	struct sw_snapshot s;
+	struct update_ctx c = {
+		.t = t, .s = &s, .cfg = cfg, .now_usec = now_usec, .final = true,
+		.sink = { .out = out, .ns = &t->ns, .syn_full_at_limit = t->syn_full_at_limit },
+	};
+	int r;
+
+	snapshot_init(&s);
+	/* Its last entries still say the limits as last read; no counters,
+	 * so no namespace-wide entry comes of the release itself. */
+	s.sysctl = t->ns.sysctl;
+	s.netns = t->ns.netns;
+	r = tracker_run(&c);
+	snapshot_clear(&s);
+	return r;
 }

@@ -21,6 +21,7 @@
 #include "nsinfo.h"
 #include "rules.h"
 #include "snapshot.h"
+#include "usnap.h"
 
 struct sw_config;
 
@@ -49,7 +50,7 @@ struct sw_queue_figures {
 struct sw_tracked {
 	/* Identity, from the last listener dump. */
 	uint64_t cookie;
-	uint8_t family;
+	uint8_t family;                     /* AF_INET, AF_INET6 or AF_UNIX */
 	bool v6only;
 	uint8_t addr[16];
 	uint16_t port;
@@ -58,8 +59,20 @@ struct sw_tracked {
 	uint32_t uid;
 	uint64_t cgroup_id;
 	uint64_t netns;
+	/* AF_UNIX only (addr and port are zero): the name as usnap_name()
+	 * shows it, malloc'd and owned by the entry; NULL for inet. */
+	char *path;
+	uint8_t sock_type;                  /* SOCK_STREAM or SOCK_SEQPACKET */
+	bool abstract, relative;
+	uint8_t missed;                     /* UNIX dumps in a row that did not list it */
 
 	struct sw_queue_figures accept;
+	/* The accept queue over its limit (limits_queue_full): polls in a row
+	 * and the first of them; 0 when not full now. */
+	struct {
+		uint32_t polls;
+		uint64_t since_usec;
+	} full;
 	struct sw_queue_figures syn;        /* of the SYN group: depth and peak as of
 					     * its last scan, limit from the last dump */
 	enum sw_syn_mode syn_mode;
@@ -117,7 +130,12 @@ int tracker_new(struct sw_tracker **ret);
 void tracker_free(struct sw_tracker *t);            /* NULL-safe */
 
 /* Feeds one snapshot (listeners always; SYN groups when s->syn_scanned) taken
- * at now_usec (monotonic). Appends the events to emit to *out. Listeners that
+ * at now_usec (monotonic), and us, the namespace's UNIX listeners of the same
+ * poll, or NULL when they were not dumped (the UNIX listeners tracked stay as
+ * they were; with cfg's unix off they are all dropped). A UNIX dump may miss
+ * a listener that exists (the kernel never flags an interrupted one,
+ * docs/kernel.md): a UNIX listener is gone when two dumps in a row did not
+ * list it. Appends the events to emit to *out. Listeners that
  * fail cfg's filter or are ignored are not tracked at all. Listeners absent
  * from s are dropped at once, after a listen-drops entry for unreported
  * drops and a cleared entry (listener_gone) for each raised level.
@@ -133,7 +151,18 @@ void tracker_free(struct sw_tracker *t);            /* NULL-safe */
  * ->drops of queue entries counts the drops no entry has carried yet. Owner
  * fields are left empty for the caller. */
 int tracker_update(struct sw_tracker *t, const struct sw_snapshot *s,
-		   const struct sw_config *cfg, uint64_t now_usec, struct sw_events *out);
+		   const struct sw_unix_snapshot *us, const struct sw_config *cfg,
+		   uint64_t now_usec, struct sw_events *out);
+
+/* The namespace went away: every listener is gone now, with the entries
+ * tracker_update() gives a vanished one, its last sysctls in them and no
+ * namespace-wide entry. */
+int tracker_release(struct sw_tracker *t, const struct sw_config *cfg, uint64_t now_usec,
+		    struct sw_events *out);
+
+/* tr's listener as status and the journal name it: "127.0.0.1:8080",
+ * "[::]:443", or a UNIX listener's path ("@name" when abstract). */
+const char *tracker_listener_name(const struct sw_tracked *tr, char *buf, size_t len);
 
 /* Whether the running kernel counts a SYN queue full at depth == limit
  * (before 6.13; limits_kernel_full_at_limit) rather than depth > limit. */

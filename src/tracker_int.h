@@ -29,7 +29,8 @@ struct sw_tracker {
 	bool syn_full_at_limit;     /* tracker_set_kernel() */
 
 	/* Scratch, bounded by the largest recent snapshot and shrunk back. */
-	const struct sw_thresholds **lth;   /* per snapshot listener; NULL: not tracked */
+	/* Per snapshot listener, the inet ones first, then the UNIX ones. */
+	const struct sw_thresholds **lth;   /* NULL: not tracked */
 	size_t lth_cap;
 	/* Per snapshot listener: its position in idx last time (see
 	 * tracker_find_hinted); entries past hint_n are not set. */
@@ -45,7 +46,10 @@ struct sw_tracker {
 struct update_ctx {
 	struct sw_tracker *t;
 	const struct sw_snapshot *s;
+	const struct sw_unix_snapshot *us;  /* NULL: no UNIX dump in this update */
 	const struct sw_config *cfg;
+	/* The namespace is released: absent UNIX listeners are gone at once. */
+	bool final;
 	uint64_t now_usec;
 	/* Listeners first seen now were born since the last update (so all
 	 * their drops are news). */
@@ -63,3 +67,11 @@ static inline void update_fail(struct update_ctx *c, int r)
  * queue rules and its drops against th, its level and the warn counts. */
 void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
 		  const struct sw_listener *l, const struct sw_thresholds *th);
+
+/* The same for a UNIX listener: only its accept queue, no drops; a queue
+ * over its limit is critical at once (nothing counts what it refuses). */
+void tracker_step_unix(struct update_ctx *c, struct sw_tracked *tr,
+		       const struct sw_unix_listener *l, const struct sw_thresholds *th);
+
+/* Frees what an entry owns (its detail, its path). */
+void tracker_entry_forget(struct sw_tracked *tr);

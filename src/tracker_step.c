@@ -9,6 +9,18 @@
 #include "macro.h"
 #include "rules.h"
 
+/* How long the accept queue has been over its limit, this sample counted. */
+static void step_full(struct update_ctx *c, struct sw_tracked *tr)
+{
+	if (!limits_queue_full(tr->accept.depth, tr->accept.limit, false)) {
+		tr->full.polls = 0;
+		tr->full.since_usec = 0;
+		return;
+	}
+	if (tr->full.polls++ == 0)
+		tr->full.since_usec = c->now_usec;
+}
+
 /* This sample's figures: limits, both queues' depths (the SYN limit and
  * the group's membership from the dump alone, the SYN depth only from a
  * scan, kept from the last one otherwise) and the drops delta. Returns the
@@ -36,6 +48,7 @@ static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_t
 	tr->accept.source = lim.accept_source;
 	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
 	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
+	step_full(c, tr);
 
 	tr->syn.source = lim.syn_source;
 	if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
@@ -76,6 +89,27 @@ static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_t
 	return g;
 }
 
+/* Steps the accept queue's rule, with sustain (a full UNIX queue is
+ * critical at once: sustain 1). Returns the position + 1 among the events of
+ * its raise or re-alert; 0: none. */
+static size_t step_accept_rule(struct update_ctx *c, struct sw_tracked *tr,
+			       const struct sw_thresholds *th, unsigned sustain)
+{
+	const struct sw_config *cfg = c->cfg;
+	struct sw_rule_out ro;
+	struct sw_event *ev;
+	size_t carrier = 0;
+
+	if (rules_step(&tr->accept_rule, tr->accept.percent, th, sustain,
+		       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
+		ev = alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, false);
+		if (ev && ev->kind != SW_EV_CLEARED)
+			carrier = c->sink.out->n;
+		tr->accept.peak = tr->accept.depth;
+	}
+	return carrier;
+}
+
 /* Steps both queue-depth rules. Returns the position + 1 among the events
  * of the first raise or re-alert, which is to carry this poll's drops; 0:
  * none. */
@@ -85,15 +119,7 @@ static size_t step_rules(struct update_ctx *c, struct sw_tracked *tr,
 	const struct sw_config *cfg = c->cfg;
 	struct sw_rule_out ro;
 	struct sw_event *ev;
-	size_t carrier = 0;
-
-	if (rules_step(&tr->accept_rule, tr->accept.percent, th, cfg->sustain,
-		       cfg->realert_usec, c->now_usec, &ro) != SW_RULE_NONE) {
-		ev = alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, false);
-		if (ev && ev->kind != SW_EV_CLEARED)
-			carrier = c->sink.out->n;
-		tr->accept.peak = tr->accept.depth;
-	}
+	size_t carrier = step_accept_rule(c, tr, th, cfg->sustain);
 
 	if (tr->syn_mode == SW_SYN_COOKIES_ALWAYS) {
 		/* Every SYN gets a cookie: depth alerts mean nothing here;
@@ -167,5 +193,34 @@ void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
 	first = c->sink.out->n;
 	carrier = step_rules(c, tr, th, g);
 	step_drops(c, tr, first, carrier);
+	step_count(c, tr, th);
+}
+
+void tracker_step_unix(struct update_ctx *c, struct sw_tracked *tr,
+		       const struct sw_unix_listener *l, const struct sw_thresholds *th)
+{
+	struct sw_limits lim;
+	int r;
+
+	/* wqueue is min(backlog, somaxconn) as for TCP: the same rule names
+	 * which binds. The SYN figures stay zero, never scanned. */
+	limits_compute(l->limit, &c->s->sysctl, tr->somaxconn_at_first, &lim);
+	tr->last_seen_usec = c->now_usec;
+	tr->netns = c->s->netns;
+	tr->uid = l->uid;
+	tr->missed = 0;
+	tr->syn_mode = lim.syn_mode;
+	tr->somaxconn_stale = lim.somaxconn_stale;
+	tr->accept.depth = l->depth;
+	tr->accept.limit = lim.accept_limit;
+	tr->accept.source = lim.accept_source;
+	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
+	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
+	step_full(c, tr);
+
+	r = history_note(tr, NULL, c->now_usec);
+	if (r < 0)
+		update_fail(c, r);
+	(void)step_accept_rule(c, tr, th, tr->full.polls ? 1 : c->cfg->sustain);
 	step_count(c, tr, th);
 }

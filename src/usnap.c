@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "grow.h"
 #include "text.h"
@@ -97,4 +98,13 @@ const struct sw_unix_listener *usnap_find_cookie(const struct sw_unix_snapshot *
 		if (s->listeners[i].cookie == cookie)
 			return &s->listeners[i];
 	return NULL;
+}
+
+const char *usnap_type_name(uint8_t type)
+{
+	switch (type) {
+	case SOCK_STREAM:    return "stream";
+	case SOCK_SEQPACKET: return "seqpacket";
+	}
+	return "unknown";
 }

@@ -2,7 +2,7 @@
  * listening stream and seqpacket sockets from a unix_diag dump (diag.c,
  * parsed by diag_parse.c). The UNIX twin of snapshot.h, kept apart because
  * nothing of the inet machinery (SYN groups, addresses, ports) applies.
- * Pure: no I/O. Not used by the daemon yet. */
+ * Pure: no I/O. */
 #pragma once
 
 #include <stdbool.h>
@@ -75,6 +75,9 @@ void usnap_truncate(struct sw_unix_snapshot *s, size_t n);
  * than SW_UNIX_NAME_RAW_MAX, a path without its NUL or with a NUL before
  * the end. */
 int usnap_name(struct sw_unix_listener *l, const void *raw, size_t len);
+
+/* "stream", "seqpacket" (status and the journal), "unknown" otherwise. */
+const char *usnap_type_name(uint8_t type);
 
 /* Finds a listener by cookie (linear; NULL if absent). */
 const struct sw_unix_listener *usnap_find_cookie(const struct sw_unix_snapshot *s,

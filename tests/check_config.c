@@ -136,6 +136,16 @@ static void assert_netns_eq(const struct sw_netns_pattern *a, size_t na,
 	}
 }
 
+static void assert_paths_eq(const struct sw_path_pattern *a, size_t na,
+			    const struct sw_path_pattern *b, size_t nb)
+{
+	ck_assert_uint_eq(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		ck_assert_str_eq(a[i].glob, b[i].glob);
+		ck_assert_int_eq(a[i].literal, b[i].literal);
+	}
+}
+
 static void assert_th_eq(const struct sw_thresholds *a, const struct sw_thresholds *b)
 {
 	ck_assert(a->warn == b->warn);
@@ -154,6 +164,7 @@ static void assert_config_eq(const struct sw_config *a, const struct sw_config *
 	ck_assert_int_eq(a->log_level, b->log_level);
 	ck_assert_int_eq(a->namespaces, b->namespaces);
 	ck_assert_uint_eq(a->namespace_scan_usec, b->namespace_scan_usec);
+	ck_assert_int_eq(a->watch_unix, b->watch_unix);
 	assert_th_eq(&a->th, &b->th);
 	ck_assert_uint_eq(a->sustain, b->sustain);
 	ck_assert_uint_eq(a->realert_usec, b->realert_usec);
@@ -164,6 +175,8 @@ static void assert_config_eq(const struct sw_config *a, const struct sw_config *
 			b->exclude_addresses, b->n_exclude_addresses);
 	assert_netns_eq(a->netns, a->n_netns, b->netns, b->n_netns);
 	assert_netns_eq(a->exclude_netns, a->n_exclude_netns, b->exclude_netns, b->n_exclude_netns);
+	assert_paths_eq(a->paths, a->n_paths, b->paths, b->n_paths);
+	assert_paths_eq(a->exclude_paths, a->n_exclude_paths, b->exclude_paths, b->n_exclude_paths);
 	ck_assert_str_eq(a->control_socket, b->control_socket);
 	ck_assert_pstr_eq(a->control_group, b->control_group);
 	ck_assert_uint_eq(a->n_overrides, b->n_overrides);
@@ -173,6 +186,8 @@ static void assert_config_eq(const struct sw_config *a, const struct sw_config *
 		ck_assert_str_eq(x->name, y->name);
 		ck_assert_int_eq(x->has_netns, y->has_netns);
 		assert_netns_eq(&x->netns, x->has_netns, &y->netns, y->has_netns);
+		ck_assert_int_eq(x->is_path, y->is_path);
+		assert_paths_eq(&x->path, x->is_path, &y->path, y->is_path);
 		ck_assert_int_eq(x->any_address, y->any_address);
 		ck_assert_uint_eq(x->family, y->family);
 		ck_assert_mem_eq(x->addr, y->addr, 16);
@@ -963,13 +978,32 @@ END_TEST
 /* 79 bytes, the longest name (NETNS_NAME_MAX - 1), and one more */
 #define NAME79 "pod:" X10 X10 X10 X10 X10 X10 X10 "xxxxx"
 #define NAME80 NAME79 "x"
-#define INVALID_LISTENER "(expected [listener ADDR:PORT], [listener *:PORT] or [listener [IPV6]:PORT], port 1 .. 65535, optionally after NAMESPACE/)"
+#define INVALID_LISTENER "(expected [listener ADDR:PORT], [listener *:PORT], [listener [IPV6]:PORT] or [listener /PATH], port 1 .. 65535, optionally after NAMESPACE/)"
 #define OWN_EMPTY "namespaces = own watches only 'host', which [filter] leaves out: nothing would be watched"
 
 static const struct {
 	const char *text;
 	const char *errors;     /* NULL: valid */
 } netns_parse_cases[] = {
+	/* [daemon] unix, [filter] paths, [listener PATH] (issue 14) */
+	{ "[daemon]\nunix = no\n", NULL },
+	{ "[daemon]\nunix = maybe\n",
+	  "t:2: unix: invalid boolean 'maybe' (expected yes, no, true, false, on, off, 1 or 0)\n" },
+	{ "[filter]\npaths = /run/php/*.sock, @docker*, x.sock\nexclude_paths =\n", NULL },
+	{ "[filter]\npaths = /run/[ab\n", "t:2: paths: '/run/[ab': unclosed '[' in glob\n" },
+	{ "[filter]\nexclude_paths = /a\\\n",
+	  "t:2: exclude_paths: '/a\\': glob ends with a backslash\n" },
+	{ "[filter]\npaths = /a\tb\n",
+	  "t:2: paths: UNIX socket path has byte 0x09 at offset 2 (paths here are printable ASCII without spaces)\n" },
+	{ "[listener /run/php/*.sock]\nwarn = 70%\n[listener @abstract]\nignore = yes\n", NULL },
+	{ "[listener docker:*//run/php/*.sock]\n[listener blue/@x]\n", NULL },
+	{ "[listener /run/a.sock]\n[listener /run/a.sock]\n",
+	  "t:2: duplicate section [listener /run/a.sock] (first at line 1)\n" },
+	{ "[listener blue//run/a.sock]\n[listener /run/a.sock]\n[listener red//run/a.sock]\n", NULL },
+	{ "[listener /run/[x]\n",
+	  "t:1: invalid listener [listener /run/[x]: '/run/[x': unclosed '[' in glob\n" },
+	{ "[listener a/b//run/x]\n",
+	  "t:1: invalid listener [listener a/b//run/x]: 'a/b//run': no namespace name has a '/'\n" },
 	/* [daemon] namespaces */
 	{ "[daemon]\nnamespaces = own\n", NULL },
 	{ "[daemon]\nnamespaces = all\n", NULL },
@@ -1315,6 +1349,86 @@ static const struct {
 	{ NULL, AF_INET, "10.0.0.1", 81, 0, false },                    /* the port is exact */
 };
 
+static const char path_thresholds_config[] =
+	"[listener /run/php/*.sock]\nwarn = 10%\n"                /* 6 */
+	"[listener /run/php/www.sock]\nwarn = 11%\n"              /* 5 */
+	"[listener blue//run/php/*.sock]\nwarn = 20%\n"           /* 2 */
+	"[listener docker:*//run/php/www.sock]\nwarn = 30%\n"     /* 3 */
+	"[listener @hidden*]\nignore = yes\n"                     /* 6 */
+	"[listener 0.0.0.0:80]\nwarn = 40%\n"
+	"[alerts]\nwarn = 80%\ncritical = 90%\nclear = 5%\n";
+
+static const int path_thresholds_ranks[] = { 6, 5, 2, 3, 6, 5 };
+
+static const struct {
+	const char *netns, *path;
+	double warn;            /* 0: the global thresholds */
+	bool ignore;
+} path_thresholds_cases[] = {
+	{ NULL, "/run/php/a.sock", 10, false },
+	{ NULL, "/run/php/www.sock", 11, false },          /* exact beats glob */
+	{ "blue", "/run/php/www.sock", 20, false },        /* a namespace part beats none */
+	{ "docker:abc", "/run/php/www.sock", 30, false },
+	{ "docker:abc", "/run/php/a.sock", 10, false },
+	{ NULL, "/run/php/sub/a.sock", 0, false },         /* '*' stops at '/' */
+	{ NULL, "/run/php", 0, false },
+	{ NULL, "@hidden-1", 80, true },
+	{ NULL, "@other", 0, false },
+	{ NULL, "/0.0.0.0:80", 0, false },                 /* an endpoint's section is not a path */
+};
+
+START_TEST(test_path_thresholds)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("pth", path_thresholds_config);
+	bool ignore = !path_thresholds_cases[_i].ignore;
+	const struct sw_thresholds *th;
+
+	th = config_thresholds_for_path(c, path_thresholds_cases[_i].netns,
+					path_thresholds_cases[_i].path, &ignore);
+	ck_assert_ptr_nonnull(th);
+	ck_assert_msg(ignore == path_thresholds_cases[_i].ignore, "case %d: ignore %d", _i, ignore);
+	if (path_thresholds_cases[_i].warn == 0)
+		ck_assert_msg(th == &c->th, "case %d: an override (warn %g)", _i, th->warn);
+	else
+		ck_assert_msg(th->warn == path_thresholds_cases[_i].warn, "case %d: warn %g, want %g",
+			      _i, th->warn, path_thresholds_cases[_i].warn);
+	for (size_t i = 0; _i == 0 && i < c->n_overrides; i++)
+		ck_assert_msg(config_override_rank(&c->overrides[i]) == path_thresholds_ranks[i],
+			      "[listener %s]: rank %d", c->overrides[i].name,
+			      config_override_rank(&c->overrides[i]));
+}
+END_TEST
+
+static const struct {
+	const char *text, *netns, *path;
+	bool match;
+} path_filter_cases[] = {
+	{ "", NULL, "/run/php/a.sock", true },
+	{ "[filter]\npaths = /run/php/*\n", NULL, "/run/php/a.sock", true },
+	{ "[filter]\npaths = /run/php/*\n", NULL, "/run/docker.sock", false },
+	{ "[filter]\npaths = /run/*\n", NULL, "/run/php/a.sock", false },
+	{ "[filter]\npaths = /run/*, /run/*/*\n", NULL, "/run/php/a.sock", true },
+	{ "[filter]\nexclude_paths = @*\n", NULL, "@abstract", false },
+	{ "[filter]\nexclude_paths = @*\n", NULL, "/run/a", true },
+	{ "[filter]\npaths = /run/*\nexclude_paths = /run/a\n", NULL, "/run/a", false },
+	{ "[filter]\npaths = *.sock\n", NULL, "x.sock", true },
+	/* ports and addresses are for inet listeners */
+	{ "[filter]\nports = 80\naddresses = 10.0.0.0/8\n", NULL, "/run/a", true },
+	/* the namespace still applies */
+	{ "[filter]\nnamespaces = blue\n", NULL, "/run/a", false },
+	{ "[filter]\nnamespaces = blue\n", "blue", "/run/a", true },
+};
+
+START_TEST(test_path_filter)
+{
+	_cleanup_config_ struct sw_config *c = load_ok("pf", path_filter_cases[_i].text);
+
+	ck_assert_msg(config_filter_match_path(c, path_filter_cases[_i].netns,
+					       path_filter_cases[_i].path) == path_filter_cases[_i].match,
+		      "case %d", _i);
+}
+END_TEST
+
 START_TEST(test_netns_thresholds)
 {
 	_cleanup_config_ struct sw_config *c = load_ok("nth", netns_thresholds_config);
@@ -1358,8 +1472,14 @@ static const struct {
 	const char *text;
 	const char *lines;      /* that the printout holds, in this order */
 } netns_print_cases[] = {
-	{ "", "log_level = info\nnamespaces = all\nnamespace_scan = 5s\n\n[alerts]\n" },
-	{ "", "exclude_addresses =\nnamespaces =\nexclude_namespaces =\n\n[control]\n" },
+	{ "", "log_level = info\nnamespaces = all\nnamespace_scan = 5s\nunix = yes\n\n[alerts]\n" },
+	{ "", "exclude_addresses =\nnamespaces =\nexclude_namespaces =\npaths =\nexclude_paths =\n\n[control]\n" },
+	{ "[daemon]\nunix = no\n[filter]\npaths = /run/php/*.sock, @*\nexclude_paths = /run/x[0-9].sock\n",
+	  "unix = no\n" },
+	{ "[filter]\npaths = /run/php/*.sock, @*\nexclude_paths = /run/x[0-9].sock\n",
+	  "paths = /run/php/*.sock, @*\nexclude_paths = /run/x[0-9].sock\n" },
+	{ "[listener /run/php/*.sock]\ncritical = 90%\n[listener blue//run/a.sock]\nignore = yes\n",
+	  "[listener /run/php/*.sock]\n; warn = 80% (from [alerts])\ncritical = 90%\n" },
 	{ "[daemon]\nnamespaces = own\nnamespace_scan = 90s\n",
 	  "namespaces = own\nnamespace_scan = 90s\n" },
 	{ "[daemon]\nnamespace_scan = 1500ms\n", "namespace_scan = 1500ms\n" },
@@ -1430,6 +1550,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_filter_netns);
 	tcase_add_loop_test(tc, test_netns_thresholds, 0, SW_ARRAY_SIZE(netns_thresholds_cases));
 	tcase_add_test(tc, test_override_rank);
+	tcase_add_loop_test(tc, test_path_thresholds, 0, SW_ARRAY_SIZE(path_thresholds_cases));
+	tcase_add_loop_test(tc, test_path_filter, 0, SW_ARRAY_SIZE(path_filter_cases));
 	tcase_add_loop_test(tc, test_netns_print, 0, SW_ARRAY_SIZE(netns_print_cases));
 	suite_add_tcase(s, tc);
 	return s;

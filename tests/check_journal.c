@@ -55,6 +55,9 @@ struct ev_spec {
 	const char *top;
 	uint64_t ctr[_SW_CTR_MAX];
 	const char *lifecycle, *text;
+	uint32_t full_polls;           /* UNIX listeners: how long the queue is full */
+	uint64_t full_ms;
+	uint8_t sock_type;
 };
 
 static void build_event(const struct ev_spec *s, struct sw_event *ev)
@@ -65,7 +68,13 @@ static void build_event(const struct ev_spec *s, struct sw_event *ev)
 	ev->cleared_level = s->cleared_level;
 	ev->queue = s->queue;
 	ev->listener_gone = s->gone;
-	if (s->listener) {
+	if (s->listener && (s->listener[0] == '/' || s->listener[0] == '@')) {
+		ev->family = AF_UNIX;
+		snprintf(ev->path, sizeof(ev->path), "%s", s->listener);
+		ev->sock_type = s->sock_type ? s->sock_type : SOCK_STREAM;
+		ev->has_listener = true;
+		ev->cookie = 78;
+	} else if (s->listener) {
 		int family;
 		bool wild;
 
@@ -75,6 +84,8 @@ static void build_event(const struct ev_spec *s, struct sw_event *ev)
 		ev->has_listener = true;
 		ev->cookie = 77;
 	}
+	ev->full_polls = s->full_polls;
+	ev->full_usec = s->full_ms * 1000;
 	ev->ns.own = s->netns == NULL;
 	ev->ns.id = s->netns_id;
 	snprintf(ev->ns.name.name, sizeof(ev->ns.name.name), "%s", s->netns ? s->netns : "host");
@@ -131,8 +142,44 @@ static const struct msg_case msg_cases[] = {
 	    .somaxconn = 4096, .pid = 812, .comm = "nginx", .unit = "nginx.service" },
 	  "nginx.service (nginx, pid 812) on 0.0.0.0:443: accept queue 512/511 (100.1%), "
 	  "1200 connections dropped since the last report; its listen() backlog binds, not "
-	  "net.core.somaxconn (4096): raise the backlog in the application (raising "
+	  "net.core.somaxconn (4096): raise the backlog= parameter of nginx's listen directive "
+	  "(raising net.core.somaxconn alone does nothing)", {0}, {0} },
+	/* UNIX listeners (issue 14): what clients see, how long full, no drops */
+	{ "unix, php-fpm, full for 3 s",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "/run/php/php8.2-fpm.sock",
+	    .level = SW_LEVEL_CRITICAL, .queue = SW_QUEUE_ACCEPT, .depth = 17, .limit = 16,
+	    .peak = 17, .percent = 106.25, .src = SW_SRC_LISTEN_BACKLOG, .somaxconn = 4096,
+	    .pid = 812, .comm = "php-fpm8.2", .full_polls = 15, .full_ms = 3000 },
+	  "php-fpm8.2 (pid 812) on /run/php/php8.2-fpm.sock: accept queue 17/16 (106.2%), full "
+	  "for 3.0 s (15 polls): new connections fail with EAGAIN (nginx: 502, 'Resource "
+	  "temporarily unavailable') or block in connect(); its listen() backlog binds, not "
+	  "net.core.somaxconn (4096): raise listen.backlog in php-fpm's pool config (raising "
 	  "net.core.somaxconn alone does nothing)", {0}, {0} },
+	{ "unix, full at this poll, abstract, in a container",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "@gunicorn", .netns = NS_DOCKER,
+	    .level = SW_LEVEL_CRITICAL, .queue = SW_QUEUE_ACCEPT, .depth = 1, .limit = 0,
+	    .peak = 1, .percent = 100, .src = SW_SRC_LISTEN_BACKLOG, .full_polls = 1 },
+	  "in " NS_DOCKER " on @gunicorn: accept queue 1/0 (100%), full: new connections fail "
+	  "with EAGAIN (nginx: 502, 'Resource temporarily unavailable') or block in connect(); "
+	  "its listen() backlog binds, not net.core.somaxconn: raise the backlog in the "
+	  "application (raising net.core.somaxconn alone does nothing)", {0}, {0} },
+	{ "unix, warning before full, somaxconn binds",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "/run/uwsgi.sock", .level = SW_LEVEL_WARNING,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 110, .limit = 128, .peak = 110, .percent = 85.9,
+	    .src = SW_SRC_SOMAXCONN, .somaxconn = 128, .comm = "uwsgi", .pid = 9 },
+	  NULL, { "uwsgi (pid 9) on /run/uwsgi.sock: accept queue 110/128 (85.9%), not full yet: "
+		  "once it is, new connections fail with EAGAIN", "net.core.somaxconn (128) binds" },
+	  { "dropped", "full for" } },
+	{ "unix, long full run",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "/run/a.sock", .level = SW_LEVEL_CRITICAL,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 5, .limit = 4, .percent = 125,
+	    .src = SW_SRC_LISTEN_BACKLOG, .full_polls = 7300, .full_ms = 7300500 },
+	  NULL, { "full for 2 h 1 min (7300 polls)" }, {0} },
+	{ "unix, cleared",
+	  { .kind = SW_EV_CLEARED, .listener = "/run/a.sock", .cleared_level = SW_LEVEL_CRITICAL,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 0, .limit = 4, .percent = 0 },
+	  "/run/a.sock: critical accept-queue alert cleared: accept queue back to 0/4 (0%)",
+	  {0}, {0} },
 	{ "accept, somaxconn binds, no owner, peak above depth",
 	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "127.0.0.1:8080", .level = SW_LEVEL_WARNING,
 	    .queue = SW_QUEUE_ACCEPT, .depth = 120, .limit = 128, .peak = 129, .percent = 93.75,
@@ -1237,6 +1284,18 @@ static const struct {
 	    .ctr = { [SW_CTR_SYNCOOKIES_SENT] = 1 } },
 	  { "SOCKWATCH_NETNS=blue", "SOCKWATCH_NETNS_ID=77" },
 	  { "SOCKWATCH_CONTAINER", "SOCKWATCH_POD_UID" } },
+	{ "unix listener: path, family, no port, address or drops",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "/run/php/www.sock", .level = SW_LEVEL_CRITICAL,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 5, .limit = 4, .full_polls = 3, .full_ms = 400,
+	    .sock_type = SOCK_SEQPACKET },
+	  { "SOCKWATCH_LISTENER=/run/php/www.sock", "SOCKWATCH_PATH=/run/php/www.sock",
+	    "SOCKWATCH_FAMILY=unix", "SOCKWATCH_FULL_POLLS=3" },
+	  { "SOCKWATCH_PORT", "SOCKWATCH_ADDRESS", "SOCKWATCH_DROPS", "SOCKWATCH_DROPS_TOTAL" } },
+	{ "unix listener not full: no full fields",
+	  { .kind = SW_EV_ACCEPT_QUEUE, .listener = "@x", .level = SW_LEVEL_WARNING,
+	    .queue = SW_QUEUE_ACCEPT, .depth = 3, .limit = 4 },
+	  { "SOCKWATCH_PATH=@x", "SOCKWATCH_SOCKET_TYPE=stream", "SOCKWATCH_QUEUE=accept" },
+	  { "SOCKWATCH_FULL_POLLS", "SOCKWATCH_FULL_MS", "SOCKWATCH_PORT" } },
 	{ "lifecycle: no namespace at all",
 	  { .kind = SW_EV_LIFECYCLE, .lifecycle = "started", .netns_id = 5 },
 	  {0},

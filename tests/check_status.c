@@ -53,7 +53,7 @@ static void poll_at(uint64_t usec)
 {
 	struct sw_events ev = { 0 };
 
-	ck_assert_int_eq(tracker_update(t, &snap, cfg, usec, &ev), 0);
+	ck_assert_int_eq(tracker_update(t, &snap, NULL, cfg, usec, &ev), 0);
 	events_free(&ev);
 }
 
@@ -495,8 +495,8 @@ static struct sw_tracker *three_tracker(const struct sw_nsinfo *info, struct sw_
 
 	ck_assert_int_eq(tracker_new(&tt), 0);
 	tracker_set_ns(tt, info);
-	ck_assert_int_eq(tracker_update(tt, s, cfg, 1 * S, &ev), 0);
-	ck_assert_int_eq(tracker_update(tt, s, cfg, 2 * S, &ev), 0);
+	ck_assert_int_eq(tracker_update(tt, s, NULL, cfg, 1 * S, &ev), 0);
+	ck_assert_int_eq(tracker_update(tt, s, NULL, cfg, 2 * S, &ev), 0);
 	events_free(&ev);
 	return tt;
 }

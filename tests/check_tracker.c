@@ -117,7 +117,7 @@ static const char *sig(const struct sw_events *e)
 static const char *poll_at(double secs)
 {
 	events_clear(&ev);
-	ck_assert_int_eq(tracker_update(t, &snap, cfg, (uint64_t)(secs * S), &ev), 0);
+	ck_assert_int_eq(tracker_update(t, &snap, NULL, cfg, (uint64_t)(secs * S), &ev), 0);
 	return sig(&ev);
 }
 
