@@ -132,16 +132,6 @@ ss_unix() { ip netns exec "$ns" ss -Hxl "src $sock" | awk '{ print $3, $4; exit 
 read -r recvq sendq <<<"$(ss_unix)"
 sw_assert_eq "$backlog" "$sendq" "ss -xl Send-Q (listen.backlog)"
 
-cat >"$SW_TMP/sw.conf" <<CONF
-[daemon]
-namespaces = own     # this test is about its own namespace only
-interval = 200ms
-log_target = journal
-[filter]
-paths = $fpm/*
-CONF
-swd_start "$ns" "$SW_TMP/sw.conf"
-
 # --- the load, until nginx logs EAGAIN and ss shows the queue over its limit
 stop=$SW_TMP/load.stop
 codes=$SW_TMP/load.codes
@@ -155,14 +145,42 @@ sw_wait_for 10 over || sw_fail "ss -xl never showed Recv-Q > Send-Q (last $recvq
 sw_log "ss -xl: $(ip netns exec "$ns" ss -xl "src $sock" | tr -s ' ' | tr '\n' '|')"
 sw_assert_eq $((backlog + 1)) "$recvq" "ss -xl Recv-Q while full (limit + 1)"
 
-# --- the critical entry, while the load goes on
-swd_entry e 15 MESSAGE_ID=fb9b3958caf6426baacdec81634eb20e SOCKWATCH_PATH="$sock" \
-	SOCKWATCH_LEVEL=critical
+# --- sockwatchd, started on the full queue: its first poll sees 5/4, not
+# the ramp through 4/4 (100%: critical too, but not yet full). realert =
+# 1s repeats the alert, so a poll that falls in the moment between the
+# child's accept() and nginx's next connect() cannot hide the full queue.
+# The paths filter keeps the daemon's own control socket out.
+cat >"$SW_TMP/sw.conf" <<CONF
+[daemon]
+namespaces = own     # this test is about its own namespace only
+interval = 200ms
+log_target = journal
+[alerts]
+realert = 1s
+[filter]
+paths = $fpm/*
+CONF
+swd_start "$ns" "$SW_TMP/sw.conf"
+
+# --- the critical entry for the full queue, while the load goes on
+full_entry() {
+	e=$(sw_journal_json SYSLOG_IDENTIFIER=sockwatchd MESSAGE_ID=fb9b3958caf6426baacdec81634eb20e \
+		SOCKWATCH_PATH="$sock" SOCKWATCH_LEVEL=critical 2>/dev/null |
+		jq -c 'select((.SOCKWATCH_DEPTH | tonumber) > (.SOCKWATCH_LIMIT | tonumber))' | head -n 1)
+	[ -n "$e" ]
+}
+sw_wait_for 15 full_entry || sw_fail "no critical entry for $sock over its limit after 15 s; journal:
+$(sw_journal_json SYSLOG_IDENTIFIER=sockwatchd | jq -r .MESSAGE)
+stderr: $(cat "$SW_TMP/daemon.err")"
+sw_log "critical entries for $sock before the full one: $(sw_journal_json SYSLOG_IDENTIFIER=sockwatchd \
+	SOCKWATCH_PATH="$sock" SOCKWATCH_LEVEL=critical | jq -s --argjson e "$e" \
+	'[.[] | select(.__REALTIME_TIMESTAMP < $e.__REALTIME_TIMESTAMP)] | length')"
 swd_expect "$e" php-fpm SOCKWATCH_EVENT=accept-queue SOCKWATCH_FAMILY=unix \
 	SOCKWATCH_PATH="$sock" SOCKWATCH_LISTENER="$sock" SOCKWATCH_QUEUE=accept \
 	SOCKWATCH_LEVEL=critical SOCKWATCH_LIMIT="$sendq" SOCKWATCH_LIMIT="$backlog" \
-	SOCKWATCH_LIMIT_SOURCE=listen-backlog SOCKWATCH_PORT="<absent>" \
-	SOCKWATCH_ADDRESS="<absent>"
+	SOCKWATCH_LIMIT_SOURCE=listen-backlog SOCKWATCH_SOCKET_TYPE=stream \
+	SOCKWATCH_NETNS=host SOCKWATCH_HOLDERS=2 SOCKWATCH_PORT="<absent>" \
+	SOCKWATCH_ADDRESS="<absent>" SOCKWATCH_DROPS="<absent>"
 msg=$(swd_field "$e" MESSAGE)
 sw_log "MESSAGE: $msg"
 comm=$(swd_field "$e" SOCKWATCH_COMM)
@@ -176,9 +194,22 @@ esac
 depth=$(swd_field "$e" SOCKWATCH_DEPTH)
 [ "$depth" -gt "$sendq" ] 2>/dev/null || sw_fail "SOCKWATCH_DEPTH '$depth' not over the limit $sendq"
 sw_log "ok: SOCKWATCH_DEPTH = $depth > $sendq"
+polls=$(swd_field "$e" SOCKWATCH_FULL_POLLS)
+[ "$polls" -ge 1 ] 2>/dev/null || sw_fail "SOCKWATCH_FULL_POLLS '$polls' on a full queue"
+sw_log "ok: SOCKWATCH_FULL_POLLS = $polls, SOCKWATCH_FULL_MS = $(swd_field "$e" SOCKWATCH_FULL_MS)"
 for want in "$sock" "php-fpm" "EAGAIN"; do
 	grep -qF -- "$want" <<<"$msg" || sw_fail "MESSAGE lacks '$want': $msg"
 done
+
+# The same listener in status: family unix, no port, no SYN queue, the
+# figures ss gives, php-fpm as its owner (master and child hold it).
+"$SWD_CTL" --socket "$SWD_SOCK" status --json >"$SW_TMP/status.json" || sw_fail "sockwatchctl status --json"
+l=$(jq -c --arg p "$sock" '.listeners[] | select(.path == $p)' "$SW_TMP/status.json")
+[ -n "$l" ] || sw_fail "status --json lacks $sock: $(cat "$SW_TMP/status.json")"
+sw_assert_eq "unix $sock null null stream false $backlog listen-backlog $((backlog + 1)) $comm 2" \
+	"$(jq -r '[.family, .listener, .port, .syn, .type, .abstract, .accept.limit,
+		.accept.limit_source, .accept.peak, .process.comm, .process.holders] | map(tostring) | join(" ")' <<<"$l")" \
+	"status: family listener port syn type abstract limit limit_source peak comm holders"
 
 # --- load stopped: the child serves what is queued, then a cleared entry
 touch "$stop"
