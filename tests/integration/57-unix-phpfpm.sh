@@ -6,11 +6,13 @@
 # Recv-Q 5 > Send-Q 4) and nginx logs "connect() to unix:... failed (11:
 # Resource temporarily unavailable)" and answers 502. sockwatchd's journal
 # then has a critical accept-queue entry for the socket's path naming
-# php-fpm; once the load stops and the queue drains, a cleared entry.
+# php-fpm (SOCKWATCH_PID: php-fpm's master, which holds the socket with its
+# child; the child's pid is accepted too); once the load stops and the queue
+# drains, a cleared entry. Needs nothing beyond make deps: the clients are
+# bash's /dev/tcp, not curl.
 . "$(dirname "$0")/../lib.sh"
 . "$SW_TOP/tests/journald.sh"
 sw_journald_reexec "$@"
-. "$SW_TOP/tests/integration/lib-collector.bash"
 . "$SW_TOP/tests/lib-daemon.bash"
 sw_require_root
 swd_require
