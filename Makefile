@@ -71,7 +71,7 @@ DAEMON := $(BUILD)/sockwatchd
 CTL    := $(BUILD)/sockwatchctl
 PROGS  := $(DAEMON) $(if $(wildcard src/sockwatchctl.c),$(CTL))
 
-.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench bench-netns
+.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench bench-netns bench-unix
 all: $(PROGS)
 
 $(BUILD)/libsw.a: $(MOD_OBJS)
@@ -138,6 +138,13 @@ bench: deps
 bench-netns: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(BENCH_BINS)
 	BUILD=$(BUILD) ./bench/netns.sh $(BENCH_ARGS)
+
+# Issue 14's benchmark: the UNIX listener dump and the listener poll with
+# and without 10k UNIX listeners beside 10k TCP ones (bench/README.md);
+# root, about 10 s, never part of `make check`.
+bench-unix: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench/udump
+	$(BUILD)/bench/udump 10000 21
 
 clean:
 	rm -rf $(BUILD)

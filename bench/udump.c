@@ -5,6 +5,11 @@
  *
  *     build/bench/udump [N [RUNS]]        defaults 10000 21; root
  *
+ * Then the daemon's whole listener poll (measure_poll: the dumps, the
+ * sysctls, snapshot_index and tracker_update in steady state) with and
+ * without the UNIX listeners, and its ratio to the floor, the two dumps
+ * alone.
+ *
  * Runs in a network namespace of its own (so the host's sockets do not
  * count). Each population is held by a child process (a process here may
  * hold at most 20000 fds): TCP listeners on 0.0.0.0:20000.., UNIX stream
@@ -28,8 +33,12 @@
 #include <unistd.h>
 #include <netinet/in.h>
 
+#include "config.h"
 #include "diag.h"
+#include "netstat.h"
 #include "snapshot.h"
+#include "sysctl.h"
+#include "tracker.h"
 #include "stats.h"
 #include "usnap.h"
 #include "util.h"
@@ -164,6 +173,72 @@ static struct fig measure(struct sw_diag *d, bool unix_dump, int runs)
 	return f;
 }
 
+/* The daemon's whole listener poll of one namespace, as src/poll.c runs it:
+ * sysctls and TcpExt counters, the TCP listener dump, snapshot_index, and
+ * with_unix the UNIX dump too, then tracker_update (rules included) in
+ * steady state (the tracker kept across runs, after one warm-up). */
+static struct fig measure_poll(struct sw_diag *d, bool with_unix, int runs)
+{
+	uint64_t *cpu = calloc((size_t)runs, sizeof(*cpu)), *wall = calloc((size_t)runs, sizeof(*wall));
+	uint64_t *sys = calloc((size_t)runs, sizeof(*sys));
+	struct sw_config *cfg = NULL;
+	struct sw_tracker *t = NULL;
+	struct sw_events ev = { 0 };
+	struct sw_unix_snapshot u;
+	struct sw_snapshot s;
+	struct fig f = { 0 };
+
+	if (config_new_default(&cfg) < 0 || tracker_new(&t) < 0) {
+		fprintf(stderr, "udump: out of memory\n");
+		exit(1);
+	}
+	cfg->watch_unix = with_unix;
+	usnap_init(&u);
+	snapshot_init(&s);
+	for (int i = -2; i < runs; i++) {
+		uint64_t c0, w0, s0, now;
+		int r;
+
+		s0 = sys_usec();
+		c0 = util_cpu_usec();
+		w0 = now = util_now_usec();
+		snapshot_reset(&s);
+		usnap_reset(&u);
+		(void)netstat_read("/proc/net/netstat", &s.netstat);
+		(void)sysctl_read("/proc", &s.sysctl);
+		r = diag_dump_listeners(d, &s, 0);
+		if (r >= 0)
+			r = snapshot_index(&s);
+		if (r >= 0 && with_unix)
+			r = diag_dump_unix(d, &u, 0);
+		if (r >= 0)
+			r = tracker_update(t, &s, with_unix ? &u : NULL, cfg, now, &ev);
+		events_clear(&ev);
+		if (r < 0) {
+			fprintf(stderr, "udump: poll: %s\n", strerror(-r));
+			exit(1);
+		}
+		if (i >= 0) {
+			cpu[i] = util_cpu_usec() - c0;
+			sys[i] = sys_usec() - s0;
+			wall[i] = util_now_usec() - w0;
+		}
+	}
+	f.cpu = bench_median(cpu, (size_t)runs);
+	f.wall = bench_median(wall, (size_t)runs);
+	f.sys = bench_median(sys, (size_t)runs);
+	f.n = tracker_count(t);
+	tracker_free(t);
+	config_free(cfg);
+	events_free(&ev);
+	usnap_clear(&u);
+	snapshot_clear(&s);
+	free(cpu);
+	free(wall);
+	free(sys);
+	return f;
+}
+
 static void report(const char *what, struct fig f)
 {
 	printf("%-34s %6zu listeners  cpu %6llu us (system %6llu)  wall %6llu us\n", what, f.n,
@@ -218,9 +293,23 @@ int main(int argc, char **argv)
 	tcp = hold(HOLD_TCP, n);
 	report("TCP dump, no UNIX listeners", measure(d, false, runs));
 	report("UNIX dump, no UNIX listeners", measure(d, true, runs));
-	ux = hold(HOLD_UNIX, n);
-	report("TCP dump, beside N UNIX", measure(d, false, runs));
-	report("UNIX dump, N UNIX beside N TCP", measure(d, true, runs));
+	{
+		struct fig p0 = measure_poll(d, false, runs);
+		struct fig p1, ft, fu;
+
+		report("poll, N TCP, no UNIX listeners", p0);
+		ux = hold(HOLD_UNIX, n);
+		ft = measure(d, false, runs);
+		fu = measure(d, true, runs);
+		report("TCP dump, beside N UNIX", ft);
+		report("UNIX dump, N UNIX beside N TCP", fu);
+		report("poll, unix = no, beside N UNIX", measure_poll(d, false, runs));
+		p1 = measure_poll(d, true, runs);
+		report("poll, unix = yes: N TCP + N UNIX", p1);
+		printf("poll with UNIX / without: %.3f; poll with UNIX / its floor (both dumps): "
+		       "%.3f\n", (double)p1.cpu / (double)(p0.cpu ? p0.cpu : 1),
+		       (double)p1.cpu / (double)(ft.cpu + fu.cpu ? ft.cpu + fu.cpu : 1));
+	}
 	report_ss();
 	pairs = hold(HOLD_PAIRS, 9000);
 	report("UNIX dump, + 9000 socket pairs", measure(d, true, runs));

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -493,6 +494,15 @@ void control_set_limits(struct sw_control *c, size_t max_clients, uint64_t timeo
 {
 	c->max_clients = max_clients < SW_CONTROL_MAX_CLIENTS ? max_clients : SW_CONTROL_MAX_CLIENTS;
 	c->timeout_usec = timeout_usec;
+}
+
+uint32_t control_socket_inode(const struct sw_control *c)
+{
+	struct stat st;
+
+	if (!c || c->fd < 0 || fstat(c->fd, &st) < 0)
+		return 0;
+	return (uint32_t)st.st_ino;
 }
 
 size_t control_n_clients(const struct sw_control *c)

@@ -76,3 +76,8 @@ void control_set_reply_budget(struct sw_control *c, size_t bytes);
 
 /* Clients currently connected (for tests and the daemon's STATUS= line). */
 size_t control_n_clients(const struct sw_control *c);
+
+/* The sockfs inode of the listening socket (what unix_diag reports as
+ * udiag_ino), 0 when unknown: the poll leaves the daemon's own control
+ * socket out of the UNIX listeners it watches. NULL-safe. */
+uint32_t control_socket_inode(const struct sw_control *c);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "control.h"
 #include "diag.h"
 #include "journal.h"
 #include "manager_int.h"
@@ -218,6 +219,9 @@ static void poll_dump_unix(struct sw_manager *m, struct sw_ns *ns, uint64_t now,
 		poll_error(m, "UNIX listener dump", r, now, false);
 		return;
 	}
+	/* The daemon's own control socket is not a service to watch. */
+	if (ns == m->nsns.v[0] && control_socket_inode(m->control))
+		(void)usnap_drop_inode(us, control_socket_inode(m->control));
 	if (us->over_bound != ns->logged_unix_over && us->over_bound)
 		journal_log(m->journal, LOG_WARNING, "%" PRIu64 " UNIX listeners in network "
 			    "namespace %s not watched: at most %u are", us->over_bound,

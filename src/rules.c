@@ -105,6 +105,22 @@ enum sw_rule_action rules_step(struct sw_rule_state *st, double percent,
 	return out.action;
 }
 
+enum sw_rule_action rules_realert_now(struct sw_rule_state *st, uint64_t now_usec,
+				      struct sw_rule_out *ret)
+{
+	struct sw_rule_out out = { .action = SW_RULE_NONE };
+
+	if (st->level != SW_LEVEL_OK) {
+		out.action = SW_RULE_REALERT;
+		out.level = st->level;
+		out.peak_percent = st->peak_percent;
+		rules_entry_made(st, now_usec);
+	}
+	if (ret)
+		*ret = out;
+	return out.action;
+}
+
 enum sw_rule_action rules_close(struct sw_rule_state *st, struct sw_rule_out *ret)
 {
 	struct sw_rule_out out = { .action = SW_RULE_NONE, .level = SW_LEVEL_OK };

@@ -80,6 +80,13 @@ enum sw_rule_action rules_step(struct sw_rule_state *st, double percent,
 			       uint64_t realert_usec, uint64_t now_usec,
 			       struct sw_rule_out *ret);
 
+/* Something worse than the open alert's figures say happened (a UNIX
+ * queue at critical became full: clients now fail): a re-alert now, with
+ * the level raised, whatever realert says; SW_RULE_NONE when no alert is
+ * open. Fills *ret (may be NULL). */
+enum sw_rule_action rules_realert_now(struct sw_rule_state *st, uint64_t now_usec,
+				      struct sw_rule_out *ret);
+
 /* The queue no longer exists or its rule no longer applies (listener gone,
  * SYN queue under cookies-always): a raised level gives SW_RULE_CLEARED with
  * the level that was raised; the state is reset either way. */

@@ -221,6 +221,16 @@ void tracker_step_unix(struct update_ctx *c, struct sw_tracked *tr,
 	r = history_note(tr, NULL, c->now_usec);
 	if (r < 0)
 		update_fail(c, r);
-	(void)step_accept_rule(c, tr, th, tr->full.polls ? 1 : c->cfg->sustain);
+	if (!step_accept_rule(c, tr, th, tr->full.polls ? 1 : c->cfg->sustain) &&
+	    tr->full.polls == 1) {
+		/* Already in alert (critical at its limit), full only now:
+		 * clients start failing, which the open alert did not say. */
+		struct sw_rule_out ro;
+
+		if (rules_realert_now(&tr->accept_rule, c->now_usec, &ro) != SW_RULE_NONE) {
+			(void)alert_rule(&c->sink, tr, SW_QUEUE_ACCEPT, &ro, false);
+			tr->accept.peak = tr->accept.depth;
+		}
+	}
 	step_count(c, tr, th);
 }

@@ -100,6 +100,18 @@ const struct sw_unix_listener *usnap_find_cookie(const struct sw_unix_snapshot *
 	return NULL;
 }
 
+size_t usnap_drop_inode(struct sw_unix_snapshot *s, uint32_t inode)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_listeners; i++)
+		if (s->listeners[i].inode != inode)
+			s->listeners[k++] = s->listeners[i];
+	k = s->n_listeners - k;
+	s->n_listeners -= k;
+	return k;
+}
+
 const char *usnap_type_name(uint8_t type)
 {
 	switch (type) {

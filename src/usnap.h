@@ -76,6 +76,10 @@ void usnap_truncate(struct sw_unix_snapshot *s, size_t n);
  * the end. */
 int usnap_name(struct sw_unix_listener *l, const void *raw, size_t len);
 
+/* Removes the listeners whose sockfs inode is inode (order kept); returns
+ * how many. */
+size_t usnap_drop_inode(struct sw_unix_snapshot *s, uint32_t inode);
+
 /* "stream", "seqpacket" (status and the journal), "unknown" otherwise. */
 const char *usnap_type_name(uint8_t type);
 

@@ -228,6 +228,29 @@ START_TEST(test_rules_close)
 }
 END_TEST
 
+/* A re-alert on demand: only with an alert open, at its level, and it
+ * restarts the re-alert spacing like any entry. */
+START_TEST(test_rules_realert_now)
+{
+	struct sw_thresholds th = TH_DEFAULT;
+	struct sw_rule_state st;
+	struct sw_rule_out out;
+
+	rules_state_init(&st);
+	ck_assert_int_eq(rules_realert_now(&st, 1, &out), NONE);
+	ck_assert_int_eq(rules_step(&st, 99, &th, 1, 10, 1, &out), CRIT);
+	ck_assert_int_eq(rules_step(&st, 120, &th, 1, 10, 2, &out), NONE);
+	ck_assert_int_eq(rules_realert_now(&st, 3, &out), SW_RULE_REALERT);
+	ck_assert_int_eq(out.level, L_CRIT);
+	ck_assert(out.peak_percent == 120);
+	ck_assert_uint_eq(st.last_entry_usec, 3);
+	ck_assert_int_eq(rules_step(&st, 99, &th, 1, 10, 12, &out), NONE);
+	ck_assert_int_eq(rules_step(&st, 99, &th, 1, 10, 13, &out), SW_RULE_REALERT);
+	ck_assert_int_eq(rules_step(&st, 1, &th, 1, 10, 14, &out), CLEAR);
+	ck_assert_int_eq(rules_realert_now(&st, 15, NULL), NONE);
+}
+END_TEST
+
 /* ---- drops ---------------------------------------------------------------- */
 
 struct drops_step {
@@ -433,6 +456,7 @@ static Suite *rules_suite(void)
 	tcase_add_loop_test(tc, test_rules_table, 0, (int)SW_ARRAY_SIZE(rule_cases));
 	tcase_add_test(tc, test_rules_peak);
 	tcase_add_test(tc, test_rules_close);
+	tcase_add_test(tc, test_rules_realert_now);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("drops");

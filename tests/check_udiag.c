@@ -127,6 +127,14 @@ START_TEST(test_bound)
 	ck_assert_uint_eq(s.n_listeners, 10);
 	usnap_truncate(&s, 20);
 	ck_assert_uint_eq(s.n_listeners, 10);
+	/* dropping by inode keeps the others in order */
+	for (size_t i = 0; i < 10; i++)
+		s.listeners[i].inode = i % 3 == 0 ? 42 : (uint32_t)i;
+	ck_assert_uint_eq(usnap_drop_inode(&s, 42), 4);
+	ck_assert_uint_eq(s.n_listeners, 6);
+	ck_assert_uint_eq(s.listeners[0].cookie, 2);
+	ck_assert_uint_eq(s.listeners[5].cookie, 9);
+	ck_assert_uint_eq(usnap_drop_inode(&s, 42), 0);
 	s.netns = 7;
 	usnap_reset(&s);
 	ck_assert_uint_eq(s.n_listeners, 0);

@@ -15,22 +15,10 @@ swc_require_tools
 command -v jq >/dev/null || sw_fail "jq not installed (make deps)"
 SWD=$SW_BUILD/sockwatchd
 CTL=$SW_BUILD/sockwatchctl
-UFILL=$SW_BUILD/tests/tools/ufill
-for b in "$SWD" "$CTL" "$UFILL"; do
+for b in "$SWD" "$CTL" "$SWC_UFILL"; do
 	[ -x "$b" ] || sw_fail "$b not built (make BUILD=${BUILD:-build} tests)"
 done
 
-# ufill_bg NS NAME listen|connect ARGS...: ufill in NS in the background;
-# returns once every socket exists. Its output is in $SW_TMP/NAME.out.
-ufill_bg() {
-	local ns=$1 name=$2
-	shift 2
-	sw_bg "$ns" "$UFILL" "$@" --ready-file "$SW_TMP/$name.ready" \
-		>"$SW_TMP/$name.out" 2>"$SW_TMP/$name.err"
-	swc_wait_ready "$name" "$SW_LAST_PID"
-}
-# ufill_count NAME WORD: the number on ufill's "WORD <n>" line.
-ufill_count() { awk -v w="$2" '$1 == w { print $2 }' "$SW_TMP/$1.out"; }
 
 # ss_unix NS: "name type recvq sendq inode" of each listening UNIX stream
 # or seqpacket socket, sorted. ss -xl also lists unconnected datagram and

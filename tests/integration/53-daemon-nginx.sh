@@ -31,7 +31,8 @@ workers=$(pgrep -P "$master" | tr '\n' ' ')
 # the accept queue. They are continued before cleanup stops nginx.
 # shellcheck disable=SC2086
 kill -STOP $workers
-trap 'kill -CONT $workers 2>/dev/null; sw_cleanup' EXIT
+# The exit status is kept for sw_cleanup: kill would reset $? to its own.
+trap 'rc=$?; kill -CONT $workers 2>/dev/null; (exit $rc); sw_cleanup' EXIT
 
 cat >"$SW_TMP/sw.conf" <<CONF
 [daemon]

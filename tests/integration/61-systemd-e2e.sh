@@ -198,7 +198,7 @@ sw_log "owner attribution needs exactly the unit's capabilities ($U_CAPS)"
 once_owner() {
 	unit_cmd -c "$1" "${EXEC[@]}" --once
 	ip netns exec "$ns" "${UCMD[@]}" 2>"$SW_TMP/once.err" |
-		jq -c --arg l "127.0.0.1:$port" '.listeners[] | select(.listener == $l) | .process.pid'
+		jq -c --arg l "127.0.0.1:$port" '.listeners[] | select(.listener == $l and .netns == "host") | .process.pid'
 }
 sw_assert_eq "$srv_pid" "$(once_owner "$U_CAPS")" "owner found with $U_CAPS"
 IFS=, read -r -a each <<<"$U_CAPS"

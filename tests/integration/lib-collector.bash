@@ -5,13 +5,14 @@
 
 SWC_QFILL=$SW_BUILD/tests/tools/qfill
 SWC_SWDUMP=$SW_BUILD/tests/tools/swdump
+SWC_UFILL=$SW_BUILD/tests/tools/ufill
 # nstat keeps a history file per user; a test must neither read nor leave one.
 export NSTAT_HISTORY=$SW_TMP/nstat.history
 
 # A missing tool means the build failed: that is a failure, never a skip.
 swc_require_tools() {
 	local t
-	for t in "$SWC_QFILL" "$SWC_SWDUMP"; do
+	for t in "$SWC_QFILL" "$SWC_SWDUMP" "$SWC_UFILL"; do
 		[ -x "$t" ] || sw_fail "$t not built (make BUILD=${BUILD:-build} tests)"
 	done
 }
@@ -211,3 +212,16 @@ swc_dump_settled() {
 	done
 	sw_fail "ss/nstat never stood still around a swdump run in $ns"
 }
+
+# ufill_bg NS NAME listen|connect ARGS...: tests/tools/ufill (UNIX
+# listeners and clients) in NS in the background; returns once every socket
+# exists. Its output is in $SW_TMP/NAME.out.
+ufill_bg() {
+	local ns=$1 name=$2
+	shift 2
+	sw_bg "$ns" "$SWC_UFILL" "$@" --ready-file "$SW_TMP/$name.ready" \
+		>"$SW_TMP/$name.out" 2>"$SW_TMP/$name.err"
+	swc_wait_ready "$name" "$SW_LAST_PID"
+}
+# ufill_count NAME WORD: the number on ufill's "WORD <n>" line.
+ufill_count() { awk -v w="$2" '$1 == w { print $2 }' "$SW_TMP/$1.out"; }
