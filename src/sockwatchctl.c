@@ -82,7 +82,7 @@ static void usage(FILE *f)
 		   "                      glob such as 'docker:*'; repeat for more)\n"
 		   "  -h, --help          this text\n"
 		   "  --version           sockwatchctl's version\n\n"
-		   "LISTENER is ADDRESS:PORT, [ADDRESS]:PORT or *:PORT.\n"
+		   "LISTENER is ADDRESS:PORT, [ADDRESS]:PORT, *:PORT, or a UNIX socket's /PATH or @NAME.\n"
 		   "Exit status: 0 done, 1 error or usage, 3 sockwatchd not reachable;\n"
 		   "check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n",
 		SW_CTL_DEFAULT_SOCKET);
@@ -233,7 +233,7 @@ static int build_request(const struct ctl_args *a, struct sw_ctl_request *req)
 			return r == -ENOMEM ? fail(a, CTL_EXIT_ERROR, "out of memory")
 					    : fail(a, CTL_EXIT_ERROR,
 						   "'%s' is not a listener: expected ADDRESS:PORT, "
-						   "[ADDRESS]:PORT or *:PORT", a->operands[0]);
+						   "[ADDRESS]:PORT, *:PORT, /PATH or @NAME", a->operands[0]);
 		return 0;
 	}
 	if (req->cmd != SW_CTL_STATUS || a->n_operands == 0)
@@ -247,7 +247,7 @@ static int build_request(const struct ctl_args *a, struct sw_ctl_request *req)
 			return r == -ENOMEM ? fail(a, CTL_EXIT_ERROR, "out of memory")
 					    : fail(a, CTL_EXIT_ERROR,
 						   "'%s' is not a listener: expected ADDRESS:PORT, "
-						   "[ADDRESS]:PORT or *:PORT", a->operands[i]);
+						   "[ADDRESS]:PORT, *:PORT, /PATH or @NAME", a->operands[i]);
 		req->n_listeners++;
 	}
 	return 0;

@@ -22,7 +22,7 @@
 static void help(void)
 {
 	printf("Usage: sockwatchd [OPTION]...\n"
-	       "Watch every listening TCP socket's SYN and accept queues and alert in the\n"
+	       "Watch every listening TCP and UNIX socket's queues and alert in the\n"
 	       "systemd journal before and whenever connections are dropped.\n\n"
 	       "  -c, --config FILE          configuration file (default %s)\n"
 	       "      --check-config         print the effective configuration, or its errors, and exit\n"

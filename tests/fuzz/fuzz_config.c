@@ -124,6 +124,19 @@ static void check_netns(const struct sw_netns_pattern *p, size_t n)
 	}
 }
 
+static void check_paths(const struct sw_path_pattern *p, size_t n)
+{
+	FUZZ_ASSERT(n <= CONFIG_MAX_PATH_PATTERNS && (n == 0 || p), "%zu path patterns", n);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strnlen(p[i].glob, sizeof(p[i].glob));
+
+		FUZZ_ASSERT(len >= 1 && len < sizeof(p[i].glob), "path pattern %zu", i);
+		for (size_t k = 0; k < len; k++)
+			FUZZ_ASSERT(p[i].glob[k] > ' ' && p[i].glob[k] < 0x7f && p[i].glob[k] != ',',
+				    "path pattern byte 0x%02x", (unsigned char)p[i].glob[k]);
+	}
+}
+
 static void check_config(const struct sw_config *c)
 {
 	FUZZ_ASSERT(c->interval_usec >= 100 * USEC_PER_MSEC && c->interval_usec <= 3600 * USEC_PER_SEC,
@@ -148,6 +161,8 @@ static void check_config(const struct sw_config *c)
 	check_cidrs(c->exclude_addresses, c->n_exclude_addresses);
 	check_netns(c->netns, c->n_netns);
 	check_netns(c->exclude_netns, c->n_exclude_netns);
+	check_paths(c->paths, c->n_paths);
+	check_paths(c->exclude_paths, c->n_exclude_paths);
 	FUZZ_ASSERT(config_namespaces_name(c->namespaces), "namespaces %d", (int)c->namespaces);
 	FUZZ_ASSERT(c->namespace_scan_usec >= USEC_PER_SEC &&
 			    c->namespace_scan_usec <= 3600 * USEC_PER_SEC,
@@ -163,6 +178,25 @@ static void check_config(const struct sw_config *c)
 	for (size_t i = 0; i < c->n_overrides; i++) {
 		const struct sw_listener_override *o = &c->overrides[i];
 
+		if (o->is_path) {
+			/* a UNIX listener's: a path glob, no endpoint */
+			FUZZ_ASSERT(o->name && o->port == 0 && !o->any_address && o->family == 0,
+				    "path override %zu", i);
+			check_paths(&o->path, 1);
+			FUZZ_ASSERT(o->path.glob[0] == '/' || o->path.glob[0] == '@',
+				    "path override %zu glob '%s'", i, o->path.glob);
+			check_th(&o->th, o->name);
+			if (o->has_netns)
+				check_netns(&o->netns, 1);
+			for (size_t j = 0; j < i; j++)
+				FUZZ_ASSERT(!(c->overrides[j].is_path &&
+					      strcmp(c->overrides[j].path.glob, o->path.glob) == 0 &&
+					      c->overrides[j].has_netns == o->has_netns &&
+					      (!o->has_netns ||
+					       strcmp(c->overrides[j].netns.glob, o->netns.glob) == 0)),
+					    "path overrides %zu and %zu are one", j, i);
+			continue;
+		}
 		FUZZ_ASSERT(o->name && o->port >= 1, "override %zu", i);
 		FUZZ_ASSERT(o->any_address ? o->family == 0
 					   : o->family == AF_INET || o->family == AF_INET6,
@@ -171,7 +205,7 @@ static void check_config(const struct sw_config *c)
 		if (o->has_netns)
 			check_netns(&o->netns, 1);
 		for (size_t j = 0; j < i; j++)
-			FUZZ_ASSERT(!(c->overrides[j].port == o->port &&
+			FUZZ_ASSERT(!(!c->overrides[j].is_path && c->overrides[j].port == o->port &&
 				      c->overrides[j].any_address == o->any_address &&
 				      c->overrides[j].family == o->family &&
 				      memcmp(c->overrides[j].addr, o->addr, 16) == 0 &&
