@@ -172,6 +172,20 @@ static bool config_is_endpoint(const char *s)
 	return addr_endpoint_parse(s, &family, addr, &port, &any) == 0;
 }
 
+/* Whether ov, which names the same listener as the header being read
+ * (written), also has its namespace part: then that is reported as a
+ * duplicate section. */
+static bool config_override_duplicate(struct cfg_parser *p, const struct sw_listener_override *ov,
+				      bool has_ns, const struct sw_netns_pattern *ns,
+				      const char *written)
+{
+	if (ov->has_netns != has_ns || (has_ns && strcmp(ov->netns.glob, ns->glob) != 0))
+		return false;
+	config_err(p, p->lineno, "duplicate section [listener %s] (first at line %u)", written,
+		   ov->line);
+	return true;
+}
+
 /* A [listener] header that names a UNIX listener (returns 1): the text
  * (after "listener") starts with '/' or '@', or has a namespace part before
  * a first '/' that one of those follows ([listener blue//run/x.sock]); cut
@@ -223,12 +237,9 @@ static void config_override_path(struct cfg_parser *p, const char *written,
 
 	for (size_t i = 0; i < c->n_overrides; i++) {
 		ov = &c->overrides[i];
-		if (ov->is_path && strcmp(ov->path.glob, path->glob) == 0 && ov->has_netns == has_ns &&
-		    (!has_ns || strcmp(ov->netns.glob, ns->glob) == 0)) {
-			config_err(p, p->lineno, "duplicate section [listener %s] (first at line %u)",
-				   written, ov->line);
+		if (ov->is_path && strcmp(ov->path.glob, path->glob) == 0 &&
+		    config_override_duplicate(p, ov, has_ns, ns, written))
 			return;
-		}
 	}
 	ov = config_override_new(p, written);
 	if (!ov)
@@ -299,12 +310,9 @@ static void config_section(struct cfg_parser *p, char *name)
 	for (size_t i = 0; i < c->n_overrides; i++) {
 		ov = &c->overrides[i];
 		if (!ov->is_path && ov->any_address == any && ov->family == family && ov->port == port &&
-		    memcmp(ov->addr, addr, sizeof(addr)) == 0 && ov->has_netns == has_ns &&
-		    (!has_ns || strcmp(ov->netns.glob, ns.glob) == 0)) {
-			config_err(p, p->lineno, "duplicate section [listener %s] (first at line %u)",
-				   written, ov->line);
+		    memcmp(ov->addr, addr, sizeof(addr)) == 0 &&
+		    config_override_duplicate(p, ov, has_ns, &ns, written))
 			return;
-		}
 	}
 	ov = config_override_new(p, written);
 	if (!ov)

@@ -21,6 +21,21 @@ static void step_full(struct update_ctx *c, struct sw_tracked *tr)
 		tr->full.since_usec = c->now_usec;
 }
 
+/* The accept queue's figures of this sample, both families': depth
+ * against the limit lim says, and how long it has been full. */
+static void step_accept(struct update_ctx *c, struct sw_tracked *tr, uint32_t depth,
+			const struct sw_limits *lim)
+{
+	tr->syn_mode = lim->syn_mode;
+	tr->somaxconn_stale = lim->somaxconn_stale;
+	tr->accept.depth = depth;
+	tr->accept.limit = lim->accept_limit;
+	tr->accept.source = lim->accept_source;
+	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
+	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
+	step_full(c, tr);
+}
+
 /* This sample's figures: limits, both queues' depths (the SYN limit and
  * the group's membership from the dump alone, the SYN depth only from a
  * scan, kept from the last one otherwise) and the drops delta. Returns the
@@ -40,15 +55,7 @@ static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_t
 	tr->ifindex = l->ifindex;
 	tr->uid = l->uid;
 	tr->cgroup_id = l->cgroup_id;
-	tr->syn_mode = lim.syn_mode;
-	tr->somaxconn_stale = lim.somaxconn_stale;
-
-	tr->accept.depth = l->accept_depth;
-	tr->accept.limit = lim.accept_limit;
-	tr->accept.source = lim.accept_source;
-	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
-	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
-	step_full(c, tr);
+	step_accept(c, tr, l->accept_depth, &lim);
 
 	tr->syn.source = lim.syn_source;
 	if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
@@ -209,14 +216,7 @@ void tracker_step_unix(struct update_ctx *c, struct sw_tracked *tr,
 	tr->netns = c->s->netns;
 	tr->uid = l->uid;
 	tr->missed = 0;
-	tr->syn_mode = lim.syn_mode;
-	tr->somaxconn_stale = lim.somaxconn_stale;
-	tr->accept.depth = l->depth;
-	tr->accept.limit = lim.accept_limit;
-	tr->accept.source = lim.accept_source;
-	tr->accept.percent = limits_percent(tr->accept.depth, tr->accept.limit);
-	tr->accept.peak = SW_MAX(tr->accept.peak, tr->accept.depth);
-	step_full(c, tr);
+	step_accept(c, tr, l->depth, &lim);
 
 	r = history_note(tr, NULL, c->now_usec);
 	if (r < 0)
