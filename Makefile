@@ -23,11 +23,12 @@ PKG_CONFIG  ?= pkg-config
 # Debian packages, in three sets (tools/deps.sh installs the missing ones;
 # a name starting with @ is looked up for this release, never pinned):
 #  - to build and run the daemon (`make run`);
-DEB_BUILD := gcc make pkg-config libnl-3-dev libsystemd-dev libjson-c-dev libcap-ng-dev
+DEB_BUILD := gcc make pkg-config libnl-3-dev libsystemd-dev libjson-c-dev libcap-ng-dev \
+             libmicrohttpd-dev
 #  - to run the tests (`make check`): the kernel's own tools to compare
 #    with, a private journald, the real programs the tests drive;
 DEB_TEST  := check iproute2 nftables systemd procps jq bc strace mandoc man-db \
-             @nginx php-fpm valgrind
+             @nginx php-fpm valgrind prometheus prometheus-node-exporter curl
 #  - to build and run the fuzz targets (mk/fuzz.mk; 70-fuzz-smoke in `make check`).
 DEB_FUZZ  := clang @clang-rt
 
@@ -40,7 +41,7 @@ ifeq ($(SANITIZE),1)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 
-PKGS_D   := libnl-3.0 libsystemd json-c libcap-ng
+PKGS_D   := libnl-3.0 libsystemd json-c libcap-ng libmicrohttpd
 PKGS_CTL := json-c
 PKG_CF   = $(shell $(PKG_CONFIG) --cflags $(PKGS_D) check 2>/dev/null)
 LIBS_D   = $(shell $(PKG_CONFIG) --libs $(PKGS_D) 2>/dev/null)

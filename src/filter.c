@@ -44,8 +44,7 @@ static bool filter_cidr_contains(const struct sw_cidr *c, int family, const uint
 	return family == AF_INET6 && filter_prefix_eq(c->addr, addr, c->prefix);
 }
 
-static bool filter_cidrs_contain(const struct sw_cidr *c, size_t n, int family,
-				 const uint8_t *addr)
+bool config_cidrs_contain(const struct sw_cidr *c, size_t n, int family, const uint8_t *addr)
 {
 	for (size_t i = 0; i < n; i++)
 		if (filter_cidr_contains(&c[i], family, addr))
@@ -124,9 +123,9 @@ bool config_filter_match(const struct sw_config *c, const char *netns, int famil
 		return false;
 	if (filter_ports_contain(c->exclude_ports, c->n_exclude_ports, port))
 		return false;
-	if (c->n_addresses && !filter_cidrs_contain(c->addresses, c->n_addresses, family, addr))
+	if (c->n_addresses && !config_cidrs_contain(c->addresses, c->n_addresses, family, addr))
 		return false;
-	if (filter_cidrs_contain(c->exclude_addresses, c->n_exclude_addresses, family, addr))
+	if (config_cidrs_contain(c->exclude_addresses, c->n_exclude_addresses, family, addr))
 		return false;
 	return true;
 }

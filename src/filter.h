@@ -12,8 +12,15 @@
 
 #include "netns_name.h"   /* NETNS_HOST_NAME */
 
+struct sw_cidr;
 struct sw_config;
 struct sw_thresholds;
+
+/* Whether one of the n CIDRs holds addr (4 bytes for AF_INET, 16 for
+ * AF_INET6). A v4-mapped IPv6 address (a dual-stack socket's view of an
+ * IPv4 peer) is matched by IPv4 CIDRs; an IPv6 CIDR never matches an IPv4
+ * address. [filter] addresses and [metrics] allow. */
+bool config_cidrs_contain(const struct sw_cidr *c, size_t n, int family, const uint8_t *addr);
 
 /* The name of the daemon's own network namespace (netns_name.h). */
 #define CONFIG_NETNS_HOST NETNS_HOST_NAME

@@ -115,6 +115,7 @@ void manager_free(struct sw_manager *m)
 	if (!m)
 		return;
 	control_free(m->control);
+	manager_metrics_stop(m);
 	sd_event_source_unref(m->poll_timer);
 	sd_event_source_unref(m->keepalive_timer);
 	sd_event_source_unref(m->sig_hup);
@@ -405,6 +406,7 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 	m->poll_armed = false;
 	decide_note_lateness(&m->late, m->next_due_usec, start, manager_late_threshold(m));
 	r = poll_once(m, false);
+	manager_metrics_polled(m);
 	if (helper_broken(m->helper))
 		return manager_helper_failed(m, -EPIPE), 0;
 	wall = util_now_usec() - start;
@@ -464,7 +466,7 @@ static int on_keepalive(sd_event_source *s, uint64_t usec, void *userdata)
 static int manager_reload(struct sw_manager *m, char **ret_error)
 {
 	struct sw_config_errors errs = { 0 };
-	struct sw_config *cfg = NULL;
+	struct sw_config *cfg = NULL, *old;
 	int r;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, util_now_usec());
@@ -500,8 +502,10 @@ static int manager_reload(struct sw_manager *m, char **ret_error)
 			    "[control] group changed to %s: it takes effect at the next start",
 			    cfg->control_group && cfg->control_group[0] ? cfg->control_group
 									: "(none)");
-	config_free(m->cfg);
+	old = m->cfg;
 	m->cfg = cfg;
+	manager_metrics_reloaded(m, old);
+	config_free(old);
 	for (size_t i = 0; i < m->nsns.n; i++)
 		tracker_reloaded(m->nsns.v[i]->tracker);
 	(void)ns_mode_apply(m);
@@ -579,6 +583,7 @@ static void manager_stoppingp(struct sw_manager **mp)
 	lifecycle(m, "stopping", "after %" PRIu64 " polls", m->polls);
 	control_free(m->control);
 	m->control = NULL;
+	manager_metrics_stop(m);
 }
 
 static int manager_add_control(struct sw_manager *m)
@@ -648,6 +653,9 @@ int manager_run(struct sw_manager *m)
 	r = manager_add_control(m);
 	if (r < 0)
 		return r;
+	r = manager_metrics_start(m);
+	if (r < 0)
+		return r;   /* logged */
 	r = manager_add_timers(m);
 	if (r < 0)
 		return manager_fail(m, r, "Failed to set up the poll timer");

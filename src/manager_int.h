@@ -41,6 +41,16 @@ struct sw_manager {
 	struct sw_synsched syn;
 	struct sw_faults faults;
 
+	/* The metrics outputs (manager_metrics.c). */
+	struct sw_metrics_http *metrics;
+	struct sw_metrics_body *metrics_body;   /* as of the last poll; NULL: built at next use */
+	const char *metrics_listen;             /* what the endpoint serves: static or cfg-owned copy */
+	char *metrics_listen_copy;
+	sd_event_source *textfile_timer;
+	uint64_t textfile_writes, textfile_errors;
+	int textfile_last_error;
+	uint64_t start_realtime_usec;
+
 	size_t n_inodes;             /* of the last refresh */
 	uint32_t *inodes;            /* reused per poll for owners_refresh */
 	uint64_t *cgroups;
@@ -98,6 +108,25 @@ int manager_build_document(struct sw_manager *m, const struct sw_status_filter *
 			   char **ret, size_t *ret_len, size_t *ret_kept);
 int manager_answer_document(struct sw_manager *m, const struct sw_ctl_request *req,
 			    struct sw_control_reply *ret);
+
+/* The inputs every view of the state is built from (the status document,
+ * the metrics) as of now: *d and the namespaces' array *ns (malloc'd, the
+ * caller frees it) back *in. 0 or -ENOMEM. */
+struct sw_status_daemon;
+struct sw_status_inputs;
+struct sw_status_ns;
+int manager_status_inputs(struct sw_manager *m, struct sw_status_daemon *d,
+			  struct sw_status_ns **ns, struct sw_status_inputs *in);
+
+/* manager_metrics.c: the metrics endpoint and the textfile. start: at the
+ * start of the loop (a passed socket named "metrics", else [metrics]
+ * listen; the textfile timer), 0 or a logged -errno. polled: after every
+ * poll (the exposition is built anew at its next use). reloaded: after a
+ * reload swapped the config in. stop: at the end. */
+int manager_metrics_start(struct sw_manager *m);
+void manager_metrics_polled(struct sw_manager *m);
+void manager_metrics_reloaded(struct sw_manager *m, const struct sw_config *old);
+void manager_metrics_stop(struct sw_manager *m);
 
 /* poll.c: one poll. force_syn: scan the SYN queues whatever the scheduler
  * says. Returns 0 when the listener figures are fresh (a failed SYN scan or

@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "journal.h"
 #include "manager_int.h"
+#include "metrics_http.h"
 #include "owners.h"
 #include "protocol.h"
 #include "status.h"
@@ -100,6 +101,7 @@ static int namespaces_status(const struct sw_manager *m, uint64_t now, struct sw
 static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret)
 {
 	uint64_t now = util_now_usec(), syn_requests = 0, syn_unmatched = 0;
+	struct sw_metrics_http_stats stats;
 	struct sw_status_daemon d;
 
 	for (size_t i = 0; i < m->nsns.n; i++) {
@@ -150,6 +152,17 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 	};
 
 	journal_get_stats(m->journal, &d.journal);
+	metrics_http_get_stats(m->metrics, &stats);
+	d.metrics = (struct sw_status_metrics){
+		.listen = m->metrics_listen,
+		.scrapes = stats.scrapes,
+		.refused = stats.refused,
+		.errors = stats.errors,
+		.textfile = m->cfg->metrics_textfile,
+		.textfile_writes = m->textfile_writes,
+		.textfile_errors = m->textfile_errors,
+		.textfile_last_error = m->textfile_last_error,
+	};
 	nsset_status(m, now, &d.namespaces);
 	*ret = d;
 	return now;
@@ -162,24 +175,36 @@ static int lookup_owner(void *userdata, const struct sw_tracked *tr, struct sw_o
 	return m->owners ? owners_lookup(m->owners, tr->inode, tr->cgroup_id, ret) : -ENOENT;
 }
 
+int manager_status_inputs(struct sw_manager *m, struct sw_status_daemon *d,
+			  struct sw_status_ns **ns, struct sw_status_inputs *in)
+{
+	int r;
+
+	*in = (struct sw_status_inputs){
+		.daemon = d,
+		.cfg = m->cfg,
+		.owner = lookup_owner,
+		.owner_userdata = m,
+	};
+	in->now_usec = daemon_status(m, d);
+	r = namespaces_status(m, in->now_usec, ns, &in->n_ns);
+	if (r < 0)
+		return r;
+	in->ns = *ns;
+	return 0;
+}
+
 int manager_build_document(struct sw_manager *m, const struct sw_status_filter *f, size_t max,
 			   char **ret, size_t *ret_len, size_t *ret_kept)
 {
 	_cleanup_free_ struct sw_status_ns *ns = NULL;
 	struct sw_status_daemon d;
-	struct sw_status_inputs in = {
-		.daemon = &d,
-		.cfg = m->cfg,
-		.owner = lookup_owner,
-		.owner_userdata = m,
-	};
+	struct sw_status_inputs in;
 	int r;
 
-	in.now_usec = daemon_status(m, &d);
-	r = namespaces_status(m, in.now_usec, &ns, &in.n_ns);
+	r = manager_status_inputs(m, &d, &ns, &in);
 	if (r < 0)
 		return r;
-	in.ns = ns;
 	return status_format(&in, f, max, ret, ret_len, ret_kept);
 }
 

@@ -77,7 +77,7 @@ const char *status_netns_kind_name(enum netns_kind k)
 	return NULL;
 }
 
-static const struct sw_nsinfo *ns_info(const struct sw_status_ns *n)
+const struct sw_nsinfo *status_ns_info(const struct sw_status_ns *n)
 {
 	return n->info ? n->info : &tracker_ns(n->tracker)->info;
 }
@@ -105,7 +105,7 @@ static struct json_object *new_errno(int e)
 static struct json_object *namespace_json(const struct sw_status_ns *n,
 					  const struct sw_status_daemon *d)
 {
-	const struct sw_nsinfo *info = ns_info(n);
+	const struct sw_nsinfo *info = status_ns_info(n);
 	const struct sw_ns_state *ns = tracker_ns(n->tracker);
 	struct json_object *o = json_object_new_object(), *syn;
 	uint64_t inode = info->inode ? info->inode : info->own ? d->netns_inode : 0;
@@ -346,7 +346,7 @@ bool status_keep_for_request(void *request, const struct sw_nsinfo *ns,
 
 static bool keeps_ns(const struct sw_status_filter *f, const struct sw_status_ns *n)
 {
-	return !f || !f->keep_ns || f->keep_ns(f->userdata, ns_info(n));
+	return !f || !f->keep_ns || f->keep_ns(f->userdata, status_ns_info(n));
 }
 
 /* The set of namespaces: how many, and whether all are watched. */
@@ -388,6 +388,22 @@ static struct json_object *journal_json(const struct sw_status_daemon *d)
 	return o;
 }
 
+static struct json_object *metrics_json(const struct sw_status_daemon *d)
+{
+	const struct sw_status_metrics *mt = &d->metrics;
+	struct json_object *o = json_object_new_object();
+
+	add(o, "listen", new_str(mt->listen));
+	add(o, "scrapes", new_uint(mt->scrapes));
+	add(o, "refused", new_uint(mt->refused));
+	add(o, "errors", new_uint(mt->errors));
+	add(o, "textfile", new_str(mt->textfile));
+	add(o, "textfile_writes", new_uint(mt->textfile_writes));
+	add(o, "textfile_errors", new_uint(mt->textfile_errors));
+	add(o, "textfile_last_error", new_errno(mt->textfile_last_error));
+	return o;
+}
+
 static struct json_object *seams_json(const struct sw_status_daemon *d)
 {
 	struct json_object *o;
@@ -419,7 +435,7 @@ static struct status_entry *listeners_chosen(const struct sw_status_inputs *in,
 	if (!e)
 		return NULL;
 	for (size_t j = 0; j < in->n_ns; j++) {
-		const struct sw_nsinfo *info = ns_info(&in->ns[j]);
+		const struct sw_nsinfo *info = status_ns_info(&in->ns[j]);
 		const struct sw_tracker *t = in->ns[j].tracker;
 		size_t m;
 
@@ -494,6 +510,7 @@ static struct json_object *document_head(const struct sw_status_inputs *in,
 	add(dm, "last_poll_wall_us", new_uint(d->last_poll_wall_us));
 	add(dm, "max_poll_wall_us", new_uint(d->max_poll_wall_us));
 	add(dm, "journal", journal_json(d));
+	add(dm, "metrics", metrics_json(d));
 	add(dm, "test_seams", seams_json(d));
 	syn = json_object_new_object();
 	add(syn, "mode", new_str(d->syn_mode));

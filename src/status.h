@@ -71,6 +71,14 @@ struct sw_status_daemon {
 	uint64_t rcvbuf;                /* netlink receive buffer the seam set, 0: none */
 	const char *proc_root;
 	struct sw_status_nsset namespaces;
+	/* The metrics outputs ([metrics]). */
+	struct sw_status_metrics {
+		const char *listen;         /* the endpoint's address, or "socket activation"; NULL none */
+		uint64_t scrapes, refused, errors;
+		const char *textfile;       /* NULL: none */
+		uint64_t textfile_writes, textfile_errors;
+		int textfile_last_error;    /* 0 or -errno, of the last write */
+	} metrics;
 };
 
 /* One watched namespace. */
@@ -84,6 +92,9 @@ struct sw_status_ns {
 	uint64_t unwatched_listeners;   /* of its last dump, past the bound */
 	uint64_t last_poll_age_ms;      /* since its last listener dump; UINT64_MAX never */
 };
+
+/* A watched namespace's identity: n->info, or its tracker's. */
+const struct sw_nsinfo *status_ns_info(const struct sw_status_ns *n);
 
 /* Everything the document is made of, as of now_usec. */
 struct sw_status_inputs {

@@ -23,6 +23,13 @@ size_t util_heap_trim(size_t min_free);
 /* Monotonic and CPU clocks, in microseconds. */
 uint64_t util_now_usec(void);
 uint64_t util_cpu_usec(void);          /* this process, user + system */
+uint64_t util_realtime_usec(void);     /* wall clock, since the epoch */
+
+/* Replaces path with data, atomically: written to a temporary file in the
+ * same directory (".NAME.XXXXXX", so a collector of *.NAME files never
+ * reads it half-written), given mode, then renamed over path. 0 or -errno
+ * (the temporary file removed). */
+int util_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Reads fd until end of file or until size bytes are in buf, retrying on
  * EINTR. Returns the bytes read (size when the buffer filled up, whether or
