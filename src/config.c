@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "addr.h"
+#include "macro.h"
 #include "config_parse.h"
 #include "protocol.h"
 #include "util.h"
@@ -36,11 +37,21 @@ int config_new_default(struct sw_config **ret)
 	c->th = (struct sw_thresholds) { .warn = 80, .critical = 95, .clear = 60 };
 	c->sustain = 1;
 	c->realert_usec = DEFAULT_REALERT;
+	c->metrics_max_listeners = 20000;
+	c->metrics_max_connections = 16;
+	c->metrics_max_connections_per_ip = 4;
+	c->metrics_timeout_usec = 10 * USEC_PER_SEC;
+	c->metrics_textfile_interval_usec = 15 * USEC_PER_SEC;
 	c->control_socket = strdup(SW_CTL_DEFAULT_SOCKET);
-	if (!c->control_socket) {
-		free(c);
+	c->metrics_allow = calloc(2, sizeof(*c->metrics_allow));
+	if (!c->control_socket || !c->metrics_allow) {
+		config_free(c);
 		return -ENOMEM;
 	}
+	/* loopback only: 127.0.0.0/8 and ::1 */
+	c->metrics_allow[0] = (struct sw_cidr){ .family = AF_INET, .addr = { 127 }, .prefix = 8 };
+	c->metrics_allow[1] = (struct sw_cidr){ .family = AF_INET6, .addr = { [15] = 1 }, .prefix = 128 };
+	c->n_metrics_allow = 2;
 	*ret = c;
 	return 0;
 }
@@ -86,6 +97,9 @@ void config_free(struct sw_config *c)
 	free(c->exclude_paths);
 	free(c->control_socket);
 	free(c->control_group);
+	free(c->metrics_listen);
+	free(c->metrics_allow);
+	free(c->metrics_textfile);
 	for (size_t i = 0; i < c->n_overrides; i++)
 		free(c->overrides[i].name);
 	free(c->overrides);
@@ -198,6 +212,19 @@ void config_print(const struct sw_config *c, FILE *f)
 	fprintf(f, "socket = %s\n", c->control_socket);
 	fprintf(f, "group =%s%s\n", c->control_group ? " " : "",
 		c->control_group ? c->control_group : "");
+
+	fprintf(f, "\n[metrics]\n");
+	fprintf(f, "listen =%s%s\n", c->metrics_listen ? " " : "",
+		c->metrics_listen ? c->metrics_listen : "");
+	config_print_cidrs(f, "allow", c->metrics_allow, c->n_metrics_allow);
+	fprintf(f, "max_listeners = %u\n", c->metrics_max_listeners);
+	fprintf(f, "max_connections = %u\n", c->metrics_max_connections);
+	fprintf(f, "max_connections_per_ip = %u\n", c->metrics_max_connections_per_ip);
+	fprintf(f, "timeout = %s\n", config_format_duration(c->metrics_timeout_usec, a, sizeof(a)));
+	fprintf(f, "textfile =%s%s\n", c->metrics_textfile ? " " : "",
+		c->metrics_textfile ? c->metrics_textfile : "");
+	fprintf(f, "textfile_interval = %s\n",
+		config_format_duration(c->metrics_textfile_interval_usec, a, sizeof(a)));
 
 	for (size_t i = 0; i < c->n_overrides; i++) {
 		const struct sw_listener_override *ov = &c->overrides[i];

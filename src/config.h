@@ -101,6 +101,17 @@ struct sw_config {
 	char *control_socket;          /* /run/sockwatchd/control */
 	char *control_group;           /* NULL: none */
 
+	/* [metrics] (DESIGN.md "Metrics for Prometheus") */
+	char *metrics_listen;          /* "ADDRESS:PORT" as written; NULL: none of its own */
+	struct sw_cidr *metrics_allow; /* who may connect; 127.0.0.0/8, ::1 */
+	size_t n_metrics_allow;
+	unsigned metrics_max_listeners;       /* series per listener written at most; 20000 */
+	unsigned metrics_max_connections;     /* 16 */
+	unsigned metrics_max_connections_per_ip;  /* 4 */
+	uint64_t metrics_timeout_usec;        /* idle connections closed after it; 10s */
+	char *metrics_textfile;               /* NULL: none */
+	uint64_t metrics_textfile_interval_usec;  /* 15s */
+
 	struct sw_listener_override *overrides;
 	size_t n_overrides;
 };
@@ -140,3 +151,12 @@ static inline void config_freep(struct sw_config **c)
 /* The default fast_interval; the parser lowers it to interval when only
  * interval is set. */
 #define CONFIG_DEFAULT_FAST_INTERVAL_USEC (200 * 1000ULL)
+
+/* [metrics] listen = ADDRESS:PORT into a socket address: "127.0.0.1:9099",
+ * "[::1]:9099", "*:9099" (every address, IPv6 and IPv4). 0 or -EINVAL. */
+struct sockaddr_storage;
+int config_metrics_listen_addr(const char *s, struct sockaddr_storage *ret, unsigned *ret_len);
+
+/* The default port of the metrics endpoint, in the examples, the socket
+ * unit and the docs: outside 9100-9999, where exporters crowd. */
+#define CONFIG_METRICS_DEFAULT_PORT 9099

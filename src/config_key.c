@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,12 @@
 #define SUSTAIN_MAX  1000
 #define NETNS_SCAN_MIN (1 * USEC_PER_SEC)
 #define NETNS_SCAN_MAX (3600 * USEC_PER_SEC)
+#define METRICS_LISTENERS_MAX   1000000
+#define METRICS_CONNECTIONS_MAX 1024
+#define METRICS_TIMEOUT_MIN  (1 * USEC_PER_SEC)
+#define METRICS_TIMEOUT_MAX  (3600 * USEC_PER_SEC)
+#define TEXTFILE_INTERVAL_MIN (1 * USEC_PER_SEC)
+#define TEXTFILE_INTERVAL_MAX (3600 * USEC_PER_SEC)
 
 struct cfg_key_def;
 
@@ -137,19 +144,21 @@ static bool value_bool(struct cfg_parser *p, const struct cfg_key_def *d, char *
 	return true;
 }
 
-static bool value_sustain(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+/* A whole number from d->min to d->max, into an unsigned field. */
+static bool value_count(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
 {
 	uint64_t n;
-	int r = text_parse_u64(v, strlen(v), SUSTAIN_MAX, &n);
+	int r = text_parse_u64(v, strlen(v), d->max, &n);
 
 	if (r == -EINVAL) {
-		config_err(p, p->lineno, "%s: invalid number '%s' (a whole number from 1 to %u)",
-			   d->name, v, SUSTAIN_MAX);
+		config_err(p, p->lineno,
+			   "%s: invalid number '%s' (a whole number from %" PRIu64 " to %" PRIu64 ")",
+			   d->name, v, d->min, d->max);
 		return false;
 	}
-	if (r < 0 || n < 1) {
-		config_err(p, p->lineno, "%s: '%s' is out of range (1 .. %u)", d->name, v,
-			   SUSTAIN_MAX);
+	if (r < 0 || n < d->min) {
+		config_err(p, p->lineno, "%s: '%s' is out of range (%" PRIu64 " .. %" PRIu64 ")",
+			   d->name, v, d->min, d->max);
 		return false;
 	}
 	*FIELD(base, d->off, unsigned) = (unsigned)n;
@@ -528,12 +537,82 @@ static bool value_group(struct cfg_parser *p, const struct cfg_key_def *d, char 
 	return config_set_string(p, v, FIELD(base, d->off, char *));
 }
 
+int config_metrics_listen_addr(const char *s, struct sockaddr_storage *ret, unsigned *ret_len)
+{
+	uint8_t addr[16];
+	uint16_t port;
+	int family;
+	bool any;
+
+	if (addr_endpoint_parse(s, &family, addr, &port, &any) < 0 || port == 0)
+		return -EINVAL;
+	memset(ret, 0, sizeof(*ret));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ret;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		memcpy(&in->sin_addr, addr, 4);
+		*ret_len = sizeof(*in);
+	} else {
+		/* "*": the IPv6 wildcard, which takes IPv4 too unless the
+		 * host's bindv6only says otherwise. */
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		if (!any)
+			memcpy(&in6->sin6_addr, addr, 16);
+		*ret_len = sizeof(*in6);
+	}
+	return 0;
+}
+
+static bool value_listen(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+
+	if (*v && config_metrics_listen_addr(v, &ss, &len) < 0) {
+		config_err(p, p->lineno,
+			   "%s: invalid address '%s' (ADDRESS:PORT: 127.0.0.1:%u, [::1]:%u, *:%u; empty for none)",
+			   d->name, v, CONFIG_METRICS_DEFAULT_PORT, CONFIG_METRICS_DEFAULT_PORT,
+			   CONFIG_METRICS_DEFAULT_PORT);
+		return false;
+	}
+	return config_set_string(p, v, FIELD(base, d->off, char *));
+}
+
+/* node_exporter's textfile collector reads only *.prom files, and the
+ * daemon writes a temporary file beside it: an absolute path of a file. */
+static bool value_textfile(struct cfg_parser *p, const struct cfg_key_def *d, char *v, void *base)
+{
+	size_t n = strlen(v);
+
+	if (n && v[0] != '/') {
+		config_err(p, p->lineno, "%s: '%s' is not an absolute path", d->name, v);
+		return false;
+	}
+	if (n && (n < 6 || strcmp(v + n - 5, ".prom") != 0 || v[n - 6] == '/')) {
+		config_err(p, p->lineno,
+			   "%s: '%s' does not end in NAME.prom (node_exporter's textfile collector reads only *.prom files)",
+			   d->name, v);
+		return false;
+	}
+	if (n > 4000) {
+		config_err(p, p->lineno, "%s: path is too long (%zu bytes, at most 4000)", d->name, n);
+		return false;
+	}
+	return config_set_string(p, v, FIELD(base, d->off, char *));
+}
+
 /* ---- the keys ----------------------------------------------------------- */
 
 #define CFG(f) offsetof(struct sw_config, f)
 #define OV(f)  offsetof(struct sw_listener_override, f)
 #define KEY(n, s, fn, o)  .name = (n), .sec = (s), .parse = (fn), .off = (o)
 #define DURATION(lo, hi)  .min = (lo), .max = (hi)
+#define COUNT(lo, hi)     .min = (lo), .max = (hi)
 #define LIST(e, type, n)  .elem = (e), .elem_size = sizeof(type), .count_off = CFG(n), \
 			  .empty_ok = true
 
@@ -561,7 +640,8 @@ static const struct cfg_key_def key_defs[K_MAX_] = {
 	[K_WARN]     = { KEY("warn", SEC_ALERTS, value_percent, CFG(th.warn)) },
 	[K_CRITICAL] = { KEY("critical", SEC_ALERTS, value_percent, CFG(th.critical)) },
 	[K_CLEAR]    = { KEY("clear", SEC_ALERTS, value_percent, CFG(th.clear)) },
-	[K_SUSTAIN]  = { KEY("sustain", SEC_ALERTS, value_sustain, CFG(sustain)) },
+	[K_SUSTAIN]  = { KEY("sustain", SEC_ALERTS, value_count, CFG(sustain)),
+			 COUNT(1, SUSTAIN_MAX) },
 	[K_REALERT]  = { KEY("realert", SEC_ALERTS, value_duration, CFG(realert_usec)),
 			 DURATION(REALERT_MIN, REALERT_MAX), .zero_ok = true },
 
@@ -591,6 +671,28 @@ static const struct cfg_key_def key_defs[K_MAX_] = {
 	[K_SOCKET] = { KEY("socket", SEC_CONTROL, value_socket, CFG(control_socket)) },
 	[K_GROUP]  = { KEY("group", SEC_CONTROL, value_group, CFG(control_group)),
 		       .empty_ok = true },
+
+	[K_M_LISTEN] = { KEY("listen", SEC_METRICS, value_listen, CFG(metrics_listen)),
+			 .empty_ok = true },
+	/* An empty allow would refuse everyone: a mistake, not a setting. */
+	[K_M_ALLOW] = { KEY("allow", SEC_METRICS, value_list, CFG(metrics_allow)),
+			.elem = config_cidr_elem, .elem_size = sizeof(struct sw_cidr),
+			.count_off = CFG(n_metrics_allow) },
+	[K_M_MAX_LISTENERS] = { KEY("max_listeners", SEC_METRICS, value_count,
+				    CFG(metrics_max_listeners)), COUNT(1, METRICS_LISTENERS_MAX) },
+	[K_M_MAX_CONNECTIONS] = { KEY("max_connections", SEC_METRICS, value_count,
+				      CFG(metrics_max_connections)),
+				  COUNT(1, METRICS_CONNECTIONS_MAX) },
+	[K_M_MAX_PER_IP] = { KEY("max_connections_per_ip", SEC_METRICS, value_count,
+				 CFG(metrics_max_connections_per_ip)),
+			     COUNT(1, METRICS_CONNECTIONS_MAX) },
+	[K_M_TIMEOUT] = { KEY("timeout", SEC_METRICS, value_duration, CFG(metrics_timeout_usec)),
+			  DURATION(METRICS_TIMEOUT_MIN, METRICS_TIMEOUT_MAX) },
+	[K_M_TEXTFILE] = { KEY("textfile", SEC_METRICS, value_textfile, CFG(metrics_textfile)),
+			   .empty_ok = true },
+	[K_M_TEXTFILE_INTERVAL] = { KEY("textfile_interval", SEC_METRICS, value_duration,
+					CFG(metrics_textfile_interval_usec)),
+				    DURATION(TEXTFILE_INTERVAL_MIN, TEXTFILE_INTERVAL_MAX) },
 
 	[K_L_WARN]     = { KEY("warn", SEC_LISTENER, value_percent, OV(th.warn)) },
 	[K_L_CRITICAL] = { KEY("critical", SEC_LISTENER, value_percent, OV(th.critical)) },

@@ -35,6 +35,7 @@ const char *const config_sec_names[SEC_MAX_] = {
 	[SEC_ALERTS] = "alerts",
 	[SEC_FILTER] = "filter",
 	[SEC_CONTROL] = "control",
+	[SEC_METRICS] = "metrics",
 };
 
 bool config_is_space(char ch)
@@ -264,7 +265,7 @@ static void config_section(struct cfg_parser *p, char *name)
 	int family, r;
 	bool any, has_ns;
 
-	for (int s = SEC_DAEMON; s <= SEC_CONTROL; s++) {
+	for (int s = SEC_DAEMON; s <= SEC_METRICS; s++) {
 		if (strcmp(name, config_sec_names[s]) != 0)
 			continue;
 		if (p->sec_line[s])
@@ -281,7 +282,7 @@ static void config_section(struct cfg_parser *p, char *name)
 	p->sec = SEC_SKIP;
 	if (strncmp(name, "listener", 8) != 0 || (name[8] && !config_is_space(name[8]))) {
 		config_err(p, p->lineno,
-			   "unknown section [%s] (expected daemon, alerts, filter, control or listener ADDR:PORT)",
+			   "unknown section [%s] (expected daemon, alerts, filter, control, metrics or listener ADDR:PORT)",
 			   name);
 		return;
 	}

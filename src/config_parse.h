@@ -14,6 +14,7 @@ enum cfg_sec {
 	SEC_ALERTS,
 	SEC_FILTER,
 	SEC_CONTROL,
+	SEC_METRICS,
 	SEC_LISTENER,
 	SEC_SKIP,       /* under a header already reported as bad */
 	SEC_MAX_
@@ -26,6 +27,8 @@ enum cfg_key {
 	K_PORTS, K_EXCLUDE_PORTS, K_ADDRESSES, K_EXCLUDE_ADDRESSES,
 	K_NETNS, K_EXCLUDE_NETNS, K_PATHS, K_EXCLUDE_PATHS,
 	K_SOCKET, K_GROUP,
+	K_M_LISTEN, K_M_ALLOW, K_M_MAX_LISTENERS, K_M_MAX_CONNECTIONS, K_M_MAX_PER_IP,
+	K_M_TIMEOUT, K_M_TEXTFILE, K_M_TEXTFILE_INTERVAL,
 	/* [listener ...]: keep in this order, they index struct cfg_ov_keys */
 	K_L_WARN, K_L_CRITICAL, K_L_CLEAR, K_L_IGNORE,
 	K_MAX_

@@ -801,7 +801,7 @@ START_TEST(test_load_file)
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(e.n, 2);
 	ck_assert_str_eq(e.msg[0],
-			 "first:1: unknown section [nope] (expected daemon, alerts, filter, control or listener ADDR:PORT)");
+			 "first:1: unknown section [nope] (expected daemon, alerts, filter, control, metrics or listener ADDR:PORT)");
 	ck_assert_int_ge(asprintf(&want, "%s:4: warn (99%%) is above critical (95%%, the default)", path), 0);
 	ck_assert_str_eq(e.msg[1], want);
 	free(want);
