@@ -28,7 +28,7 @@ DEB_BUILD := gcc make pkg-config libnl-3-dev libsystemd-dev libjson-c-dev libcap
 #  - to run the tests (`make check`): the kernel's own tools to compare
 #    with, a private journald, the real programs the tests drive;
 DEB_TEST  := check iproute2 nftables systemd procps jq bc strace mandoc man-db \
-             @nginx php-fpm valgrind prometheus prometheus-node-exporter curl
+             @nginx php-fpm valgrind prometheus prometheus-node-exporter curl yq
 #  - to build and run the fuzz targets (mk/fuzz.mk; 70-fuzz-smoke in `make check`).
 DEB_FUZZ  := clang @clang-rt
 
