@@ -230,7 +230,7 @@ sw_assert_eq 1 "$(value "sockwatch_listener_info{listener=\"$L\",comm=\"qfill\",
 	"sockwatch_listener_info of $L (comm qfill, limit_source listen-backlog)"
 
 # --- the drops: rising, so their rate is above zero
-rate_q="rate(sockwatch_listen_drops_total$sel[5s])"
+rate_q="rate(sockwatch_listen_drops_total${sel}[5s])"
 dropping() { r=$(value "$rate_q") && [ -n "$r" ] && awk -v r="$r" 'BEGIN { exit !(r > 0) }'; }
 poll_for 15 dropping || sw_fail "$rate_q not above 0 after 15 s: $(query "$rate_q") (ss: $(swc_ss_listen "$ns" $port))"
 sw_log "ok: $rate_q = $r > 0"
