@@ -163,7 +163,7 @@ static int open_endpoint(struct sw_manager *m)
 				    r == -EAFNOSUPPORT || r == -EPERM || r == -EACCES
 					    ? " (under systemd the unit allows no inet socket of its own: "
 					      "enable sockwatchd-metrics.socket, or widen "
-					      "RestrictAddressFamilies= in a drop-in)"
+					      "RestrictAddressFamilies= and IPAddressAllow= in a drop-in)"
 					    : "");
 			return r;
 		}
@@ -270,6 +270,17 @@ void manager_metrics_reloaded(struct sw_manager *m, const struct sw_config *old)
 	int r;
 
 	manager_metrics_polled(m);    /* max_listeners may have changed */
+	/* A textfile no longer configured would be served by node_exporter
+	 * as ever older figures: the one this daemon wrote goes. */
+	if (old->metrics_textfile && m->textfile_writes &&
+	    (!c->metrics_textfile || strcmp(c->metrics_textfile, old->metrics_textfile) != 0)) {
+		if (unlink(old->metrics_textfile) < 0 && errno != ENOENT)
+			journal_log(m->journal, LOG_WARNING, "Failed to remove the old metrics textfile %s: %s",
+				    old->metrics_textfile, strerror(errno));
+		else
+			journal_log(m->journal, LOG_INFO, "Removed the old metrics textfile %s",
+				    old->metrics_textfile);
+	}
 	if (!same_listen || c->metrics_max_connections != old->metrics_max_connections ||
 	    c->metrics_max_connections_per_ip != old->metrics_max_connections_per_ip ||
 	    c->metrics_timeout_usec != old->metrics_timeout_usec)

@@ -184,7 +184,11 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	struct sw_metrics_http *h = cls;
 	bool ok = false;
 
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+	/* A UNIX socket passed as "metrics": its file's permissions decide
+	 * who connects; allow is for addresses. */
+	if (sa->sa_family == AF_UNIX)
+		ok = true;
+	else if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
 		ok = config_cidrs_contain(h->allow, h->n_allow, AF_INET,
 					  (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
 	else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
