@@ -7,9 +7,10 @@
 # ss's Recv-Q and Send-Q, node_textfile_mtime_seconds of the file moving
 # forward (it is rewritten). The file is mode 0644, passes promtool check
 # metrics and never has a process_ series (node_exporter has its own). A
-# reload pointing textfile into a directory that does not exist: status
-# --json counts textfile errors with the last one named, while polls go on
-# and none is late; a reload back: written again. After SIGTERM no
+# reload pointing textfile into a directory that does not exist removes the
+# old file (node_exporter then has no sockwatch_ series), and status --json
+# counts textfile errors with the last one named, while polls go on and none
+# is late; a reload back: written again. After SIGTERM no
 # temporary file (.sockwatchd.prom.*) is left in the directory.
 . "$(dirname "$0")/../lib.sh"
 . "$SW_TOP/tests/integration/lib-collector.bash"
@@ -157,6 +158,15 @@ failing() {
 }
 poll_for 10 failing || sw_fail "no textfile error after the reload: $(jq -c .daemon.metrics "$SW_TMP/status.json") $(cat "$SW_TMP/daemon.err")"
 sw_log "daemon.metrics: $(jq -c .daemon.metrics "$SW_TMP/status.json")"
+# The file it no longer writes is removed at the reload, so node_exporter
+# does not serve ever older figures from it.
+[ ! -e "$file" ] || sw_fail "$file still there after the reload moved the textfile"
+grep -qF "Removed the old metrics textfile $file" "$SW_TMP/daemon.err" ||
+	sw_fail "no word of the old textfile's removal: $(cat "$SW_TMP/daemon.err")"
+scrape "$SW_TMP/node4.prom" || sw_fail "scrape of node_exporter after the reload"
+sw_assert_eq "0 0" "$(awk '$1 == "node_textfile_scrape_error" { e = $2 } /^sockwatch_/ || /^node_textfile_mtime_seconds/ { n++ }
+	END { print e, n + 0 }' "$SW_TMP/node4.prom")" \
+	"node_exporter after the reload: node_textfile_scrape_error, sockwatch_ and mtime series"
 errs1=$(d .metrics.textfile_errors) polls1=$(d .polls) writes1=$(d .metrics.textfile_writes)
 sw_assert_eq "No such file or directory" "$(d .metrics.textfile_last_error)" "daemon.metrics.textfile_last_error"
 going_on() {
