@@ -193,6 +193,9 @@ poll_for 10 again || sw_fail "textfile not written again: $(jq -c .daemon.metric
 sw_log "daemon.metrics: $(jq -c .daemon.metrics "$SW_TMP/status.json")"
 snap || sw_fail "no $file after the reload back"
 sw_assert_eq 0 "$(d .late_polls)" "daemon.late_polls"
+# Never written, so never removed: no word of it.
+! grep -qF "Removed the old metrics textfile $missing" "$SW_TMP/daemon.err" ||
+	sw_fail "the daemon says it removed $missing/sockwatchd.prom, which it never wrote"
 
 # --- SIGTERM: exit 0, nothing but the file left in its directory
 kill -TERM "$swd_pid"
