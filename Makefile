@@ -73,7 +73,7 @@ DAEMON := $(BUILD)/sockwatchd
 CTL    := $(BUILD)/sockwatchctl
 PROGS  := $(DAEMON) $(if $(wildcard src/sockwatchctl.c),$(CTL))
 
-.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench bench-netns bench-unix
+.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench bench-netns bench-unix bench-metrics
 all: $(PROGS)
 
 $(BUILD)/libsw.a: $(MOD_OBJS)
@@ -147,6 +147,15 @@ bench-netns: deps
 bench-unix: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench/udump
 	$(BUILD)/bench/udump 10000 21
+
+# Issue 15's benchmark: a scrape of the real daemon's metrics endpoint at
+# 10k listeners: bytes, CPU (building the body after a poll, and reusing
+# it) against the listener poll's, wall, peak RSS during 10 concurrent
+# scrapes (bench/scrape.c); root, never part of `make check`.
+# BENCH_ARGS="--listeners N --rounds R ..." (bench/scrape --help).
+bench-metrics: deps
+	@$(MAKE) --no-print-directory $(PROGS) $(BUILD)/bench/scrape
+	$(BUILD)/bench/scrape $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
