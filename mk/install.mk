@@ -5,7 +5,8 @@
 # Installs the two programs, the systemd unit (made from
 # systemd/sockwatchd.service.in with the directories substituted), the
 # journal catalog, the sysusers.d entry for the service user, the man pages
-# and /etc/sockwatchd.conf, which is never overwritten once it exists.
+# and /etc/sockwatchd.conf, which is never overwritten once it exists; the
+# metrics socket unit (not enabled) and contrib/ under DOCDIR.
 #
 # Never runs systemctl: enabling and starting the service is the
 # administrator's decision (README.md, "Install"). Installed for real
@@ -27,6 +28,11 @@ SW_CATALOG  := systemd/sockwatchd.catalog
 SW_SYSUSERS := systemd/sockwatchd.sysusers
 SW_UNIT_IN  := systemd/sockwatchd.service.in
 SW_UNIT     := $(BUILD)/sockwatchd.service
+SW_SOCKET   := systemd/sockwatchd-metrics.socket
+# contrib/ (the Prometheus rules and their tests, the Grafana dashboard),
+# under DOCDIR as Debian puts examples.
+SW_CONTRIB  := contrib/README.md contrib/prometheus/sockwatchd.rules.yml \
+               contrib/prometheus/sockwatchd.rules.test.yml contrib/grafana/sockwatchd.json
 
 # The unit is remade on every install: the directories may differ from one
 # make invocation to the next without any file changing.
@@ -39,15 +45,19 @@ $(SW_UNIT): $(SW_UNIT_IN)
 		echo "$<: placeholder left unsubstituted" >&2; rm -f $@.tmp; exit 1; fi
 	mv $@.tmp $@
 
-install: $(PROGS) $(SW_UNIT) $(SW_MAN8) $(SW_MAN5) $(SW_CONF) $(SW_CATALOG) $(SW_SYSUSERS)
+install: $(PROGS) $(SW_UNIT) $(SW_MAN8) $(SW_MAN5) $(SW_CONF) $(SW_CATALOG) $(SW_SYSUSERS) \
+	 $(SW_SOCKET) $(SW_CONTRIB)
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)
+		$(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR) \
+		$(DESTDIR)$(DOCDIR)/contrib/prometheus $(DESTDIR)$(DOCDIR)/contrib/grafana
 	$(INSTALL_PROGRAM) $(DAEMON) $(DESTDIR)$(SBINDIR)/sockwatchd
 	$(INSTALL_PROGRAM) $(CTL) $(DESTDIR)$(BINDIR)/sockwatchctl
 	$(INSTALL_DATA) $(SW_MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL_DATA) $(SW_MAN5) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL_DATA) $(SW_UNIT) $(DESTDIR)$(UNITDIR)/sockwatchd.service
+	$(INSTALL_DATA) $(SW_SOCKET) $(DESTDIR)$(UNITDIR)/sockwatchd-metrics.socket
+	for f in $(SW_CONTRIB); do $(INSTALL_DATA) $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 	$(INSTALL_DATA) $(SW_CATALOG) $(DESTDIR)$(CATALOGDIR)/sockwatchd.catalog
 	$(INSTALL_DATA) $(SW_SYSUSERS) $(DESTDIR)$(SYSUSERSDIR)/sockwatchd.conf
 	@# The administrator's configuration survives every reinstall.
@@ -70,8 +80,12 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(SW_MAN8))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(SW_MAN5))) \
 		$(DESTDIR)$(UNITDIR)/sockwatchd.service \
+		$(DESTDIR)$(UNITDIR)/sockwatchd-metrics.socket \
 		$(DESTDIR)$(CATALOGDIR)/sockwatchd.catalog \
-		$(DESTDIR)$(SYSUSERSDIR)/sockwatchd.conf
+		$(DESTDIR)$(SYSUSERSDIR)/sockwatchd.conf \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(SW_CONTRIB))
+	rmdir $(DESTDIR)$(DOCDIR)/contrib/prometheus $(DESTDIR)$(DOCDIR)/contrib/grafana \
+		$(DESTDIR)$(DOCDIR)/contrib $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@if cmp -s $(SW_CONF) $(DESTDIR)$(SYSCONFDIR)/sockwatchd.conf; then \
 		echo "rm -f $(DESTDIR)$(SYSCONFDIR)/sockwatchd.conf"; \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/sockwatchd.conf; \

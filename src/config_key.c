@@ -555,8 +555,8 @@ int config_metrics_listen_addr(const char *s, struct sockaddr_storage *ret, unsi
 		memcpy(&in->sin_addr, addr, 4);
 		*ret_len = sizeof(*in);
 	} else {
-		/* "*": the IPv6 wildcard, which takes IPv4 too unless the
-		 * host's bindv6only says otherwise. */
+		/* "*": the IPv6 wildcard; metrics_http_listen() clears
+		 * IPV6_V6ONLY, so it takes IPv4 too. */
 		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret;
 
 		in6->sin6_family = AF_INET6;

@@ -47,6 +47,7 @@ struct sw_manager {
 	const char *metrics_listen;             /* what the endpoint serves: static or cfg-owned copy */
 	char *metrics_listen_copy;
 	sd_event_source *textfile_timer;
+	char *textfile_written;                 /* the path last written; a reload that drops it removes it */
 	uint64_t textfile_writes, textfile_errors;
 	int textfile_last_error;
 	uint64_t start_realtime_usec;

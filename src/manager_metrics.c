@@ -163,7 +163,7 @@ static int open_endpoint(struct sw_manager *m)
 				    r == -EAFNOSUPPORT || r == -EPERM || r == -EACCES
 					    ? " (under systemd the unit allows no inet socket of its own: "
 					      "enable sockwatchd-metrics.socket, or widen "
-					      "RestrictAddressFamilies= in a drop-in)"
+					      "RestrictAddressFamilies= and IPAddressAllow= in a drop-in)"
 					    : "");
 			return r;
 		}
@@ -203,10 +203,15 @@ static void textfile_write(struct sw_manager *m)
 	else if (r >= 0 && m->textfile_last_error < 0)
 		journal_log(m->journal, LOG_INFO, "Metrics textfile %s written again", path);
 	m->textfile_last_error = r < 0 ? r : 0;
-	if (r < 0)
+	if (r < 0) {
 		m->textfile_errors++;
-	else
-		m->textfile_writes++;
+		return;
+	}
+	m->textfile_writes++;
+	if (!m->textfile_written || strcmp(m->textfile_written, path) != 0) {
+		free(m->textfile_written);
+		m->textfile_written = strdup(path);   /* NULL: it is simply not removed later */
+	}
 }
 
 static int textfile_arm(struct sw_manager *m, uint64_t delay)
@@ -270,6 +275,20 @@ void manager_metrics_reloaded(struct sw_manager *m, const struct sw_config *old)
 	int r;
 
 	manager_metrics_polled(m);    /* max_listeners may have changed */
+	/* A textfile no longer configured would be served by node_exporter
+	 * as ever older figures: the one this daemon wrote goes. */
+	if (m->textfile_written &&
+	    (!c->metrics_textfile || strcmp(c->metrics_textfile, m->textfile_written) != 0)) {
+		if (unlink(m->textfile_written) == 0)
+			journal_log(m->journal, LOG_INFO, "Removed the old metrics textfile %s",
+				    m->textfile_written);
+		else if (errno != ENOENT)
+			journal_log(m->journal, LOG_WARNING,
+				    "Failed to remove the old metrics textfile %s: %s",
+				    m->textfile_written, strerror(errno));
+		free(m->textfile_written);
+		m->textfile_written = NULL;
+	}
 	if (!same_listen || c->metrics_max_connections != old->metrics_max_connections ||
 	    c->metrics_max_connections_per_ip != old->metrics_max_connections_per_ip ||
 	    c->metrics_timeout_usec != old->metrics_timeout_usec)
@@ -294,6 +313,8 @@ void manager_metrics_stop(struct sw_manager *m)
 	m->metrics_listen = NULL;
 	free(m->metrics_listen_copy);
 	m->metrics_listen_copy = NULL;
+	free(m->textfile_written);
+	m->textfile_written = NULL;
 	m->textfile_timer = sd_event_source_disable_unref(m->textfile_timer);
 	manager_metrics_polled(m);
 }

@@ -9,8 +9,9 @@
  * accept queues and drops summed, the SYN queue the group's (tracker.h).
  * Label values are escaped and made valid UTF-8 (a byte that is not is
  * written as U+FFFD), so no socket path or process name can break a
- * scrape; a namespace name that two watched namespaces share gets its
- * netns id appended, so no two series are the same. */
+ * scrape; a namespace whose name an earlier one of the inputs has too gets
+ * " (netns ID)" appended (the first keeps the plain name), so no two
+ * series are the same. */
 #pragma once
 
 #include <stddef.h>

@@ -184,7 +184,11 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	struct sw_metrics_http *h = cls;
 	bool ok = false;
 
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+	/* A UNIX socket passed as "metrics": its file's permissions decide
+	 * who connects; allow is for addresses. */
+	if (sa->sa_family == AF_UNIX)
+		ok = true;
+	else if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
 		ok = config_cidrs_contain(h->allow, h->n_allow, AF_INET,
 					  (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr);
 	else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
@@ -210,11 +214,27 @@ static int rearm(struct sw_metrics_http *h)
 	return sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
 }
 
+static unsigned n_connections(struct sw_metrics_http *h)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return i ? i->num_connections : 0;
+}
+
 static int run(struct sw_metrics_http *h)
 {
+	unsigned before = n_connections(h);
+
 	/* MHD_NO here is a failure of one connection's processing, which
 	 * MHD has closed; the endpoint goes on. */
 	(void)MHD_run(h->d);
+	/* At max_connections libmicrohttpd takes the listening socket out of
+	 * its epoll set, and puts it back only at the start of a later run:
+	 * when this run closed connections, nothing else would wake it (no
+	 * fd ready, no timeout left) and clients would wait in the kernel's
+	 * queue for ever. One more run puts it back and accepts them. */
+	if (n_connections(h) < before)
+		(void)MHD_run(h->d);
 	return rearm(h);
 }
 

@@ -77,10 +77,6 @@ const char *status_netns_kind_name(enum netns_kind k)
 	return NULL;
 }
 
-const struct sw_nsinfo *status_ns_info(const struct sw_status_ns *n)
-{
-	return n->info ? n->info : &tracker_ns(n->tracker)->info;
-}
 
 
 /* A fixed array filled elsewhere: its text when non-empty and terminated,

@@ -94,7 +94,10 @@ struct sw_status_ns {
 };
 
 /* A watched namespace's identity: n->info, or its tracker's. */
-const struct sw_nsinfo *status_ns_info(const struct sw_status_ns *n);
+static inline const struct sw_nsinfo *status_ns_info(const struct sw_status_ns *n)
+{
+	return n->info ? n->info : &tracker_ns(n->tracker)->info;
+}
 
 /* Everything the document is made of, as of now_usec. */
 struct sw_status_inputs {

@@ -56,6 +56,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "make deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The test tools include daemons (prometheus, node_exporter, nginx,
+# php-fpm) that the tests start themselves in their own namespaces: their
+# packages must not start them as services on the host. invoke-rc.d asks
+# policy-rc.d; one that answers 101 (action forbidden) stands in for the
+# length of the install, unless the machine has its own.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\n# make deps: no service starts during the install\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # Refresh the package lists only when an install fails on stale or absent lists.
 apt-get install -y -q --no-install-recommends $missing || {
 	apt-get update -q

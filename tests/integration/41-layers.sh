@@ -12,9 +12,10 @@
 # (owner.h is plain data, owner.c the cache that reads /proc).
 PURE="addr advice alert check config_value decide diag_parse event filter grow history jsonget
       kernel limits lindex macro.h message journal_wire netns_name nsinfo.h order owner.h owner_unit privsep protocol
-      rules snapshot synsched text tracker tracker_step tracker_int.h usnap"
+      rules snapshot synsched text tracker tracker_step tracker_int.h usnap metrics"
 IO="diag sysctl netstat procfs owners owner_int journal control control_socket manager
-    manager_int ctlclient faults helper helper_ns procsrc caps nsdisc nsset poll"
+    manager_int ctlclient faults helper helper_ns procsrc caps nsdisc nsset poll metrics_http
+    manager_metrics"
 
 # includes DIR FILE: the project headers FILE includes, transitively.
 declare -A seen

@@ -67,9 +67,14 @@ INSTALLED=(
 	"644 $P/share/man/man8/sockwatchctl.8"
 	"644 $P/share/man/man5/sockwatchd.conf.5"
 	"644 ${UNITDIR#/}/sockwatchd.service"
+	"644 ${UNITDIR#/}/sockwatchd-metrics.socket"
 	"644 ${CATALOGDIR#/}/sockwatchd.catalog"
 	"644 ${SYSUSERSDIR#/}/sockwatchd.conf"
 	"644 etc/sockwatchd.conf"
+	"644 $P/share/doc/sockwatchd/contrib/README.md"
+	"644 $P/share/doc/sockwatchd/contrib/prometheus/sockwatchd.rules.yml"
+	"644 $P/share/doc/sockwatchd/contrib/prometheus/sockwatchd.rules.test.yml"
+	"644 $P/share/doc/sockwatchd/contrib/grafana/sockwatchd.json"
 )
 expect_files "$DEST" "${INSTALLED[@]}"
 sw_assert_eq "" "$(cat "$CALLS")" "commands run by a DESTDIR install (systemctl, sysusers, catalog)"
@@ -81,6 +86,9 @@ for pair in "$SW_BUILD/sockwatchd $P/sbin/sockwatchd" "$SW_BUILD/sockwatchctl $P
 	"man/sockwatchd.conf.5 $P/share/man/man5/sockwatchd.conf.5" \
 	"systemd/sockwatchd.catalog ${CATALOGDIR#/}/sockwatchd.catalog" \
 	"systemd/sockwatchd.sysusers ${SYSUSERSDIR#/}/sockwatchd.conf" \
+	"systemd/sockwatchd-metrics.socket ${UNITDIR#/}/sockwatchd-metrics.socket" \
+	"contrib/prometheus/sockwatchd.rules.yml $P/share/doc/sockwatchd/contrib/prometheus/sockwatchd.rules.yml" \
+	"contrib/grafana/sockwatchd.json $P/share/doc/sockwatchd/contrib/grafana/sockwatchd.json" \
 	"conf/sockwatchd.conf etc/sockwatchd.conf"; do
 	read -r src dst <<<"$pair"
 	case $src in /*) ;; *) src=$SW_TOP/$src ;; esac
@@ -101,13 +109,24 @@ sw_log "systemd-analyze verify, with the installed binary and man pages where th
 if command -v man >/dev/null; then mancheck=--man=yes; else mancheck=--man=no; fi
 unshare --mount --propagation private -- env MANPATH="$DEST/$P/share/man" bash -c '
 	mount --bind "$1/usr/local/sbin" /usr/local/sbin || exit 99
-	exec systemd-analyze verify --recursive-errors=no "$2" "$3"' \
-	verify "$DEST" "$mancheck" "$UNIT" >"$SW_TMP/verify.log" 2>&1
+	exec systemd-analyze verify --recursive-errors=no "$2" "$3" "$4"' \
+	verify "$DEST" "$mancheck" "$UNIT" "$DEST$UNITDIR/sockwatchd-metrics.socket" \
+	>"$SW_TMP/verify.log" 2>&1
 rc=$?
 cat "$SW_TMP/verify.log"
 [ "$rc" = 0 ] || sw_fail "systemd-analyze verify exit $rc"
 [ ! -s "$SW_TMP/verify.log" ] || sw_fail "systemd-analyze verify is not clean"
-sw_log "ok: systemd-analyze verify clean ($mancheck)"
+sw_log "ok: systemd-analyze verify clean ($mancheck), the service and the metrics socket"
+# The port comes from the socket unit, never from the service itself.
+SOCK=$DEST$UNITDIR/sockwatchd-metrics.socket
+for want in FileDescriptorName=metrics Service=sockwatchd.service ListenStream=127.0.0.1:9099 \
+	IPAddressAllow=localhost IPAddressDeny=any; do
+	grep -qx "$want" "$SOCK" || sw_fail "metrics socket unit lacks $want"
+done
+grep -qx "RestrictAddressFamilies=AF_UNIX AF_NETLINK" "$UNIT" ||
+	sw_fail "the service allows more address families than AF_UNIX AF_NETLINK"
+! grep -q '^Sockets=' "$UNIT" ||
+	sw_fail "the service names the metrics socket: enabling the service would start it"
 
 sw_log "systemd-analyze security --offline=yes"
 systemd-analyze security --offline=yes "$UNIT" >"$SW_TMP/security.log" 2>&1
@@ -159,6 +178,11 @@ expect_files "$D2" "755 usr/sbin/sockwatchd" "755 usr/bin/sockwatchctl" \
 	"644 usr/share/man/man8/sockwatchd.8" "644 usr/share/man/man8/sockwatchctl.8" \
 	"644 usr/share/man/man5/sockwatchd.conf.5" \
 	"644 usr/lib/systemd/system/sockwatchd.service" "644 opt/catalog/sockwatchd.catalog" \
+	"644 usr/lib/systemd/system/sockwatchd-metrics.socket" \
+	"644 usr/share/doc/sockwatchd/contrib/README.md" \
+	"644 usr/share/doc/sockwatchd/contrib/prometheus/sockwatchd.rules.yml" \
+	"644 usr/share/doc/sockwatchd/contrib/prometheus/sockwatchd.rules.test.yml" \
+	"644 usr/share/doc/sockwatchd/contrib/grafana/sockwatchd.json" \
 	"644 opt/sysusers/sockwatchd.conf" "644 opt/etc/sockwatchd.conf"
 sw_assert_eq "ExecStart=/usr/sbin/sockwatchd" \
 	"$(grep '^ExecStart=' "$D2/usr/lib/systemd/system/sockwatchd.service")" "unit ExecStart with PREFIX=/usr"

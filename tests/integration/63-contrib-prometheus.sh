@@ -162,6 +162,12 @@ check_all() {
 }
 
 check_all "$CONTRIB"
+
+# The golden exposition (tests/check_metrics.c writes the same bytes) is
+# what Prometheus's own parser accepts, lint included.
+GOLDEN=$SW_TOP/tests/golden/metrics/exposition.prom
+[ -s "$GOLDEN" ] || miss "no golden exposition at $GOLDEN"
+out=$(promtool check metrics <"$GOLDEN" 2>&1) || { echo "$out" >&2; miss "promtool check metrics on $GOLDEN"; }
 [ "$missing" -eq 0 ] || sw_fail "$missing problem(s) in contrib/ (listed above)"
 sw_log "ok: $(yq -r '[.groups[].rules[] | select(.alert)] | length' "$CONTRIB/$RULES") alerts checked and tested" \
 	"($(yq -r '[.tests[].alert_rule_test[]?] | length' "$CONTRIB/$TESTS") cases)," \
