@@ -158,6 +158,7 @@ static uint64_t daemon_status(struct sw_manager *m, struct sw_status_daemon *ret
 		.scrapes = stats.scrapes,
 		.refused = stats.refused,
 		.errors = stats.errors,
+		.expired = stats.expired,
 		.textfile = m->cfg->metrics_textfile,
 		.textfile_writes = m->textfile_writes,
 		.textfile_errors = m->textfile_errors,

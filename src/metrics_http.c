@@ -16,9 +16,23 @@
 #include "config.h"
 #include "macro.h"
 #include "metrics.h"
+#include "util.h"
+
+/* A connection whose request has not come whole yet: it has until
+ * deadline_usec (libmicrohttpd's timeout counts idle time only, so a client
+ * trickling a byte a second would keep its slot for hours). */
+struct pending {
+	struct pending *prev, *next;
+	struct MHD_Connection *c;
+	uint64_t deadline_usec;
+	bool answered;
+};
 
 struct sw_metrics_http {
 	struct MHD_Daemon *d;
+	struct pending *pending;        /* oldest first: deadlines only grow */
+	struct pending *pending_tail;
+	uint64_t request_usec;
 	sd_event_source *io, *timer;
 	struct sw_metrics_source src;
 	struct sw_cidr *allow;
@@ -160,9 +174,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	const char *length, *te;
 
+	const union MHD_ConnectionInfo *ci;
+
 	if (*con_cls)   /* a body arriving after the answer: not read */
 		return MHD_YES;
 	*con_cls = h;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context)
+		((struct pending *)ci->socket_context)->answered = true;
 	if (!get && !head)
 		return answer_text(h, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				   "only GET and HEAD\n");
@@ -199,16 +218,87 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t
 	return ok ? MHD_YES : MHD_NO;
 }
 
+static void pending_unlink(struct sw_metrics_http *h, struct pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		h->pending = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		h->pending_tail = p->prev;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct sw_metrics_http *h = cls;
+	struct pending *p;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		p = *socket_context;
+		if (p) {
+			pending_unlink(h, p);
+			free(p);
+			*socket_context = NULL;
+		}
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return;   /* not tracked: the idle timeout still bounds it */
+	*p = (struct pending){ .c = c, .deadline_usec = util_now_usec() + h->request_usec,
+			       .prev = h->pending_tail };
+	if (h->pending_tail)
+		h->pending_tail->next = p;
+	else
+		h->pending = p;
+	h->pending_tail = p;
+	*socket_context = p;
+}
+
+/* Connections past their deadline without a whole request: shut down, so
+ * that libmicrohttpd sees them end at its next run and frees the slot. */
+static void expire(struct sw_metrics_http *h, uint64_t now)
+{
+	for (struct pending *p = h->pending; p && p->deadline_usec <= now; p = p->next) {
+		const union MHD_ConnectionInfo *ci;
+
+		if (p->answered || p->deadline_usec == 0)
+			continue;
+		ci = MHD_get_connection_info(p->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (ci)
+			(void)shutdown(ci->connect_fd, SHUT_RDWR);
+		p->deadline_usec = 0;   /* shut down once */
+		h->stats.expired++;
+	}
+}
+
+/* The next deadline of a connection still waiting for its request; 0 none. */
+static uint64_t next_deadline(const struct sw_metrics_http *h)
+{
+	for (const struct pending *p = h->pending; p; p = p->next)
+		if (!p->answered && p->deadline_usec)
+			return p->deadline_usec;
+	return 0;
+}
+
 /* ---- the loop ------------------------------------------------------------- */
 
 static int rearm(struct sw_metrics_http *h)
 {
+	uint64_t now = util_now_usec(), deadline = next_deadline(h), at = UINT64_MAX;
 	MHD_UNSIGNED_LONG_LONG ms;
 	int r;
 
-	if (MHD_get_timeout(h->d, &ms) != MHD_YES)
+	if (MHD_get_timeout(h->d, &ms) == MHD_YES)
+		at = now + (uint64_t)ms * USEC_PER_MSEC;
+	if (deadline && deadline < at)
+		at = deadline > now ? deadline : now;
+	if (at == UINT64_MAX)
 		return sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
-	r = sd_event_source_set_time_relative(h->timer, (uint64_t)ms * USEC_PER_MSEC);
+	r = sd_event_source_set_time(h->timer, at);
 	if (r < 0)
 		return r;
 	return sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
@@ -235,6 +325,7 @@ static int run(struct sw_metrics_http *h)
 	 * queue for ever. One more run puts it back and accepts them. */
 	if (n_connections(h) < before)
 		(void)MHD_run(h->d);
+	expire(h, util_now_usec());
 	return rearm(h);
 }
 
@@ -276,6 +367,7 @@ int metrics_http_new(sd_event *e, int fd, const struct sw_metrics_http_limits *l
 		return -ENOMEM;
 	}
 	h->src = *src;
+	h->request_usec = SW_MAX(lim->timeout_usec, USEC_PER_SEC);
 	r = metrics_http_set_allow(h, allow, n_allow);
 	if (r < 0) {
 		close(fd);
@@ -288,6 +380,7 @@ int metrics_http_new(sd_event *e, int fd, const struct sw_metrics_http_limits *l
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SW_METRICS_CONN_MEMORY,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		close(fd);
@@ -331,6 +424,12 @@ void metrics_http_free(struct sw_metrics_http *h)
 	if (h->d) {
 		/* MHD closes a listen socket it was given. */
 		MHD_stop_daemon(h->d);
+	}
+	while (h->pending) {   /* MHD_stop_daemon() said CLOSED for each: none left */
+		struct pending *p = h->pending;
+
+		pending_unlink(h, p);
+		free(p);
 	}
 	free(h->allow);
 	free(h);

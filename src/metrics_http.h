@@ -8,8 +8,9 @@
  * whatever Accept says; / a one-line page linking to it; other paths 404,
  * other methods 405, a request with a body 413. Clients outside allow are
  * closed at accept; connections are bounded in all and per address, idle
- * ones closed after the timeout, and each has a fixed memory pool (request
- * line and headers beyond it get 431 or a close).
+ * ones closed after the timeout, as is one whose request has not come whole
+ * within it (a slowloris), and each has a fixed memory pool (request line
+ * and headers beyond it get 431 or a close).
  *
  * The body is shared: every scrape between two polls serves the same
  * reference-counted buffer (struct sw_metrics_body), so concurrent scrapes
@@ -49,7 +50,10 @@ struct sw_metrics_source {
 struct sw_metrics_http_limits {
 	unsigned max_connections;
 	unsigned max_per_ip;
-	uint64_t timeout_usec;          /* idle connections; whole seconds, at least 1 */
+	/* Idle connections are closed after it (whole seconds, at least 1),
+	 * and so is one whose request line and headers have not all come
+	 * within it of its accept, however it trickles. */
+	uint64_t timeout_usec;
 };
 
 /* Memory each connection may use for its request line and headers. */
@@ -73,6 +77,7 @@ struct sw_metrics_http_stats {
 	uint64_t scrapes;               /* GET and HEAD /metrics answered 200 */
 	uint64_t refused;               /* connections closed at accept: not in allow */
 	uint64_t errors;                /* requests answered 4xx or 5xx */
+	uint64_t expired;               /* closed: no whole request within the timeout */
 };
 void metrics_http_get_stats(const struct sw_metrics_http *h, struct sw_metrics_http_stats *ret);
 

@@ -393,6 +393,7 @@ static struct json_object *metrics_json(const struct sw_status_daemon *d)
 	add(o, "scrapes", new_uint(mt->scrapes));
 	add(o, "refused", new_uint(mt->refused));
 	add(o, "errors", new_uint(mt->errors));
+	add(o, "expired", new_uint(mt->expired));
 	add(o, "textfile", new_str(mt->textfile));
 	add(o, "textfile_writes", new_uint(mt->textfile_writes));
 	add(o, "textfile_errors", new_uint(mt->textfile_errors));

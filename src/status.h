@@ -75,6 +75,7 @@ struct sw_status_daemon {
 	struct sw_status_metrics {
 		const char *listen;         /* the endpoint's address, or "socket activation"; NULL none */
 		uint64_t scrapes, refused, errors;
+		uint64_t expired;           /* closed: no whole request within the timeout */
 		const char *textfile;       /* NULL: none */
 		uint64_t textfile_writes, textfile_errors;
 		int textfile_last_error;    /* 0 or -errno, of the last write */
