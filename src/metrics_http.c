@@ -163,8 +163,9 @@ static const char index_page[] =
 	"<html><head><title>sockwatchd</title></head><body>"
 	"<a href=\"/metrics\">/metrics</a></body></html>\n";
 
-/* Called once the request line and headers are in; answered at once, so a
- * body is never read. */
+/* Called once the request line and headers are in (which ends the
+ * connection's request deadline); answered at once, so a body is never
+ * read. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -172,9 +173,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct sw_metrics_http *h = cls;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	bool head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	const char *length, *te;
-
 	const union MHD_ConnectionInfo *ci;
+	const char *length, *te;
 
 	if (*con_cls)   /* a body arriving after the answer: not read */
 		return MHD_YES;

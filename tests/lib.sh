@@ -77,6 +77,18 @@ sw_wait_for() {
 	return 1
 }
 
+# sw_poll_for SECONDS CMD...: as sw_wait_for, and also bounded by the clock,
+# for a CMD that takes time of its own (a curl, a jq, a sockwatchctl).
+sw_poll_for() {
+	local secs=$1 end=$((SECONDS + $1 + 1)) i
+	shift
+	for ((i = 0; i < secs * 10 && SECONDS < end; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # sw_drop_synacks NS: nftables in NS drops outgoing SYN-ACKs, so every
 # connect() leaves one request socket in the server's SYN queue.
 sw_drop_synacks() {

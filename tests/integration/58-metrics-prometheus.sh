@@ -117,17 +117,6 @@ promtool check rules "$SW_TMP/rules/sockwatchd.rules.yml" >"$SW_TMP/rules.check"
 
 sw_netns_new ns
 in_ns() { ip netns exec "$ns" "$@"; }
-# poll_for SECS CMD...: sw_wait_for, also bounded by the clock (each try
-# here is a curl and a jq, which take time of their own).
-poll_for() {
-	local secs=$1 end=$((SECONDS + $1 + 1)) i
-	shift
-	for ((i = 0; i < secs * 10 && SECONDS < end; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # --- sockwatchd, serving its own endpoint
 cat >"$SW_TMP/sw.conf" <<CONF
@@ -147,7 +136,7 @@ polled() {
 	scrape "$SW_TMP/first.prom" &&
 		[ "$(awk '$1 == "sockwatch_polls_total" { print $2 }' "$SW_TMP/first.prom")" -ge 1 ] 2>/dev/null
 }
-poll_for 10 polled || sw_fail "no scrape of 127.0.0.1:$mport with a poll done after 10 s: $(cat "$SW_TMP/daemon.err")"
+sw_poll_for 10 polled || sw_fail "no scrape of 127.0.0.1:$mport with a poll done after 10 s: $(cat "$SW_TMP/daemon.err")"
 sw_log "daemon serves /metrics: $(tr -d '\r' <"$SW_TMP/first.prom.hdr" | grep -i '^content-type')"
 
 # --- the full queue: listen(8) holds 9, the other 11 connects are dropped
@@ -202,13 +191,13 @@ query() {  # PROMQL: the instant query's result vector, as JSON
 # value PROMQL: the value of its one sample ("" unless exactly one).
 value() { query "$1" | jq -r 'if length == 1 then .[0].value[1] else empty end'; }
 prom_ready() { kill -0 "$prom_pid" 2>/dev/null && api /-/ready >/dev/null; }
-poll_for 20 prom_ready || sw_fail "Prometheus not ready after 20 s: $(tail -n 20 "$SW_TMP/prometheus.err")"
+sw_poll_for 20 prom_ready || sw_fail "Prometheus not ready after 20 s: $(tail -n 20 "$SW_TMP/prometheus.err")"
 sw_log "Prometheus $("$PROM" --version 2>&1 | awk 'NR == 1 { print $3 }') ready on 127.0.0.1:$pport"
 
 # --- the target: up, scraped without error
 target() { api /api/v1/targets | jq -c '.data.activeTargets[] | select(.labels.job == "sockwatchd")'; }
 target_up() { t=$(target) && [ "$(jq -r .health <<<"$t")" = up ]; }
-poll_for 15 target_up || sw_fail "target never up: $(target) $(tail -n 5 "$SW_TMP/prometheus.err")"
+sw_poll_for 15 target_up || sw_fail "target never up: $(target) $(tail -n 5 "$SW_TMP/prometheus.err")"
 sw_assert_eq "http://127.0.0.1:$mport/metrics" "$(jq -r .scrapeUrl <<<"$t")" "target scrapeUrl"
 sw_assert_eq "" "$(jq -r .lastError <<<"$t")" "target lastError"
 sw_assert_eq 1 "$(value 'up{job="sockwatchd"}')" 'up{job="sockwatchd"}'
@@ -216,7 +205,7 @@ sw_assert_eq 1 "$(value 'up{job="sockwatchd"}')" 'up{job="sockwatchd"}'
 # --- the queue, as Prometheus has it, against ss read around the query
 sel="{job=\"sockwatchd\",netns=\"host\",listener=\"$L\",family=\"inet\",port=\"$port\"}"
 have_queue() { [ -n "$(value "sockwatch_accept_queue_length$sel")" ]; }
-poll_for 10 have_queue || sw_fail "no sockwatch_accept_queue_length$sel: $(query "sockwatch_accept_queue_length")"
+sw_poll_for 10 have_queue || sw_fail "no sockwatch_accept_queue_length$sel: $(query "sockwatch_accept_queue_length")"
 read -r ss_recvq ss_sendq ss_drops <<<"$(swc_ss_listen "$ns" $port)"
 p_len=$(value "sockwatch_accept_queue_length$sel")
 p_lim=$(value "sockwatch_accept_queue_limit$sel")
@@ -232,7 +221,7 @@ sw_assert_eq 1 "$(value "sockwatch_listener_info{listener=\"$L\",comm=\"qfill\",
 # --- the drops: rising, so their rate is above zero
 rate_q="rate(sockwatch_listen_drops_total${sel}[5s])"
 dropping() { r=$(value "$rate_q") && [ -n "$r" ] && awk -v r="$r" 'BEGIN { exit !(r > 0) }'; }
-poll_for 15 dropping || sw_fail "$rate_q not above 0 after 15 s: $(query "$rate_q") (ss: $(swc_ss_listen "$ns" $port))"
+sw_poll_for 15 dropping || sw_fail "$rate_q not above 0 after 15 s: $(query "$rate_q") (ss: $(swc_ss_listen "$ns" $port))"
 sw_log "ok: $rate_q = $r > 0"
 d=$(value "sockwatch_listen_drops_total$sel")
 [ "$d" -gt 0 ] 2>/dev/null || sw_fail "sockwatch_listen_drops_total$sel = '$d'"
@@ -247,7 +236,7 @@ firing() {
 		head -n 1)
 	[ -n "$a" ]
 }
-poll_for 20 firing || sw_fail "SockwatchListenerDropping not firing for $L after 20 s:
+sw_poll_for 20 firing || sw_fail "SockwatchListenerDropping not firing for $L after 20 s:
 alerts: $(api /api/v1/alerts)
 rules: $(api /api/v1/rules | jq -c '.data.groups[].rules[] | {name, health, lastError}')"
 sw_log "alert: $(jq -c .labels <<<"$a")"

@@ -33,17 +33,6 @@ mkdir -p "$dir" || sw_fail "mkdir $dir"
 
 sw_netns_new ns
 in_ns() { ip netns exec "$ns" "$@"; }
-# poll_for SECS CMD...: sw_wait_for, also bounded by the clock (a try
-# here is a curl or a sockwatchctl, which take time of their own).
-poll_for() {
-	local secs=$1 end=$((SECONDS + $1 + 1)) i
-	shift
-	for ((i = 0; i < secs * 10 && SECONDS < end; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # --- a listener with 5 of its 8 places taken (never accept()ed)
 swc_listen "$ns" srv --bind 127.0.0.1 --port $port --backlog $backlog
@@ -79,7 +68,7 @@ snap() {
 	fi
 	return 0
 }
-poll_for 10 snap || sw_fail "no $file after 10 s: $(cat "$SW_TMP/daemon.err")"
+sw_poll_for 10 snap || sw_fail "no $file after 10 s: $(cat "$SW_TMP/daemon.err")"
 sw_assert_eq 644 "$(stat -c %a "$file")" "textfile mode"
 sw_assert_eq "0 0" "$(stat -c '%u %g' "$file")" "textfile owner"
 out=$(promtool check metrics <"$SW_TMP/snap.prom" 2>&1)
@@ -111,7 +100,7 @@ sample() {
 mtime_sel="file=\"$file\""
 mtime_of() { sample "$1" node_textfile_mtime_seconds "$mtime_sel"; }
 scraped() { kill -0 "$node_pid" 2>/dev/null && scrape "$SW_TMP/node1.prom" && [ -n "$(mtime_of "$SW_TMP/node1.prom")" ]; }
-poll_for 15 scraped || sw_fail "node_exporter has no node_textfile_mtime_seconds{$mtime_sel} after 15 s:
+sw_poll_for 15 scraped || sw_fail "node_exporter has no node_textfile_mtime_seconds{$mtime_sel} after 15 s:
 $(grep textfile "$SW_TMP/node1.prom" 2>/dev/null) $(tail -n 5 "$SW_TMP/node.err")"
 sw_log "node_exporter $("$NODE" --version 2>&1 | awk 'NR == 1 { print $3 }') on 127.0.0.1:$nport"
 sw_assert_eq 0 "$(awk '$1 == "node_textfile_scrape_error" { print $2 }' "$SW_TMP/node1.prom")" \
@@ -137,7 +126,7 @@ newer() {
 	snap && scrape "$SW_TMP/node2.prom" && m2=$(mtime_of "$SW_TMP/node2.prom") &&
 		[ -n "$m2" ] && awk -v a="$m1" -v b="$m2" 'BEGIN { exit !(b + 0 > a + 0) }'
 }
-poll_for 5 newer || sw_fail "node_textfile_mtime_seconds stayed at $m1 for 5 s"
+sw_poll_for 5 newer || sw_fail "node_textfile_mtime_seconds stayed at $m1 for 5 s"
 sw_log "ok: node_textfile_mtime_seconds $m1 -> $m2"
 sw_assert_eq 0 "$(awk '$1 == "node_textfile_scrape_error" { print $2 }' "$SW_TMP/node2.prom")" \
 	"node_textfile_scrape_error, second scrape"
@@ -156,7 +145,7 @@ failing() {
 	status && [ "$(d .metrics.textfile)" = "$missing/sockwatchd.prom" ] &&
 		[ "$(d .metrics.textfile_errors)" -gt 0 ] && [ "$(d .metrics.textfile_last_error)" != null ]
 }
-poll_for 10 failing || sw_fail "no textfile error after the reload: $(jq -c .daemon.metrics "$SW_TMP/status.json") $(cat "$SW_TMP/daemon.err")"
+sw_poll_for 10 failing || sw_fail "no textfile error after the reload: $(jq -c .daemon.metrics "$SW_TMP/status.json") $(cat "$SW_TMP/daemon.err")"
 sw_log "daemon.metrics: $(jq -c .daemon.metrics "$SW_TMP/status.json")"
 # The file it no longer writes is removed at the reload, so node_exporter
 # does not serve ever older figures from it.
@@ -172,7 +161,7 @@ sw_assert_eq "No such file or directory" "$(d .metrics.textfile_last_error)" "da
 going_on() {
 	status && [ "$(d .polls)" -ge $((polls1 + 2)) ] && [ "$(d .metrics.textfile_errors)" -gt "$errs1" ]
 }
-poll_for 10 going_on || sw_fail "polls or textfile errors stood still after the reload: $(jq -c .daemon "$SW_TMP/status.json")"
+sw_poll_for 10 going_on || sw_fail "polls or textfile errors stood still after the reload: $(jq -c .daemon "$SW_TMP/status.json")"
 sw_assert_eq "0 true 0 $writes1" "$(d '[.late_polls, .last_poll_ok, .poll_errors, .metrics.textfile_writes] |
 	map(tostring) | join(" ")')" "daemon: late_polls last_poll_ok poll_errors textfile_writes"
 sw_log "ok: polls $polls1 -> $(d .polls), textfile_errors $errs1 -> $(d .metrics.textfile_errors)"
@@ -189,7 +178,7 @@ again() {
 	status && [ "$(d .metrics.textfile)" = "$file" ] && [ "$(d .metrics.textfile_writes)" -gt "$writes1" ] &&
 		[ "$(d .metrics.textfile_last_error)" = null ]
 }
-poll_for 10 again || sw_fail "textfile not written again: $(jq -c .daemon.metrics "$SW_TMP/status.json")"
+sw_poll_for 10 again || sw_fail "textfile not written again: $(jq -c .daemon.metrics "$SW_TMP/status.json")"
 sw_log "daemon.metrics: $(jq -c .daemon.metrics "$SW_TMP/status.json")"
 snap || sw_fail "no $file after the reload back"
 sw_assert_eq 0 "$(d .late_polls)" "daemon.late_polls"
