@@ -37,8 +37,13 @@ struct mbuf {
 	bool oom;
 };
 
+/* s may point into b itself (a label set copied from earlier in it): its
+ * offset is kept across the realloc. */
 static void mb_put(struct mbuf *b, const char *s, size_t n)
 {
+	bool inside = b->p && s >= b->p && s < b->p + b->len;
+	size_t off = inside ? (size_t)(s - b->p) : 0;
+
 	if (b->oom)
 		return;
 	if (b->len + n > b->cap) {
@@ -59,6 +64,8 @@ static void mb_put(struct mbuf *b, const char *s, size_t n)
 		}
 		b->p = np;
 		b->cap = cap;
+		if (inside)
+			s = np + off;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;

@@ -339,6 +339,41 @@ START_TEST(test_max_listeners)
 }
 END_TEST
 
+/* Every count of listeners from 1 to 300, so that the label sets outgrow
+ * their buffer at every point of a group's writing, the copy of the
+ * namespace's label from that same buffer included (ASan caught a read
+ * from the old buffer at 2000 listeners): every listener is written. */
+START_TEST(test_many)
+{
+	struct sw_snapshot snap;
+	struct sw_tracker *big;
+	char ep[32], want[160];
+
+	ck_assert_int_eq(tracker_new(&big), 0);
+	snap_init(&snap);
+	nsv[1] = (struct sw_status_ns){ .info = &infos[1], .tracker = big };
+	for (unsigned i = 0; i < 300; i++) {
+		_cleanup_free_ char *text = NULL;
+		size_t len, n = 0;
+
+		snprintf(ep, sizeof(ep), "10.0.%u.%u:%u", i / 250, i % 250 + 1, 1000 + i);
+		snap_add(&snap, 1000 + i, ep, i % 3, 128, 0);
+		update(big, &snap, NULL, (2 + i) * S);
+		text = format(2, 20000, &len);
+		for (const char *p = text; (p = strstr(p, "\nsockwatch_listener_info{netns=\"docker")); p++)
+			n++;
+		ck_assert_uint_eq(n, i + 1);
+		snprintf(want, sizeof(want),
+			 "sockwatch_accept_queue_limit{netns=\"docker:3f2a9c1b0e4d\",listener=\"%s\",family=\"inet\",port=\"%u\"} 128\n",
+			 ep, 1000 + i);
+		ck_assert_msg(find_line(text, want), "no %s", want);
+	}
+	nsv[1].tracker = tv[1];
+	snap_free(&snap);
+	tracker_free(big);
+}
+END_TEST
+
 /* No namespace at all still makes a valid exposition. */
 START_TEST(test_empty)
 {
@@ -408,6 +443,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_series, 0, sizeof(expected) / sizeof(expected[0]));
 	tcase_add_test(tc, test_max_listeners);
 	tcase_add_test(tc, test_empty);
+	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("text");
 	tcase_add_loop_test(tc, test_escape, 0, sizeof(escapes) / sizeof(escapes[0]));

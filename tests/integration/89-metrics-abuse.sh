@@ -102,7 +102,7 @@ expect_metrics() {  # WHAT [CURL ARGS...]
 		[ "$(tail -c 1 "$SW_TMP/h.body" | od -An -c | tr -d ' ')" = '\n' ] ||
 		sw_fail "$what: not a whole exposition: $(head -c 300 "$SW_TMP/h.body")"
 }
-sw_wait_for 10 expect_listeners || sw_fail "the scrape does not show 2001 listeners"
+sw_wait_for 10 expect_listeners || sw_fail "the scrape does not show 2001 listeners: $(tail -n 40 "$SW_TMP/daemon.err")"
 expect_metrics "first scrape"
 sw_log "a scrape: $(wc -c <"$SW_TMP/h.body") bytes in $HTTP_SECS s"
 status
