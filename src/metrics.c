@@ -228,11 +228,6 @@ static const char *family_label(const struct sw_tracked *tr)
 	return tr->family == AF_UNIX ? "unix" : tr->family == AF_INET6 ? "inet6" : "inet";
 }
 
-static bool busy(const struct sw_tracked *tr)
-{
-	return tr->accept.depth > 0 || (tr->syn_scanned && tr->syn.depth > 0) ||
-	       tr->drops.delta > 0 || tr->level != SW_LEVEL_OK;
-}
 
 struct mstate {
 	const struct sw_status_inputs *in;
@@ -333,6 +328,7 @@ static int gather_ns(struct mstate *st, size_t ns, struct mentry **scratch, size
 	for (size_t i = 0; i < n; i++) {
 		const struct mentry *e = &(*scratch)[i];
 		const struct sw_tracked *tr = e->tr;
+		struct sw_ctl_listener_facts facts;
 		bool same = i > 0 && family_rank(tr) == family_rank(e[-1].tr) &&
 			    strcmp(e->name, e[-1].name) == 0;
 		struct mgroup *g;
@@ -350,7 +346,9 @@ static int gather_ns(struct mstate *st, size_t ns, struct mentry **scratch, size
 		g->accept_depth += tr->accept.depth;
 		g->accept_limit += tr->accept.limit;
 		g->drops += tr->drops.total;
-		if (busy(tr))
+		/* busy: what plain status would show, the one idle rule */
+		status_listener_facts(status_ns_info(&st->in->ns[ns]), tr, e->name, &facts);
+		if (!protocol_facts_idle(&facts))
 			(*busyv)[st->n_g - 1] = true;
 	}
 	return 0;

@@ -24,8 +24,8 @@
 
 struct sw_metrics_opts {
 	/* Listener series groups written at most ([metrics] max_listeners):
-	 * those with a queue not empty, drops in the last poll or an alert
-	 * open first, then the rest in order; the others are counted in
+	 * those plain status shows (not idle: protocol_facts_idle()) first,
+	 * then the rest in order; the others are counted in
 	 * sockwatch_listeners_omitted. */
 	size_t max_listeners;
 	const char *version;                 /* sockwatch_build_info */

@@ -309,21 +309,6 @@ static int entry_cmp(const void *a, const void *b)
 	return r ? r : (x->ns > y->ns) - (x->ns < y->ns);
 }
 
-static void listener_facts(const struct sw_nsinfo *info, const struct sw_tracked *tr,
-			   struct sw_ctl_listener_facts *ret, char *name, size_t len)
-{
-	*ret = (struct sw_ctl_listener_facts){
-		.name = tracker_listener_name(tr, name, len),
-		.netns = nsinfo_name(info),
-		.has_port = tr->family != AF_UNIX,
-		.port = tr->port,
-		.accept_depth = tr->accept.depth,
-		.syn_depth = tr->syn_scanned ? tr->syn.depth : 0,
-		.drops_delta = (int64_t)tr->drops.delta,
-		.state_ok = tr->level == SW_LEVEL_OK,
-	};
-}
-
 bool status_keep_ns_for_request(void *request, const struct sw_nsinfo *ns)
 {
 	return protocol_request_wants_netns(request, nsinfo_name(ns));
@@ -336,7 +321,7 @@ bool status_keep_for_request(void *request, const struct sw_nsinfo *ns,
 	struct sw_ctl_listener_facts facts;
 	char name[LISTENER_STRLEN];
 
-	listener_facts(ns, tr, &facts, name, sizeof(name));
+	status_listener_facts(ns, tr, tracker_listener_name(tr, name, sizeof(name)), &facts);
 	return protocol_request_wants(req, &facts);
 }
 

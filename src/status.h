@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "journal_stats.h"
 #include "nsinfo.h"
+#include "protocol.h"
 #include "tracker.h"
 
 struct sw_ctl_request;
@@ -98,6 +100,24 @@ struct sw_status_ns {
 static inline const struct sw_nsinfo *status_ns_info(const struct sw_status_ns *n)
 {
 	return n->info ? n->info : &tracker_ns(n->tracker)->info;
+}
+
+/* The facts the control protocol's rules (protocol.h) read of a
+ * listener: which requests want it, and whether it is idle. name: the
+ * listener's, as tracker_listener_name() writes it. */
+static inline void status_listener_facts(const struct sw_nsinfo *info, const struct sw_tracked *tr,
+					 const char *name, struct sw_ctl_listener_facts *ret)
+{
+	*ret = (struct sw_ctl_listener_facts){
+		.name = name,
+		.netns = nsinfo_name(info),
+		.has_port = tr->family != AF_UNIX,
+		.port = tr->port,
+		.accept_depth = tr->accept.depth,
+		.syn_depth = tr->syn_scanned ? tr->syn.depth : 0,
+		.drops_delta = (int64_t)tr->drops.delta,
+		.state_ok = tr->level == SW_LEVEL_OK,
+	};
 }
 
 /* Everything the document is made of, as of now_usec. */

@@ -92,12 +92,10 @@ static void update(struct sw_tracker *t, struct sw_snapshot *s, struct sw_unix_s
  * name. */
 static void setup(void)
 {
-	struct sw_config_errors errs = { 0 };
 	struct sw_snapshot snap;
 	struct sw_unix_snapshot us;
 
 	ck_assert_int_eq(config_new_default(&cfg), 0);
-	config_errors_clear(&errs);
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(tracker_new(&tv[i]), 0);
 
