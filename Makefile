@@ -30,8 +30,11 @@ DEB_BUILD := gcc make pkg-config libnl-3-dev libsystemd-dev libjson-c-dev libcap
 #    with, a private journald, the real programs the tests drive;
 DEB_TEST  := check iproute2 nftables systemd procps jq bc strace mandoc man-db \
              @nginx php-fpm valgrind prometheus prometheus-node-exporter curl yq
-#  - to build and run the fuzz targets (mk/fuzz.mk; 70-fuzz-smoke in `make check`).
+#  - to build and run the fuzz targets (mk/fuzz.mk; 70-fuzz-smoke in `make check`);
 DEB_FUZZ  := clang @clang-rt
+#  - to build the Debian package (`make deb`: debian/control's Build-Depends
+#    beyond DEB_BUILD) and lint it (lintian; 69-deb-package in `make check`).
+DEB_PKG   := debhelper dpkg-dev check lintian
 
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
         -Wstrict-prototypes -Wno-unused-parameter
@@ -73,7 +76,7 @@ DAEMON := $(BUILD)/sockwatchd
 CTL    := $(BUILD)/sockwatchctl
 PROGS  := $(DAEMON) $(if $(wildcard src/sockwatchctl.c),$(CTL))
 
-.PHONY: all deps deps-build deps-test deps-fuzz run check unit integration tests clean install uninstall bench bench-netns bench-unix bench-metrics
+.PHONY: all deps deps-build deps-test deps-fuzz deps-deb deb run check unit integration tests clean install uninstall bench bench-netns bench-unix bench-metrics
 all: $(PROGS)
 
 $(BUILD)/libsw.a: $(MOD_OBJS)
@@ -86,9 +89,14 @@ $(DAEMON): $(BUILD)/src/sockwatchd.o $(BUILD)/libsw.a
 $(CTL): $(BUILD)/src/sockwatchctl.o $(CTL_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CTL) -lm
 
+# Only tests/ and bench/ need -iquote src: a file in src/ finds its headers
+# in its own directory. With src in the -iquote list, gcc's <limits.h>
+# reaches the next limits.h (#include_next in its syslimits.h) there, so
+# src/limits.h stood in for glibc's, whose MB_LEN_MAX, PATH_MAX... went
+# missing; _FORTIFY_SOURCE (Debian's build flags) stops at the first.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -iquote src -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(if $(filter src/%,$<),,-iquote src) -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CHK) $(LIBS_D) -lm
@@ -110,9 +118,12 @@ deps-test:
 deps-fuzz:
 	@./tools/deps.sh $(DEB_FUZZ)
 
+deps-deb:
+	@./tools/deps.sh $(DEB_BUILD) $(DEB_PKG)
+
 # Everything `make check` needs.
 deps:
-	@./tools/deps.sh $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ)
+	@./tools/deps.sh $(DEB_BUILD) $(DEB_TEST) $(DEB_FUZZ) $(DEB_PKG)
 
 # `make run`: the daemon in the foreground against this host's sockets.
 run: deps-build
@@ -156,6 +167,27 @@ bench-unix: deps
 bench-metrics: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(BUILD)/bench/scrape
 	$(BUILD)/bench/scrape $(BENCH_ARGS)
+
+# `make deb`: the Debian package (debian/), built by dpkg-buildpackage from a
+# copy of the sources (the files git tracks, as they are in the work tree;
+# without git, everything but the build trees) in $(BUILD)/deb/src, so
+# that no earlier build leaks in and the .deb, .buildinfo and .changes it
+# writes to the parent directory land in $(BUILD)/deb. This make's
+# variables (BUILD=, WERROR=, SANITIZE=, passed on in MAKEFLAGS and the
+# environment) stay out of the package's build: debian/rules sets its own.
+DEB_OUT := $(BUILD)/deb
+deb: deps-deb
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z | xargs -0 sh -c \
+			'for f; do if [ -e "$$f" ] || [ -L "$$f" ]; then printf "%s\0" "$$f"; fi; done' sh; \
+	else \
+		find . -path './build*' -prune -o -path ./.git -prune -o ! -type d -print0; \
+	fi | tar --null -T - -cf - | tar -C $(DEB_OUT)/src -xf -
+	cd $(DEB_OUT)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u WERROR -u SANITIZE \
+		-u DESTDIR dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/src
+	@ls -l $(DEB_OUT)
 
 clean:
 	rm -rf $(BUILD)
