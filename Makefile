@@ -89,14 +89,9 @@ $(DAEMON): $(BUILD)/src/sockwatchd.o $(BUILD)/libsw.a
 $(CTL): $(BUILD)/src/sockwatchctl.o $(CTL_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CTL) -lm
 
-# Only tests/ and bench/ need -iquote src: a file in src/ finds its headers
-# in its own directory. With src in the -iquote list, gcc's <limits.h>
-# reaches the next limits.h (#include_next in its syslimits.h) there, so
-# src/limits.h stood in for glibc's, whose MB_LEN_MAX, PATH_MAX... went
-# missing; _FORTIFY_SOURCE (Debian's build flags) stops at the first.
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(if $(filter src/%,$<),,-iquote src) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -iquote src -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsw.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CHK) $(LIBS_D) -lm

@@ -43,7 +43,7 @@ FUZZ_LIBS     = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS) 2>/dev/null) -lm
 # target that needs another module adds it here.
 FUZZ_MODULES := diag_parse snapshot usnap util addr grow kernel netstat sysctl text config config_parse \
                 config_key config_value filter protocol privsep helper helper_ns nsdisc procsrc procfs caps \
-                metrics tracker tracker_step lindex history alert limits rules event
+                metrics tracker tracker_step lindex history alert queue_limits rules event
 FUZZ_MOD_OBJS := $(FUZZ_MODULES:%=$(FUZZ_DIR)/src/%.o)
 
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "kernel.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "nsinfo.h"
 #include "owner.h"
 #include "usnap.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "kernel.h"
 #include "text.h"
 #include "macro.h"

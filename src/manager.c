@@ -23,7 +23,7 @@
 #include "nsset.h"
 #include "procsrc.h"
 #include "journal.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "owners.h"
 #include "protocol.h"
 #include "tracker.h"

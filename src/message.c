@@ -11,7 +11,7 @@
 
 #include "addr.h"
 #include "advice.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "kernel.h"
 #include "text.h"
 #include "macro.h"

@@ -13,7 +13,7 @@
 
 #include "addr.h"
 #include "grow.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "macro.h"
 #include "owner.h"
 #include "tracker.h"

@@ -11,7 +11,7 @@
 
 #include "addr.h"
 #include "jsoncleanup.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "netstat.h"
 #include "order.h"
 #include "protocol.h"

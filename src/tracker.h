@@ -17,7 +17,7 @@
 #include "event.h"
 #include "history.h"
 #include "kernel.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "nsinfo.h"
 #include "rules.h"
 #include "snapshot.h"

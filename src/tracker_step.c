@@ -5,7 +5,7 @@
 #include "alert.h"
 #include "config.h"
 #include "history.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "macro.h"
 #include "rules.h"
 

@@ -11,7 +11,7 @@
 # A name checks NAME.c and NAME.h; NAME.h alone checks only the header
 # (owner.h is plain data, owner.c the cache that reads /proc).
 PURE="addr advice alert check config_value decide diag_parse event filter grow history jsonget
-      kernel limits lindex macro.h message journal_wire netns_name nsinfo.h order owner.h owner_unit privsep protocol
+      kernel queue_limits lindex macro.h message journal_wire netns_name nsinfo.h order owner.h owner_unit privsep protocol
       rules snapshot synsched text tracker tracker_step tracker_int.h usnap metrics"
 IO="diag sysctl netstat procfs owners owner_int journal control control_socket manager
     manager_int ctlclient faults helper helper_ns procsrc caps nsdisc nsset poll metrics_http
@@ -58,11 +58,11 @@ out=$(check "$SW_TOP/src") || sw_fail "the pure core includes I/O headers:
 $out"
 sw_log "ok: $n pure modules include no I/O module's header"
 
-# The checker must catch a violation: limits.h including sysctl.h.
+# The checker must catch a violation: queue_limits.h including sysctl.h.
 cp -r "$SW_TOP/src" "$SW_TMP/src"
-sed -i '0,/#include "kernel.h"/s//#include "kernel.h"\n#include "sysctl.h"/' "$SW_TMP/src/limits.h"
-grep -q '"sysctl.h"' "$SW_TMP/src/limits.h" || sw_fail "could not plant the violation"
+sed -i '0,/#include "kernel.h"/s//#include "kernel.h"\n#include "sysctl.h"/' "$SW_TMP/src/queue_limits.h"
+grep -q '"sysctl.h"' "$SW_TMP/src/queue_limits.h" || sw_fail "could not plant the violation"
 out=$(check "$SW_TMP/src") && sw_fail "a planted violation went unnoticed"
-echo "$out" | grep -q "limits.h includes sysctl.h" || sw_fail "wrong report: $out"
+echo "$out" | grep -q "queue_limits.h includes sysctl.h" || sw_fail "wrong report: $out"
 echo "$out" | grep -q "tracker.h includes sysctl.h" || sw_fail "not transitive: $out"
 sw_log "ok: a planted violation is reported, transitively ($(echo "$out" | wc -l) lines)"

@@ -19,7 +19,7 @@
 
 #include "addr.h"
 #include "diag.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "netstat.h"
 #include "snapshot.h"
 #include "sysctl.h"

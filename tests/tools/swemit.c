@@ -31,7 +31,7 @@
 #include "addr.h"
 #include "event.h"
 #include "journal.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "netstat.h"
 #include "macro.h"
 

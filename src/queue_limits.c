@@ -1,4 +1,4 @@
-#include "limits.h"
+#include "queue_limits.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "checkrun.h"
-#include "limits.h"
+#include "queue_limits.h"
 #include "macro.h"
 
 #define BL  SW_SRC_LISTEN_BACKLOG
