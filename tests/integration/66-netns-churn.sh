@@ -6,8 +6,9 @@
 #    (status no longer lists it; daemon.namespaces.found and .released
 #    count all 50);
 #  - within two discovery passes of a deletion (daemon.namespaces.discoveries
-#    moved by 2) the anchor's veth end is gone: the kernel freed the
-#    namespace, so the daemon kept no fd of it;
+#    moved by 2) status no longer lists it, and the anchor's veth end goes:
+#    the kernel freed the namespace, so the daemon kept no fd of it (the
+#    kernel's own teardown may lag behind on a busy host: up to 20 s);
 #  - the daemon's fds (monitor and helper, /proc/PID/fd) come back to what
 #    they were before the churn.
 # --selftest-setup: the churn, the veths and their vanishing without the
@@ -112,10 +113,20 @@ for ((b = 0; b < BATCHES; b++)); do
 		nst_status "$st"
 		d=$(dn discoveries)
 		sw_wait_for 5 passes $((d + 2)) || sw_fail "batch $b: discoveries stuck at $(dn discoveries)"
-		# The kernel frees a namespace 10-60 ms after its last reference.
-		sw_wait_for 1 veths_gone || sw_fail "batch $b: veth ends $(ip -n "$anchor" -br link |
-			awk '/^swv/ { sub(/@.*/, "", $1); printf "%s ", $1 }')still there two discovery passes \
-after the deletion: the daemon keeps a namespace of ${batch[*]} alive"
+		# The kernel frees a namespace 10-60 ms after its last reference
+		# on a quiet host, but its cleanup runs in one host-wide worker,
+		# behind every other namespace being torn down: seconds on a
+		# busy machine (measured: 3 s and more in an ASan run beside
+		# other namespace tests). A namespace the daemon pins never goes
+		# while the daemon runs, so waiting longer only tells the two
+		# apart; what the daemon itself must do in two passes (drop the
+		# namespace from status) is checked below, and its fds at the end.
+		t1=$(date +%s%N)
+		sw_wait_for 20 veths_gone || sw_fail "batch $b: veth ends $(ip -n "$anchor" -br link |
+			awk '/^swv/ { sub(/@.*/, "", $1); printf "%s ", $1 }')still there 20 s after two discovery \
+passes after the deletion: the daemon keeps a namespace of ${batch[*]} alive"
+		late=$((($(date +%s%N) - t1) / 1000000))
+		[ "$late" -le 1000 ] || sw_log "batch $b: the kernel freed the namespaces $late ms after the two passes"
 		for n in "${batch[@]}"; do
 			[ -z "$(nst_ns "$st" "$n" .name)" ] || sw_fail "batch $b: $n still in status two passes after its deletion"
 		done
