@@ -62,6 +62,9 @@ struct sw_diag {
 	 * be reopened here (a new one would be the monitor's namespace), so a
 	 * half-read dump is drained instead. */
 	bool adopted;
+	/* The kernel refused the SYN scan's one-walk request (EOPNOTSUPP:
+	 * built without it; EINVAL): scans dump per family from then on. */
+	bool walk_refused;
 
 	uint8_t *buf;              /* DIAG_SLOTS * DIAG_SLOT_SIZE */
 	struct iovec iov[DIAG_SLOTS];
@@ -77,6 +80,7 @@ enum diag_kind { DIAG_LISTENERS, DIAG_SYNRECV, DIAG_UNIX };
 /* What one dump request fills, and where its stray datagrams count. */
 struct diag_sink {
 	enum diag_kind kind;
+	uint16_t reply_type;       /* the type of the answers: the request's */
 	struct sw_snapshot *s;
 	struct sw_unix_snapshot *u;
 	uint64_t *skipped_msgs;
@@ -294,14 +298,15 @@ void diag_set_recv_hook(struct sw_diag *d, sw_diag_recv_hook fn, void *userdata)
 	d->hook_data = userdata;
 }
 
-/* Sends one dump request whose body (an inet_diag_req_v2 or a
- * unix_diag_req) is req. */
-static int diag_send(struct sw_diag *d, const void *req, size_t len, uint32_t seq)
+/* Sends one dump request of type (SOCK_DIAG_BY_FAMILY, or TCPDIAG_GETSOCK)
+ * whose body (an inet_diag_req_v2, a unix_diag_req, or the old
+ * inet_diag_req) is req. */
+static int diag_send(struct sw_diag *d, uint16_t type, const void *req, size_t len, uint32_t seq)
 {
 	struct nl_msg *m;
 	int r;
 
-	m = nlmsg_alloc_simple(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP);
+	m = nlmsg_alloc_simple(type, NLM_F_REQUEST | NLM_F_DUMP);
 	if (!m)
 		return -ENOMEM;
 	r = nlmsg_append(m, (void *)req, len, NLMSG_ALIGNTO);
@@ -424,7 +429,7 @@ static int diag_parse_part(const struct diag_sink *k, const uint8_t *part, size_
 	case DIAG_LISTENERS:
 		return diag_parse_listeners_seq(part, len, seq, portid, k->s);
 	case DIAG_SYNRECV:
-		return diag_parse_synrecv_seq(part, len, seq, portid, k->s);
+		return diag_parse_synrecv_seq(part, len, seq, portid, k->reply_type, k->s);
 	case DIAG_UNIX:
 		return diag_parse_unix_seq(part, len, seq, portid, k->u);
 	}
@@ -456,7 +461,7 @@ static int diag_dump_request(struct sw_diag *d, const struct diag_sink *k, int f
 	if (++d->seq == 0)
 		d->seq = 1;
 	if (!d->hook) {
-		r = diag_send(d, req, len, d->seq);
+		r = diag_send(d, k->reply_type, req, len, d->seq);
 		if (r < 0)
 			return r;
 	}
@@ -490,7 +495,8 @@ static int diag_dump_request(struct sw_diag *d, const struct diag_sink *k, int f
 static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_kind kind,
 			    int family, uint32_t states, uint8_t ext, uint64_t deadline)
 {
-	const struct diag_sink k = { .kind = kind, .s = s, .skipped_msgs = &s->skipped_msgs };
+	const struct diag_sink k = { .kind = kind, .reply_type = SOCK_DIAG_BY_FAMILY, .s = s,
+				     .skipped_msgs = &s->skipped_msgs };
 	const struct inet_diag_req_v2 req = {
 		.sdiag_family = (uint8_t)family,
 		.sdiag_protocol = IPPROTO_TCP,
@@ -499,6 +505,48 @@ static int diag_dump_family(struct sw_diag *d, struct sw_snapshot *s, enum diag_
 	};
 
 	return diag_dump_request(d, &k, family, states, &req, sizeof(req), deadline);
+}
+
+/* The SYN scan's one walk: the old TCPDIAG_GETSOCK request, which the
+ * kernel serves as an AF_UNSPEC dump, both families from one walk of the
+ * connection hash (per-family requests walk it once each, and a SYN scan's
+ * cost is that walk). Its answers carry its own type. */
+static int diag_dump_walk(struct sw_diag *d, struct sw_snapshot *s, uint32_t states,
+			  uint64_t deadline)
+{
+	const struct diag_sink k = { .kind = DIAG_SYNRECV, .reply_type = TCPDIAG_GETSOCK, .s = s,
+				     .skipped_msgs = &s->skipped_msgs };
+	const struct inet_diag_req req = {
+		.idiag_family = AF_UNSPEC,   /* not read by the kernel's dump */
+		.idiag_states = states,
+	};
+
+	return diag_dump_request(d, &k, AF_UNSPEC, states, &req, sizeof(req), deadline);
+}
+
+/* One attempt of a SYN scan: one walk, or one dump per family where the
+ * kernel refused the walk (remembered for this socket). */
+static int diag_synrecv_attempt(struct sw_diag *d, struct sw_snapshot *s, uint32_t states,
+				uint64_t deadline)
+{
+	int r;
+
+	if (!d->walk_refused) {
+		r = diag_dump_walk(d, s, states, deadline);
+		if (r != -EOPNOTSUPP && r != -EINVAL)
+			return r;
+		d->walk_refused = true;
+		snapshot_reset_requests(s);
+	}
+	r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0, deadline);
+	if (r >= 0)
+		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0, deadline);
+	return r;
+}
+
+void diag_refuse_walk(struct sw_diag *d)
+{
+	d->walk_refused = true;
 }
 
 static bool diag_redo_worthy(int r)
@@ -554,9 +602,7 @@ int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadlin
 		int r;
 
 		snapshot_reset_requests(s);
-		r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET, states, 0, deadline);
-		if (r >= 0)
-			r = diag_dump_family(d, s, DIAG_SYNRECV, AF_INET6, states, 0, deadline);
+		r = diag_synrecv_attempt(d, s, states, deadline);
 		if (r >= 0) {
 			s->syn_scanned = true;
 			return 0;
@@ -576,7 +622,8 @@ int diag_dump_unix(struct sw_diag *d, struct sw_unix_snapshot *s, uint64_t deadl
 	const size_t n0 = s->n_listeners;
 	const uint64_t msgs0 = s->skipped_msgs, attrs0 = s->skipped_attrs, over0 = s->over_bound;
 	const uint32_t states = 1u << TCP_LISTEN;
-	const struct diag_sink k = { .kind = DIAG_UNIX, .u = s, .skipped_msgs = &s->skipped_msgs };
+	const struct diag_sink k = { .kind = DIAG_UNIX, .reply_type = SOCK_DIAG_BY_FAMILY, .u = s,
+				     .skipped_msgs = &s->skipped_msgs };
 	/* One request: unix_diag walks every type; only stream and seqpacket
 	 * sockets ever listen. */
 	const struct unix_diag_req req = {

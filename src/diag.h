@@ -39,8 +39,13 @@ int diag_dump_listeners(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadl
 
 /* Dumps TCP_SYN_RECV of both families and tallies each request socket with
  * snapshot_add_request(); s must be indexed. Sets s->syn_scanned. The
- * deadline as above. */
+ * deadline as above. One walk of the connection table for both families
+ * (the TCPDIAG_GETSOCK request, which the test seam sees as family
+ * AF_UNSPEC); where the kernel refuses it (EOPNOTSUPP, EINVAL), this scan
+ * and every later one on d dump each family in turn instead. */
 int diag_dump_synrecv(struct sw_diag *d, struct sw_snapshot *s, uint64_t deadline_usec);
+/* Test seam: SYN scans on d dump per family, as after a refused walk. */
+void diag_refuse_walk(struct sw_diag *d);
 
 /* Dumps the listening AF_UNIX stream and seqpacket sockets of the socket's
  * namespace (unix_diag: one request, UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN |

@@ -21,6 +21,7 @@ enum diag_parse_kind { DIAG_PARSE_LISTENERS, DIAG_PARSE_SYNRECV, DIAG_PARSE_UNIX
  * skipped messages are counted. */
 struct diag_target {
 	enum diag_parse_kind kind;
+	uint16_t reply_type;   /* what the request's answers carry */
 	struct sw_snapshot *s;
 	struct sw_unix_snapshot *u;
 	uint64_t *skipped_msgs;
@@ -298,14 +299,18 @@ static int diag_parse(const void *buf, size_t len, const struct diag_target *t,
 			break;
 		case NLMSG_NOOP:
 			break;
-		case SOCK_DIAG_BY_FAMILY:
+		default:
+			/* SOCK_DIAG_BY_FAMILY, or the old request's own type
+			 * (TCPDIAG_GETSOCK): the kernel answers a request with
+			 * messages of the type it was sent as. */
+			if (h.nlmsg_type != t->reply_type) {
+				(*t->skipped_msgs)++;
+				break;
+			}
 			r = t->kind == DIAG_PARSE_UNIX ? diag_parse_unix_reply(payload, plen, t->u)
 							: diag_parse_reply(payload, plen, t->kind, t->s);
 			if (r < 0)
 				return r;
-			break;
-		default:
-			(*t->skipped_msgs)++;
 			break;
 		}
 		off = next;
@@ -314,21 +319,22 @@ static int diag_parse(const void *buf, size_t len, const struct diag_target *t,
 }
 
 static int diag_parse_inet(const void *buf, size_t len, enum diag_parse_kind kind,
-			   const struct diag_expect *ex, struct sw_snapshot *s)
+			   uint16_t reply_type, const struct diag_expect *ex, struct sw_snapshot *s)
 {
-	struct diag_target t = { .kind = kind, .s = s, .skipped_msgs = &s->skipped_msgs };
+	struct diag_target t = { .kind = kind, .reply_type = reply_type, .s = s,
+				 .skipped_msgs = &s->skipped_msgs };
 
 	return diag_parse(buf, len, &t, ex);
 }
 
 int diag_parse_listeners(const void *buf, size_t len, struct sw_snapshot *s)
 {
-	return diag_parse_inet(buf, len, DIAG_PARSE_LISTENERS, NULL, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_LISTENERS, SOCK_DIAG_BY_FAMILY, NULL, s);
 }
 
 int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s)
 {
-	return diag_parse_inet(buf, len, DIAG_PARSE_SYNRECV, NULL, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_SYNRECV, SOCK_DIAG_BY_FAMILY, NULL, s);
 }
 
 int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
@@ -336,21 +342,22 @@ int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t
 {
 	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
 
-	return diag_parse_inet(buf, len, DIAG_PARSE_LISTENERS, &ex, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_LISTENERS, SOCK_DIAG_BY_FAMILY, &ex, s);
 }
 
 int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-			   struct sw_snapshot *s)
+			   uint16_t reply_type, struct sw_snapshot *s)
 {
 	struct diag_expect ex = { .check = true, .seq = seq, .portid = portid };
 
-	return diag_parse_inet(buf, len, DIAG_PARSE_SYNRECV, &ex, s);
+	return diag_parse_inet(buf, len, DIAG_PARSE_SYNRECV, reply_type, &ex, s);
 }
 
 static int diag_parse_unix_ex(const void *buf, size_t len, const struct diag_expect *ex,
 			      struct sw_unix_snapshot *u)
 {
-	struct diag_target t = { .kind = DIAG_PARSE_UNIX, .u = u, .skipped_msgs = &u->skipped_msgs };
+	struct diag_target t = { .kind = DIAG_PARSE_UNIX, .reply_type = SOCK_DIAG_BY_FAMILY, .u = u,
+				 .skipped_msgs = &u->skipped_msgs };
 
 	return diag_parse(buf, len, &t, ex);
 }

@@ -24,11 +24,13 @@ int diag_parse_synrecv(const void *buf, size_t len, struct sw_snapshot *s);
 
 /* As above, but only messages answering request seq from port portid count:
  * others (stale replies) are skipped and counted in s->skipped_msgs. The
- * dumps use these. */
+ * dumps use these. Replies are SOCK_DIAG_BY_FAMILY messages, except those
+ * of the SYN scan's one-walk request, which the kernel sends as the type
+ * of that request (TCPDIAG_GETSOCK): reply_type says which counts. */
 int diag_parse_listeners_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 			     struct sw_snapshot *s);
 int diag_parse_synrecv_seq(const void *buf, size_t len, uint32_t seq, uint32_t portid,
-			   struct sw_snapshot *s);
+			   uint16_t reply_type, struct sw_snapshot *s);
 
 /* A unix_diag dump reply (UDIAG_SHOW_NAME, _RQLEN, _UID): listening
  * (TCP_LISTEN) SOCK_STREAM and SOCK_SEQPACKET sockets are appended to u

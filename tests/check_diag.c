@@ -87,15 +87,25 @@ static void nb_listener(struct nb *n, uint16_t flags, uint32_t seq, uint32_t pid
 	nb_end(n);
 }
 
-static void nb_request(struct nb *n, uint16_t flags, uint32_t seq, uint32_t pid, int family,
-		       int state, const char *laddr, uint16_t lport, const char *raddr)
+/* A request socket in a reply of type (SOCK_DIAG_BY_FAMILY, or
+ * TCPDIAG_GETSOCK: the one-walk request's answers). */
+static void nb_request_typed(struct nb *n, uint16_t type, uint16_t flags, uint32_t seq,
+			     uint32_t pid, int family, int state, const char *laddr,
+			     uint16_t lport, const char *raddr)
 {
 	struct dmsg d = { .family = family, .state = state, .src = laddr, .sport = lport,
 			  .dst = raddr, .dport = 50000, .cookie = 77 };
 
-	nb_begin(n, SOCK_DIAG_BY_FAMILY, flags, seq, pid);
+	nb_begin(n, type, flags, seq, pid);
 	nb_diag(n, &d);
 	nb_end(n);
+}
+
+static void nb_request(struct nb *n, uint16_t flags, uint32_t seq, uint32_t pid, int family,
+		       int state, const char *laddr, uint16_t lport, const char *raddr)
+{
+	nb_request_typed(n, SOCK_DIAG_BY_FAMILY, flags, seq, pid, family, state, laddr, lport,
+			 raddr);
 }
 
 /* ---- listener replies, field by field -------------------------------- */
@@ -580,6 +590,33 @@ START_TEST(test_synrecv_tally)
 }
 END_TEST
 
+/* Each request's answers carry its own type: the per-family dump's
+ * SOCK_DIAG_BY_FAMILY, the one walk's TCPDIAG_GETSOCK; the other type is
+ * someone else's and is skipped. */
+START_TEST(test_synrecv_reply_type)
+{
+	static const uint16_t types[] = { SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK };
+	struct nb *n = calloc(1, sizeof(*n));
+	struct sw_listener l80 = { .family = AF_INET, .port = 80, .cookie = 1 };
+	struct sw_snapshot s;
+	uint16_t want = types[_i], other = types[1 - _i];
+
+	snapshot_init(&s);
+	ck_assert_int_eq(snapshot_add_listener(&s, &l80), 0);
+	ck_assert_int_eq(snapshot_index(&s), 0);
+	nb_request_typed(n, want, 0, 7, 9, AF_INET, TCP_SYN_RECV, "127.0.0.1", 80, "10.0.0.1");
+	nb_request_typed(n, other, 0, 7, 9, AF_INET, TCP_SYN_RECV, "127.0.0.1", 80, "10.0.0.2");
+	nb_request_typed(n, want, 0, 7, 9, AF_INET, NEW_SYN_RECV, "127.0.0.1", 80, "10.0.0.3");
+	nb_done(n, 0, 7, 9, 0);
+	ck_assert_int_eq(diag_parse_synrecv_seq(n->b, n->len, 7, 9, want, &s), 1);
+	ck_assert_uint_eq(s.syn_requests, 2);
+	ck_assert_uint_eq(s.skipped_msgs, 1);
+	ck_assert_uint_eq(s.groups[0].depth, 2);
+	snapshot_clear(&s);
+	free(n);
+}
+END_TEST
+
 START_TEST(test_synrecv_malformed)
 {
 	struct nb *n = calloc(1, sizeof(*n));
@@ -602,10 +639,12 @@ END_TEST
 
 /* ---- the dumps' redo and rollback, through the receive seam ------------ */
 
-enum scenario { SC_INTR_ONCE, SC_INTR_ALWAYS, SC_ENOBUFS_ONCE, SC_EPERM, SC_SYN_INTR_ONCE };
+enum scenario { SC_INTR_ONCE, SC_INTR_ALWAYS, SC_ENOBUFS_ONCE, SC_EPERM, SC_SYN_INTR_ONCE,
+		SC_SYN_WALK_ERR };
 
 struct script {
 	enum scenario sc;
+	int walk_err;            /* SC_SYN_WALK_ERR: the one walk's error reply */
 	int dumps;               /* requests seen */
 	int part;                /* datagram within the current request */
 	uint32_t last_seq;
@@ -668,21 +707,33 @@ static ssize_t script_recv(void *ud, int family, uint32_t states, uint32_t seq,
 		nb_error(n, seq, portid, -EPERM);
 		break;
 	case SC_SYN_INTR_ONCE:
+		/* One walk, both families in it: the first interrupted half way. */
+		ck_assert_int_eq(family, AF_UNSPEC);
 		if (dump == 0) {
-			nb_request(n, 0, seq, portid, AF_INET, TCP_SYN_RECV, "127.0.0.1", 80, "10.0.0.1");
-			nb_request(n, 0, seq, portid, AF_INET, TCP_SYN_RECV, "127.0.0.1", 80, "10.0.0.9");
-			nb_done(n, 0, seq, portid, 0);
-		} else if (dump == 1) {
-			nb_request(n, NLM_F_DUMP_INTR, seq, portid, AF_INET6, TCP_SYN_RECV,
-				   "::1", 443, "::2");
-		} else if (family == AF_INET) {
-			nb_request(n, 0, seq, portid, AF_INET, TCP_SYN_RECV, "127.0.0.1", 80, "10.0.0.1");
-			nb_done(n, 0, seq, portid, 0);
+			nb_request_typed(n, TCPDIAG_GETSOCK, 0, seq, portid, AF_INET, TCP_SYN_RECV,
+					 "127.0.0.1", 80, "10.0.0.1");
+			nb_request_typed(n, TCPDIAG_GETSOCK, 0, seq, portid, AF_INET, TCP_SYN_RECV,
+					 "127.0.0.1", 80, "10.0.0.9");
+			nb_request_typed(n, TCPDIAG_GETSOCK, NLM_F_DUMP_INTR, seq, portid, AF_INET6,
+					 TCP_SYN_RECV, "::1", 443, "::2");
 		} else {
-			nb_request(n, 0, seq, portid, AF_INET6, NEW_SYN_RECV,
-				   "::ffff:127.0.0.1", 443, "::ffff:10.0.0.3");
+			nb_request_typed(n, TCPDIAG_GETSOCK, 0, seq, portid, AF_INET, TCP_SYN_RECV,
+					 "127.0.0.1", 80, "10.0.0.1");
+			nb_request_typed(n, TCPDIAG_GETSOCK, 0, seq, portid, AF_INET6, NEW_SYN_RECV,
+					 "::ffff:127.0.0.1", 443, "::ffff:10.0.0.3");
 			nb_done(n, 0, seq, portid, 0);
 		}
+		break;
+	case SC_SYN_WALK_ERR:
+		/* The walk refused; then the per-family dumps, if asked. */
+		if (family == AF_UNSPEC)
+			nb_error(n, seq, portid, sc->walk_err);
+		else if (family == AF_INET)
+			nb_request(n, 0, seq, portid, AF_INET, TCP_SYN_RECV, "127.0.0.1", 80, "10.0.0.1");
+		else
+			nb_request(n, 0, seq, portid, AF_INET6, TCP_SYN_RECV, "::1", 443, "::2");
+		if (family != AF_UNSPEC)
+			nb_done(n, 0, seq, portid, 0);
 		break;
 	}
 	sc->part++;
@@ -811,9 +862,12 @@ START_TEST(test_dump_synrecv_redo)
 	ck_assert_int_eq(snapshot_add_listener(&s, &l443), 0);
 	ck_assert_int_eq(snapshot_index(&s), 0);
 	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
-	ck_assert_int_eq(sc->dumps, 4);
-	for (int i = 0; i < 4; i++)
+	/* The walk, interrupted; the walk again. */
+	ck_assert_int_eq(sc->dumps, 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(sc->families[i], AF_UNSPEC);
 		ck_assert_uint_eq(sc->states[i], 1u << TCP_SYN_RECV | 1u << NEW_SYN_RECV);
+	}
 	ck_assert(s.syn_scanned);
 	ck_assert_uint_eq(s.dump_retries, 1);
 	/* Only the redo's two requests count. */
@@ -824,10 +878,93 @@ START_TEST(test_dump_synrecv_redo)
 	ck_assert_uint_eq(s.groups[s.listeners[1].syn_group].depth, 1);
 
 	/* A second scan replaces the first rather than adding to it. */
-	sc->dumps = 2;   /* the script's "good" half */
+	sc->dumps = 1;   /* the script's good walk */
 	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
 	ck_assert_uint_eq(s.syn_requests, 2);
 	ck_assert_uint_eq(s.groups[s.listeners[0].syn_group].depth, 1);
+	snapshot_clear(&s);
+	diag_close(d);
+	free(sc);
+}
+END_TEST
+
+/* The one walk refused: by a kernel without it (EOPNOTSUPP) or one that
+ * will not parse it (EINVAL), the scan dumps per family at once, and so
+ * does every later scan on that socket; any other error fails the scan. */
+static const struct {
+	int walk_err;
+	int want;            /* diag_dump_synrecv()'s return */
+	int dumps_first;     /* requests of the first scan */
+	int dumps_second;    /* ... and of the second */
+} walk_cases[] = {
+	{ -EOPNOTSUPP, 0, 3, 2 },
+	{ -EINVAL, 0, 3, 2 },
+	{ -EPERM, -EPERM, 1, 1 },
+};
+
+START_TEST(test_dump_synrecv_walk_refused)
+{
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sw_diag *d = open_scripted(sc, SC_SYN_WALK_ERR);
+	struct sw_listener l80 = { .family = AF_INET, .port = 80, .cookie = 1 };
+	struct sw_listener l443 = { .family = AF_INET6, .port = 443, .cookie = 2 };
+	struct sw_snapshot s;
+	int first;
+
+	sc->walk_err = walk_cases[_i].walk_err;
+	snapshot_init(&s);
+	ck_assert_int_eq(snapshot_add_listener(&s, &l80), 0);
+	ck_assert_int_eq(snapshot_add_listener(&s, &l443), 0);
+	ck_assert_int_eq(snapshot_index(&s), 0);
+	for (int scan = 0; scan < 2; scan++) {
+		int d0 = sc->dumps, want_dumps = scan ? walk_cases[_i].dumps_second
+						    : walk_cases[_i].dumps_first;
+
+		ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), walk_cases[_i].want);
+		ck_assert_int_eq(sc->dumps - d0, want_dumps);
+		ck_assert_uint_eq(s.dump_retries, 0);
+		if (walk_cases[_i].want < 0) {
+			ck_assert(!s.syn_scanned);
+			ck_assert_int_eq(sc->families[d0], AF_UNSPEC);
+			continue;
+		}
+		/* The first scan tried the walk, the second did not. */
+		first = d0 + (scan == 0);
+		if (scan == 0)
+			ck_assert_int_eq(sc->families[d0], AF_UNSPEC);
+		ck_assert_int_eq(sc->families[first], AF_INET);
+		ck_assert_int_eq(sc->families[first + 1], AF_INET6);
+		ck_assert(s.syn_scanned);
+		ck_assert_uint_eq(s.syn_requests, 2);
+		ck_assert_uint_eq(s.groups[s.listeners[0].syn_group].depth, 1);
+		ck_assert_uint_eq(s.groups[s.listeners[1].syn_group].depth, 1);
+		ck_assert_uint_eq(s.skipped_msgs, 0);
+	}
+	snapshot_clear(&s);
+	diag_close(d);
+	free(sc);
+}
+END_TEST
+
+/* diag_refuse_walk(): per family from the first scan on. */
+START_TEST(test_dump_synrecv_refuse_walk)
+{
+	struct script *sc = calloc(1, sizeof(*sc));
+	struct sw_diag *d = open_scripted(sc, SC_SYN_WALK_ERR);
+	struct sw_listener l80 = { .family = AF_INET, .port = 80, .cookie = 1 };
+	struct sw_snapshot s;
+
+	sc->walk_err = -EPERM;   /* would fail the scan if it were tried */
+	snapshot_init(&s);
+	ck_assert_int_eq(snapshot_add_listener(&s, &l80), 0);
+	ck_assert_int_eq(snapshot_index(&s), 0);
+	diag_refuse_walk(d);
+	ck_assert_int_eq(diag_dump_synrecv(d, &s, 0), 0);
+	ck_assert_int_eq(sc->dumps, 2);
+	ck_assert_int_eq(sc->families[0], AF_INET);
+	ck_assert_int_eq(sc->families[1], AF_INET6);
+	ck_assert_uint_eq(s.syn_requests, 2);
+	ck_assert_uint_eq(s.syn_unmatched, 1);
 	snapshot_clear(&s);
 	diag_close(d);
 	free(sc);
@@ -1168,6 +1305,7 @@ static Suite *diag_suite(void)
 	tcase_add_test(tp, test_several_buffers);
 	tcase_add_test(tp, test_seq_check);
 	tcase_add_test(tp, test_synrecv_tally);
+	tcase_add_loop_test(tp, test_synrecv_reply_type, 0, 2);
 	tcase_add_test(tp, test_synrecv_malformed);
 	suite_add_tcase(s, tp);
 
@@ -1176,6 +1314,8 @@ static Suite *diag_suite(void)
 	tcase_add_test(td, test_dump_enobufs_redo);
 	tcase_add_test(td, test_dump_error_no_redo);
 	tcase_add_test(td, test_dump_synrecv_redo);
+	tcase_add_loop_test(td, test_dump_synrecv_walk_refused, 0, (int)SW_ARRAY_SIZE(walk_cases));
+	tcase_add_test(td, test_dump_synrecv_refuse_walk);
 	tcase_add_test(td, test_dump_deadline);
 	suite_add_tcase(s, td);
 

@@ -3,7 +3,8 @@
 # dual-stack [::] listener (IPV6_V6ONLY off) whose IPv4 SYNs come back in the
 # AF_INET6 dump as ::ffff:127.0.0.1 and must be tallied on it; and a v6only
 # [::] listener beside 0.0.0.0 on the same port, where each family's SYNs
-# must land on its own listener.
+# must land on its own listener. The SYN scan walks both families at once;
+# the per-family scan (swdump --per-family) must find the same.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-collector.bash"
 sw_require_root
@@ -83,4 +84,15 @@ sw_assert_eq "127.0.0.1 6 " "$(swc_dump_peers "$d" "0.0.0.0:8083" | tr '\n' ' ')
 swc_lines "$d" X >"$SW_TMP/x"
 sw_assert_eq $((25 + 24 + 10)) "$(swc_get requests <"$SW_TMP/x")" "X requests"
 sw_assert_eq 0 "$(swc_get unmatched <"$SW_TMP/x")" "X unmatched"
-echo "PASS: IPv6 accept and SYN queues, dual-stack and v6only listeners agree with ss"
+# The same scan per family, as on a kernel that refuses the one walk of
+# both families (the TCPDIAG_GETSOCK request): the same groups and tallies.
+swc_dump "$ns" "$SW_TMP/d3" --per-family
+for t in G S; do
+	sw_assert_eq "$(awk -v t=$t '$1 == t' "$d" | sort)" "$(awk -v t=$t '$1 == t' "$SW_TMP/d3" | sort)" \
+		"$t lines of the one-walk scan vs the per-family one"
+done
+swc_lines "$SW_TMP/d3" X >"$SW_TMP/x3"
+sw_assert_eq "$(swc_get requests <"$SW_TMP/x")/$(swc_get unmatched <"$SW_TMP/x")" \
+	"$(swc_get requests <"$SW_TMP/x3")/$(swc_get unmatched <"$SW_TMP/x3")" \
+	"X requests/unmatched, one walk vs per family"
+echo "PASS: IPv6 accept and SYN queues, dual-stack and v6only listeners agree with ss, one walk or per family"

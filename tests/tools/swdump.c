@@ -8,7 +8,9 @@
  *   S ...   one per remote address tallied in a group's SYN queue
  *   N ...   TcpExt counters; C ... sysctls; X ... scan statistics
  *
- * Usage: swdump [--no-syn]. Exits 1 with a message on any error. */
+ * Usage: swdump [--no-syn] [--per-family]; --per-family makes the SYN scan
+ * dump each family in turn, as on a kernel that refuses the one walk
+ * (diag_refuse_walk()). Exits 1 with a message on any error. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -104,7 +106,7 @@ static void swdump_counters(const struct sw_snapshot *s)
 	       s->sysctl.somaxconn, s->sysctl.max_syn_backlog, s->sysctl.syncookies);
 }
 
-static int swdump_run(bool syn_scan)
+static int swdump_run(bool syn_scan, bool per_family)
 {
 	struct sw_diag *d = NULL;
 	struct sw_snapshot s;
@@ -117,6 +119,8 @@ static int swdump_run(bool syn_scan)
 	r = diag_open(&d);
 	if (r < 0)
 		goto out;
+	if (per_family)
+		diag_refuse_walk(d);
 	what = "dumping listeners";
 	r = diag_dump_listeners(d, &s, 0);
 	if (r < 0)
@@ -173,10 +177,11 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "no-syn", no_argument, NULL, 'n' },
+		{ "per-family", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool syn_scan = true;
+	bool syn_scan = true, per_family = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -184,17 +189,20 @@ int main(int argc, char **argv)
 		case 'n':
 			syn_scan = false;
 			break;
+		case 'f':
+			per_family = true;
+			break;
 		case 'h':
-			puts("usage: swdump [--no-syn]");
+			puts("usage: swdump [--no-syn] [--per-family]");
 			return 0;
 		default:
-			fputs("usage: swdump [--no-syn]\n", stderr);
+			fputs("usage: swdump [--no-syn] [--per-family]\n", stderr);
 			return 2;
 		}
 	}
 	if (optind != argc) {
-		fputs("usage: swdump [--no-syn]\n", stderr);
+		fputs("usage: swdump [--no-syn] [--per-family]\n", stderr);
 		return 2;
 	}
-	return swdump_run(syn_scan) < 0 ? 1 : 0;
+	return swdump_run(syn_scan, per_family) < 0 ? 1 : 0;
 }
