@@ -517,15 +517,35 @@ static struct json_object *document_head(const struct sw_status_inputs *in,
 }
 
 /* A growing line, bounded by max. */
+/* The text so far; with out set, what is already written there leaves the
+ * buffer whenever it passes LINE_FLUSH, so memory stays at one listener's
+ * text and the chunk size whatever the document's length. */
+#define LINE_FLUSH 65536
+
 struct line_buf {
 	char *p;
-	size_t len, cap, max;
+	size_t len, cap, max, total;
+	FILE *out;
 };
+
+static int line_flush(struct line_buf *b)
+{
+	if (b->len && fwrite(b->p, 1, b->len, b->out) != b->len)
+		return errno > 0 ? -errno : -EIO;
+	b->len = 0;
+	return 0;
+}
 
 static int line_append(struct line_buf *b, const char *s, size_t len)
 {
-	if (len > b->max || b->len > b->max - len)
+	if (len > b->max || b->total > b->max - len)
 		return -E2BIG;
+	if (b->out && b->len > 0 && b->len + len > LINE_FLUSH) {
+		int r = line_flush(b);
+
+		if (r < 0)
+			return r;
+	}
 	if (b->len + len + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 65536;
 		char *p;
@@ -540,6 +560,7 @@ static int line_append(struct line_buf *b, const char *s, size_t len)
 	}
 	memcpy(b->p + b->len, s, len);
 	b->len += len;
+	b->total += len;
 	b->p[b->len] = 0;
 	return 0;
 }
@@ -553,11 +574,11 @@ static int line_append_json(struct line_buf *b, struct json_object *o)
 	return text ? line_append(b, text, len) : -ENOMEM;
 }
 
-int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
-		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept)
+/* The document into b: status_format and status_write. */
+static int status_emit(const struct sw_status_inputs *in, const struct sw_status_filter *f,
+		       struct line_buf *b, size_t *ret_kept)
 {
 	_cleanup_free_ struct status_entry *chosen = NULL;
-	struct line_buf b = { .max = max };
 	_cleanup_json_ struct json_object *head = NULL;
 	size_t n = 0, hidden = 0;
 	char num[32];
@@ -570,11 +591,14 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 	if (!head)
 		return -ENOMEM;
 	/* The head's text ends in "}": the listeners go in before it. */
-	r = line_append_json(&b, head);
+	r = line_append_json(b, head);
 	if (r < 0)
-		goto fail;
-	b.len--;
-	r = line_append(&b, ",\"listeners\":[", 14);
+		return r;
+	b->len--;
+	b->total--;
+	json_object_put(head);
+	head = NULL;
+	r = line_append(b, ",\"listeners\":[", 14);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
 		_cleanup_json_ struct json_object *l = listener_json(in, chosen[i].info,
 								     chosen[i].tr);
@@ -584,31 +608,51 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 			break;
 		}
 		if (i > 0)
-			r = line_append(&b, ",", 1);
+			r = line_append(b, ",", 1);
 		if (r >= 0)
-			r = line_append_json(&b, l);
+			r = line_append_json(b, l);
 	}
 	if (r >= 0)
-		r = line_append(&b, "]", 1);
+		r = line_append(b, "]", 1);
 	if (r >= 0 && f && f->hidden_key && hidden > 0) {
 		int k = snprintf(num, sizeof(num), ",\"%s\":", f->hidden_key);
 
-		r = k > 0 && (size_t)k < sizeof(num) ? line_append(&b, num, (size_t)k) : -EINVAL;
+		r = k > 0 && (size_t)k < sizeof(num) ? line_append(b, num, (size_t)k) : -EINVAL;
 		if (r >= 0) {
 			k = snprintf(num, sizeof(num), "%zu", hidden);
-			r = line_append(&b, num, (size_t)k);
+			r = line_append(b, num, (size_t)k);
 		}
 	}
 	if (r >= 0)
-		r = line_append(&b, "}\n", 2);
-	if (r < 0)
-		goto fail;
+		r = line_append(b, "}\n", 2);
+	if (r >= 0 && ret_kept)
+		*ret_kept = n;
+	return r;
+}
+
+int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
+		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept)
+{
+	struct line_buf b = { .max = max };
+	int r = status_emit(in, f, &b, ret_kept);
+
+	if (r < 0) {
+		free(b.p);
+		return r;
+	}
 	*ret = b.p;
 	*ret_len = b.len;
-	if (ret_kept)
-		*ret_kept = n;
 	return 0;
-fail:
+}
+
+int status_write(const struct sw_status_inputs *in, const struct sw_status_filter *f, FILE *out,
+		 size_t *ret_kept)
+{
+	struct line_buf b = { .max = SIZE_MAX, .out = out };
+	int r = status_emit(in, f, &b, ret_kept);
+
+	if (r >= 0)
+		r = line_flush(&b);
 	free(b.p);
 	return r;
 }
