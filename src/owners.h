@@ -18,6 +18,9 @@
  *    it looks for (cgroup.procs of the directory whose inode is the
  *    listener's cgroup id): the likely owner is found by the first budget
  *    even when /proc holds far more fds than one budget covers.
+ * A refresh with the listeners of the last one, which left nothing to do
+ * (no scan under way, no inode still looked for, no cgroup walk held
+ * back), does nothing but that recheck when it is due.
  * Known holders are re-checked (/proc/PID/stat) at most once per
  * recheck_usec, so an owner that exits hands over to another holder, and
  * a holder that renames itself is shown by its new comm.
