@@ -256,6 +256,20 @@ static int64_t idle_hidden(struct json_object *doc)
 	return json_object_object_get_ex(doc, "idle_hidden", &v) ? json_object_get_int64(v) : -1;
 }
 
+/* The listeners are written as text, not through json-c: that text is
+ * what json-c prints of them, key order and escapes included. */
+static void same_as_json_c(struct json_object *doc, const char *line)
+{
+	struct json_object *ls;
+	const char *text;
+
+	ck_assert(json_object_object_get_ex(doc, "listeners", &ls));
+	text = json_object_to_json_string_ext(ls, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	ck_assert_msg(strstr(line, text) != NULL, "listeners differ from json-c's text:\n%s\n%s",
+		      line, text);
+}
+
 /* What status_write() (--once) writes, for the same inputs: the text of
  * a static buffer, replaced on every call. */
 static const char *written_document(const struct sw_status_inputs *in)
@@ -293,6 +307,7 @@ static struct json_object *whole_document(const struct sw_status_daemon *d)
 	ck_assert_str_eq(line, bare);
 	ck_assert_str_eq(written_document(&in), bare);
 	ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
+	same_as_json_c(doc, line);
 	free(line);
 	free(bare);
 	return doc;
