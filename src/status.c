@@ -26,10 +26,22 @@
  * text and the chunk size whatever the document's length. */
 #define LINE_FLUSH 65536
 
+/* A document's doubles are few distinct values (thresholds, 0, a few
+ * percentages): the last ones formatted are kept (jw_double), as printing
+ * one costs more than the rest of a listener. */
+#define LINE_DCACHE 8
+
 struct line_buf {
 	char *p;
 	size_t len, cap, max, total;
 	FILE *out;
+	struct {
+		uint64_t bits;
+		bool used;
+		uint8_t len;
+		char text[40];
+	} dcache[LINE_DCACHE];
+	unsigned dnext;
 };
 
 static int line_flush(struct line_buf *b)
@@ -83,8 +95,19 @@ struct jw {
 
 static void jw_raw(struct jw *w, const char *s, size_t n)
 {
+	struct line_buf *b = w->b;
+
+	/* Most tokens fit where the line is: no flush, growth or bound due. */
+	if (w->err >= 0 && b->len + n < b->cap && (!b->out || b->len + n <= LINE_FLUSH) &&
+	    n <= b->max && b->total <= b->max - n) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->total += n;
+		b->p[b->len] = 0;
+		return;
+	}
 	if (w->err >= 0)
-		w->err = line_append(w->b, s, n);
+		w->err = line_append(b, s, n);
 }
 
 /* Keys are this file's constants: nothing in them needs escaping. */
@@ -125,22 +148,31 @@ static void jw_bool(struct jw *w, const char *key, bool v)
 	jw_raw(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-static void jw_uint(struct jw *w, const char *key, uint64_t v)
+/* Decimal digits as printf's %" PRIu64 " gives them, without printf. */
+static void jw_digits(struct jw *w, bool minus, uint64_t v)
 {
 	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRIu64, v);
+	size_t i = sizeof(num);
 
+	do {
+		num[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (minus)
+		num[--i] = '-';
+	jw_raw(w, num + i, sizeof(num) - i);
+}
+
+static void jw_uint(struct jw *w, const char *key, uint64_t v)
+{
 	jw_key(w, key);
-	jw_raw(w, num, (size_t)n);
+	jw_digits(w, false, v);
 }
 
 static void jw_int(struct jw *w, const char *key, int64_t v)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRId64, v);
-
 	jw_key(w, key);
-	jw_raw(w, num, (size_t)n);
+	jw_digits(w, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 /* json-c's json_escape_str() with JSON_C_TO_STRING_NOSLASHESCAPE. */
@@ -184,13 +216,25 @@ static void jw_str(struct jw *w, const char *key, const char *s)
 	jw_raw(w, "\"", 1);
 }
 
+/* A document's doubles are few distinct values (thresholds, 0, a few
+ * percentages): the last ones formatted are kept, as printing one costs
+ * more than the rest of a listener. */
+
 /* json-c's json_object_double_to_json_string_format() at its defaults. */
 static void jw_double(struct jw *w, const char *key, double v)
 {
 	char num[40];
+	uint64_t bits;
 	int n;
 
 	jw_key(w, key);
+	memcpy(&bits, &v, sizeof(bits));
+	for (unsigned i = 0; i < LINE_DCACHE; i++) {
+		if (w->b->dcache[i].used && w->b->dcache[i].bits == bits) {
+			jw_raw(w, w->b->dcache[i].text, w->b->dcache[i].len);
+			return;
+		}
+	}
 	if (isnan(v)) {
 		jw_raw(w, "NaN", 3);
 		return;
@@ -209,6 +253,11 @@ static void jw_double(struct jw *w, const char *key, double v)
 		memcpy(num + n, ".0", 3);
 		n += 2;
 	}
+	w->b->dcache[w->b->dnext].bits = bits;
+	w->b->dcache[w->b->dnext].used = true;
+	w->b->dcache[w->b->dnext].len = (uint8_t)n;
+	memcpy(w->b->dcache[w->b->dnext].text, num, (size_t)n + 1);
+	w->b->dnext = (w->b->dnext + 1) % LINE_DCACHE;
 	jw_raw(w, num, (size_t)n);
 }
 
