@@ -93,7 +93,7 @@ struct jw {
 	bool comma;                  /* a member precedes at this level */
 };
 
-static void jw_raw(struct jw *w, const char *s, size_t n)
+static inline void jw_raw(struct jw *w, const char *s, size_t n)
 {
 	struct line_buf *b = w->b;
 
@@ -113,14 +113,31 @@ static void jw_raw(struct jw *w, const char *s, size_t n)
 /* Keys are this file's constants: nothing in them needs escaping. */
 static void jw_key(struct jw *w, const char *key)
 {
-	if (w->comma)
-		jw_raw(w, ",", 1);
-	w->comma = true;
-	if (!key)
+	char text[64];
+	size_t n = 0, len = key ? strlen(key) : 0;
+
+	if (len + 4 > sizeof(text)) {
+		if (w->comma)
+			jw_raw(w, ",", 1);
+		jw_raw(w, "\"", 1);
+		jw_raw(w, key, len);
+		jw_raw(w, "\":", 2);
+		w->comma = true;
 		return;
-	jw_raw(w, "\"", 1);
-	jw_raw(w, key, strlen(key));
-	jw_raw(w, "\":", 2);
+	}
+	/* One copy of ,"key": into the line. */
+	if (w->comma)
+		text[n++] = ',';
+	w->comma = true;
+	if (key) {
+		text[n++] = '"';
+		memcpy(text + n, key, len);
+		n += len;
+		text[n++] = '"';
+		text[n++] = ':';
+	}
+	if (n)
+		jw_raw(w, text, n);
 }
 
 static void jw_open(struct jw *w, const char *key, char c)
