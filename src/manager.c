@@ -25,6 +25,7 @@
 #include "journal.h"
 #include "queue_limits.h"
 #include "owners.h"
+#include "status.h"
 #include "protocol.h"
 #include "tracker.h"
 #include "util.h"
@@ -671,20 +672,31 @@ int manager_run(struct sw_manager *m)
 
 int manager_once(struct sw_manager *m, FILE *out)
 {
-	_cleanup_free_ char *line = NULL;
-	size_t len = 0;
+	_cleanup_free_ struct sw_status_ns *ns = NULL;
+	struct sw_status_daemon d;
+	struct sw_status_inputs in;
 	int r;
 
 	m->once = true;
+	/* One scan with no later poll to finish it: it ends once every
+	 * listener has an owner (owners_set_settle). */
+	if (m->owners)
+		owners_set_settle(m->owners, true);
 	r = poll_once(m, true);
 	if (r < 0)
 		return r;   /* logged by the poll */
 	if (helper_broken(m->helper))
 		return manager_helper_failed(m, -EPIPE);
-	r = manager_build_document(m, NULL, SIZE_MAX, &line, &len, NULL);
+	r = manager_status_inputs(m, &d, &ns, &in);
 	if (r < 0)
 		return manager_fail(m, r, "Failed to build the status document");
-	if (fwrite(line, 1, len, out) != len || fflush(out) != 0)
-		return manager_fail(m, -errno, "Failed to write the status document");
+	/* Written as it is made: memory does not grow with the listeners. */
+	r = status_write(&in, NULL, out, NULL);
+	if (r == -ENOMEM)
+		return manager_fail(m, r, "Failed to build the status document");
+	if (r >= 0 && fflush(out) != 0)
+		r = -errno;
+	if (r < 0)
+		return manager_fail(m, r, "Failed to write the status document");
 	return 0;
 }

@@ -266,6 +266,55 @@ static size_t owner_want_normalize(struct owner_want *in, size_t n)
 	return k;
 }
 
+/* Whether the caller passes the very arrays of the last refresh: a
+ * poll lists its listeners in the same order while they do not change,
+ * so the usual poll is told apart by two compares, without a sort. */
+static bool owner_same_input(const struct sw_owners *o, const uint32_t *inodes,
+			     const uint64_t *cgids, size_t n)
+{
+	if (!o->have_input || n != o->n_input)
+		return false;
+	if (n && memcmp(inodes, o->in_inodes, n * sizeof(*inodes)) != 0)
+		return false;
+	if (!cgids) {
+		for (size_t i = 0; i < n; i++)
+			if (o->in_cgids[i])
+				return false;
+		return true;
+	}
+	return n == 0 || memcmp(cgids, o->in_cgids, n * sizeof(*cgids)) == 0;
+}
+
+static int owner_keep_input(struct sw_owners *o, const uint32_t *inodes, const uint64_t *cgids,
+			    size_t n)
+{
+	if (n > o->cap_input) {
+		uint32_t *ni = realloc(o->in_inodes, n * sizeof(*ni));
+		uint64_t *nc;
+
+		if (!ni)
+			return -ENOMEM;
+		o->in_inodes = ni;
+		nc = realloc(o->in_cgids, n * sizeof(*nc));
+		if (!nc)
+			return -ENOMEM;
+		o->in_cgids = nc;
+		o->cap_input = n;
+	}
+	if (n) {
+		memcpy(o->in_inodes, inodes, n * sizeof(*inodes));
+		if (cgids)
+			memcpy(o->in_cgids, cgids, n * sizeof(*cgids));
+		else
+			memset(o->in_cgids, 0, n * sizeof(*cgids));
+	}
+	o->n_input = n;
+	o->have_input = true;
+	return 0;
+}
+
+/* Makes the wanted set the one passed. 1: it is the set of the last
+ * refresh (nothing changed), 0: changed, -ENOMEM. */
 static int owner_sync_wanted(struct sw_owners *o, const uint32_t *inodes,
 			     const uint64_t *cgids, size_t n)
 {
@@ -273,9 +322,15 @@ static int owner_sync_wanted(struct sw_owners *o, const uint32_t *inodes,
 	_cleanup_free_ struct owner_want *in = NULL;
 	size_t nn = 0, i, j;
 	bool same;
+	int r;
 
 	if (n > OWNERS_MAX_INODES)
 		n = OWNERS_MAX_INODES;
+	if (owner_same_input(o, inodes, cgids, n))
+		return 1;
+	r = owner_keep_input(o, inodes, cgids, n);
+	if (r < 0)
+		return r;
 	in = malloc((n ? n : 1) * sizeof(*in));
 	if (!in)
 		return -ENOMEM;
@@ -290,7 +345,7 @@ static int owner_sync_wanted(struct sw_owners *o, const uint32_t *inodes,
 	for (i = 0; i < n && same; i++)
 		same = in[i].inode == o->inos[i].inode && in[i].cgid == o->inos[i].cgid;
 	if (same)
-		return 0;
+		return 1;
 
 	next = calloc(n ? n : 1, sizeof(*next));
 	if (!next)
@@ -353,6 +408,23 @@ bool owner_ino_sought(const struct sw_owners *o, const struct owner_ino *ino)
 	return ino->n_pids == 0 && ino->pend_full_seq == o->full_seq;
 }
 
+static bool owner_any_sought(const struct sw_owners *o)
+{
+	for (size_t i = 0; i < o->n_inos; i++)
+		if (owner_ino_sought(o, &o->inos[i]))
+			return true;
+	return false;
+}
+
+void owner_refresh_plan(const struct owner_refresh_facts *f, struct owner_refresh_plan *ret)
+{
+	*ret = (struct owner_refresh_plan){
+		.start_period = f->first,
+		.recheck = !f->first && f->since_recheck_usec >= f->recheck_usec,
+		.pass = !f->same_set || !f->idle,
+	};
+}
+
 /* ------------------------------------------------------------------ */
 /* Public                                                               */
 
@@ -405,6 +477,8 @@ void owners_free(struct sw_owners *o)
 	}
 	free(o->procs);
 	free(o->scanned);
+	free(o->in_inodes);
+	free(o->in_cgids);
 	owner_cgs_free(o);
 	free(o->scratch);
 	if (o->cgfd >= 0)
@@ -423,6 +497,11 @@ int owners_use_helper(struct sw_owners *o, struct sw_helper *h)
 	procsrc_free(o->src);
 	o->src = src;
 	return 0;
+}
+
+void owners_set_settle(struct sw_owners *o, bool on)
+{
+	o->settle = on;
 }
 
 void owners_get_params(const struct sw_owners *o, struct sw_owners_params *ret)
@@ -447,21 +526,35 @@ int owners_refresh(struct sw_owners *o, const uint32_t *inodes, const uint64_t *
 {
 	uint64_t t0 = util_now_usec();
 	uint32_t budget = o->params.scan_budget;
+	struct owner_refresh_plan plan;
 	bool scanned = false;
-	int r;
+	int r, same;
 
-	r = owner_sync_wanted(o, inodes, cgroup_ids, n);
-	if (r < 0)
-		return r;
+	same = owner_sync_wanted(o, inodes, cgroup_ids, n);
+	if (same < 0)
+		return same;
+	owner_refresh_plan(&(struct owner_refresh_facts){
+			.same_set = same == 1,
+			.idle = o->idle,
+			.first = !o->have_recheck,
+			.since_recheck_usec = now_usec - o->last_recheck,
+			.recheck_usec = o->params.recheck_usec,
+		}, &plan);
 
 	/* The period starts with the first refresh: holders found by a scan
 	 * are fresh then. */
-	if (!o->have_recheck) {
+	if (plan.start_period) {
 		o->have_recheck = true;
 		o->last_recheck = now_usec;
-	} else if (now_usec - o->last_recheck >= o->params.recheck_usec) {
+	} else if (plan.recheck) {
 		o->last_recheck = now_usec;
 		owner_recheck(o);
+	}
+	/* The same listeners, every one settled, and the recheck (if due)
+	 * saw no holder change: nothing else to do. */
+	if (!plan.pass && !o->dirty) {
+		o->stats.idle_refreshes++;
+		return 0;
 	}
 
 	/* At most an incremental and a full scan per call, within budget. */
@@ -491,6 +584,10 @@ int owners_refresh(struct sw_owners *o, const uint32_t *inodes, const uint64_t *
 	if (scanned)
 		o->stats.last_cost_usec = util_now_usec() - t0;
 	o->stats.scan_in_progress = o->scan.active;
+	/* What could make a later refresh of the same set do more: a scan
+	 * under way, an inode still looked for (its scan held back by a rate
+	 * limit), a cgroup id whose walk is held back. */
+	o->idle = !o->scan.active && r == 0 && !owner_any_sought(o);
 	return 0;
 }
 

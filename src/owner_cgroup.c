@@ -184,6 +184,7 @@ int owner_resolve_cgroups(struct sw_owners *o, uint64_t now)
 {
 	_cleanup_free_ uint64_t *unknown = NULL;
 	size_t n_unknown = 0;
+	bool pending = false;
 	size_t i, k;
 
 	for (i = 0; i < o->n_inos; i++) {
@@ -221,8 +222,9 @@ int owner_resolve_cgroups(struct sw_owners *o, uint64_t now)
 	}
 	if (n_unknown)
 		n_unknown = owner_sort_unique(unknown, n_unknown);
-	if (n_unknown && o->cgfd >= 0 &&
-	    (!o->have_walk || now - o->last_walk >= o->params.min_rescan_usec)) {
+	if (n_unknown && o->cgfd >= 0 && o->have_walk && now - o->last_walk < o->params.min_rescan_usec)
+		pending = true;
+	else if (n_unknown && o->cgfd >= 0) {
 		o->have_walk = true;
 		o->last_walk = now;
 		owner_cg_walk(o, unknown, n_unknown);
@@ -251,7 +253,7 @@ int owner_resolve_cgroups(struct sw_owners *o, uint64_t now)
 		}
 		o->n_cgs = k;
 	}
-	return 0;
+	return pending ? 1 : 0;
 }
 
 /* Appends the pids listed in the cgroup.procs of the cgroup at path

@@ -65,6 +65,7 @@ struct owner_scan {
 	uint32_t *batch;             /* socket inodes of one step (PS_MAX_BUDGET) */
 	uint32_t *found;             /* wanted inodes seen in it so far */
 	size_t n_found, cap_found;
+	size_t settle_idx;           /* inos below it have a plain holder (settle) */
 };
 
 struct sw_owners {
@@ -86,6 +87,13 @@ struct sw_owners {
 	bool have_full, have_incr, have_recheck, have_walk;
 	uint64_t last_full, last_incr, last_recheck, last_walk;
 	bool dirty;                  /* holders changed: choose owners again */
+	bool settle;                 /* owners_set_settle */
+	/* The last refresh's arguments as passed, and whether what it left
+	 * needs no further work while they stay the same (owner_refresh_plan). */
+	uint32_t *in_inodes;
+	uint64_t *in_cgids;
+	size_t n_input, cap_input;
+	bool have_input, idle;
 	const char *reason;
 	struct sw_owners_stats stats;
 	char *scratch;
@@ -123,6 +131,22 @@ void owner_proc_update(struct sw_owners *o, struct owner_proc *pr, const struct 
  * -ENOSPC when a bound is reached (the holding is then not recorded). */
 int owner_add_holding(struct sw_owners *o, struct owner_ino *ino, int32_t pid);
 
+/* Pure: what a refresh does. */
+struct owner_refresh_facts {
+	bool same_set;               /* the wanted set of the last refresh */
+	bool idle;                   /* that one left no scan, sought inode or walk pending */
+	bool first;                  /* no refresh before: the recheck period starts */
+	uint64_t since_recheck_usec, recheck_usec;
+};
+struct owner_refresh_plan {
+	bool start_period;
+	bool recheck;                /* re-read the known holders' stat */
+	bool pass;                   /* scan if due, resolve cgroups, choose owners;
+				      * the caller also passes when the recheck
+				      * changed a holder */
+};
+void owner_refresh_plan(const struct owner_refresh_facts *f, struct owner_refresh_plan *ret);
+
 /* owner_scan.c: the incremental, budgeted scan of /proc/PID/fd. */
 
 int owner_start_scan(struct sw_owners *o, bool full, uint64_t now);
@@ -131,6 +155,10 @@ int owner_scan_step(struct sw_owners *o, uint32_t *budget);
 /* Which scan, if any, the unattributed inodes call for now: 1 and
  * *ret_full, or 0 for none. */
 int owner_scan_due(const struct sw_owners *o, uint64_t now, bool *ret_full);
+/* Pure: whether every wanted inode from *idx on has a holder that is not
+ * a service manager; *idx moves past those that do (a scan's settle
+ * cursor), so a scan checks each inode about once. */
+bool owner_all_settled(const struct sw_owners *o, size_t *idx);
 /* Re-reads the stat of every known holder. */
 void owner_recheck(struct sw_owners *o);
 void owner_scan_free(struct owner_scan *s);
@@ -143,7 +171,8 @@ int owner_cg_open_root(const char *cgroot);
 struct owner_cg *owner_find_cg(const struct sw_owners *o, uint64_t id);
 /* A new holder's cgroup id and unit, from /proc/PID/cgroup. */
 void owner_proc_read_cgroup(struct sw_owners *o, struct owner_proc *pr);
-/* Every wanted cgroup id gets an entry. -ENOMEM only. */
+/* Every wanted cgroup id gets an entry: 0, 1 when some id is still to be
+ * looked for by a walk the rate limit held back, -ENOMEM. */
 int owner_resolve_cgroups(struct sw_owners *o, uint64_t now);
 /* Puts first in work the pids in the sought listeners' cgroups. -ENOMEM only. */
 int owner_scan_cgroup_first(struct sw_owners *o, int32_t *work, size_t n_work, uint64_t now);

@@ -74,6 +74,7 @@ int owner_start_scan(struct sw_owners *o, bool full, uint64_t now)
 	o->scan.work = work;
 	o->scan.n_work = n_work;
 	o->scan.idx = 0;
+	o->scan.settle_idx = 0;
 	o->scan.active = true;
 	o->scan.full = full;
 	o->scan_seq++;
@@ -91,6 +92,13 @@ int owner_start_scan(struct sw_owners *o, bool full, uint64_t now)
 	return 0;
 }
 
+static int owner_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void owner_end_pid(struct sw_owners *o, int32_t pid, bool completed)
 {
 	struct owner_proc *pr;
@@ -98,14 +106,16 @@ static void owner_end_pid(struct sw_owners *o, int32_t pid, bool completed)
 	o->scan.in_pid = false;
 	pr = owner_find_proc(o, pid);
 	if (pr && completed) {
-		/* What it held before and no longer holds: it closed them. */
+		/* What it held before and no longer holds: it closed them.
+		 * found sorted: a listener process holds thousands. */
+		if (o->scan.n_found > 1)
+			qsort(o->scan.found, o->scan.n_found, sizeof(*o->scan.found), owner_cmp_u32);
 		for (uint32_t k = pr->n_inodes; k-- > 0;) {
 			uint32_t inode = pr->inodes[k];
-			bool seen = false;
 
-			for (size_t f = 0; f < o->scan.n_found && !seen; f++)
-				seen = o->scan.found[f] == inode;
-			if (seen)
+			if (o->scan.n_found &&
+			    bsearch(&inode, o->scan.found, o->scan.n_found, sizeof(*o->scan.found),
+				    owner_cmp_u32))
 				continue;
 			struct owner_ino *ino = owner_find_ino(o, inode);
 
@@ -224,12 +234,51 @@ static void owner_finish_scan(struct sw_owners *o)
 	o->scan.n_work = o->scan.idx = 0;
 }
 
+static bool owner_ino_settled(const struct sw_owners *o, const struct owner_ino *ino)
+{
+	for (uint32_t i = 0; i < ino->n_pids; i++) {
+		const struct owner_proc *pr = owner_find_proc(o, ino->pids[i]);
+
+		if (pr && !pr->manager)
+			return true;
+	}
+	return false;
+}
+
+bool owner_all_settled(const struct sw_owners *o, size_t *idx)
+{
+	while (*idx < o->n_inos && owner_ino_settled(o, &o->inos[*idx]))
+		(*idx)++;
+	return *idx >= o->n_inos;
+}
+
+/* Whether the settle rule ends the scan now: checked between processes,
+ * the cursor first and then, once it reaches the end, every inode again (a
+ * holder dropped mid-scan unsettles an inode behind the cursor). */
+static bool owner_settle_due(struct sw_owners *o)
+{
+	size_t again = 0;
+
+	if (!o->settle || !owner_all_settled(o, &o->scan.settle_idx))
+		return false;
+	if (owner_all_settled(o, &again))
+		return true;
+	o->scan.settle_idx = again;
+	return false;
+}
+
 int owner_scan_step(struct sw_owners *o, uint32_t *budget)
 {
 	while (o->scan.idx < o->scan.n_work && *budget > 0) {
-		int32_t pid = o->scan.work[o->scan.idx];
+		int32_t pid;
 		int r;
 
+		if (!o->scan.in_pid && owner_settle_due(o)) {
+			o->stats.settle_skipped += o->scan.n_work - o->scan.idx;
+			o->scan.n_work = o->scan.idx;
+			break;
+		}
+		pid = o->scan.work[o->scan.idx];
 		if (!o->scan.in_pid) {
 			*budget = *budget > OWNER_PID_COST ? *budget - OWNER_PID_COST : 0;
 			if (owner_begin_pid(o, pid) == 0) {

@@ -18,6 +18,9 @@
  *    it looks for (cgroup.procs of the directory whose inode is the
  *    listener's cgroup id): the likely owner is found by the first budget
  *    even when /proc holds far more fds than one budget covers.
+ * A refresh with the listeners of the last one, which left nothing to do
+ * (no scan under way, no inode still looked for, no cgroup walk held
+ * back), does nothing but that recheck when it is due.
  * Known holders are re-checked (/proc/PID/stat) at most once per
  * recheck_usec, so an owner that exits hands over to another holder, and
  * a holder that renames itself is shown by its new comm.
@@ -67,6 +70,8 @@ struct sw_owners_stats {
 	uint64_t last_cost_usec;    /* wall time of the last refresh that scanned */
 	bool scan_in_progress;      /* budget ran out: resumes on the next refresh */
 	uint64_t cgroup_first;      /* pids a scan read first: in a sought listener's cgroup */
+	uint64_t settle_skipped;    /* pids a settled scan did not read (owners_set_settle) */
+	uint64_t idle_refreshes;    /* refreshes that did nothing past the holder recheck */
 };
 
 /* procroot "/proc", cgroot "/sys/fs/cgroup" (the cgroup v2 root; a hybrid
@@ -83,6 +88,18 @@ void owners_free(struct sw_owners *o);
  * -EBADMSG or -ETIMEDOUT (procsrc_fatal). */
 struct sw_helper;
 int owners_use_helper(struct sw_owners *o, struct sw_helper *h);
+
+/* settle (off by default; --once turns it on): a scan ends as soon as
+ * every wanted inode has a holder that is not a service manager, between
+ * two processes. The owner each reports is the one a whole scan chooses
+ * whenever the processes read first hold it: the socket's cgroup is read
+ * first, in ascending pids, so a pre-fork master comes before its workers,
+ * and a service manager holding a socket for activation does not end it.
+ * What it gives up: holders counts only the holders read by then (the
+ * workers after the master, children that inherited the socket), and the
+ * rest of /proc, often most of its fds (a listener's connections, held by
+ * other processes), is not read. */
+void owners_set_settle(struct sw_owners *o, bool on);
 
 void owners_get_params(const struct sw_owners *o, struct sw_owners_params *ret);
 /* Zero fields of p keep their current value. */

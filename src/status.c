@@ -3,8 +3,11 @@
 #include "status.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,263 @@
 #include "protocol.h"
 #include "text.h"
 #include "macro.h"
+
+/* The text so far; with out set, what is already written there leaves the
+ * buffer whenever it passes LINE_FLUSH, so memory stays at one listener's
+ * text and the chunk size whatever the document's length. */
+#define LINE_FLUSH 65536
+
+/* A document's doubles are few distinct values (thresholds, 0, a few
+ * percentages): the last ones formatted are kept (jw_double), as printing
+ * one costs more than the rest of a listener. */
+#define LINE_DCACHE 8
+
+struct line_buf {
+	char *p;
+	size_t len, cap, max, total;
+	FILE *out;
+	struct {
+		uint64_t bits;
+		bool used;
+		uint8_t len;
+		char text[40];
+	} dcache[LINE_DCACHE];
+	unsigned dnext;
+};
+
+static int line_flush(struct line_buf *b)
+{
+	if (b->len && fwrite(b->p, 1, b->len, b->out) != b->len)
+		return errno > 0 ? -errno : -EIO;
+	b->len = 0;
+	return 0;
+}
+
+static int line_append(struct line_buf *b, const char *s, size_t len)
+{
+	if (len > b->max || b->total > b->max - len)
+		return -E2BIG;
+	if (b->out && b->len > 0 && b->len + len > LINE_FLUSH) {
+		int r = line_flush(b);
+
+		if (r < 0)
+			return r;
+	}
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *p;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->total += len;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+/* A listener's text is written straight into the line, without a JSON
+ * object tree: building, printing and freeing json-c objects was most of
+ * the CPU of a document at 10k listeners. The text is byte for byte what
+ * json-c prints (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE):
+ * its escapes, its "%.17g" doubles with ".0" on whole numbers. The first
+ * error is kept and ends the writing. */
+struct jw {
+	struct line_buf *b;
+	int err;
+	bool comma;                  /* a member precedes at this level */
+};
+
+static inline void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	struct line_buf *b = w->b;
+
+	/* Most tokens fit where the line is: no flush, growth or bound due. */
+	if (w->err >= 0 && b->len + n < b->cap && (!b->out || b->len + n <= LINE_FLUSH) &&
+	    n <= b->max && b->total <= b->max - n) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		b->total += n;
+		b->p[b->len] = 0;
+		return;
+	}
+	if (w->err >= 0)
+		w->err = line_append(b, s, n);
+}
+
+/* Keys are this file's constants: nothing in them needs escaping. */
+static void jw_key(struct jw *w, const char *key)
+{
+	char text[64];
+	size_t n = 0, len = key ? strlen(key) : 0;
+
+	if (len + 4 > sizeof(text)) {
+		if (w->comma)
+			jw_raw(w, ",", 1);
+		jw_raw(w, "\"", 1);
+		jw_raw(w, key, len);
+		jw_raw(w, "\":", 2);
+		w->comma = true;
+		return;
+	}
+	/* One copy of ,"key": into the line. */
+	if (w->comma)
+		text[n++] = ',';
+	w->comma = true;
+	if (key) {
+		text[n++] = '"';
+		memcpy(text + n, key, len);
+		n += len;
+		text[n++] = '"';
+		text[n++] = ':';
+	}
+	if (n)
+		jw_raw(w, text, n);
+}
+
+static void jw_open(struct jw *w, const char *key, char c)
+{
+	jw_key(w, key);
+	jw_raw(w, &c, 1);
+	w->comma = false;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->comma = true;
+}
+
+static void jw_null(struct jw *w, const char *key)
+{
+	jw_key(w, key);
+	jw_raw(w, "null", 4);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_raw(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* Decimal digits as printf's %" PRIu64 " gives them, without printf. */
+static void jw_digits(struct jw *w, bool minus, uint64_t v)
+{
+	char num[24];
+	size_t i = sizeof(num);
+
+	do {
+		num[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (minus)
+		num[--i] = '-';
+	jw_raw(w, num + i, sizeof(num) - i);
+}
+
+static void jw_uint(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_digits(w, false, v);
+}
+
+static void jw_int(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	jw_digits(w, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
+/* json-c's json_escape_str() with JSON_C_TO_STRING_NOSLASHESCAPE. */
+static void jw_str(struct jw *w, const char *key, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0, i;
+
+	if (!s) {
+		jw_null(w, key);
+		return;
+	}
+	jw_key(w, key);
+	jw_raw(w, "\"", 1);
+	for (i = 0; s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t n = 2;
+
+		switch (c) {
+		case '\b': esc[1] = 'b'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '"':  esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		default:
+			if (c >= ' ')
+				continue;
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			n = 6;
+		}
+		jw_raw(w, s + start, i - start);
+		jw_raw(w, esc, n);
+		start = i + 1;
+	}
+	jw_raw(w, s + start, i - start);
+	jw_raw(w, "\"", 1);
+}
+
+/* A document's doubles are few distinct values (thresholds, 0, a few
+ * percentages): the last ones formatted are kept, as printing one costs
+ * more than the rest of a listener. */
+
+/* json-c's json_object_double_to_json_string_format() at its defaults. */
+static void jw_double(struct jw *w, const char *key, double v)
+{
+	char num[40];
+	uint64_t bits;
+	int n;
+
+	jw_key(w, key);
+	memcpy(&bits, &v, sizeof(bits));
+	for (unsigned i = 0; i < LINE_DCACHE; i++) {
+		if (w->b->dcache[i].used && w->b->dcache[i].bits == bits) {
+			jw_raw(w, w->b->dcache[i].text, w->b->dcache[i].len);
+			return;
+		}
+	}
+	if (isnan(v)) {
+		jw_raw(w, "NaN", 3);
+		return;
+	}
+	if (isinf(v)) {
+		jw_raw(w, v > 0 ? "Infinity" : "-Infinity", v > 0 ? 8 : 9);
+		return;
+	}
+	n = snprintf(num, sizeof(num) - 2, "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof(num) - 2) {
+		w->err = -EINVAL;
+		return;
+	}
+	if (!strpbrk(num, ".,e") && (isdigit((unsigned char)num[0]) ||
+				      (num[0] == '-' && isdigit((unsigned char)num[1])))) {
+		memcpy(num + n, ".0", 3);
+		n += 2;
+	}
+	w->b->dcache[w->b->dnext].bits = bits;
+	w->b->dcache[w->b->dnext].used = true;
+	w->b->dcache[w->b->dnext].len = (uint8_t)n;
+	memcpy(w->b->dcache[w->b->dnext].text, num, (size_t)n + 1);
+	w->b->dnext = (w->b->dnext + 1) % LINE_DCACHE;
+	jw_raw(w, num, (size_t)n);
+}
 
 static void add(struct json_object *o, const char *key, struct json_object *v)
 {
@@ -134,154 +394,201 @@ static struct json_object *namespace_json(const struct sw_status_ns *n,
 	return o;
 }
 
-static struct json_object *queue_json(const struct sw_queue_figures *q, bool known)
+/* The listener's parts, in the order and with the keys the json-c tree
+ * had (DESIGN.md's document). */
+static void jw_pct(struct jw *w, const char *key, double v)
 {
-	struct json_object *o = json_object_new_object();
-
-	add(o, "depth", known ? new_uint(q->depth) : NULL);
-	add(o, "limit", new_uint(q->limit));
-	add(o, "percent", known ? new_pct(q->percent) : NULL);
-	add(o, "peak", known ? new_uint(q->peak) : NULL);
-	add(o, "window_peak", known ? new_uint(q->window_peak) : NULL);
-	add(o, "limit_source", new_str(limits_source_name(q->source)));
-	return o;
+	/* Truncated as text_percent_value() says (see new_pct). */
+	jw_double(w, key, text_percent_value(v));
 }
 
-static struct json_object *process_json(const struct sw_status_inputs *in,
-					const struct sw_tracked *tr)
+static void jw_thresholds(struct jw *w, const char *key, const struct sw_thresholds *th)
+{
+	jw_open(w, key, '{');
+	jw_pct(w, "warn", th->warn);
+	jw_pct(w, "critical", th->critical);
+	jw_pct(w, "clear", th->clear);
+	jw_close(w, '}');
+}
+
+/* Opens the queue's object and leaves it open for the caller's keys. */
+static void jw_queue(struct jw *w, const char *key, const struct sw_queue_figures *q, bool known)
+{
+	jw_open(w, key, '{');
+	if (known)
+		jw_uint(w, "depth", q->depth);
+	else
+		jw_null(w, "depth");
+	jw_uint(w, "limit", q->limit);
+	if (known) {
+		jw_pct(w, "percent", q->percent);
+		jw_uint(w, "peak", q->peak);
+		jw_uint(w, "window_peak", q->window_peak);
+	} else {
+		jw_null(w, "percent");
+		jw_null(w, "peak");
+		jw_null(w, "window_peak");
+	}
+	jw_str(w, "limit_source", limits_source_name(q->source));
+}
+
+static void jw_process(struct jw *w, const struct sw_status_inputs *in,
+		       const struct sw_tracked *tr)
 {
 	struct sw_owner ow;
-	struct json_object *o;
 
-	if (!in->owner || in->owner(in->owner_userdata, tr, &ow) < 0)
-		return NULL;
-	o = json_object_new_object();
-	add(o, "pid", ow.pid > 0 ? new_int(ow.pid) : NULL);
-	add(o, "comm", ow.comm[0] ? new_str(ow.comm) : NULL);
-	add(o, "unit", ow.unit[0] ? new_str(ow.unit) : NULL);
-	add(o, "holders", ow.holders ? new_uint(ow.holders) : NULL);
-	return o;
+	if (!in->owner || in->owner(in->owner_userdata, tr, &ow) < 0) {
+		jw_null(w, "process");
+		return;
+	}
+	jw_open(w, "process", '{');
+	if (ow.pid > 0)
+		jw_int(w, "pid", ow.pid);
+	else
+		jw_null(w, "pid");
+	jw_str(w, "comm", ow.comm[0] ? ow.comm : NULL);
+	jw_str(w, "unit", ow.unit[0] ? ow.unit : NULL);
+	if (ow.holders)
+		jw_uint(w, "holders", ow.holders);
+	else
+		jw_null(w, "holders");
+	jw_close(w, '}');
 }
 
-static struct json_object *history_json(const struct sw_tracked *tr, uint64_t now_usec)
+static void jw_history(struct jw *w, const struct sw_tracked *tr, uint64_t now_usec)
 {
 	struct sw_history_point pts[SW_HISTORY_SLOTS];
-	struct json_object *a = json_object_new_array();
 
-	if (!tr->detail)
-		return a;
-	tracker_history(tr, pts);
-	for (size_t i = 0; i < SW_HISTORY_SLOTS; i++) {
-		uint64_t end = pts[i].start_usec + SW_HISTORY_SLOT_USEC;
-		struct json_object *p;
+	jw_open(w, "history", '[');
+	if (tr->detail) {
+		tracker_history(tr, pts);
+		for (size_t i = 0; i < SW_HISTORY_SLOTS; i++) {
+			uint64_t end = pts[i].start_usec + SW_HISTORY_SLOT_USEC;
 
-		if (!pts[i].has_accept && !pts[i].has_syn)
-			continue;
-		p = json_object_new_object();
-		/* Age of the slot's end: 0 for the slot still being filled. */
-		add(p, "age_ms", new_uint(now_usec > end ? (now_usec - end) / USEC_PER_MSEC : 0));
-		add(p, "accept", pts[i].has_accept ? new_uint(pts[i].accept_peak) : NULL);
-		add(p, "syn", pts[i].has_syn ? new_uint(pts[i].syn_peak) : NULL);
-		json_object_array_add(a, p);
+			if (!pts[i].has_accept && !pts[i].has_syn)
+				continue;
+			jw_open(w, NULL, '{');
+			/* Age of the slot's end: 0 for the slot still being filled. */
+			jw_uint(w, "age_ms", now_usec > end ? (now_usec - end) / USEC_PER_MSEC : 0);
+			if (pts[i].has_accept)
+				jw_uint(w, "accept", pts[i].accept_peak);
+			else
+				jw_null(w, "accept");
+			if (pts[i].has_syn)
+				jw_uint(w, "syn", pts[i].syn_peak);
+			else
+				jw_null(w, "syn");
+			jw_close(w, '}');
+		}
 	}
-	return a;
+	jw_close(w, ']');
 }
 
-static struct json_object *top_sources_json(const struct sw_tracked *tr)
+static void jw_top_sources(struct jw *w, const struct sw_tracked *tr)
 {
-	struct json_object *a = json_object_new_array();
 	char buf[INET6_ADDRSTRLEN];
 
-	if (!tr->detail)
-		return a;
-	for (uint32_t i = 0; i < tr->detail->n_top; i++) {
-		const struct sw_top_source *s = &tr->detail->top[i];
-		struct json_object *p = json_object_new_object();
+	jw_open(w, "top_sources", '[');
+	for (uint32_t i = 0; tr->detail && i < tr->detail->n_top; i++) {
+		const struct sw_top_source *src = &tr->detail->top[i];
 
-		add(p, "address", new_str(addr_str(s->family, s->addr, buf, sizeof(buf))));
-		add(p, "count", new_uint(s->count));
-		json_object_array_add(a, p);
+		jw_open(w, NULL, '{');
+		jw_str(w, "address", addr_str(src->family, src->addr, buf, sizeof(buf)));
+		jw_uint(w, "count", src->count);
+		jw_close(w, '}');
 	}
-	return a;
+	jw_close(w, ']');
 }
 
-static struct json_object *listener_json(const struct sw_status_inputs *in,
-					 const struct sw_nsinfo *info, const struct sw_tracked *tr)
+static int listener_write(struct line_buf *b, const struct sw_status_inputs *in,
+			  const struct sw_nsinfo *info, const struct sw_tracked *tr)
 {
 	uint64_t now_usec = in->now_usec;
-	struct json_object *o = json_object_new_object(), *q;
+	struct jw w = { .b = b };
 	char ep[LISTENER_STRLEN], a[INET6_ADDRSTRLEN];
 	const struct sw_thresholds *th;
 	bool ignore;
 
-	add(o, "listener", new_str(tracker_listener_name(tr, ep, sizeof(ep))));
-	add(o, "netns", new_str(nsinfo_name(info)));
-	add(o, "netns_id", info->id ? new_uint(info->id) : NULL);
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "listener", tracker_listener_name(tr, ep, sizeof(ep)));
+	jw_str(&w, "netns", nsinfo_name(info));
+	if (info->id)
+		jw_uint(&w, "netns_id", info->id);
+	else
+		jw_null(&w, "netns_id");
 	if (tr->family == AF_UNIX) {
-		add(o, "family", new_str("unix"));
-		add(o, "address", NULL);
-		add(o, "port", NULL);
-		add(o, "path", new_str(ep));
-		add(o, "type", new_str(usnap_type_name(tr->sock_type)));
-		add(o, "abstract", json_object_new_boolean(tr->abstract));
-		add(o, "relative", json_object_new_boolean(tr->relative));
+		jw_str(&w, "family", "unix");
+		jw_null(&w, "address");
+		jw_null(&w, "port");
+		jw_str(&w, "path", ep);
+		jw_str(&w, "type", usnap_type_name(tr->sock_type));
+		jw_bool(&w, "abstract", tr->abstract);
+		jw_bool(&w, "relative", tr->relative);
 	} else {
-		add(o, "family", new_str(tr->family == AF_INET6 ? "inet6" : "inet"));
-		add(o, "address", new_str(addr_str(tr->family, tr->addr, a, sizeof(a))));
-		add(o, "port", new_uint(tr->port));
+		jw_str(&w, "family", tr->family == AF_INET6 ? "inet6" : "inet");
+		jw_str(&w, "address", addr_str(tr->family, tr->addr, a, sizeof(a)));
+		jw_uint(&w, "port", tr->port);
 	}
-	add(o, "cookie", new_uint(tr->cookie));
-	add(o, "inode", new_uint(tr->inode));
-	add(o, "uid", new_uint(tr->uid));
+	jw_uint(&w, "cookie", tr->cookie);
+	jw_uint(&w, "inode", tr->inode);
+	jw_uint(&w, "uid", tr->uid);
 	if (tr->family == AF_INET6)
-		add(o, "v6only", json_object_new_boolean(tr->v6only));
+		jw_bool(&w, "v6only", tr->v6only);
 
-	q = queue_json(&tr->accept, true);
-	add(q, "somaxconn_stale", json_object_new_boolean(tr->somaxconn_stale));
-	add(q, "full", json_object_new_boolean(tr->full.polls > 0));
-	add(q, "full_polls", new_uint(tr->full.polls));
-	add(q, "full_ms", new_uint(tr->full.polls && tr->last_seen_usec >= tr->full.since_usec ?
-				   (tr->last_seen_usec - tr->full.since_usec) / USEC_PER_MSEC : 0));
-	add(o, "accept", q);
+	jw_queue(&w, "accept", &tr->accept, true);
+	jw_bool(&w, "somaxconn_stale", tr->somaxconn_stale);
+	jw_bool(&w, "full", tr->full.polls > 0);
+	jw_uint(&w, "full_polls", tr->full.polls);
+	jw_uint(&w, "full_ms", tr->full.polls && tr->last_seen_usec >= tr->full.since_usec ?
+				(tr->last_seen_usec - tr->full.since_usec) / USEC_PER_MSEC : 0);
+	jw_close(&w, '}');
 	if (tr->family == AF_UNIX) {
 		/* Only the accept queue applies; the kernel counts no drops. */
-		add(o, "syn", NULL);
-		add(o, "drops", NULL);
-		add(o, "state", new_str(event_level_name(tr->level)));
-		add(o, "process", process_json(in, tr));
+		jw_null(&w, "syn");
+		jw_null(&w, "drops");
+		jw_str(&w, "state", event_level_name(tr->level));
+		jw_process(&w, in, tr);
 		th = config_thresholds_for_path(in->cfg, nsinfo_name(info), tr->path ? tr->path : "",
 						&ignore);
-		add(o, "thresholds", thresholds_json(th));
-		add(o, "history", history_json(tr, now_usec));
-		add(o, "top_sources", json_object_new_array());
-		return o;
+		jw_thresholds(&w, "thresholds", th);
+		jw_history(&w, tr, now_usec);
+		jw_open(&w, "top_sources", '[');
+		jw_close(&w, ']');
+		jw_close(&w, '}');
+		return w.err;
 	}
 
-	q = queue_json(&tr->syn, tr->syn_scanned);
-	add(q, "mode", new_str(limits_syn_mode_name(tr->syn_mode)));
-	add(q, "scanned", json_object_new_boolean(tr->syn_scanned));
-	add(q, "members", new_uint(tr->syn_members));
-	add(o, "syn", q);
+	jw_queue(&w, "syn", &tr->syn, tr->syn_scanned);
+	jw_str(&w, "mode", limits_syn_mode_name(tr->syn_mode));
+	jw_bool(&w, "scanned", tr->syn_scanned);
+	jw_uint(&w, "members", tr->syn_members);
+	jw_close(&w, '}');
 
-	q = json_object_new_object();
-	add(q, "total", new_uint(tr->drops.total));
-	add(q, "delta", new_uint(tr->drops.delta));
-	add(q, "unreported", new_uint(tr->drops_rule.unreported));
-	add(q, "last_age_ms", tr->drops.last_usec && now_usec >= tr->drops.last_usec ?
-			      new_uint((now_usec - tr->drops.last_usec) / USEC_PER_MSEC) : NULL);
+	jw_open(&w, "drops", '{');
+	jw_uint(&w, "total", tr->drops.total);
+	jw_uint(&w, "delta", tr->drops.delta);
+	jw_uint(&w, "unreported", tr->drops_rule.unreported);
+	if (tr->drops.last_usec && now_usec >= tr->drops.last_usec)
+		jw_uint(&w, "last_age_ms", (now_usec - tr->drops.last_usec) / USEC_PER_MSEC);
+	else
+		jw_null(&w, "last_age_ms");
 	/* The listener's own sk_drops as the kernel reports it (ss's d<N>). */
-	add(q, "kernel", tr->drops.known ? new_uint(tr->drops.last_raw) : NULL);
-	add(o, "drops", q);
+	if (tr->drops.known)
+		jw_uint(&w, "kernel", tr->drops.last_raw);
+	else
+		jw_null(&w, "kernel");
+	jw_close(&w, '}');
 
-	add(o, "state", new_str(event_level_name(tr->level)));
-	add(o, "process", process_json(in, tr));
+	jw_str(&w, "state", event_level_name(tr->level));
+	jw_process(&w, in, tr);
 
 	/* The same lookup as the tracker's, so the thresholds shown are those in force. */
 	th = config_thresholds_for(in->cfg, nsinfo_name(info), tr->family, tr->addr, tr->port, &ignore);
-	add(o, "thresholds", thresholds_json(th));
-	add(o, "history", history_json(tr, now_usec));
-	add(o, "top_sources", top_sources_json(tr));
-	return o;
+	jw_thresholds(&w, "thresholds", th);
+	jw_history(&w, tr, now_usec);
+	jw_top_sources(&w, tr);
+	jw_close(&w, '}');
+	return w.err;
 }
 
 /* The fill as the document gives it, so sockwatchctl sorts the same. */
@@ -517,33 +824,6 @@ static struct json_object *document_head(const struct sw_status_inputs *in,
 }
 
 /* A growing line, bounded by max. */
-struct line_buf {
-	char *p;
-	size_t len, cap, max;
-};
-
-static int line_append(struct line_buf *b, const char *s, size_t len)
-{
-	if (len > b->max || b->len > b->max - len)
-		return -E2BIG;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *p;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = 0;
-	return 0;
-}
-
 static int line_append_json(struct line_buf *b, struct json_object *o)
 {
 	size_t len;
@@ -553,11 +833,11 @@ static int line_append_json(struct line_buf *b, struct json_object *o)
 	return text ? line_append(b, text, len) : -ENOMEM;
 }
 
-int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
-		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept)
+/* The document into b: status_format and status_write. */
+static int status_emit(const struct sw_status_inputs *in, const struct sw_status_filter *f,
+		       struct line_buf *b, size_t *ret_kept)
 {
 	_cleanup_free_ struct status_entry *chosen = NULL;
-	struct line_buf b = { .max = max };
 	_cleanup_json_ struct json_object *head = NULL;
 	size_t n = 0, hidden = 0;
 	char num[32];
@@ -570,45 +850,61 @@ int status_format(const struct sw_status_inputs *in, const struct sw_status_filt
 	if (!head)
 		return -ENOMEM;
 	/* The head's text ends in "}": the listeners go in before it. */
-	r = line_append_json(&b, head);
+	r = line_append_json(b, head);
 	if (r < 0)
-		goto fail;
-	b.len--;
-	r = line_append(&b, ",\"listeners\":[", 14);
+		return r;
+	b->len--;
+	b->total--;
+	json_object_put(head);
+	head = NULL;
+	r = line_append(b, ",\"listeners\":[", 14);
 	for (size_t i = 0; r >= 0 && i < n; i++) {
-		_cleanup_json_ struct json_object *l = listener_json(in, chosen[i].info,
-								     chosen[i].tr);
-
-		if (!l) {
-			r = -ENOMEM;
-			break;
-		}
 		if (i > 0)
-			r = line_append(&b, ",", 1);
+			r = line_append(b, ",", 1);
 		if (r >= 0)
-			r = line_append_json(&b, l);
+			r = listener_write(b, in, chosen[i].info, chosen[i].tr);
 	}
 	if (r >= 0)
-		r = line_append(&b, "]", 1);
+		r = line_append(b, "]", 1);
 	if (r >= 0 && f && f->hidden_key && hidden > 0) {
 		int k = snprintf(num, sizeof(num), ",\"%s\":", f->hidden_key);
 
-		r = k > 0 && (size_t)k < sizeof(num) ? line_append(&b, num, (size_t)k) : -EINVAL;
+		r = k > 0 && (size_t)k < sizeof(num) ? line_append(b, num, (size_t)k) : -EINVAL;
 		if (r >= 0) {
 			k = snprintf(num, sizeof(num), "%zu", hidden);
-			r = line_append(&b, num, (size_t)k);
+			r = line_append(b, num, (size_t)k);
 		}
 	}
 	if (r >= 0)
-		r = line_append(&b, "}\n", 2);
-	if (r < 0)
-		goto fail;
+		r = line_append(b, "}\n", 2);
+	if (r >= 0 && ret_kept)
+		*ret_kept = n;
+	return r;
+}
+
+int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
+		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept)
+{
+	struct line_buf b = { .max = max };
+	int r = status_emit(in, f, &b, ret_kept);
+
+	if (r < 0) {
+		free(b.p);
+		return r;
+	}
 	*ret = b.p;
 	*ret_len = b.len;
-	if (ret_kept)
-		*ret_kept = n;
 	return 0;
-fail:
+}
+
+int status_write(const struct sw_status_inputs *in, const struct sw_status_filter *f, FILE *out,
+		 size_t *ret_kept)
+{
+	struct line_buf b = { .max = SIZE_MAX, .out = out };
+	int r = status_emit(in, f, &b, ret_kept);
+
+	if (r >= 0)
+		r = line_flush(&b);
 	free(b.p);
 	return r;
 }

@@ -3,6 +3,8 @@
  * that sockwatchctl, `sockwatchd --once` and scripts read. */
 #pragma once
 
+#include <stdio.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -166,3 +168,9 @@ const char *status_netns_kind_name(enum netns_kind k);
  * written. -E2BIG over max, -ENOMEM. */
 int status_format(const struct sw_status_inputs *in, const struct sw_status_filter *f,
 		  size_t max, char **ret, size_t *ret_len, size_t *ret_kept);
+/* The same document written to out as it is made (--once): what is held
+ * at a time is one listener's text and a 64 KiB chunk, whatever the
+ * number of listeners. Returns 0, -ENOMEM, or the write's -errno (a
+ * partial document may have gone out). */
+int status_write(const struct sw_status_inputs *in, const struct sw_status_filter *f, FILE *out,
+		 size_t *ret_kept);

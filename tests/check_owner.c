@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "checkrun.h"
+#include "owner_int.h"
 #include "owners.h"
 #include "util.h"
 
@@ -1387,6 +1388,198 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* owner_refresh_plan: what a refresh does past syncing the set         */
+
+static const struct plan_case {
+	const char *name;
+	struct owner_refresh_facts f;
+	struct owner_refresh_plan want;
+} plan_cases[] = {
+	{ "first refresh starts the period and passes",
+	  { .same_set = false, .idle = false, .first = true, .recheck_usec = SEC },
+	  { .start_period = true, .recheck = false, .pass = true } },
+	{ "first refresh, same (empty) set, not idle yet",
+	  { .same_set = true, .idle = false, .first = true, .recheck_usec = SEC },
+	  { .start_period = true, .recheck = false, .pass = true } },
+	{ "same set, idle, recheck not due: nothing",
+	  { .same_set = true, .idle = true, .since_recheck_usec = SEC / 2, .recheck_usec = SEC },
+	  { .start_period = false, .recheck = false, .pass = false } },
+	{ "same set, idle, recheck due: the recheck only",
+	  { .same_set = true, .idle = true, .since_recheck_usec = SEC, .recheck_usec = SEC },
+	  { .start_period = false, .recheck = true, .pass = false } },
+	{ "same set, idle, recheck long overdue",
+	  { .same_set = true, .idle = true, .since_recheck_usec = 60 * SEC, .recheck_usec = SEC },
+	  { .start_period = false, .recheck = true, .pass = false } },
+	{ "same set, not idle (a scan or a walk pending): passes",
+	  { .same_set = true, .idle = false, .since_recheck_usec = 0, .recheck_usec = SEC },
+	  { .start_period = false, .recheck = false, .pass = true } },
+	{ "changed set, idle before: passes",
+	  { .same_set = false, .idle = true, .since_recheck_usec = 0, .recheck_usec = SEC },
+	  { .start_period = false, .recheck = false, .pass = true } },
+	{ "changed set, recheck due: both",
+	  { .same_set = false, .idle = true, .since_recheck_usec = 2 * SEC, .recheck_usec = SEC },
+	  { .start_period = false, .recheck = true, .pass = true } },
+};
+
+START_TEST(test_refresh_plan_table)
+{
+	const struct plan_case *c = &plan_cases[_i];
+	struct owner_refresh_plan got;
+
+	memset(&got, 0x55, sizeof(got));
+	owner_refresh_plan(&c->f, &got);
+	ck_assert_msg(got.start_period == c->want.start_period, "%s: start_period", c->name);
+	ck_assert_msg(got.recheck == c->want.recheck, "%s: recheck", c->name);
+	ck_assert_msg(got.pass == c->want.pass, "%s: pass", c->name);
+}
+END_TEST
+
+/* A poll whose listeners did not change costs the owner cache nothing
+ * beyond the recheck its period allows; a holder lost in the recheck, a
+ * new listener or a reordered but equal set are handled as before. */
+START_TEST(test_fake_unchanged_set_idle)
+{
+	struct sw_owners *o = fk_owners();
+	struct sw_owners_params p = {
+		.min_rescan_usec = 10 * SEC, .min_incr_usec = SEC, .recheck_usec = SEC,
+		.scan_budget = 100000,
+	};
+	uint32_t in1[] = { 5000, 6000, 7777 };    /* 7777: nobody holds it */
+	uint32_t in1r[] = { 7777, 5000, 6000 };
+	uint32_t in2[] = { 5000, 6000, 7777, 8000 };
+	struct sw_owners_stats s0, s;
+
+	owners_set_params(o, &p);
+	fk_prefork();
+	ck_assert_int_eq(owners_refresh(o, in1, NULL, 3, 100 * SEC), 0);
+	s0 = stats_of(o);
+	ck_assert_uint_eq(s0.full_scans, 1);
+	ck_assert_uint_eq(s0.idle_refreshes, 0);
+
+	/* Same set, recheck not due: nothing at all (7777 was given up). */
+	ck_assert_int_eq(owners_refresh(o, in1, NULL, 3, 100 * SEC + SEC / 2), 0);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.idle_refreshes, 1);
+	ck_assert_uint_eq(s.pids_scanned, s0.pids_scanned);
+	ck_assert_uint_eq(s.full_scans + s.incr_scans, 1);
+	ck_assert_uint_eq(lookup_ok(o, 5000, 0).holders, 3);
+
+	/* The same set in another order: still the same set. */
+	ck_assert_int_eq(owners_refresh(o, in1r, NULL, 3, 100 * SEC + SEC / 2), 0);
+	ck_assert_uint_eq(stats_of(o).idle_refreshes, 2);
+
+	/* Recheck due, no holder changed: the recheck only. */
+	ck_assert_int_eq(owners_refresh(o, in1, NULL, 3, 102 * SEC), 0);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.idle_refreshes, 3);
+	ck_assert_uint_eq(s.full_scans + s.incr_scans, 1);
+
+	/* A worker exits: the recheck sees it and the owners are chosen again. */
+	fk_rm_proc(102);
+	ck_assert_int_eq(owners_refresh(o, in1, NULL, 3, 104 * SEC), 0);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.idle_refreshes, 3);
+	ck_assert_uint_eq(lookup_ok(o, 5000, 0).holders, 2);
+	ck_assert_uint_eq(s.full_scans + s.incr_scans, 1);
+
+	/* Idle again after that. */
+	ck_assert_int_eq(owners_refresh(o, in1, NULL, 3, 104 * SEC + 1), 0);
+	ck_assert_uint_eq(stats_of(o).idle_refreshes, 4);
+
+	/* A new listener: an incremental scan finds its new process. */
+	fk_proc(800, 1, "new", "/system.slice/new.service");
+	fk_sock(800, 3, 8000);
+	ck_assert_int_eq(owners_refresh(o, in2, NULL, 4, 105 * SEC), 0);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.idle_refreshes, 4);
+	ck_assert_uint_eq(s.incr_scans, 1);
+	ck_assert_int_eq(lookup_ok(o, 8000, 0).pid, 800);
+	owners_free(o);
+}
+END_TEST
+
+/* An inode still looked for (its full scan held back by min_rescan) keeps
+ * refreshes of the same set working: the scan runs once it is allowed. */
+START_TEST(test_fake_unchanged_set_sought)
+{
+	struct sw_owners *o = fk_owners();
+	struct sw_owners_params p = {
+		.min_rescan_usec = 10 * SEC, .min_incr_usec = SEC, .recheck_usec = 100 * SEC,
+		.scan_budget = 100000,
+	};
+	uint32_t in1[] = { 5000, 6000 };
+	uint32_t in2[] = { 5000, 6000, 9000 };
+	struct sw_owners_stats s;
+
+	owners_set_params(o, &p);
+	fk_prefork();
+	ck_assert_int_eq(owners_refresh(o, in1, NULL, 2, 100 * SEC), 0);
+	/* An old process opens a new listener: the incremental scan misses it. */
+	fk_sock(200, 9, 9000);
+	ck_assert_int_eq(owners_refresh(o, in2, NULL, 3, 102 * SEC), 0);
+	lookup_none(o, 9000);
+	for (uint64_t t = 103; t < 110; t++) {
+		ck_assert_int_eq(owners_refresh(o, in2, NULL, 3, t * SEC), 0);
+		ck_assert_uint_eq(stats_of(o).idle_refreshes, 0);
+	}
+	ck_assert_int_eq(owners_refresh(o, in2, NULL, 3, 110 * SEC), 0);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.full_scans, 2);
+	ck_assert_int_eq(lookup_ok(o, 9000, 0).pid, 200);
+	ck_assert_int_eq(owners_refresh(o, in2, NULL, 3, 111 * SEC), 0);
+	ck_assert_uint_eq(stats_of(o).idle_refreshes, 1);
+	owners_free(o);
+}
+END_TEST
+
+/* settle (--once): the scan ends once every wanted inode has a holder that
+ * is not a service manager; the owner is the one a whole scan names. */
+START_TEST(test_fake_settle)
+{
+	struct sw_owners *o = fk_owners();
+	uint32_t in1[] = { 5000, 6000 };
+	uint32_t in2[] = { 4444 };
+	struct sw_owners_stats s;
+	struct sw_owner w;
+
+	fk_prefork();
+	owners_set_settle(o, true);
+	ck_assert_int_eq(owners_refresh_complete(o, in1, NULL, 2, 100 * SEC, 10), 0);
+	w = lookup_ok(o, 5000, 0);
+	ck_assert_int_eq(w.pid, 100);
+	ck_assert_str_eq(w.comm, "nginx");
+	ck_assert_int_eq(lookup_ok(o, 6000, 0).pid, 200);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.settle_skipped, 0);       /* 200 is the last pid */
+	owners_free(o);
+
+	/* Held by the service manager (pid 1, read first) and a service: the
+	 * manager does not settle it, the service does; what follows is not
+	 * read, so holders counts those read. */
+	o = fk_owners();
+	fk_sock(100, 9, 4444);
+	owners_set_settle(o, true);
+	ck_assert_int_eq(owners_refresh_complete(o, in2, NULL, 1, 100 * SEC, 10), 0);
+	w = lookup_ok(o, 4444, 0);
+	ck_assert_int_eq(w.pid, 100);
+	ck_assert_uint_eq(w.holders, 2);
+	s = stats_of(o);
+	ck_assert_uint_eq(s.pids_scanned, 2);
+	ck_assert_uint_eq(s.settle_skipped, 3);
+	ck_assert(!owners_scanning(o));
+	owners_free(o);
+
+	/* Without settle the same tree is read whole. */
+	o = fk_owners();
+	ck_assert_int_eq(owners_refresh_complete(o, in2, NULL, 1, 100 * SEC, 10), 0);
+	ck_assert_int_eq(lookup_ok(o, 4444, 0).pid, 100);
+	ck_assert_uint_eq(stats_of(o).pids_scanned, 5);
+	ck_assert_uint_eq(stats_of(o).settle_skipped, 0);
+	owners_free(o);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("owner");
@@ -1395,6 +1588,7 @@ int main(void)
 	tc = tcase_create("unit");
 	tcase_add_loop_test(tc, test_unit_table, 0, (int)SW_ARRAY_SIZE(unit_cases));
 	tcase_add_test(tc, test_unit_small_buffer);
+	tcase_add_loop_test(tc, test_refresh_plan_table, 0, (int)SW_ARRAY_SIZE(plan_cases));
 	tcase_add_loop_test(tc, test_path_is_manager, 0, (int)SW_ARRAY_SIZE(manager_cases));
 	suite_add_tcase(s, tc);
 
@@ -1402,6 +1596,9 @@ int main(void)
 	tcase_add_unchecked_fixture(tc, fk_base_setup, fk_base_teardown);
 	tcase_add_checked_fixture(tc, fk_setup, fk_teardown);
 	tcase_add_test(tc, test_fake_prefork);
+	tcase_add_test(tc, test_fake_unchanged_set_idle);
+	tcase_add_test(tc, test_fake_unchanged_set_sought);
+	tcase_add_test(tc, test_fake_settle);
 	tcase_add_test(tc, test_fake_selection);
 	tcase_add_test(tc, test_fake_proc_parsing);
 	tcase_add_test(tc, test_fake_vanished);

@@ -256,6 +256,38 @@ static int64_t idle_hidden(struct json_object *doc)
 	return json_object_object_get_ex(doc, "idle_hidden", &v) ? json_object_get_int64(v) : -1;
 }
 
+/* The listeners are written as text, not through json-c: that text is
+ * what json-c prints of them, key order and escapes included. */
+static void same_as_json_c(struct json_object *doc, const char *line)
+{
+	struct json_object *ls;
+	const char *text;
+
+	ck_assert(json_object_object_get_ex(doc, "listeners", &ls));
+	text = json_object_to_json_string_ext(ls, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE);
+	ck_assert_msg(strstr(line, text) != NULL, "listeners differ from json-c's text:\n%s\n%s",
+		      line, text);
+}
+
+/* What status_write() (--once) writes, for the same inputs: the text of
+ * a static buffer, replaced on every call. */
+static const char *written_document(const struct sw_status_inputs *in)
+{
+	static char *buf;
+	size_t size = 0, kept = 0;
+	FILE *f;
+
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &size);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(status_write(in, NULL, f, &kept), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_uint_eq(size, strlen(buf));
+	return buf;
+}
+
 /* The whole document (every listener, as check gets it), parsed. */
 static struct json_object *whole_document(const struct sw_status_daemon *d)
 {
@@ -273,7 +305,9 @@ static struct json_object *whole_document(const struct sw_status_daemon *d)
 	ck_assert_int_eq(format_for(d, &all, SW_CTL_REPLY_MAX, &line, &len, NULL), 0);
 	ck_assert_int_eq(status_format(&in, NULL, SW_CTL_REPLY_MAX, &bare, &bare_len, NULL), 0);
 	ck_assert_str_eq(line, bare);
+	ck_assert_str_eq(written_document(&in), bare);
 	ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
+	same_as_json_c(doc, line);
 	free(line);
 	free(bare);
 	return doc;
@@ -715,6 +749,30 @@ START_TEST(test_three_document)
 }
 END_TEST
 
+/* status_write writes in chunks of 64 KiB: a document of many of them is
+ * the same text as status_format's line. */
+START_TEST(test_write_streams)
+{
+	struct sw_status_inputs in = {
+		.daemon = &daemons[1], .ns = nsv, .n_ns = n_nsv, .cfg = cfg, .now_usec = NOW,
+	};
+	_cleanup_free_ char *line = NULL;
+	size_t len = 0, kept = 0;
+	char ep[32];
+
+	for (int i = 0; i < 600; i++) {
+		snprintf(ep, sizeof(ep), "127.0.0.%d:%d", 1 + i % 200, 10000 + i);
+		add(&snap, 100 + (uint64_t)i, ep, (uint32_t)(i % 7), 128);
+	}
+	poll_at(1 * S);
+	poll_at(2 * S);
+	ck_assert_int_eq(status_format(&in, NULL, SIZE_MAX, &line, &len, &kept), 0);
+	ck_assert_uint_eq(kept, 600);
+	ck_assert_uint_gt(len, 4 * 65536);
+	ck_assert_str_eq(written_document(&in), line);
+}
+END_TEST
+
 /* Every bound from 0 to the line's size: -E2BIG below it wherever the
  * text stops (head, a listener, idle_hidden, the closing "}\n"), with the
  * outputs untouched and nothing left allocated (ASan's leak check runs in
@@ -798,6 +856,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_same_as_filtered, 0, (int)(N_CASES * SW_ARRAY_SIZE(daemons)));
 	tcase_add_loop_test(tc, test_empty, 0, (int)N_CASES);
 	tcase_add_test(tc, test_all_idle);
+	tcase_add_test(tc, test_write_streams);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_order_fuller);
 	tcase_add_test(tc, test_percent_below_threshold);
