@@ -47,11 +47,11 @@ done
 sw_assert_eq 0 "$rc" "--once exit status"
 [ ! -s "$SW_TMP/once.err" ] || sw_fail "--once wrote to stderr: $(cat "$SW_TMP/once.err")"
 jq -e . "$SW_TMP/once.json" >/dev/null || sw_fail "--once output is not JSON"
-read -r recvq sendq drops <<<"$(swc_ss_listen "$ns" $aport)"
-synq=$(swc_ss_synrecv_count "$ns" $sport)
-# Read in the window above: a SYN retransmitted into the full queue later
-# moves the counter again.
-overflows=$(tail -n 1 <<<"$after")
+# The readings of the window above, not new ones: a SYN retransmitted into
+# the full queue later moves the drops and the counter again.
+read -r recvq sendq drops <<<"$(sed -n 1p <<<"$after")"
+synq=$(sed -n 2p <<<"$after")
+overflows=$(sed -n 3p <<<"$after")
 
 l() { jq -r --arg l "$1" ".listeners[] | select(.listener == \$l) | $2" "$SW_TMP/once.json"; }
 sw_assert_eq 1 "$(jq '.version' "$SW_TMP/once.json")" "version"
