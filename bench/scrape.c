@@ -3,7 +3,7 @@
  *
  *     build/bench/scrape [--listeners N] [--rounds R] [--reuse K]
  *                        [--concurrent C] [--crowds M] [--interval-ms MS]
- *                        [--daemon PATH] [--ctl PATH]
+ *                        [--daemon PATH] [--ctl PATH] [--kv PREFIX]
  *     defaults: 10000 listeners, 5 rounds, 3 reuse scrapes a round,
  *     3 crowds of 10 concurrent scrapes, interval 1000 ms, and the
  *     sockwatchd and sockwatchctl beside this binary's directory (../);
@@ -35,12 +35,15 @@
  *    crowd), and its VmRSS sampled every 20 ms, during M crowds of C
  *    concurrent scrapes from C source addresses (127.0.0.10.., so the
  *    per-address limit does not cut them).
- * One table on stdout; the daemon's stderr in the temporary directory,
+ * One table on stdout; with --kv, then the figures as "PREFIX.KEY VALUE"
+ * lines (bench/run.sh reads them: poll_us, first_cpu_us, reuse_cpu_us,
+ * idle_per_poll_us, bytes, ratio_first, ratio_reuse, peak_rss_kb); the daemon's stderr in the temporary directory,
  * removed at the end. Everything stops with this process (PDEATHSIG). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <linux/limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -498,7 +501,7 @@ static uint64_t series_median(const struct series *s)
 static void usage(FILE *f)
 {
 	fputs("usage: scrape [--listeners N] [--rounds R] [--reuse K] [--concurrent C] [--crowds M]\n"
-	      "              [--interval-ms MS] [--daemon PATH] [--ctl PATH]\n", f);
+	      "              [--interval-ms MS] [--daemon PATH] [--ctl PATH] [--kv PREFIX]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -512,12 +515,13 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "daemon", required_argument, NULL, 'd' },
 		{ "ctl", required_argument, NULL, 'C' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int n = 10000, rounds = 5, reuse = 3, conc = 10, crowds = 3, interval_ms = 1000, o;
 	char self[PATH_MAX], daemon_def[PATH_MAX + 32], ctl_def[PATH_MAX + 32], *slash;
-	const char *daemon_bin = NULL;
+	const char *daemon_bin = NULL, *kv = NULL;
 	struct series poll_us = { 0 }, first_sched = { 0 }, first_stat = { 0 }, first_wall = { 0 };
 	struct series reuse_sched = { 0 }, reuse_stat = { 0 }, reuse_wall = { 0 }, hwm = { 0 };
 	struct series crowd_wall = { 0 }, first_raw = { 0 }, first_polls = { 0 };
@@ -538,6 +542,7 @@ int main(int argc, char **argv)
 		case 'i': interval_ms = atoi(optarg); break;
 		case 'd': daemon_bin = optarg; break;
 		case 'C': ctl_bin = optarg; break;
+		case 'K': kv = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -703,6 +708,26 @@ int main(int argc, char **argv)
 	       (double)rss0_kb / 1024.0, (double)hwm0_kb / 1024.0);
 	printf("| daemon peak RSS during the crowds: VmHWM max of %zu; VmRSS sampled every 20 ms | %.1f MiB; %.1f MiB |\n",
 	       hwm.n, (double)series_max(&hwm) / 1024.0, (double)peak_rss_kb / 1024.0);
+
+	if (kv) {
+		uint64_t p = series_median(&poll_us) ?: 1;
+
+		printf("%s.listeners %d\n", kv, n);
+		printf("%s.bytes %zu\n", kv, bytes);
+		printf("%s.poll_us %" PRIu64 "\n", kv, series_median(&poll_us));
+		printf("%s.idle_per_poll_us %" PRIu64 "\n", kv, idle_per_poll_us);
+		printf("%s.first_cpu_us %" PRIu64 "\n", kv, series_median(&first_sched));
+		printf("%s.first_max_us %" PRIu64 "\n", kv, series_max(&first_sched));
+		printf("%s.first_n %zu\n", kv, first_sched.n);
+		printf("%s.first_corrected %u\n", kv, first_corrected);
+		printf("%s.ratio_first %.3f\n", kv, (double)series_median(&first_sched) / (double)p);
+		if (reuse_sched.n) {
+			printf("%s.reuse_cpu_us %" PRIu64 "\n", kv, series_median(&reuse_sched));
+			printf("%s.ratio_reuse %.3f\n", kv, (double)series_median(&reuse_sched) / (double)p);
+		}
+		printf("%s.peak_rss_kb %ld\n", kv,
+		       peak_rss_kb > (long)series_max(&hwm) ? peak_rss_kb : (long)series_max(&hwm));
+	}
 
 	kill(daemon_pid, SIGTERM);
 	waitpid(daemon_pid, NULL, 0);
