@@ -35,7 +35,8 @@
  *    crowd), and its VmRSS sampled every 20 ms, during M crowds of C
  *    concurrent scrapes from C source addresses (127.0.0.10.., so the
  *    per-address limit does not cut them).
- * One table on stdout; with --kv, then the figures as "PREFIX.KEY VALUE"
+ * The temporary directory goes on every way out (exit, SIGTERM, SIGINT,
+ * SIGHUP). One table on stdout; with --kv, then the figures as "PREFIX.KEY VALUE"
  * lines (bench/run.sh reads them: poll_us, first_cpu_us, reuse_cpu_us,
  * idle_per_poll_us, bytes, ratio_first, ratio_reuse, peak_rss_kb); the daemon's stderr in the temporary directory,
  * removed at the end. Everything stops with this process (PDEATHSIG). */
@@ -79,6 +80,26 @@ static char dir[] = "/tmp/sw-scrape.XXXXXX";
 static char conf[PATH_MAX], sock[PATH_MAX], errlog[PATH_MAX];
 static const char *ctl_bin;
 static pid_t daemon_pid;
+static volatile sig_atomic_t dir_made;
+
+/* The temporary directory and what is in it; async-signal-safe. The
+ * daemon and the holders die with this process (PDEATHSIG). */
+static void remove_dir(void)
+{
+	if (!dir_made)
+		return;
+	dir_made = 0;
+	unlink(conf);
+	unlink(errlog);
+	unlink(sock);
+	rmdir(dir);
+}
+
+static void on_signal(int sig)
+{
+	remove_dir();
+	_exit(128 + sig);
+}
 
 static void die(const char *what)
 {
@@ -120,6 +141,10 @@ static void hold(int first, int n)
 		struct rlimit rl = { (rlim_t)n + 64, (rlim_t)n + 64 };
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dir_made = 0;   /* the parent's to remove */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		close(p[0]);
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			_exit(1);
@@ -178,6 +203,7 @@ static void daemon_start(const char *bin, unsigned interval_ms)
 		int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dir_made = 0;
 		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
 			_exit(127);
 		execl(bin, bin, "-c", conf, "--control-socket", sock, (char *)NULL);
@@ -579,6 +605,17 @@ int main(int argc, char **argv)
 	snprintf(conf, sizeof(conf), "%s/sockwatchd.conf", dir);
 	snprintf(sock, sizeof(sock), "%s/control", dir);
 	snprintf(errlog, sizeof(errlog), "%s/daemon.err", dir);
+	/* Removed on every way out: exit (die() included) and the signals
+	 * that stop a benchmark. */
+	dir_made = 1;
+	atexit(remove_dir);
+	{
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 
 	for (int i = 0; i < n; i += SCRAPE_PER_HOLDER)
 		hold(i, n - i < SCRAPE_PER_HOLDER ? n - i : SCRAPE_PER_HOLDER);
@@ -731,10 +768,7 @@ int main(int argc, char **argv)
 
 	kill(daemon_pid, SIGTERM);
 	waitpid(daemon_pid, NULL, 0);
-	unlink(conf);
-	unlink(errlog);
-	unlink(sock);
-	rmdir(dir);
+	remove_dir();
 	/* The holders die with this process (PDEATHSIG). */
 	return 0;
 }
