@@ -78,6 +78,7 @@ KV=$TMP/results.kv
 PIDS=()
 NS_MADE=
 NETNS_PID=
+NAP_PID=
 
 log() { printf '%s bench: %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
@@ -95,6 +96,7 @@ cleanup() {
 			[ -e "$p" ] && ip netns del "${p##*/}" 2>/dev/null
 		done
 	fi
+	[ -z "$NAP_PID" ] || kill -TERM "$NAP_PID" 2>/dev/null
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -119,6 +121,9 @@ bg() {
 	PIDS+=("$BG_PID")
 }
 in_ns() { ip netns exec "$NS" "$@"; }
+# nap SECS: a sleep a signal interrupts (bash runs a trap only once its
+# foreground command is done, but at once in a wait).
+nap() { sleep "$1" & NAP_PID=$!; wait $NAP_PID; NAP_PID=; }
 
 # wait_for SECS CMD...: polls CMD every 0.1 s.
 wait_for() {
@@ -314,6 +319,15 @@ kv once_def.listeners "$(jq '.listeners | length' "$TMP/once_def.json")"
 kv once_def.json_bytes "$(stat -c %s "$TMP/once_def.json")"
 kv once_def.syn_scans "$(jq '.daemon.syn_scan.scans // 0' "$TMP/once_def.json")"
 kv once_def.namespaces "$(jq '.daemon.namespaces.watched // 1' "$TMP/once_def.json")"
+# And with namespaces = own, all else at defaults: the population ss sees
+# (at defaults it also dumps every other namespace on the machine, each
+# dump walking the shared listening hash).
+printf '[daemon]\nnamespaces = own\n' >"$TMP/once_own.conf"
+in_ns "$B/cmdtime" -n "$RUNS" -w 2 -o "$TMP/once_own.json" -p once_own -- \
+	"$SWD" -c "$TMP/once_own.conf" --once --log-target stderr >>"$KV" 2>"$TMP/once_own.err" ||
+	die "sockwatchd --once (namespaces = own): $(tail -n 3 "$TMP/once_own.err")"
+kv once_own.listeners "$(jq '.listeners | length' "$TMP/once_own.json")"
+kv once_own.syn_scans "$(jq '.daemon.syn_scan.scans // 0' "$TMP/once_own.json")"
 
 # 4: ss on the same population.
 log "figure 4: ss"
@@ -322,6 +336,7 @@ in_ns "$B/cmdtime" -n "$RUNS" -p ss_listen_p -- ss -tlnmp >>"$KV" || die "ss -tl
 in_ns "$B/cmdtime" -n "$RUNS" -p ss_syn -- ss -tn state syn-recv >>"$KV" || die "ss syn-recv"
 kv ss_pair.cpu_us "$(calc "$(get ss_listen_p.cpu_us) + $(get ss_syn.cpu_us)" 0)"
 kv ratio.once_def_ss "$(calc "$(get once_def.cpu_us) / $(get ss_pair.cpu_us)" 3)"
+kv ratio.once_own_ss "$(calc "$(get once_own.cpu_us) / $(get ss_pair.cpu_us)" 3)"
 kv ratio.ss_poll "$(calc "$(get ss_listen.cpu_us) / $(get inproc.c.poll.cpu_us)" 1)"
 kv ratio.ss_once "$(calc "$(get ss_listen.cpu_us) / $(get once.cpu_us)" 2)"
 kv ratio.sssyn_syn "$(calc "$(get ss_syn.cpu_us) / $(get inproc.c.syn.cpu_us)" 2)"
@@ -358,16 +373,16 @@ wait_for 120 grep -q "started" "$TMP/daemon.err" || die "sockwatchd did not star
 # start-up, counted apart. The share is measured on the daemon as it runs
 # from then on, which is what it costs a server that runs it forever.
 kv daemon.startup_cpu_us "$(proc_sched_us $D)"
-sleep $WARM_SECS
+nap $WARM_SECS
 # The helper (privileges, namespaces, owner attribution): the daemon's
 # child (DESIGN.md "Process model"); its CPU counts in the daemon's share.
 H=$(cat /proc/$D/task/*/children 2>/dev/null | awk '{ print $1; exit }')
 hs() { [ -n "$H" ] && proc_sched_us "$H" 2>/dev/null || echo 0; }
 c0=$(proc_cpu_us $D); s0=$(proc_sched_us $D); h0=$(hs); t0=$(date +%s%N)
 kv daemon.warmup_cpu_us "$s0"
-sleep $((DAEMON_SECS / 2))
+nap $((DAEMON_SECS / 2))
 sh=$(proc_sched_us $D); th=$(date +%s%N)
-sleep $((DAEMON_SECS - DAEMON_SECS / 2))
+nap $((DAEMON_SECS - DAEMON_SECS / 2))
 c1=$(proc_cpu_us $D); s1=$(proc_sched_us $D); h1=$(hs); t1=$(date +%s%N)
 kill -0 $D 2>/dev/null || die "sockwatchd died: $(tail -n 5 "$TMP/daemon.err")"
 kv daemon.helper "$([ -n "$H" ] && echo 1 || echo 0)"
@@ -533,6 +548,7 @@ verdict() { # VALUE OP LIMIT
 	if awk "BEGIN { exit !($1 $2 $3) }"; then echo met; else echo "**missed**"; fi
 }
 mib() { calc "$1 / 1024" 1; }
+r3() { calc "$1" 3; }   # a ratio (a median of an even count has more digits)
 
 rss_delta_kb=$(calc "$(get churn.rss_after_kb) - $(get churn.rss_before_kb)" 0)
 fd_delta=$(($(get churn.fds_after) - $(get churn.fds_before)))
@@ -591,9 +607,9 @@ the figure it is held against; ratio = figure / floor.
 
 | target | figure | floor | ratio | verdict |
 |---|---|---|---|---|
-| listener poll <= 1.15 x its floor, L=$L in one namespace | $(ms "$(get inproc.c.poll.cpu_us)") ms in-process, cold (back to back: $(get ratio.w.poll) x) | $(ms "$(get floor.c.listen.cpu_us)") ms: TCP listener dumps $(ms "$(get floor.c.listen.tcp_cpu_us)") + UNIX listener dump $(ms "$(get floor.c.listen.unix_cpu_us)") | $(get ratio.c.poll) | $(verdict "$(get ratio.c.poll)" '<=' 1.15) |
-| listener poll <= 1.15 x its floor, $NS_N namespaces x $NS_K listeners | $netns_fig | $netns_floor | $(get netns.ratio.c) | $netns_verdict |
-| SYN scan <= 1.05 x its floor | $(ms "$(get inproc.c.syn.cpu_us)") ms in-process, cold, $(get inproc.c1.syn_requests) requests | $(ms "$(get floor.c.walk1.syn.cpu_us)") ms: one AF_UNSPEC walk (TCPDIAG_GETSOCK) for both families; per family: $(ms "$(get floor.c.syn.cpu_us)") ms, ratio $(get ratio.c.syn_pf) | $(get ratio.c.syn) | $(verdict "$(get ratio.c.syn)" '<=' 1.05) |
+| listener poll <= 1.15 x its floor, L=$L in one namespace | $(ms "$(get inproc.c.poll.cpu_us)") ms in-process, cold (back to back: $(r3 "$(get ratio.w.poll)") x) | $(ms "$(get floor.c.listen.cpu_us)") ms: TCP listener dumps $(ms "$(get floor.c.listen.tcp_cpu_us)") + UNIX listener dump $(ms "$(get floor.c.listen.unix_cpu_us)") | $(r3 "$(get ratio.c.poll)") | $(verdict "$(get ratio.c.poll)" '<=' 1.15) |
+| listener poll <= 1.15 x its floor, $NS_N namespaces x $NS_K listeners | $netns_fig | $netns_floor | $(r3 "$(get netns.ratio.c)") | $netns_verdict |
+| SYN scan <= 1.05 x its floor | $(ms "$(get inproc.c.syn.cpu_us)") ms in-process, cold, $(get inproc.c1.syn_requests) requests | $(ms "$(get floor.c.walk1.syn.cpu_us)") ms: one AF_UNSPEC walk (TCPDIAG_GETSOCK) for both families; per family: $(ms "$(get floor.c.syn.cpu_us)") ms, ratio $(r3 "$(get ratio.c.syn_pf)") | $(r3 "$(get ratio.c.syn)") | $(verdict "$(get ratio.c.syn)" '<=' 1.05) |
 | daemon at defaults${BUDGET:+ (**cpu_budget = $BUDGET%**)}: CPU share <= 1.25 x the floor's share at its cadence | $(get daemon.total_pct)% of a core over ${DAEMON_SECS} s (monitor $(get daemon.sched_pct)%, helper $(get daemon.helper_pct)%) | $(get floor_share.pct)%: listener floor of the $(get nsfloor.d.namespaces) namespaces it can see, $(ms "$(get nsfloor.d.listen.cpu_us)") ms x $((1000 / INTERVAL_MS)) poll/s, + SYN floor $(ms "$(get floor.c.walk1.syn.cpu_us)") ms every $(ms "$(get daemon.syn_interval_ms)" 1) s | $(get ratio.daemon_floor) | $(verdict "$(get ratio.daemon_floor)" '<=' 1.25) |
 | daemon at defaults <= 1% of one core | $(get daemon.total_pct)% (halves of the monitor: $(get daemon.half1_pct)%, $(get daemon.half2_pct)%) | 1% | $(calc "$(get daemon.total_pct) / 1" 2) | $(verdict "$(get daemon.total_pct)" '<=' 1) |
 | daemon peak RSS <= 16 MiB | $(mib "$(get daemon.peak_rss_kb)") MiB (monitor; helper VmHWM $(mib "$(get daemon.helper_rss_kb)") MiB) | 16 MiB | $(calc "$(get daemon.peak_rss_kb) / 16384" 2) | $(verdict "$(get daemon.peak_rss_kb)" '<=' 16384) |
@@ -603,7 +619,8 @@ the figure it is held against; ratio = figure / floor.
 | SYN-queue overflow alerted within one interval | max $(get alert.max_ms) ms, median $(get alert.median_ms) ms, $TRIALS bursts | ${ALERT_LIMIT_MS} ms: interval $INTERVAL_MS + 100 | $(calc "$(get alert.max_ms) / $ALERT_LIMIT_MS" 2) | $(verdict "$(get alert.max_ms)" '<=' $ALERT_LIMIT_MS) |
 | accept-queue overflow alerted within one interval | max $(get aalert.max_ms) ms, median $(get aalert.median_ms) ms, $TRIALS bursts | ${ALERT_LIMIT_MS} ms | $(calc "$(get aalert.max_ms) / $ALERT_LIMIT_MS" 2) | $(verdict "$(get aalert.max_ms)" '<=' $ALERT_LIMIT_MS) |
 | \`sockwatchd --once\` at defaults <= 0.25 x \`ss -tlnmp\` + \`ss -tn state syn-recv\` (CPU) | $(ms "$(get once_def.cpu_us)") ms, $(get once_def.listeners) listeners, $(get once_def.namespaces) namespaces, $(get once_def.syn_scans) SYN scan | $(ms "$(get ss_pair.cpu_us)") ms: $(ms "$(get ss_listen_p.cpu_us)") + $(ms "$(get ss_syn.cpu_us)") | $(get ratio.once_def_ss) | $(verdict "$(get ratio.once_def_ss)" '<=' 0.25) |
-| \`sockwatchd --once\` at defaults: peak RSS <= 32 MiB | $(mib "$(get once_def.maxrss_kb)") MiB (ru_maxrss, median) | 32 MiB | $(calc "$(get once_def.maxrss_kb) / 32768" 2) | $(verdict "$(get once_def.maxrss_kb)" '<=' 32768) |
+| ... the same with \`namespaces = own\` (all else at defaults): the population ss sees | $(ms "$(get once_own.cpu_us)") ms, $(get once_own.listeners) listeners, $(get once_own.syn_scans) SYN scan | $(ms "$(get ss_pair.cpu_us)") ms | $(get ratio.once_own_ss) | $(verdict "$(get ratio.once_own_ss)" '<=' 0.25) |
+| \`sockwatchd --once\` at defaults: peak RSS <= 32 MiB | $(mib "$(get once_def.maxrss_kb)") MiB (ru_maxrss, median; with \`namespaces = own\`: $(mib "$(get once_own.maxrss_kb)") MiB) | 32 MiB | $(calc "$(get once_def.maxrss_kb) / 32768" 2) | $(verdict "$(get once_def.maxrss_kb)" '<=' 32768) |
 
 ## Figures
 
@@ -629,6 +646,7 @@ $(row "3 | floor of 2, warm" floor.w.walk1.syn)
 $(row "3 | SYN_RECV dumps per family (AF_INET, AF_INET6), cold" floor.c.syn)
 $(row "3 | not issued by sockwatchd: the TCP listener dumps as one walk, + UNIX, cold" floor.c.walk1.listen)
 $(row "1c | \`sockwatchd --once\` at defaults (SYN scan, owners, every namespace), $(calc "$(get once_def.json_bytes) / 1048576" 1) MiB of JSON; peak RSS $(mib "$(get once_def.maxrss_kb)") MiB" once_def)
+$(row "1c | \`sockwatchd --once\`, namespaces = own, else defaults; peak RSS $(mib "$(get once_own.maxrss_kb)") MiB" once_own)
 $(row "4 | \`ss -tlnm\`" ss_listen)
 $(row "4 | \`ss -tlnmp\`" ss_listen_p)
 $(row "4 | \`ss -tn state syn-recv\`" ss_syn)
