@@ -7,7 +7,7 @@
  * listening hash or the whole established hash and filling the replies)
  * and the copies to user space are all it pays for.
  *
- *   floor [-n RUNS] [-w WARMUP] [-m recv|mmsg|both] [-u] [-c MIB] [-p PREFIX]
+ *   floor [-n RUNS] [-w WARMUP] [-m recv|mmsg|both] [-u] [-x] [-c MIB] [-p PREFIX]
  *
  * RUNS listener dumps come first, then RUNS SYN_RECV dumps, each timed on
  * its own (CPU of this process, user + system, and wall time). Prints per
@@ -17,11 +17,20 @@
  * cheaper mode, the floor proper. Modes: one recv() per datagram, or
  * recvmmsg() batches of 8 as the collector does.
  *
- * -u also measures mode "compat", which is NOT what sockwatchd issues and
- * never counts as the floor: the old TCPDIAG_GETSOCK request, which the
- * kernel serves as one AF_UNSPEC dump, one walk of the listening or
- * established hash for both families instead of one walk per family.
- * It says what the collector would save by asking that way.
+ * -x: the listener figure includes the UNIX listener dump too (unix_diag,
+ * states LISTEN, UDIAG_SHOW_NAME | RQLEN | UID, as src/diag.c asks), right
+ * after the TCP ones and in the same timed run, as a poll with [daemon]
+ * unix = yes (the default) issues it; "PREFIX.M.listen.tcp_cpu_us" and
+ * ".unix_cpu_us" are the two parts (medians of each run's part).
+ *
+ * -u also measures the modes "compat" (recv()) and "compat_mmsg"
+ * (recvmmsg()): the old TCPDIAG_GETSOCK request, which the kernel serves
+ * as one AF_UNSPEC dump, one walk of the listening or established hash
+ * for both families instead of one walk per family. They never count as
+ * the per-family floor ("PREFIX.K"); the cheaper of the two is printed as
+ * "PREFIX.walk1.K.*": the floor of a collector that asks that way (the
+ * SYN scan does, falling back to per-family dumps where the kernel
+ * refuses it).
  *
  * -c MIB: before every run, write and read MIB MiB of memory (untimed), so
  * that each dump starts with caches as cold as a daemon's poll does a
@@ -41,6 +50,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/tcp.h>
 
 #include "stats.h"
@@ -56,15 +66,27 @@
 #define FLOOR_RCVBUF    (2 * 1024 * 1024)
 
 enum floor_kind { FLOOR_LISTEN, FLOOR_SYN, _FLOOR_KIND_MAX };
-enum floor_mode { FLOOR_RECV, FLOOR_MMSG, FLOOR_COMPAT, _FLOOR_MODE_MAX };
+enum floor_mode { FLOOR_RECV, FLOOR_MMSG, FLOOR_COMPAT, FLOOR_COMPAT_MMSG, _FLOOR_MODE_MAX };
 
 static const char *const floor_kind_name[] = { "listen", "syn" };
-static const char *const floor_mode_name[] = { "recv", "mmsg", "compat" };
+static const char *const floor_mode_name[] = { "recv", "mmsg", "compat", "compat_mmsg" };
 
 struct floor_sample {
 	uint64_t cpu[FLOOR_MAX_RUNS], user[FLOOR_MAX_RUNS], sys[FLOOR_MAX_RUNS], wall[FLOOR_MAX_RUNS];
+	/* With -x, the listener figure's two parts. */
+	uint64_t tcp[FLOOR_MAX_RUNS], unx[FLOOR_MAX_RUNS];
 	uint64_t bytes, msgs;
 };
+
+static bool floor_compat(enum floor_mode m)
+{
+	return m == FLOOR_COMPAT || m == FLOOR_COMPAT_MMSG;
+}
+
+static bool floor_mmsg(enum floor_mode m)
+{
+	return m == FLOOR_MMSG || m == FLOOR_COMPAT_MMSG;
+}
 
 static uint8_t floor_buf[FLOOR_SLOTS][FLOOR_SLOT_SIZE];
 
@@ -164,6 +186,32 @@ static int floor_send(int fd, int family, uint32_t states, uint8_t ext, uint32_t
 	return 0;
 }
 
+/* The UNIX listener dump, as src/diag.c's diag_dump_unix() asks for it. */
+static int floor_send_unix(int fd, uint32_t seq)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req = {
+		.h = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = seq,
+		},
+		.r = {
+			.sdiag_family = AF_UNIX,
+			.udiag_states = 1u << TCP_LISTEN,
+			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID,
+		},
+	};
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Walks the headers of one datagram: 1 at NLMSG_DONE, -errno for an
  * NLMSG_ERROR or a bad length, else 0. Counts the messages. */
 static int floor_frame(const uint8_t *b, size_t len, uint64_t *msgs)
@@ -187,19 +235,21 @@ static int floor_frame(const uint8_t *b, size_t len, uint64_t *msgs)
 	return 0;
 }
 
-/* One dump of one family, read to its end. */
+/* One dump of one family (AF_UNIX: the UNIX listener dump), read to its
+ * end. */
 static int floor_dump(int fd, enum floor_mode mode, int family, uint32_t states, uint8_t ext,
 		      uint32_t seq, uint64_t *bytes, uint64_t *msgs)
 {
 	static struct iovec iov[FLOOR_SLOTS];
 	static struct mmsghdr mm[FLOOR_SLOTS];
-	int r = mode == FLOOR_COMPAT ? floor_send_compat(fd, states, ext, seq)
+	int r = family == AF_UNIX   ? floor_send_unix(fd, seq)
+		: floor_compat(mode) ? floor_send_compat(fd, states, ext, seq)
 				     : floor_send(fd, family, states, ext, seq);
 
 	if (r < 0)
 		return r;
 	for (;;) {
-		if (mode != FLOOR_MMSG) {
+		if (!floor_mmsg(mode)) {
 			ssize_t n = recv(fd, floor_buf[0], FLOOR_SLOT_SIZE, 0);
 
 			if (n < 0) {
@@ -237,14 +287,15 @@ static int floor_dump(int fd, enum floor_mode mode, int family, uint32_t states,
 	}
 }
 
-/* Both families of one kind, timed. */
-static int floor_measure(int fd, enum floor_mode mode, enum floor_kind kind, uint32_t *seq,
-			 struct floor_sample *s, int k)
+/* Both families of one kind (and with_unix the UNIX listener dump after
+ * the TCP listener dumps), timed. */
+static int floor_measure(int fd, enum floor_mode mode, enum floor_kind kind, bool with_unix,
+			 uint32_t *seq, struct floor_sample *s, int k)
 {
 	uint32_t states = kind == FLOOR_LISTEN ? 1u << TCP_LISTEN
 					       : 1u << TCP_SYN_RECV | 1u << TCP_NEW_SYN_RECV;
 	uint8_t ext = kind == FLOOR_LISTEN ? 1 << (INET_DIAG_SKMEMINFO - 1) : 0;
-	uint64_t bytes = 0, msgs = 0, w0, c0;
+	uint64_t bytes = 0, msgs = 0, w0, c0, ct;
 	struct rusage ru0, ru1;
 	int r;
 
@@ -253,12 +304,17 @@ static int floor_measure(int fd, enum floor_mode mode, enum floor_kind kind, uin
 	c0 = floor_ts_usec(CLOCK_PROCESS_CPUTIME_ID);
 	r = floor_dump(fd, mode, AF_INET, states, ext, ++*seq, &bytes, &msgs);
 	/* compat: that one dump held both families. */
-	if (r == 0 && mode != FLOOR_COMPAT)
+	if (r == 0 && !floor_compat(mode))
 		r = floor_dump(fd, mode, AF_INET6, states, ext, ++*seq, &bytes, &msgs);
+	ct = floor_ts_usec(CLOCK_PROCESS_CPUTIME_ID);
+	if (r == 0 && with_unix && kind == FLOOR_LISTEN)
+		r = floor_dump(fd, mode, AF_UNIX, 0, 0, ++*seq, &bytes, &msgs);
 	if (r < 0)
 		return r;
 	if (k >= 0) {
 		s->cpu[k] = floor_ts_usec(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		s->tcp[k] = ct - c0;
+		s->unx[k] = s->cpu[k] - s->tcp[k];
 		s->wall[k] = floor_ts_usec(CLOCK_MONOTONIC) - w0;
 		getrusage(RUSAGE_SELF, &ru1);
 		s->user[k] = bench_tv_usec(&ru1.ru_utime) - bench_tv_usec(&ru0.ru_utime);
@@ -270,7 +326,7 @@ static int floor_measure(int fd, enum floor_mode mode, enum floor_kind kind, uin
 }
 
 static void floor_print(const char *prefix, const char *mode, const char *kind,
-			const struct floor_sample *s, int runs)
+			const struct floor_sample *s, int runs, bool with_unix)
 {
 	char p[256];
 
@@ -284,18 +340,33 @@ static void floor_print(const char *prefix, const char *mode, const char *kind,
 	printf("%s.wall_us %" PRIu64 "\n", p, bench_median(s->wall, runs));
 	printf("%s.bytes %" PRIu64 "\n", p, s->bytes);
 	printf("%s.msgs %" PRIu64 "\n", p, s->msgs);
+	if (with_unix && strcmp(kind, "listen") == 0) {
+		printf("%s.tcp_cpu_us %" PRIu64 "\n", p, bench_median(s->tcp, runs));
+		printf("%s.unix_cpu_us %" PRIu64 "\n", p, bench_median(s->unx, runs));
+	}
+}
+
+/* The cheaper of modes a and b (either unused: the other). */
+static int floor_best(const bool *use, const struct floor_sample *sm, int runs, int a, int b)
+{
+	if (!use[a])
+		return use[b] ? b : -1;
+	if (!use[b])
+		return a;
+	return bench_median(sm[b].cpu, runs) < bench_median(sm[a].cpu, runs) ? b : a;
 }
 
 int main(int argc, char **argv)
 {
-	static struct floor_sample sm[_FLOOR_MODE_MAX][_FLOOR_KIND_MAX];
-	const char *prefix = "floor";
-	bool use[_FLOOR_MODE_MAX] = { true, true, false };
+	static struct floor_sample sm[_FLOOR_KIND_MAX][_FLOOR_MODE_MAX];
+	const char *prefix = "floor", *usage =
+		"usage: floor [-n RUNS] [-w WARMUP] [-m recv|mmsg|both] [-u] [-x] [-c MIB] [-p PREFIX]\n";
+	bool use[_FLOOR_MODE_MAX] = { true, true, false, false }, with_unix = false;
 	int runs = 21, warmup = 3, chill_mib = 0, c, fd, r;
 	uint8_t *junk = NULL;
 	uint32_t seq = 1;
 
-	while ((c = getopt(argc, argv, "n:w:m:uc:p:h")) >= 0) {
+	while ((c = getopt(argc, argv, "n:w:m:uxc:p:h")) >= 0) {
 		switch (c) {
 		case 'n':
 			runs = atoi(optarg);
@@ -308,7 +379,10 @@ int main(int argc, char **argv)
 			use[FLOOR_MMSG] = strcmp(optarg, "mmsg") == 0 || strcmp(optarg, "both") == 0;
 			break;
 		case 'u':
-			use[FLOOR_COMPAT] = true;
+			use[FLOOR_COMPAT] = use[FLOOR_COMPAT_MMSG] = true;
+			break;
+		case 'x':
+			with_unix = true;
 			break;
 		case 'c':
 			chill_mib = atoi(optarg);
@@ -317,7 +391,7 @@ int main(int argc, char **argv)
 			prefix = optarg;
 			break;
 		case 'h':
-			printf("usage: floor [-n RUNS] [-w WARMUP] [-m recv|mmsg|both] [-u] [-c MIB] [-p PREFIX]\n");
+			fputs(usage, stdout);
 			return 0;
 		default:
 			return 2;
@@ -326,7 +400,7 @@ int main(int argc, char **argv)
 	if (runs < 1 || runs > FLOOR_MAX_RUNS || warmup < 0 || warmup > 100 ||
 	    chill_mib < 0 || chill_mib > 4096 || (!use[FLOOR_RECV] && !use[FLOOR_MMSG]) ||
 	    optind < argc) {
-		fprintf(stderr, "usage: floor [-n RUNS] [-w WARMUP] [-m recv|mmsg|both] [-u] [-c MIB] [-p PREFIX]\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	if (chill_mib > 0 && !(junk = malloc((size_t)chill_mib << 20))) {
@@ -347,8 +421,8 @@ int main(int argc, char **argv)
 				if (!use[m])
 					continue;
 				floor_chill(junk, (size_t)chill_mib << 20);
-				r = floor_measure(fd, (enum floor_mode)m, (enum floor_kind)k, &seq,
-						  &sm[m][k], i - warmup);
+				r = floor_measure(fd, (enum floor_mode)m, (enum floor_kind)k,
+						  with_unix, &seq, &sm[k][m], i - warmup);
 				if (r < 0) {
 					fprintf(stderr, "floor: %s dump: %s\n", floor_kind_name[k],
 						strerror(-r));
@@ -363,20 +437,21 @@ int main(int argc, char **argv)
 	free(junk);
 
 	printf("%s.runs %d\n", prefix, runs);
+	printf("%s.with_unix %d\n", prefix, with_unix);
 	for (int k = 0; k < _FLOOR_KIND_MAX; k++) {
-		int best = -1;
+		const char *kn = floor_kind_name[k];
+		int best = floor_best(use, sm[k], runs, FLOOR_RECV, FLOOR_MMSG);
+		int best1 = floor_best(use, sm[k], runs, FLOOR_COMPAT, FLOOR_COMPAT_MMSG);
 
-		for (int m = 0; m < _FLOOR_MODE_MAX; m++) {
-			if (!use[m])
-				continue;
-			floor_print(prefix, floor_mode_name[m], floor_kind_name[k], &sm[m][k], runs);
-			if (m == FLOOR_COMPAT)
-				continue;
-			if (best < 0 || bench_median(sm[m][k].cpu, runs) < bench_median(sm[best][k].cpu, runs))
-				best = m;
+		for (int m = 0; m < _FLOOR_MODE_MAX; m++)
+			if (use[m])
+				floor_print(prefix, floor_mode_name[m], kn, &sm[k][m], runs, with_unix);
+		floor_print(prefix, NULL, kn, &sm[k][best], runs, with_unix);
+		printf("%s.%s.mode %s\n", prefix, kn, floor_mode_name[best]);
+		if (best1 >= 0) {
+			floor_print(prefix, "walk1", kn, &sm[k][best1], runs, with_unix);
+			printf("%s.walk1.%s.mode %s\n", prefix, kn, floor_mode_name[best1]);
 		}
-		floor_print(prefix, NULL, floor_kind_name[k], &sm[best][k], runs);
-		printf("%s.%s.mode %s\n", prefix, floor_kind_name[k], floor_mode_name[best]);
 	}
 	return 0;
 }

@@ -7,6 +7,12 @@
 #   BUILD=build ./bench/netns.sh [N=200] [K=50] [C=50000] [CONN_NS=10]
 #       [PROCS=1000] [RUNS=21] [ROUNDS=3] [SAMPLE_SECS=10] [WARM_SECS=20]
 #       [DAEMON_SECS=60] [TRIALS=5] [OUT=bench/RESULTS-netns.md]
+#       [ONLY=poll] [KV_OUT=FILE]
+#
+# ONLY=poll runs the population and figures 2-4 only (the floor and the
+# daemon's listener poll, their ratio) and writes no report: make bench
+# (bench/run.sh) runs it so to put the ratio in its own table. KV_OUT: a
+# copy of every raw figure ("key value" lines) goes there too.
 #
 # Needs root (namespaces, setns). Never part of `make check`. Everything it
 # makes (the swb-* namespaces, every process, a temporary directory) is
@@ -24,8 +30,8 @@ SWD=${SWD:-$BUILD/sockwatchd}
 SWCTL=${SWCTL:-$BUILD/sockwatchctl}
 
 N=200 K=50 C=50000 CONN_NS=10 PROCS=1000 RUNS=21 ROUNDS=3 SAMPLE_SECS=10 WARM_SECS=20
-DAEMON_SECS=60 TRIALS=5 OUT=$TOP/bench/RESULTS-netns.md
-usage="usage: netns.sh [N=200] [K=50] [C=50000] [CONN_NS=10] [PROCS=1000] [RUNS=21] [ROUNDS=3] [SAMPLE_SECS=10] [WARM_SECS=20] [DAEMON_SECS=60] [TRIALS=5] [OUT=FILE]"
+DAEMON_SECS=60 TRIALS=5 OUT=$TOP/bench/RESULTS-netns.md ONLY= KV_OUT=
+usage="usage: netns.sh [N=200] [K=50] [C=50000] [CONN_NS=10] [PROCS=1000] [RUNS=21] [ROUNDS=3] [SAMPLE_SECS=10] [WARM_SECS=20] [DAEMON_SECS=60] [TRIALS=5] [OUT=FILE] [ONLY=poll] [KV_OUT=FILE]"
 for arg in "$@"; do
 	case $arg in
 	N=*|K=*|C=*|CONN_NS=*|PROCS=*|RUNS=*|ROUNDS=*|SAMPLE_SECS=*|WARM_SECS=*|DAEMON_SECS=*|TRIALS=*)
@@ -33,11 +39,15 @@ for arg in "$@"; do
 		[[ $v =~ ^[0-9]+$ ]] || { echo "netns bench: $arg: not a number" >&2; exit 2; }
 		printf -v "${arg%%=*}" '%s' "$((10#$v))" ;;
 	OUT=*) OUT=${arg#OUT=} ;;
+	KV_OUT=*) KV_OUT=${arg#KV_OUT=} ;;
+	ONLY=poll) ONLY=poll ;;
 	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
 ((N >= 1 && N <= 4000 && K >= 1 && K <= 5000)) || { echo "netns bench: N 1..4000, K 1..5000" >&2; exit 2; }
 ((C == 0 || (CONN_NS >= 1 && CONN_NS <= N))) || { echo "netns bench: CONN_NS must be 1..N" >&2; exit 2; }
+# Without connections CONN_NS means nothing; keep it a namespace there is.
+((C == 0 && (CONN_NS < 1 || CONN_NS > N))) && CONN_NS=1
 # A holder process keeps K listeners and 2 C/CONN_NS connection sockets:
 # a process may hold 20000 fds here.
 (( K + 2 * ((C + CONN_NS - 1) / CONN_NS) + 100 <= 19000 )) ||
@@ -265,9 +275,11 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		if [ "$w" = floor ]; then
 			# -a: every namespace the daemon can see, the host's own
 			# and any other on the machine, as the daemon watches them.
-			"$B/nsfloor" -a -n "$RUNS" -c $CHILL_MIB -P -D -u -p "nsfloor.c$r" >>"$KV" ||
+			# -x: each namespace's UNIX listener dump too, as the
+			# daemon's poll (unix = yes by default) issues it.
+			"$B/nsfloor" -a -x -n "$RUNS" -c $CHILL_MIB -P -D -u -p "nsfloor.c$r" >>"$KV" ||
 				die "nsfloor"
-			"$B/nsfloor" -a -n "$RUNS" -c 0 -p "nsfloor.w$r" >>"$KV" || die "nsfloor (warm)"
+			"$B/nsfloor" -a -x -n "$RUNS" -c 0 -p "nsfloor.w$r" >>"$KV" || die "nsfloor (warm)"
 		else
 			sample_daemon "$r"
 		fi
@@ -303,6 +315,11 @@ kv disc.wall_us "$(kv_median '^disc\.[0-9]+\.wall_us$')"
 kv disc.samples "$(kv_count '^disc\.[0-9]+\.cpu_us$')"
 stop_pid "$DA"
 forget "$DA"
+if [ "$ONLY" = poll ]; then
+	[ -z "$KV_OUT" ] || cp "$KV" "$KV_OUT" || die "cannot write $KV_OUT"
+	log "ONLY=poll: listener poll $(ms "$(get daemon.poll.cpu_us)") ms, floor $(ms "$(get nsfloor.c.listen.cpu_us)") ms, ratio $(get ratio.c)"
+	exit 0
+fi
 
 # ------------------------------------------------------------------------
 # 5: the daemon at its default config, monitor and helper.
@@ -538,6 +555,7 @@ EOF
 
 mkdir -p "$B"
 cp "$KV" "$B/results-netns.kv"
+[ -z "$KV_OUT" ] || cp "$KV" "$KV_OUT" || die "cannot write $KV_OUT"
 report >"$B/results-netns.md"
 marker='<!-- notes: kept by bench/netns.sh -->'
 {

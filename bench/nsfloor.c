@@ -9,7 +9,7 @@
  * headers that say where a dump ends.
  *
  *   nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D]
- *           [-u] [NSFILE...]
+ *           [-u] [-x] [NSFILE...]
  *
  * Namespaces: every NSFILE (an nsfs file: /run/netns/NAME,
  * /proc/PID/ns/net); -o adds the own one; -a every one that can be seen
@@ -43,6 +43,10 @@
  * AF_UNSPEC walk of the listening hash for both families (bench/floor.c
  * -u). Every namespace's dump walks every listener of the host (the hash
  * is shared): one walk instead of two halves that.
+ * -x: each namespace's figure includes its UNIX listener dump too (unix_diag,
+ * states LISTEN, UDIAG_SHOW_NAME | RQLEN | UID, as src/diag.c asks), right
+ * after its TCP dumps, as a poll with [daemon] unix = yes (the default)
+ * issues it; "PREFIX.with_unix 1" says so.
  * -D: the bare discovery walk (readlink of every /proc/PID/ns/net, the
  * mountinfo read and filtered), RUNS times: "PREFIX.discovery.cpu_us",
  * ".wall_us", ".pids", ".found". */
@@ -65,6 +69,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/tcp.h>
 
 #include "stats.h"
@@ -102,6 +107,7 @@ static uint8_t nsf_buf[NSF_SLOTS][NSF_SLOT_SIZE];
 static uint8_t nsf_proc_buf[64 * 1024];
 
 static struct nsf_ns *nsf_v;
+static bool nsf_with_unix;
 static size_t nsf_n;
 
 static uint64_t nsf_ns_now(clockid_t clk)
@@ -291,6 +297,32 @@ static int nsf_send_compat(int fd, uint32_t seq)
 	return 0;
 }
 
+/* The UNIX listener dump, as src/diag.c's diag_dump_unix() asks for it. */
+static int nsf_send_unix(int fd, uint32_t seq)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req = {
+		.h = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = seq,
+		},
+		.r = {
+			.sdiag_family = AF_UNIX,
+			.udiag_states = 1u << TCP_LISTEN,
+			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID,
+		},
+	};
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int nsf_send(int fd, int family, uint32_t seq)
 {
 	struct {
@@ -344,7 +376,9 @@ static int nsf_dump(int fd, enum nsf_mode mode, int family, uint32_t seq, uint64
 {
 	static struct iovec iov[NSF_SLOTS];
 	static struct mmsghdr mm[NSF_SLOTS];
-	int r = mode == NSF_COMPAT ? nsf_send_compat(fd, seq) : nsf_send(fd, family, seq);
+	int r = family == AF_UNIX    ? nsf_send_unix(fd, seq)
+		: mode == NSF_COMPAT ? nsf_send_compat(fd, seq)
+				     : nsf_send(fd, family, seq);
 
 	if (r < 0)
 		return r;
@@ -436,6 +470,8 @@ static int nsf_sweep(enum nsf_mode m, bool proc, int k, struct nsf_sweeps *sw, u
 		/* compat: that one dump held both families. */
 		if (r == 0 && m != NSF_COMPAT)
 			r = nsf_dump(ns->diag, m, AF_INET6, ++*seq, bytes, msgs);
+		if (r == 0 && nsf_with_unix)
+			r = nsf_dump(ns->diag, m, AF_UNIX, ++*seq, bytes, msgs);
 		t1 = nsf_ns_now(CLOCK_PROCESS_CPUTIME_ID);
 		if (r < 0) {
 			fprintf(stderr, "nsfloor: %s: dump: %s\n", ns->path, strerror(-r));
@@ -530,7 +566,7 @@ static int nsf_discovery(const char *prefix, int runs)
 
 static void nsf_usage(FILE *f)
 {
-	fputs("usage: nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D] [-u] [NSFILE...]\n",
+	fputs("usage: nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D] [-u] [-x] [NSFILE...]\n",
 	      f);
 }
 
@@ -545,7 +581,7 @@ int main(int argc, char **argv)
 	uint8_t *junk = NULL;
 	long pids;
 
-	while ((c = getopt(argc, argv, "n:w:c:p:oaPDuh")) >= 0) {
+	while ((c = getopt(argc, argv, "n:w:c:p:oaPDuxh")) >= 0) {
 		switch (c) {
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
@@ -556,6 +592,7 @@ int main(int argc, char **argv)
 		case 'P': proc = true; break;
 		case 'D': disc = true; break;
 		case 'u': compat = true; break;
+		case 'x': nsf_with_unix = true; break;
 		case 'h': nsf_usage(stdout); return 0;
 		default: nsf_usage(stderr); return 2;
 		}
@@ -643,6 +680,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	printf("%s.with_unix %d\n", prefix, nsf_with_unix);
 	printf("%s.runs %d\n%s.namespaces %zu\n%s.listeners %" PRIu64 "\n%s.bytes %" PRIu64 "\n"
 	       "%s.clock_ns %" PRIu64 "\n", prefix, runs, prefix, nsf_n, prefix, msgs, prefix, bytes,
 	       prefix, clock_ns);

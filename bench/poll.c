@@ -1,22 +1,30 @@
 /* poll: what one sockwatchd poll costs, measured inside the process with
  * the daemon's own modules, in the order src/manager.c runs them:
  *
- *   listener poll  sysctls + TcpExt counters + listener dump (diag) +
- *                  snapshot_index + tracker_update (rules included);
+ *   listener poll  TCP listener dump (diag) + TcpExt counters + sysctls +
+ *                  snapshot_index + UNIX listener dump ([daemon] unix = yes,
+ *                  the default; not with --no-unix) + tracker_update
+ *                  (rules included), as src/poll.c's poll_dump_ns() and
+ *                  the tracker step run them for one namespace;
  *   SYN scan       diag_dump_synrecv on that snapshot (the figure the
  *                  daemon itself reports as syn_scan.last_cost_us);
- *   owners         owners_refresh in steady state (every listener's owner
- *                  known, holders re-checked): the rest of a daemon poll.
+ *   owners         owners_refresh in steady state (every listener's owner,
+ *                  TCP and UNIX, known; holders re-checked): the rest of a
+ *                  daemon poll.
  *
  *   poll [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [--no-owners] [--no-syn]
+ *        [--no-unix]
  *
  * Warm-up polls come first: the first one tracks every listener (the
  * tracker allocates), the steady state is what a running daemon pays
  * every second. Each figure is timed on its own: CPU of this process
  * (user + system, CLOCK_PROCESS_CPUTIME_ID; the split from getrusage) and
  * wall time. Prints medians as "PREFIX.K.cpu_us", ".user_us", ".sys_us",
- * ".wall_us" for K in poll, syn, owners, plus what was seen (listeners,
- * requests, tracked) so the caller can check the population.
+ * ".wall_us" for K in poll, syn, owners, and "PREFIX.phase.P.cpu_us" for
+ * the listener poll's phases P (dump: the TCP dump; proc: counters and
+ * sysctls; index; unix: the UNIX dump; track: tracker and rules), plus
+ * what was seen (listeners, unix_listeners, requests, tracked) so the
+ * caller can check the population.
  *
  * -c MIB: before every run, write and read MIB MiB of memory (untimed), so
  * that each poll starts with caches as cold as a daemon's does a second
@@ -39,6 +47,7 @@
 #include "snapshot.h"
 #include "sysctl.h"
 #include "tracker.h"
+#include "usnap.h"
 #include "util.h"
 
 #define POLL_MAX_RUNS 1000
@@ -47,8 +56,8 @@ enum poll_kind { POLL_LISTEN, POLL_SYN, POLL_OWNERS, _POLL_KIND_MAX };
 static const char *const poll_kind_name[] = { "poll", "syn", "owners" };
 
 /* Where a listener poll's CPU goes. */
-enum poll_phase { PHASE_PROC, PHASE_DUMP, PHASE_INDEX, PHASE_TRACK, _PHASE_MAX };
-static const char *const poll_phase_name[] = { "proc", "dump", "index", "track" };
+enum poll_phase { PHASE_DUMP, PHASE_PROC, PHASE_INDEX, PHASE_UNIX, PHASE_TRACK, _PHASE_MAX };
+static const char *const poll_phase_name[] = { "dump", "proc", "index", "unix", "track" };
 
 struct poll_sample {
 	uint64_t cpu[POLL_MAX_RUNS], user[POLL_MAX_RUNS], sys[POLL_MAX_RUNS], wall[POLL_MAX_RUNS];
@@ -66,6 +75,8 @@ struct poll_ctx {
 	struct sw_tracker *tracker;
 	struct sw_owners *owners;
 	struct sw_snapshot snap;
+	struct sw_unix_snapshot usnap;
+	bool unix_dump;
 	struct sw_events events;
 	uint32_t *inodes;
 	uint64_t *cgroups;
@@ -116,20 +127,29 @@ static int poll_listeners(struct poll_ctx *p, int k)
 	c[0] = util_cpu_usec();
 	snapshot_reset(&p->snap);
 	p->snap.taken_usec = now;
-	(void)sysctl_read("/proc", &p->snap.sysctl);
-	(void)netstat_read("/proc/net/netstat", &p->snap.netstat);
-	c[1] = util_cpu_usec();
 	r = diag_dump_listeners(p->diag, &p->snap, 0);
 	if (r < 0)
 		return r;
+	c[1] = util_cpu_usec();
+	(void)netstat_read("/proc/net/netstat", &p->snap.netstat);
+	(void)sysctl_read("/proc", &p->snap.sysctl);
 	c[2] = util_cpu_usec();
 	r = snapshot_index(&p->snap);
 	if (r < 0)
 		return r;
 	c[3] = util_cpu_usec();
-	r = tracker_update(p->tracker, &p->snap, NULL, p->cfg, now, &p->events);
-	events_clear(&p->events);
+	usnap_reset(&p->usnap);
+	if (p->unix_dump) {
+		p->usnap.taken_usec = now;
+		r = diag_dump_unix(p->diag, &p->usnap, 0);
+		if (r < 0)
+			return r;
+	}
 	c[4] = util_cpu_usec();
+	r = tracker_update(p->tracker, &p->snap, p->unix_dump ? &p->usnap : NULL, p->cfg, now,
+			   &p->events);
+	events_clear(&p->events);
+	c[5] = util_cpu_usec();
 	if (k >= 0)
 		for (int i = 0; i < _PHASE_MAX; i++)
 			p->phase[i][k] = c[i + 1] - c[i];
@@ -138,7 +158,7 @@ static int poll_listeners(struct poll_ctx *p, int k)
 
 static int poll_owners(struct poll_ctx *p)
 {
-	size_t n = p->snap.n_listeners;
+	size_t nt = p->snap.n_listeners, n = nt + p->usnap.n_listeners;
 
 	if (n > p->cap) {
 		uint32_t *in = realloc(p->inodes, n * sizeof(*in));
@@ -153,9 +173,14 @@ static int poll_owners(struct poll_ctx *p)
 		p->cgroups = cg;
 		p->cap = n;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < nt; i++) {
 		p->inodes[i] = p->snap.listeners[i].inode;
 		p->cgroups[i] = p->snap.listeners[i].cgroup_id;
+	}
+	/* As src/poll.c: a UNIX listener's owner is found by inode only. */
+	for (size_t i = nt; i < n; i++) {
+		p->inodes[i] = p->usnap.listeners[i - nt].inode;
+		p->cgroups[i] = 0;
 	}
 	return owners_refresh(p->owners, p->inodes, p->cgroups, n, util_now_usec());
 }
@@ -188,6 +213,7 @@ static void poll_free(struct poll_ctx *p)
 	tracker_free(p->tracker);
 	diag_close(p->diag);
 	snapshot_clear(&p->snap);
+	usnap_clear(&p->usnap);
 	events_free(&p->events);
 	config_free(p->cfg);
 	free(p->inodes);
@@ -199,6 +225,7 @@ int main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "no-owners", no_argument, NULL, 'O' },
 		{ "no-syn",    no_argument, NULL, 'S' },
+		{ "no-unix",   no_argument, NULL, 'U' },
 		{ "help",      no_argument, NULL, 'h' },
 		{}
 	};
@@ -207,7 +234,9 @@ int main(int argc, char **argv)
 	struct poll_timer t;
 	struct sw_owners_stats ost = { 0 };
 	const char *prefix = "inproc", *what = NULL;
-	bool owners = true, syn = true;
+	bool owners = true, syn = true, unix_dump = true;
+	const char *usage = "usage: poll [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [--no-owners] "
+			    "[--no-syn] [--no-unix]\n";
 	int runs = 21, warmup = 5, chill_mib = 0, c, r;
 	uint8_t *junk = NULL;
 	size_t jlen;
@@ -232,8 +261,11 @@ int main(int argc, char **argv)
 		case 'S':
 			syn = false;
 			break;
+		case 'U':
+			unix_dump = false;
+			break;
 		case 'h':
-			printf("usage: poll [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [--no-owners] [--no-syn]\n");
+			fputs(usage, stdout);
 			return 0;
 		default:
 			return 2;
@@ -241,7 +273,7 @@ int main(int argc, char **argv)
 	}
 	if (runs < 1 || runs > POLL_MAX_RUNS || warmup < 1 || warmup > 100 || chill_mib < 0 ||
 	    chill_mib > 4096 || optind < argc) {
-		fprintf(stderr, "usage: poll [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [--no-owners] [--no-syn]\n");
+		fputs(usage, stderr);
 		return 2;
 	}
 	jlen = (size_t)chill_mib << 20;
@@ -251,6 +283,8 @@ int main(int argc, char **argv)
 	}
 
 	snapshot_init(&p.snap);
+	usnap_init(&p.usnap);
+	p.unix_dump = unix_dump;
 	if ((r = config_new_default(&p.cfg)) < 0 || (r = diag_open(&p.diag)) < 0 ||
 	    (r = tracker_new(&p.tracker)) < 0 ||
 	    (owners && (r = owners_new("/proc", "/sys/fs/cgroup", &p.owners)) < 0)) {
@@ -311,6 +345,8 @@ int main(int argc, char **argv)
 		printf("%s.phase.%s.cpu_us %" PRIu64 "\n", prefix, poll_phase_name[i],
 		       bench_median(p.phase[i], runs));
 	printf("%s.listeners %zu\n", prefix, p.snap.n_listeners);
+	printf("%s.unix %d\n", prefix, unix_dump);
+	printf("%s.unix_listeners %zu\n", prefix, p.usnap.n_listeners);
 	printf("%s.tracked %zu\n", prefix, tracker_count(p.tracker));
 	printf("%s.syn_requests %" PRIu64 "\n", prefix, p.snap.syn_requests);
 	printf("%s.syn_unmatched %" PRIu64 "\n", prefix, p.snap.syn_unmatched);

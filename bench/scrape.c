@@ -3,7 +3,7 @@
  *
  *     build/bench/scrape [--listeners N] [--rounds R] [--reuse K]
  *                        [--concurrent C] [--crowds M] [--interval-ms MS]
- *                        [--daemon PATH] [--ctl PATH]
+ *                        [--daemon PATH] [--ctl PATH] [--kv PREFIX]
  *     defaults: 10000 listeners, 5 rounds, 3 reuse scrapes a round,
  *     3 crowds of 10 concurrent scrapes, interval 1000 ms, and the
  *     sockwatchd and sockwatchctl beside this binary's directory (../);
@@ -35,12 +35,16 @@
  *    crowd), and its VmRSS sampled every 20 ms, during M crowds of C
  *    concurrent scrapes from C source addresses (127.0.0.10.., so the
  *    per-address limit does not cut them).
- * One table on stdout; the daemon's stderr in the temporary directory,
+ * The temporary directory goes on every way out (exit, SIGTERM, SIGINT,
+ * SIGHUP). One table on stdout; with --kv, then the figures as "PREFIX.KEY VALUE"
+ * lines (bench/run.sh reads them: poll_us, first_cpu_us, reuse_cpu_us,
+ * idle_per_poll_us, bytes, ratio_first, ratio_reuse, peak_rss_kb); the daemon's stderr in the temporary directory,
  * removed at the end. Everything stops with this process (PDEATHSIG). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <linux/limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -76,6 +80,26 @@ static char dir[] = "/tmp/sw-scrape.XXXXXX";
 static char conf[PATH_MAX], sock[PATH_MAX], errlog[PATH_MAX];
 static const char *ctl_bin;
 static pid_t daemon_pid;
+static volatile sig_atomic_t dir_made;
+
+/* The temporary directory and what is in it; async-signal-safe. The
+ * daemon and the holders die with this process (PDEATHSIG). */
+static void remove_dir(void)
+{
+	if (!dir_made)
+		return;
+	dir_made = 0;
+	unlink(conf);
+	unlink(errlog);
+	unlink(sock);
+	rmdir(dir);
+}
+
+static void on_signal(int sig)
+{
+	remove_dir();
+	_exit(128 + sig);
+}
 
 static void die(const char *what)
 {
@@ -117,6 +141,10 @@ static void hold(int first, int n)
 		struct rlimit rl = { (rlim_t)n + 64, (rlim_t)n + 64 };
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dir_made = 0;   /* the parent's to remove */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		close(p[0]);
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			_exit(1);
@@ -175,6 +203,7 @@ static void daemon_start(const char *bin, unsigned interval_ms)
 		int fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dir_made = 0;
 		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
 			_exit(127);
 		execl(bin, bin, "-c", conf, "--control-socket", sock, (char *)NULL);
@@ -498,7 +527,7 @@ static uint64_t series_median(const struct series *s)
 static void usage(FILE *f)
 {
 	fputs("usage: scrape [--listeners N] [--rounds R] [--reuse K] [--concurrent C] [--crowds M]\n"
-	      "              [--interval-ms MS] [--daemon PATH] [--ctl PATH]\n", f);
+	      "              [--interval-ms MS] [--daemon PATH] [--ctl PATH] [--kv PREFIX]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -512,12 +541,13 @@ int main(int argc, char **argv)
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "daemon", required_argument, NULL, 'd' },
 		{ "ctl", required_argument, NULL, 'C' },
+		{ "kv", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int n = 10000, rounds = 5, reuse = 3, conc = 10, crowds = 3, interval_ms = 1000, o;
 	char self[PATH_MAX], daemon_def[PATH_MAX + 32], ctl_def[PATH_MAX + 32], *slash;
-	const char *daemon_bin = NULL;
+	const char *daemon_bin = NULL, *kv = NULL;
 	struct series poll_us = { 0 }, first_sched = { 0 }, first_stat = { 0 }, first_wall = { 0 };
 	struct series reuse_sched = { 0 }, reuse_stat = { 0 }, reuse_wall = { 0 }, hwm = { 0 };
 	struct series crowd_wall = { 0 }, first_raw = { 0 }, first_polls = { 0 };
@@ -538,6 +568,7 @@ int main(int argc, char **argv)
 		case 'i': interval_ms = atoi(optarg); break;
 		case 'd': daemon_bin = optarg; break;
 		case 'C': ctl_bin = optarg; break;
+		case 'K': kv = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -574,6 +605,17 @@ int main(int argc, char **argv)
 	snprintf(conf, sizeof(conf), "%s/sockwatchd.conf", dir);
 	snprintf(sock, sizeof(sock), "%s/control", dir);
 	snprintf(errlog, sizeof(errlog), "%s/daemon.err", dir);
+	/* Removed on every way out: exit (die() included) and the signals
+	 * that stop a benchmark. */
+	dir_made = 1;
+	atexit(remove_dir);
+	{
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
 
 	for (int i = 0; i < n; i += SCRAPE_PER_HOLDER)
 		hold(i, n - i < SCRAPE_PER_HOLDER ? n - i : SCRAPE_PER_HOLDER);
@@ -704,12 +746,29 @@ int main(int argc, char **argv)
 	printf("| daemon peak RSS during the crowds: VmHWM max of %zu; VmRSS sampled every 20 ms | %.1f MiB; %.1f MiB |\n",
 	       hwm.n, (double)series_max(&hwm) / 1024.0, (double)peak_rss_kb / 1024.0);
 
+	if (kv) {
+		uint64_t p = series_median(&poll_us) ?: 1;
+
+		printf("%s.listeners %d\n", kv, n);
+		printf("%s.bytes %zu\n", kv, bytes);
+		printf("%s.poll_us %" PRIu64 "\n", kv, series_median(&poll_us));
+		printf("%s.idle_per_poll_us %" PRIu64 "\n", kv, idle_per_poll_us);
+		printf("%s.first_cpu_us %" PRIu64 "\n", kv, series_median(&first_sched));
+		printf("%s.first_max_us %" PRIu64 "\n", kv, series_max(&first_sched));
+		printf("%s.first_n %zu\n", kv, first_sched.n);
+		printf("%s.first_corrected %u\n", kv, first_corrected);
+		printf("%s.ratio_first %.3f\n", kv, (double)series_median(&first_sched) / (double)p);
+		if (reuse_sched.n) {
+			printf("%s.reuse_cpu_us %" PRIu64 "\n", kv, series_median(&reuse_sched));
+			printf("%s.ratio_reuse %.3f\n", kv, (double)series_median(&reuse_sched) / (double)p);
+		}
+		printf("%s.peak_rss_kb %ld\n", kv,
+		       peak_rss_kb > (long)series_max(&hwm) ? peak_rss_kb : (long)series_max(&hwm));
+	}
+
 	kill(daemon_pid, SIGTERM);
 	waitpid(daemon_pid, NULL, 0);
-	unlink(conf);
-	unlink(errlog);
-	unlink(sock);
-	rmdir(dir);
+	remove_dir();
 	/* The holders die with this process (PDEATHSIG). */
 	return 0;
 }
