@@ -47,7 +47,7 @@ struct mbuf {
  * the realloc. Returns where s is now, or NULL (out of memory). */
 static const char *mb_grow(struct mbuf *b, const char *s, size_t n)
 {
-	bool inside = b->p && s >= b->p && s < b->p + b->len;
+	bool inside = s && b->p && s >= b->p && s < b->p + b->len;
 	size_t off = inside ? (size_t)(s - b->p) : 0;
 	size_t cap = b->cap ? b->cap : 4096;
 	char *np;
@@ -84,16 +84,37 @@ static void mb_puts(struct mbuf *b, const char *s)
 	mb_put(b, s, strlen(s));
 }
 
-static void mb_u64(struct mbuf *b, uint64_t v)
+/* Room for n more bytes at the end of b, written by the caller, who then
+ * sets b->len; NULL when out of memory. */
+static inline char *mb_reserve(struct mbuf *b, size_t n)
 {
-	char tmp[24];
+	if (!b->oom && b->len + n > b->cap)
+		mb_grow(b, NULL, n);
+	return b->oom ? NULL : b->p + b->len;
+}
+
+#define U64_DIGITS 20
+
+/* v in decimal at p (U64_DIGITS at most): the length written. */
+static inline size_t u64_put(char *p, uint64_t v)
+{
+	char tmp[U64_DIGITS];
 	size_t i = sizeof(tmp);
 
 	do {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	mb_put(b, tmp + i, sizeof(tmp) - i);
+	memcpy(p, tmp + i, sizeof(tmp) - i);
+	return sizeof(tmp) - i;
+}
+
+static void mb_u64(struct mbuf *b, uint64_t v)
+{
+	char *p = mb_reserve(b, U64_DIGITS);
+
+	if (p)
+		b->len += u64_put(p, v);
 }
 
 /* Seconds from microseconds, exactly: "0.001234". */
@@ -395,7 +416,7 @@ static int mc_ns_build(struct mstate *st, struct mc_ns *c, size_t i)
 	const struct sw_tracker *t = st->in->ns[i].tracker;
 	size_t n = tracker_count(t), cap_g = 0;
 	_cleanup_free_ struct mentry *e = calloc(n ? n : 1, sizeof(*e));
-	char port[8];
+	char port[U64_DIGITS + 1];
 	int r;
 
 	mc_ns_clear(c);
@@ -435,7 +456,7 @@ static int mc_ns_build(struct mstate *st, struct mc_ns *c, size_t i)
 		mb_label(&c->labels, "listener", e[k].name, false);
 		mb_label(&c->labels, "family", family_label(tr), false);
 		if (tr->family != AF_UNIX) {
-			snprintf(port, sizeof(port), "%u", tr->port);
+			port[u64_put(port, tr->port)] = 0;
 			mb_label(&c->labels, "port", port, false);
 		}
 		g->labels_len = c->labels.len - g->labels_off;
@@ -578,13 +599,24 @@ static inline void sample_open(struct mbuf *b, const char *name, size_t n, const
 	mb_put(b, labels, len);
 }
 
+/* The one line most of an exposition is: its room reserved once. */
 static inline void sample_u64(struct mbuf *b, const char *name, size_t n, const char *labels,
 			      size_t len, uint64_t v)
 {
-	sample_open(b, name, n, labels, len);
-	mb_put(b, "} ", 2);
-	mb_u64(b, v);
-	mb_put(b, "\n", 1);
+	char *p = mb_reserve(b, n + 1 + len + 2 + U64_DIGITS + 1), *start = p;
+
+	if (!p)
+		return;
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '{';
+	memcpy(p, labels, len);
+	p += len;
+	*p++ = '}';
+	*p++ = ' ';
+	p += u64_put(p, v);
+	*p++ = '\n';
+	b->len += (size_t)(p - start);
 }
 
 enum lfield { L_ACCEPT_LEN, L_ACCEPT_LIMIT, L_SYN_LEN, L_SYN_LIMIT, L_DROPS };
@@ -679,16 +711,17 @@ static int info_labels(struct mc_group *cg, const struct sw_tracked *tr, const s
 
 static int listener_info(struct mstate *st)
 {
-	static const char name[] = "sockwatch_listener_info";
+	static const char name[] = "sockwatch_listener_info{";
 	const struct sw_status_inputs *in = st->in;
 	struct mbuf *b = &st->out;
 
-	family_head(b, name, "gauge",
+	family_head(b, "sockwatch_listener_info", "gauge",
 		    "1 per listener: who holds it (unit, comm), which setting binds its accept queue (limit_source) and its SYN queue mode.");
 	for (size_t i = 0; i < st->n_g; i++) {
 		const struct mgroup *g = &st->g[i];
 		const struct sw_tracked *tr = g->tr;
 		struct sw_owner ow;
+		char *p;
 
 		if (!g->kept)
 			continue;
@@ -696,9 +729,17 @@ static int listener_info(struct mstate *st)
 			ow = (struct sw_owner){ 0 };
 		if (info_labels(g->cg, tr, &ow, &st->scratch) < 0)
 			return -ENOMEM;
-		sample_open(b, name, sizeof(name) - 1, g->labels, g->labels_len);
-		mb_put(b, g->cg->info + g->cg->info_off, g->cg->info_len);
-		mb_put(b, "} 1\n", 4);
+		p = mb_reserve(b, sizeof(name) - 1 + g->labels_len + g->cg->info_len + 4);
+		if (!p)
+			return -ENOMEM;
+		memcpy(p, name, sizeof(name) - 1);
+		p += sizeof(name) - 1;
+		memcpy(p, g->labels, g->labels_len);
+		p += g->labels_len;
+		memcpy(p, g->cg->info + g->cg->info_off, g->cg->info_len);
+		p += g->cg->info_len;
+		memcpy(p, "} 1\n", 4);
+		b->len = (size_t)(p + 4 - b->p);
 	}
 	return 0;
 }
