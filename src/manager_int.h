@@ -44,6 +44,7 @@ struct sw_manager {
 	/* The metrics outputs (manager_metrics.c). */
 	struct sw_metrics_http *metrics;
 	struct sw_metrics_body *metrics_body;   /* as of the last poll; NULL: built at next use */
+	struct sw_metrics_cache *metrics_cache; /* label sets kept between builds; NULL: none yet */
 	const char *metrics_listen;             /* what the endpoint serves: static or cfg-owned copy */
 	char *metrics_listen_copy;
 	sd_event_source *textfile_timer;

@@ -2,7 +2,8 @@
  * passed (named "metrics", sockwatchd-metrics.socket) or on [metrics]
  * listen, and the textfile for node_exporter. Both serve one exposition,
  * built at its first use after each poll (metrics.c over the status
- * inputs) and shared until the next. */
+ * inputs, its label sets kept in a cache between builds) and shared until
+ * the next. */
 #include "manager_int.h"
 
 #include <errno.h>
@@ -52,7 +53,12 @@ static int body_get(void *userdata, struct sw_metrics_body **ret)
 			.version = SW_VERSION,
 			.last_poll_realtime_usec = realtime_of(m->last_poll_ok_usec),
 		};
-		r = metrics_format(&in, &o, &text, &len);
+		if (!m->metrics_cache) {
+			r = metrics_cache_new(&m->metrics_cache);
+			if (r < 0)
+				return r;
+		}
+		r = metrics_format_cached(&in, &o, m->metrics_cache, &text, &len);
 		if (r < 0)
 			return r;
 		m->metrics_body = metrics_body_new(text, len);
@@ -317,4 +323,6 @@ void manager_metrics_stop(struct sw_manager *m)
 	m->textfile_written = NULL;
 	m->textfile_timer = sd_event_source_disable_unref(m->textfile_timer);
 	manager_metrics_polled(m);
+	metrics_cache_free(m->metrics_cache);
+	m->metrics_cache = NULL;
 }

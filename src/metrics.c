@@ -1,6 +1,11 @@
 /* The Prometheus exposition, written family by family into one growing
  * buffer: listeners are first gathered into series groups (one small record
- * each, with its label set written once), then each family walks them. */
+ * each), then each family walks them. What is dear to write (listener
+ * names, their sort, escaped label sets, the listener_info labels) is kept
+ * in a cache between scrapes, per namespace while its tracker lists the
+ * same sockets, per group while its owner, limit source and SYN mode stay;
+ * the figures are read fresh every time. metrics_format() is the same path
+ * with an empty cache, so a cached exposition is the fresh one. */
 #include "metrics.h"
 
 #include <errno.h>
@@ -37,36 +42,39 @@ struct mbuf {
 	bool oom;
 };
 
-/* s may point into b itself (a label set copied from earlier in it): its
- * offset is kept across the realloc. */
-static void mb_put(struct mbuf *b, const char *s, size_t n)
+/* The slow path of mb_put: room for n more bytes. s may point into b
+ * itself (a label set copied from earlier in it): its offset is kept across
+ * the realloc. Returns where s is now, or NULL (out of memory). */
+static const char *mb_grow(struct mbuf *b, const char *s, size_t n)
 {
-	bool inside = b->p && s >= b->p && s < b->p + b->len;
+	bool inside = s && b->p && s >= b->p && s < b->p + b->len;
 	size_t off = inside ? (size_t)(s - b->p) : 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	char *np;
 
+	while (cap < b->len + n) {
+		if (cap > SIZE_MAX / 2) {
+			b->oom = true;
+			return NULL;
+		}
+		cap *= 2;
+	}
+	np = realloc(b->p, cap);
+	if (!np) {
+		b->oom = true;
+		return NULL;
+	}
+	b->p = np;
+	b->cap = cap;
+	return inside ? np + off : s;
+}
+
+static inline void mb_put(struct mbuf *b, const char *s, size_t n)
+{
 	if (b->oom)
 		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *np;
-
-		while (cap < b->len + n) {
-			if (cap > SIZE_MAX / 2) {
-				b->oom = true;
-				return;
-			}
-			cap *= 2;
-		}
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-		if (inside)
-			s = np + off;
-	}
+	if (b->len + n > b->cap && !(s = mb_grow(b, s, n)))
+		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
@@ -76,16 +84,37 @@ static void mb_puts(struct mbuf *b, const char *s)
 	mb_put(b, s, strlen(s));
 }
 
-static void mb_u64(struct mbuf *b, uint64_t v)
+/* Room for n more bytes at the end of b, written by the caller, who then
+ * sets b->len; NULL when out of memory. */
+static inline char *mb_reserve(struct mbuf *b, size_t n)
 {
-	char tmp[24];
+	if (!b->oom && b->len + n > b->cap)
+		mb_grow(b, NULL, n);
+	return b->oom ? NULL : b->p + b->len;
+}
+
+#define U64_DIGITS 20
+
+/* v in decimal at p (U64_DIGITS at most): the length written. */
+static inline size_t u64_put(char *p, uint64_t v)
+{
+	char tmp[U64_DIGITS];
 	size_t i = sizeof(tmp);
 
 	do {
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	mb_put(b, tmp + i, sizeof(tmp) - i);
+	memcpy(p, tmp + i, sizeof(tmp) - i);
+	return sizeof(tmp) - i;
+}
+
+static void mb_u64(struct mbuf *b, uint64_t v)
+{
+	char *p = mb_reserve(b, U64_DIGITS);
+
+	if (p)
+		b->len += u64_put(p, v);
 }
 
 /* Seconds from microseconds, exactly: "0.001234". */
@@ -138,8 +167,18 @@ size_t metrics_label_escape(const char *s, char *out, size_t size)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = strlen(s), o = 0;
 
+	size_t plain = 0;
+
 	if (size == 0)
 		return 0;
+	/* Most values need nothing: printable ASCII without \\ or ". */
+	while (plain < n && u[plain] >= 0x20 && u[plain] < 0x7f && u[plain] != '\\' &&
+	       u[plain] != '"')
+		plain++;
+	if (plain == n && n < size) {
+		memcpy(out, s, n + 1);
+		return n;
+	}
 	for (size_t i = 0; i < n;) {
 		size_t len = utf8_seq(u + i, n - i);
 		const char *w = (const char *)u + i;
@@ -189,19 +228,58 @@ static void mb_label(struct mbuf *b, const char *key, const char *value, bool fi
 	mb_put(b, "\"", 1);
 }
 
-/* ---- series groups -------------------------------------------------------- */
+/* ---- series groups, and the cache of their label sets ---------------------- */
 
+/* A series group as the cache keeps it between scrapes: its members (in
+ * the namespace's sorted order), its label set and the labels of its
+ * sockwatch_listener_info sample with what they were written from. */
+struct mc_group {
+	uint32_t first, n;                  /* order[first .. first + n) */
+	size_t labels_off, labels_len;      /* in the namespace's labels */
+	char *info;                         /* unit NUL comm NUL ",unit=...": malloc'd */
+	size_t info_off, info_len;          /* the escaped labels in info */
+	enum sw_limit_source source;
+	enum sw_syn_mode syn_mode;
+	bool has_info;
+};
+
+/* One namespace's groups, valid while its tracker lists the same cookies
+ * in the same order (a cookie names one socket for its life, so its name,
+ * family and port stay) and its netns label is the same. */
+struct mc_ns {
+	const struct sw_tracker *tracker;
+	uint64_t inode;
+	char *ns_label;                     /* netns="...", as its label sets begin */
+	size_t ns_label_len;
+	uint64_t *cookies;                  /* tracker order when built */
+	uint32_t *order;                    /* tracker indices, in series order */
+	size_t n;
+	struct mc_group *g;
+	size_t n_g;
+	struct mbuf labels;                 /* every group's label set */
+	bool used;
+};
+
+struct sw_metrics_cache {
+	struct mc_ns *ns;
+	size_t n_ns, cap_ns;
+	size_t last_len;                    /* the last exposition's size: the next one's buffer */
+};
+
+/* A group while writing one exposition. */
 struct mgroup {
 	const struct sw_tracked *tr;        /* the member with the lowest cookie */
-	uint32_t ns;                        /* index in the inputs' namespaces */
-	size_t labels_off, labels_len;      /* netns, listener, family, port */
+	struct mc_group *cg;
+	const char *labels;
+	size_t labels_len;
 	uint64_t accept_depth, accept_limit, drops;
-	bool kept;
+	bool busy, kept;
 };
 
 /* A listener while gathering: its name, for the sort. */
 struct mentry {
 	const struct sw_tracked *tr;
+	uint32_t idx;                       /* in the tracker */
 	char name[LISTENER_STRLEN];
 };
 
@@ -228,16 +306,48 @@ static const char *family_label(const struct sw_tracked *tr)
 	return tr->family == AF_UNIX ? "unix" : tr->family == AF_INET6 ? "inet6" : "inet";
 }
 
+static void mc_ns_clear(struct mc_ns *c)
+{
+	for (size_t i = 0; i < c->n_g; i++)
+		free(c->g[i].info);
+	free(c->g);
+	free(c->cookies);
+	free(c->order);
+	free(c->ns_label);
+	free(c->labels.p);
+	*c = (struct mc_ns){ 0 };
+}
+
+int metrics_cache_new(struct sw_metrics_cache **ret)
+{
+	struct sw_metrics_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*ret = c;
+	return 0;
+}
+
+void metrics_cache_free(struct sw_metrics_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_ns; i++)
+		mc_ns_clear(&c->ns[i]);
+	free(c->ns);
+	free(c);
+}
 
 struct mstate {
 	const struct sw_status_inputs *in;
+	struct sw_metrics_cache *cache;
 	struct mbuf out;
-	struct mbuf labels;                 /* every group's label set, and the namespaces' */
+	struct mbuf labels;                 /* the namespaces' label sets */
+	struct mbuf scratch;
 	struct mgroup *g;
 	size_t n_g, cap_g;
 	size_t *ns_labels_off, *ns_labels_len;
 	size_t omitted;
-	int err;
 };
 
 static int ns_index_cmp(const void *a, const void *b, void *userdata)
@@ -284,72 +394,162 @@ static int ns_labels(struct mstate *st)
 	return st->labels.oom ? -ENOMEM : 0;
 }
 
-static int group_add(struct mstate *st, size_t ns, const struct mentry *e)
+/* Whether c still holds namespace i's groups as they are now. */
+static bool mc_ns_valid(const struct mstate *st, const struct mc_ns *c, size_t i)
 {
-	struct mgroup *g;
-	char port[8];
-	int r;
+	const struct sw_tracker *t = st->in->ns[i].tracker;
+	size_t n = tracker_count(t);
 
-	r = grow((void **)&st->g, &st->cap_g, st->n_g + 1, sizeof(*st->g));
-	if (r < 0)
-		return r;
-	g = &st->g[st->n_g++];
-	*g = (struct mgroup){ .tr = e->tr, .ns = (uint32_t)ns, .labels_off = st->labels.len };
-	mb_put(&st->labels, st->labels.p + st->ns_labels_off[ns], st->ns_labels_len[ns]);
-	mb_label(&st->labels, "listener", e->name, false);
-	mb_label(&st->labels, "family", family_label(e->tr), false);
-	if (e->tr->family != AF_UNIX) {
-		snprintf(port, sizeof(port), "%u", e->tr->port);
-		mb_label(&st->labels, "port", port, false);
-	}
-	g->labels_len = st->labels.len - g->labels_off;
-	return st->labels.oom ? -ENOMEM : 0;
+	if (c->n != n || c->ns_label_len != st->ns_labels_len[i] ||
+	    memcmp(c->ns_label, st->labels.p + st->ns_labels_off[i], c->ns_label_len) != 0)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		if (tracker_get(t, k)->cookie != c->cookies[k])
+			return false;
+	return true;
 }
 
-/* One namespace's listeners into groups; busy[] marks the groups worth
- * keeping first. */
-static int gather_ns(struct mstate *st, size_t ns, struct mentry **scratch, size_t *cap,
-		     bool **busyv, size_t *cap_busy)
+/* Namespace i's groups, written afresh into c (cleared): names, sort, label
+ * sets. */
+static int mc_ns_build(struct mstate *st, struct mc_ns *c, size_t i)
 {
-	const struct sw_tracker *t = st->in->ns[ns].tracker;
-	size_t n = tracker_count(t);
+	const struct sw_tracker *t = st->in->ns[i].tracker;
+	size_t n = tracker_count(t), cap_g = 0;
+	_cleanup_free_ struct mentry *e = calloc(n ? n : 1, sizeof(*e));
+	char port[U64_DIGITS + 1];
 	int r;
 
-	r = grow((void **)scratch, cap, n ? n : 1, sizeof(**scratch));
+	mc_ns_clear(c);
+	c->tracker = t;
+	c->inode = status_ns_info(&st->in->ns[i])->inode;
+	c->n = n;
+	c->cookies = calloc(n ? n : 1, sizeof(*c->cookies));
+	c->order = calloc(n ? n : 1, sizeof(*c->order));
+	c->ns_label = malloc(st->ns_labels_len[i] + 1);
+	if (!e || !c->cookies || !c->order || !c->ns_label)
+		return -ENOMEM;
+	c->ns_label_len = st->ns_labels_len[i];
+	memcpy(c->ns_label, st->labels.p + st->ns_labels_off[i], c->ns_label_len);
+	for (size_t k = 0; k < n; k++) {
+		e[k].tr = tracker_get(t, k);
+		e[k].idx = (uint32_t)k;
+		c->cookies[k] = e[k].tr->cookie;
+		tracker_listener_name(e[k].tr, e[k].name, sizeof(e[k].name));
+	}
+	qsort(e, n, sizeof(*e), entry_cmp);
+	for (size_t k = 0; k < n; k++) {
+		const struct sw_tracked *tr = e[k].tr;
+		struct mc_group *g;
+
+		c->order[k] = e[k].idx;
+		if (k > 0 && family_rank(tr) == family_rank(e[k - 1].tr) &&
+		    strcmp(e[k].name, e[k - 1].name) == 0) {
+			c->g[c->n_g - 1].n++;
+			continue;
+		}
+		r = grow((void **)&c->g, &cap_g, c->n_g + 1, sizeof(*c->g));
+		if (r < 0)
+			return r;
+		g = &c->g[c->n_g++];
+		*g = (struct mc_group){ .first = (uint32_t)k, .n = 1, .labels_off = c->labels.len };
+		mb_put(&c->labels, c->ns_label, c->ns_label_len);
+		mb_label(&c->labels, "listener", e[k].name, false);
+		mb_label(&c->labels, "family", family_label(tr), false);
+		if (tr->family != AF_UNIX) {
+			port[u64_put(port, tr->port)] = 0;
+			mb_label(&c->labels, "port", port, false);
+		}
+		g->labels_len = c->labels.len - g->labels_off;
+	}
+	return c->labels.oom ? -ENOMEM : 0;
+}
+
+/* Namespace i's entry in the cache, valid: found, or built. */
+static int mc_ns_get(struct mstate *st, size_t i, struct mc_ns **ret)
+{
+	struct sw_metrics_cache *mc = st->cache;
+	const struct sw_tracker *t = st->in->ns[i].tracker;
+	uint64_t inode = status_ns_info(&st->in->ns[i])->inode;
+	struct mc_ns *c = NULL;
+	int r;
+
+	for (size_t k = 0; k < mc->n_ns && !c; k++)
+		if (!mc->ns[k].used && mc->ns[k].tracker == t && mc->ns[k].inode == inode)
+			c = &mc->ns[k];
+	if (!c) {
+		r = grow((void **)&mc->ns, &mc->cap_ns, mc->n_ns + 1, sizeof(*mc->ns));
+		if (r < 0)
+			return r;
+		c = &mc->ns[mc->n_ns++];
+		*c = (struct mc_ns){ 0 };
+	}
+	c->used = true;
+	if (!c->order || !mc_ns_valid(st, c, i)) {
+		r = mc_ns_build(st, c, i);
+		c->used = true;
+		if (r < 0) {
+			mc_ns_clear(c);    /* never half a namespace kept */
+			c->used = true;
+			return r;
+		}
+	}
+	*ret = c;
+	return 0;
+}
+
+/* The namespaces the inputs no longer have leave the cache. */
+static void mc_sweep(struct sw_metrics_cache *mc)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < mc->n_ns; i++) {
+		if (!mc->ns[i].used) {
+			mc_ns_clear(&mc->ns[i]);
+			continue;
+		}
+		mc->ns[i].used = false;
+		mc->ns[k++] = mc->ns[i];
+	}
+	mc->n_ns = k;
+}
+
+/* One namespace's groups with this poll's figures; busy: what plain status
+ * would show, the one idle rule. */
+static int gather_ns(struct mstate *st, size_t i)
+{
+	const struct sw_tracker *t = st->in->ns[i].tracker;
+	const struct sw_nsinfo *info = status_ns_info(&st->in->ns[i]);
+	struct mc_ns *c;
+	int r;
+
+	r = mc_ns_get(st, i, &c);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		struct mentry *e = &(*scratch)[i];
+	r = grow((void **)&st->g, &st->cap_g, st->n_g + c->n_g, sizeof(*st->g));
+	if (r < 0)
+		return r;
+	for (size_t k = 0; k < c->n_g; k++) {
+		struct mc_group *cg = &c->g[k];
+		struct mgroup *g = &st->g[st->n_g++];
 
-		e->tr = tracker_get(t, i);
-		tracker_listener_name(e->tr, e->name, sizeof(e->name));
-	}
-	qsort(*scratch, n, sizeof(**scratch), entry_cmp);
-	for (size_t i = 0; i < n; i++) {
-		const struct mentry *e = &(*scratch)[i];
-		const struct sw_tracked *tr = e->tr;
-		struct sw_ctl_listener_facts facts;
-		bool same = i > 0 && family_rank(tr) == family_rank(e[-1].tr) &&
-			    strcmp(e->name, e[-1].name) == 0;
-		struct mgroup *g;
+		*g = (struct mgroup){
+			.tr = tracker_get(t, c->order[cg->first]), .cg = cg,
+			.labels = c->labels.p + cg->labels_off, .labels_len = cg->labels_len,
+		};
+		for (uint32_t m = cg->first; m < cg->first + cg->n; m++) {
+			const struct sw_tracked *tr = tracker_get(t, c->order[m]);
+			struct sw_ctl_listener_facts facts;
 
-		if (!same) {
-			r = group_add(st, ns, e);
-			if (r < 0)
-				return r;
-			r = grow((void **)busyv, cap_busy, st->n_g, sizeof(**busyv));
-			if (r < 0)
-				return r;
-			(*busyv)[st->n_g - 1] = false;
+			g->accept_depth += tr->accept.depth;
+			g->accept_limit += tr->accept.limit;
+			g->drops += tr->drops.total;
+			if (g->busy)
+				continue;
+			/* the idle rule reads no name */
+			status_listener_facts(info, tr, "", &facts);
+			if (!protocol_facts_idle(&facts))
+				g->busy = true;
 		}
-		g = &st->g[st->n_g - 1];
-		g->accept_depth += tr->accept.depth;
-		g->accept_limit += tr->accept.limit;
-		g->drops += tr->drops.total;
-		/* busy: what plain status would show, the one idle rule */
-		status_listener_facts(status_ns_info(&st->in->ns[ns]), tr, e->name, &facts);
-		if (!protocol_facts_idle(&facts))
-			(*busyv)[st->n_g - 1] = true;
 	}
 	return 0;
 }
@@ -357,19 +557,17 @@ static int gather_ns(struct mstate *st, size_t ns, struct mentry **scratch, size
 /* Every namespace's groups, then which of them are written. */
 static int gather(struct mstate *st, size_t max)
 {
-	_cleanup_free_ struct mentry *scratch = NULL;
-	_cleanup_free_ bool *busyv = NULL;
-	size_t cap = 0, cap_busy = 0, kept = 0;
+	size_t kept = 0;
 	int r;
 
 	for (size_t i = 0; i < st->in->n_ns; i++) {
-		r = gather_ns(st, i, &scratch, &cap, &busyv, &cap_busy);
+		r = gather_ns(st, i);
 		if (r < 0)
 			return r;
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < st->n_g; i++)
-			if (!st->g[i].kept && (pass == 1 || busyv[i]) && kept < max) {
+			if (!st->g[i].kept && (pass == 1 || st->g[i].busy) && kept < max) {
 				st->g[i].kept = true;
 				kept++;
 			}
@@ -392,22 +590,33 @@ static void family_head(struct mbuf *b, const char *name, const char *type, cons
 	mb_put(b, "\n", 1);
 }
 
-/* name{labels} value */
-static void sample_open(struct mbuf *b, const char *name, const struct mbuf *labels, size_t off,
-			size_t len)
+/* name{labels} value; name is n bytes */
+static inline void sample_open(struct mbuf *b, const char *name, size_t n, const char *labels,
+			       size_t len)
 {
-	mb_puts(b, name);
+	mb_put(b, name, n);
 	mb_put(b, "{", 1);
-	mb_put(b, labels->p + off, len);
+	mb_put(b, labels, len);
 }
 
-static void sample_u64(struct mbuf *b, const char *name, const struct mbuf *labels, size_t off,
-		       size_t len, uint64_t v)
+/* The one line most of an exposition is: its room reserved once. */
+static inline void sample_u64(struct mbuf *b, const char *name, size_t n, const char *labels,
+			      size_t len, uint64_t v)
 {
-	sample_open(b, name, labels, off, len);
-	mb_put(b, "} ", 2);
-	mb_u64(b, v);
-	mb_put(b, "\n", 1);
+	char *p = mb_reserve(b, n + 1 + len + 2 + U64_DIGITS + 1), *start = p;
+
+	if (!p)
+		return;
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '{';
+	memcpy(p, labels, len);
+	p += len;
+	*p++ = '}';
+	*p++ = ' ';
+	p += u64_put(p, v);
+	*p++ = '\n';
+	b->len += (size_t)(p - start);
 }
 
 enum lfield { L_ACCEPT_LEN, L_ACCEPT_LIMIT, L_SYN_LEN, L_SYN_LIMIT, L_DROPS };
@@ -430,6 +639,7 @@ static const struct {
 static void listener_family(struct mstate *st, enum lfield f)
 {
 	struct mbuf *b = &st->out;
+	size_t n = strlen(lfamilies[f].name);
 
 	family_head(b, lfamilies[f].name, lfamilies[f].type, lfamilies[f].help);
 	for (size_t i = 0; i < st->n_g; i++) {
@@ -460,12 +670,48 @@ static void listener_family(struct mstate *st, enum lfield f)
 		default:
 			continue;
 		}
-		sample_u64(b, lfamilies[f].name, &st->labels, g->labels_off, g->labels_len, v);
+		sample_u64(b, lfamilies[f].name, n, g->labels, g->labels_len, v);
 	}
 }
 
-static void listener_info(struct mstate *st)
+/* The labels after a group's label set in its sockwatch_listener_info
+ * sample, into cg->info: kept while its owner's unit and comm, its limit
+ * source and SYN mode stay. scratch: written in, then copied at its size.
+ * 0 or -ENOMEM. */
+static int info_labels(struct mc_group *cg, const struct sw_tracked *tr, const struct sw_owner *ow,
+		       struct mbuf *scratch)
 {
+	size_t nu = strlen(ow->unit), nc = strlen(ow->comm);
+	char *p;
+
+	if (cg->has_info && cg->source == tr->accept.source && cg->syn_mode == tr->syn_mode &&
+	    strcmp(cg->info, ow->unit) == 0 && strcmp(cg->info + nu + 1, ow->comm) == 0)
+		return 0;
+	scratch->len = 0;
+	mb_put(scratch, ow->unit, nu + 1);
+	mb_put(scratch, ow->comm, nc + 1);
+	mb_label(scratch, "unit", ow->unit, false);
+	mb_label(scratch, "comm", ow->comm, false);
+	mb_label(scratch, "limit_source", limits_source_name(tr->accept.source), false);
+	if (tr->family != AF_UNIX)
+		mb_label(scratch, "syn_mode", limits_syn_mode_name(tr->syn_mode), false);
+	p = scratch->oom ? NULL : malloc(scratch->len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, scratch->p, scratch->len);
+	free(cg->info);
+	cg->info = p;
+	cg->info_off = nu + 1 + nc + 1;
+	cg->info_len = scratch->len - cg->info_off;
+	cg->source = tr->accept.source;
+	cg->syn_mode = tr->syn_mode;
+	cg->has_info = true;
+	return 0;
+}
+
+static int listener_info(struct mstate *st)
+{
+	static const char name[] = "sockwatch_listener_info{";
 	const struct sw_status_inputs *in = st->in;
 	struct mbuf *b = &st->out;
 
@@ -474,20 +720,28 @@ static void listener_info(struct mstate *st)
 	for (size_t i = 0; i < st->n_g; i++) {
 		const struct mgroup *g = &st->g[i];
 		const struct sw_tracked *tr = g->tr;
-		struct sw_owner ow = { 0 };
+		struct sw_owner ow;
+		char *p;
 
 		if (!g->kept)
 			continue;
 		if (!in->owner || in->owner(in->owner_userdata, tr, &ow) < 0)
 			ow = (struct sw_owner){ 0 };
-		sample_open(b, "sockwatch_listener_info", &st->labels, g->labels_off, g->labels_len);
-		mb_label(b, "unit", ow.unit, false);
-		mb_label(b, "comm", ow.comm, false);
-		mb_label(b, "limit_source", limits_source_name(tr->accept.source), false);
-		if (tr->family != AF_UNIX)
-			mb_label(b, "syn_mode", limits_syn_mode_name(tr->syn_mode), false);
-		mb_puts(b, "} 1\n");
+		if (info_labels(g->cg, tr, &ow, &st->scratch) < 0)
+			return -ENOMEM;
+		p = mb_reserve(b, sizeof(name) - 1 + g->labels_len + g->cg->info_len + 4);
+		if (!p)
+			return -ENOMEM;
+		memcpy(p, name, sizeof(name) - 1);
+		p += sizeof(name) - 1;
+		memcpy(p, g->labels, g->labels_len);
+		p += g->labels_len;
+		memcpy(p, g->cg->info + g->cg->info_off, g->cg->info_len);
+		p += g->cg->info_len;
+		memcpy(p, "} 1\n", 4);
+		b->len = (size_t)(p + 4 - b->p);
 	}
+	return 0;
 }
 
 enum nfield { N_SOMAXCONN, N_MAX_SYN_BACKLOG, N_SYNCOOKIES, N_OVERFLOWS, N_DROPS };
@@ -530,8 +784,8 @@ static void ns_family(struct mstate *st, enum nfield f)
 		}
 		if (v < 0)
 			continue;   /* not read (yet) */
-		sample_u64(b, nfamilies[f].name, &st->labels, st->ns_labels_off[i],
-			   st->ns_labels_len[i], (uint64_t)v);
+		sample_u64(b, nfamilies[f].name, strlen(nfamilies[f].name),
+			   st->labels.p + st->ns_labels_off[i], st->ns_labels_len[i], (uint64_t)v);
 	}
 }
 
@@ -547,8 +801,8 @@ static void ns_info_family(struct mstate *st)
 
 		if (info->id)
 			snprintf(id, sizeof(id), "%" PRIu64, info->id);
-		sample_open(b, "sockwatch_namespace_info", &st->labels, st->ns_labels_off[i],
-			    st->ns_labels_len[i]);
+		sample_open(b, "sockwatch_namespace_info", strlen("sockwatch_namespace_info"),
+			    st->labels.p + st->ns_labels_off[i], st->ns_labels_len[i]);
 		mb_label(b, "netns_id", id, false);
 		mb_label(b, "container", info->own ? "" : info->name.container, false);
 		mb_label(b, "pod_uid", info->own ? "" : info->name.pod_uid, false);
@@ -602,19 +856,28 @@ static void daemon_families(struct mstate *st, const struct sw_metrics_opts *o)
 		   "Listeners left out of these metrics by [metrics] max_listeners.", st->omitted);
 }
 
-int metrics_format(const struct sw_status_inputs *in, const struct sw_metrics_opts *o,
-		   char **ret, size_t *ret_len)
+int metrics_format_cached(const struct sw_status_inputs *in, const struct sw_metrics_opts *o,
+			  struct sw_metrics_cache *cache, char **ret, size_t *ret_len)
 {
-	struct mstate st = { .in = in };
+	struct mstate st = { .in = in, .cache = cache };
 	int r;
 
+	/* about the size of the last one: no copies while it grows */
+	if (cache->last_len) {
+		st.out.cap = cache->last_len + cache->last_len / 8 + 4096;
+		st.out.p = malloc(st.out.cap);
+		if (!st.out.p)
+			st.out.cap = 0;
+	}
 	r = ns_labels(&st);
 	if (r >= 0)
 		r = gather(&st, o->max_listeners);
 	if (r >= 0) {
 		for (enum lfield f = L_ACCEPT_LEN; f <= L_DROPS; f++)
 			listener_family(&st, f);
-		listener_info(&st);
+		r = listener_info(&st);
+	}
+	if (r >= 0) {
 		for (enum nfield f = N_SOMAXCONN; f <= N_DROPS; f++)
 			ns_family(&st, f);
 		ns_info_family(&st);
@@ -622,7 +885,11 @@ int metrics_format(const struct sw_status_inputs *in, const struct sw_metrics_op
 		if (st.out.oom)
 			r = -ENOMEM;
 	}
+	/* namespaces not seen leave the cache (after a failure too: those
+	 * not reached are built again next time) */
+	mc_sweep(cache);
 	free(st.labels.p);
+	free(st.scratch.p);
 	free(st.g);
 	free(st.ns_labels_off);
 	free(st.ns_labels_len);
@@ -630,9 +897,24 @@ int metrics_format(const struct sw_status_inputs *in, const struct sw_metrics_op
 		free(st.out.p);
 		return r;
 	}
+	cache->last_len = st.out.len;
 	*ret = st.out.p;
 	*ret_len = st.out.len;
 	return 0;
+}
+
+int metrics_format(const struct sw_status_inputs *in, const struct sw_metrics_opts *o,
+		   char **ret, size_t *ret_len)
+{
+	struct sw_metrics_cache *c;
+	int r;
+
+	r = metrics_cache_new(&c);
+	if (r < 0)
+		return r;
+	r = metrics_format_cached(in, o, c, ret, ret_len);
+	metrics_cache_free(c);
+	return r;
 }
 
 int metrics_format_process(const struct sw_metrics_process *p, char *buf, size_t size)

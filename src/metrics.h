@@ -38,6 +38,22 @@ struct sw_metrics_opts {
 int metrics_format(const struct sw_status_inputs *in, const struct sw_metrics_opts *o,
 		   char **ret, size_t *ret_len);
 
+/* What metrics_format_cached() keeps between scrapes: per namespace the
+ * listeners' names, their series order and escaped label sets, rebuilt
+ * when its tracker's listeners (cookies, in order) or its netns label
+ * change; per series the labels of sockwatch_listener_info, rebuilt when
+ * its owner's unit or comm, its limit source or SYN mode change. About 100
+ * bytes per listener plus its label text. Namespaces absent from a
+ * scrape's inputs leave it. */
+struct sw_metrics_cache;
+int metrics_cache_new(struct sw_metrics_cache **ret);      /* 0 or -ENOMEM */
+void metrics_cache_free(struct sw_metrics_cache *c);       /* NULL-safe */
+
+/* metrics_format() with the cache c: the same bytes, at a fraction of the
+ * cost while the listeners stay. On -ENOMEM c stays usable. */
+int metrics_format_cached(const struct sw_status_inputs *in, const struct sw_metrics_opts *o,
+			  struct sw_metrics_cache *c, char **ret, size_t *ret_len);
+
 /* The process_* families every exporter has, for the HTTP endpoint only
  * (the textfile is node_exporter's, whose process is not ours). */
 struct sw_metrics_process {

@@ -75,26 +75,6 @@ struct scrape {
 	char tail[METRICS_PROCESS_MAX];
 };
 
-static ssize_t scrape_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct scrape *s = cls;
-	size_t total = s->body->len + s->tail_len, n = 0;
-
-	if (pos >= total)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (pos < s->body->len) {
-		n = SW_MIN(max, s->body->len - (size_t)pos);
-		memcpy(buf, s->body->data + pos, n);
-	}
-	if (n < max && pos + n >= s->body->len) {
-		size_t t = (size_t)(pos + n - s->body->len), m = SW_MIN(max - n, s->tail_len - t);
-
-		memcpy(buf + n, s->tail + t, m);
-		n += m;
-	}
-	return (ssize_t)n;
-}
-
 static void scrape_free(void *cls)
 {
 	struct scrape *s = cls;
@@ -129,6 +109,7 @@ static enum MHD_Result answer_text(struct sw_metrics_http *h, struct MHD_Connect
 
 static enum MHD_Result answer_metrics(struct sw_metrics_http *h, struct MHD_Connection *c)
 {
+	struct MHD_IoVec iov[2];
 	struct MHD_Response *r;
 	struct scrape *s;
 	enum MHD_Result ret;
@@ -142,8 +123,10 @@ static enum MHD_Result answer_metrics(struct sw_metrics_http *h, struct MHD_Conn
 	}
 	n = h->src.tail ? h->src.tail(h->src.userdata, s->tail, sizeof(s->tail)) : 0;
 	s->tail_len = n > 0 ? (size_t)n : 0;
-	r = MHD_create_response_from_callback(s->body->len + s->tail_len, 64 * 1024, scrape_read,
-					      s, scrape_free);
+	/* sent from where they are (writev), never copied into MHD's blocks */
+	iov[0] = (struct MHD_IoVec){ .iov_base = s->body->data, .iov_len = s->body->len };
+	iov[1] = (struct MHD_IoVec){ .iov_base = s->tail, .iov_len = s->tail_len };
+	r = MHD_create_response_from_iovec(iov, s->tail_len ? 2 : 1, scrape_free, s);
 	if (!r) {
 		scrape_free(s);
 		return MHD_NO;

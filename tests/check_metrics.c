@@ -44,15 +44,19 @@ static const struct sw_status_daemon daemon0 = {
 	.log_target = "journal",
 };
 
+/* Who holds cookie 1 (test_cached changes it): 0 nginx, 1 another unit,
+ * 2 another comm, 3 unknown. */
+static int owner_variant;
+
 /* Owners: nginx holds 8080, php-fpm (a name with a byte that is not
  * UTF-8) the UNIX socket of cookie 20; the rest unknown. */
 static int owner_of(void *userdata, const struct sw_tracked *tr, struct sw_owner *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	if (tr->cookie == 1) {
+	if (tr->cookie == 1 && owner_variant != 3) {
 		ret->pid = 10;
-		strcpy(ret->comm, "nginx");
-		strcpy(ret->unit, "nginx.service");
+		strcpy(ret->comm, owner_variant == 2 ? "nginx: worker" : "nginx");
+		strcpy(ret->unit, owner_variant == 1 ? "nginx-canary.service" : "nginx.service");
 		return 0;
 	}
 	if (tr->cookie == 20) {
@@ -140,6 +144,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	owner_variant = 0;
 	for (int i = 0; i < 3; i++) {
 		tracker_free(tv[i]);
 		tv[i] = NULL;
@@ -148,7 +153,8 @@ static void teardown(void)
 	cfg = NULL;
 }
 
-static char *format(size_t n_ns, size_t max_listeners, size_t *len)
+static char *format_cached(struct sw_metrics_cache *cache, size_t n_ns, size_t max_listeners,
+			   size_t *len)
 {
 	struct sw_status_inputs in = {
 		.daemon = &daemon0, .ns = nsv, .n_ns = n_ns, .cfg = cfg,
@@ -161,12 +167,20 @@ static char *format(size_t n_ns, size_t max_listeners, size_t *len)
 	};
 	char *text = NULL;
 
-	ck_assert_int_eq(metrics_format(&in, &o, &text, len), 0);
+	if (cache)
+		ck_assert_int_eq(metrics_format_cached(&in, &o, cache, &text, len), 0);
+	else
+		ck_assert_int_eq(metrics_format(&in, &o, &text, len), 0);
 	/* a NUL-terminated copy for the string checks */
 	text = realloc(text, *len + 1);
 	ck_assert_ptr_nonnull(text);
 	text[*len] = 0;
 	return text;
+}
+
+static char *format(size_t n_ns, size_t max_listeners, size_t *len)
+{
+	return format_cached(NULL, n_ns, max_listeners, len);
 }
 
 /* ---- golden --------------------------------------------------------------------- */
@@ -372,6 +386,145 @@ START_TEST(test_many)
 }
 END_TEST
 
+/* ---- the cache: a cached exposition is the fresh one --------------------------- */
+
+/* The host's listeners as setup() left them, fed again by the steps. */
+static struct sw_snapshot hsnap;
+static struct sw_unix_snapshot hus;
+static uint64_t hclock = 10 * S;
+static size_t c_ns = 3, c_max = 20000;
+
+static void host_poll(void)
+{
+	hclock += S;
+	update(tv[0], &hsnap, &hus, hclock);
+}
+
+static void host_del(uint64_t cookie)
+{
+	for (size_t i = 0; i < hsnap.n_listeners; i++)
+		if (hsnap.listeners[i].cookie == cookie) {
+			memmove(&hsnap.listeners[i], &hsnap.listeners[i + 1],
+				(hsnap.n_listeners - i - 1) * sizeof(hsnap.listeners[0]));
+			hsnap.n_listeners--;
+			return;
+		}
+	ck_abort_msg("no cookie %llu", (unsigned long long)cookie);
+}
+
+static void step_nothing(void) { }
+static void step_repoll(void) { host_poll(); }
+static void step_depth(void) { hsnap.listeners[0].accept_depth = 3; host_poll(); }
+static void step_unit(void) { owner_variant = 1; }
+static void step_comm(void) { owner_variant = 2; }
+static void step_owner_gone(void) { owner_variant = 3; }
+static void step_owner_back(void) { owner_variant = 0; }
+static void step_add(void) { snap_add(&hsnap, 7, "127.0.0.2:8443", 1, 64, 0); host_poll(); }
+static void step_join(void) { snap_add(&hsnap, 9, "127.0.0.2:8443", 0, 64, 0); host_poll(); }
+static void step_leave(void) { host_del(7); host_poll(); }
+static void step_del(void) { host_del(6); host_poll(); }
+static void step_reorder(void)
+{
+	struct sw_listener l = hsnap.listeners[0];
+
+	host_del(l.cookie);
+	hsnap.listeners[hsnap.n_listeners++] = l;
+	host_poll();
+}
+static void step_unix(void) { ux_add(&hus, 23, "/run/new\nline.sock", 2, 8); host_poll(); }
+static void step_cookies(void) { hsnap.sysctl.syncookies = 2; host_poll(); }
+static void step_rename(void) { strcpy(infos[1].name.name, "docker:aaaa"); }
+static void step_rename_back(void) { strcpy(infos[1].name.name, "docker:3f2a9c1b0e4d"); }
+static void step_swap(void)
+{
+	struct sw_status_ns x = nsv[1];
+
+	nsv[1] = nsv[2];
+	nsv[2] = x;
+}
+static void step_two_ns(void) { c_ns = 2; }
+static void step_three_ns(void) { c_ns = 3; }
+static void step_max(void) { c_max = 3; }
+static void step_all(void) { c_max = 20000; }
+
+static const struct {
+	const char *what;
+	void (*step)(void);
+	bool changes;           /* the exposition is not the previous one */
+} cache_steps[] = {
+	{ "first", step_nothing, true },
+	{ "again", step_nothing, false },
+	{ "a poll, same listeners", step_repoll, false },
+	{ "a queue moves", step_depth, true },
+	{ "owner's unit", step_unit, true },
+	{ "owner's comm", step_comm, true },
+	{ "owner unknown", step_owner_gone, true },
+	{ "owner back", step_owner_back, true },
+	{ "a listener comes", step_add, true },
+	{ "a reuseport member joins", step_join, true },
+	{ "the group's first member goes", step_leave, true },
+	{ "a listener goes", step_del, true },
+	{ "the dump's order changes", step_reorder, false },
+	{ "a UNIX listener comes", step_unix, true },
+	{ "the SYN mode changes", step_cookies, true },
+	{ "a namespace renamed: no longer a duplicate", step_rename, true },
+	{ "its name back", step_rename_back, true },
+	{ "namespaces swapped: the other gets the id", step_swap, true },
+	{ "a namespace gone", step_two_ns, true },
+	{ "and back", step_three_ns, true },
+	{ "max_listeners cuts", step_max, true },
+	{ "and lets all through", step_all, true },
+};
+
+/* One cache across every step: after each, its exposition is the one
+ * written without it, byte for byte. */
+START_TEST(test_cached)
+{
+	struct sw_metrics_cache *cache;
+	_cleanup_free_ char *prev = NULL;
+	size_t prev_len = 0;
+
+	ck_assert_int_eq(metrics_cache_new(&cache), 0);
+	snap_init(&hsnap);
+	usnap_init(&hus);
+	snap_add(&hsnap, 1, "127.0.0.1:8080", 17, 16, 5);
+	snap_add(&hsnap, 4, "127.0.0.1:9090", 0, 128, 0);
+	snap_add(&hsnap, 5, "127.0.0.1:9090", 3, 128, 2);
+	snap_add(&hsnap, 3, "[::]:80", 0, 511, 0);
+	snap_add(&hsnap, 6, "0.0.0.0:22", 0, 128, 0);
+	snap_counters(&hsnap, 107);
+	ux_add(&hus, 20, "/run/php/\"fpm\\.sock", 5, 4);
+	ux_add(&hus, 21, "@abstract", 0, 128);
+	ux_add(&hus, 22, "/tmp/bad\xff\xfe.sock", 0, 16);
+	for (size_t i = 0; i < sizeof(cache_steps) / sizeof(cache_steps[0]); i++) {
+		_cleanup_free_ char *fresh = NULL;
+		char *cached;
+		size_t len, clen;
+
+		cache_steps[i].step();
+		fresh = format_cached(NULL, c_ns, c_max, &len);
+		cached = format_cached(cache, c_ns, c_max, &clen);
+		ck_assert_msg(len == clen && memcmp(fresh, cached, len) == 0,
+			      "%s: the cached exposition differs; fresh:\n%s\ncached:\n%s",
+			      cache_steps[i].what, fresh, cached);
+		ck_assert_msg(cache_steps[i].changes ==
+				      !(prev && prev_len == clen && memcmp(prev, cached, clen) == 0),
+			      "%s: the exposition %s", cache_steps[i].what,
+			      cache_steps[i].changes ? "did not change" : "changed");
+		free(prev);
+		prev = cached;
+		prev_len = clen;
+	}
+	/* setup's again for the other tests */
+	step_rename_back();
+	step_swap();
+	c_ns = 3;
+	snap_free(&hsnap);
+	usnap_clear(&hus);
+	metrics_cache_free(cache);
+}
+END_TEST
+
 /* No namespace at all still makes a valid exposition. */
 START_TEST(test_empty)
 {
@@ -442,6 +595,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_max_listeners);
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_cached);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("text");
 	tcase_add_loop_test(tc, test_escape, 0, sizeof(escapes) / sizeof(escapes[0]));
