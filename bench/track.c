@@ -5,11 +5,14 @@
  * snapshot beside it), then fed to one tracker a poll interval apart.
  *
  *   track [-l L] [-u U] [-n RUNS] [-w WARMUP] [-m PERMILLE] [-s EVERY]
- *         [-p PREFIX] [--full-path]
+ *         [-c MIB] [-p PREFIX] [--full-path]
  *
  * -m: per mille of the listeners whose accept depth moves at every poll
  *     (the rest stand still: the steady state this measures);
  * -s: every EVERY-th poll also carries a SYN scan (all groups at depth 0);
+ * -c: before every poll, write and read MIB MiB (untimed), so that each
+ *     starts with caches as cold as a daemon's a second after its last
+ *     poll (as poll -c does);
  * --full-path: tracker_set_fast_path(false), every listener through the
  *     full step, for the before/after ratio in one build.
  *
@@ -139,6 +142,19 @@ static __attribute__((noipa)) int track_measured(struct track_ctx *p, uint64_t n
 			      &p->events);
 }
 
+/* Evicts the caches: the buffer is written and read whole. */
+static void track_chill(uint8_t *junk, size_t len)
+{
+	volatile uint8_t sink = 0;
+
+	if (!junk)
+		return;
+	memset(junk, (int)(len & 0xff) + 1, len);
+	for (size_t i = 0; i < len; i += 64)
+		sink ^= junk[i];
+	(void)sink;
+}
+
 static void track_free(struct track_ctx *p)
 {
 	tracker_free(p->tracker);
@@ -151,7 +167,7 @@ static void track_free(struct track_ctx *p)
 static void track_usage(FILE *f)
 {
 	fprintf(f, "usage: track [-l L] [-u U] [-n RUNS] [-w WARMUP] [-m PERMILLE] [-s EVERY]\n"
-		   "             [-p PREFIX] [--full-path]\n");
+		   "             [-c MIB] [-p PREFIX] [--full-path]\n");
 }
 
 int main(int argc, char **argv)
@@ -164,12 +180,13 @@ int main(int argc, char **argv)
 	static uint64_t cpu[TRACK_MAX_RUNS], wall[TRACK_MAX_RUNS];
 	static struct track_ctx p;
 	const char *prefix = "track";
-	int runs = 21, warmup = 5, scan_every = 0, c, r;
+	int runs = 21, warmup = 5, scan_every = 0, chill_mib = 0, c, r;
+	uint8_t *junk = NULL;
 	long l_arg = 10000, u_arg = 0, m_arg = 0;
 	bool full_path = false;
 	uint64_t now = 1000 * USEC_PER_SEC, cpu_med;
 
-	while ((c = getopt_long(argc, argv, "l:u:n:w:m:s:p:h", options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "l:u:n:w:m:s:c:p:h", options, NULL)) >= 0) {
 		switch (c) {
 		case 'l': l_arg = atol(optarg); break;
 		case 'u': u_arg = atol(optarg); break;
@@ -177,6 +194,7 @@ int main(int argc, char **argv)
 		case 'w': warmup = atoi(optarg); break;
 		case 'm': m_arg = atol(optarg); break;
 		case 's': scan_every = atoi(optarg); break;
+		case 'c': chill_mib = atoi(optarg); break;
 		case 'p': prefix = optarg; break;
 		case 'F': full_path = true; break;
 		case 'h': track_usage(stdout); return 0;
@@ -185,13 +203,18 @@ int main(int argc, char **argv)
 	}
 	if (l_arg < 0 || l_arg > TRACK_MAX_LISTENERS || u_arg < 0 || u_arg > TRACK_MAX_LISTENERS ||
 	    l_arg + u_arg == 0 || runs < 1 || runs > TRACK_MAX_RUNS || warmup < 1 || warmup > 100 ||
-	    m_arg < 0 || m_arg > 1000 || scan_every < 0 || optind < argc) {
+	    m_arg < 0 || m_arg > 1000 || scan_every < 0 || chill_mib < 0 || chill_mib > 4096 ||
+	    optind < argc) {
 		track_usage(stderr);
 		return 2;
 	}
 	p.n_inet = (size_t)l_arg;
 	p.n_unix = (size_t)u_arg;
 	p.moving_permille = (unsigned)m_arg;
+	if (chill_mib && !(junk = malloc((size_t)chill_mib << 20))) {
+		fprintf(stderr, "track: out of memory\n");
+		return 1;
+	}
 
 	snapshot_init(&p.snap);
 	usnap_init(&p.usnap);
@@ -211,6 +234,7 @@ int main(int argc, char **argv)
 			goto fail;
 		now += p.cfg->interval_usec;
 		events_clear(&p.events);
+		track_chill(junk, (size_t)chill_mib << 20);
 		w0 = util_now_usec();
 		c0 = util_cpu_usec();
 		if (i < warmup)
@@ -238,9 +262,11 @@ int main(int argc, char **argv)
 	printf("%s.events %" PRIu64 "\n", prefix, p.events_total);
 	printf("%s.fast_steps %zu\n", prefix, tracker_fast_steps(p.tracker));
 	track_free(&p);
+	free(junk);
 	return 0;
 fail:
 	fprintf(stderr, "track: %s\n", strerror(-r));
 	track_free(&p);
+	free(junk);
 	return 1;
 }

@@ -201,7 +201,7 @@ static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first
 
 /* tr's level, and the counts behind tracker_any_at_warn() and
  * tracker_syn_at_warn(). */
-static void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct sw_thresholds *th)
+static inline void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct sw_thresholds *th)
 {
 	bool syn_applies = tr->syn_mode != SW_SYN_COOKIES_ALWAYS;
 
@@ -283,17 +283,16 @@ static bool step_fast(struct update_ctx *c, struct lindex_entry *e, const struct
 	return true;
 }
 
-void tracker_step(struct update_ctx *c, struct lindex_entry *e, const struct sw_listener *l)
+/* The whole step. Not inlined: the fast path's caller need not pay for
+ * its frame. */
+static __attribute__((noinline)) void step_whole(struct update_ctx *c, struct lindex_entry *e,
+						 const struct sw_listener *l)
 {
 	struct sw_tracked *tr = &e->tr;
 	const struct sw_syn_group *g;
 	size_t first, carrier;
 	int r;
 
-	if (!c->t->slow && step_fast(c, e, l)) {
-		c->t->n_fast++;
-		return;
-	}
 	g = step_figures(c, tr, l, &e->lim);
 	r = history_note(tr, g, c->now_usec);
 	if (r < 0)
@@ -302,6 +301,15 @@ void tracker_step(struct update_ctx *c, struct lindex_entry *e, const struct sw_
 	carrier = step_rules(c, tr, e->th, g);
 	step_drops(c, tr, first, carrier);
 	step_count(c, tr, e->th);
+}
+
+void tracker_step(struct update_ctx *c, struct lindex_entry *e, const struct sw_listener *l)
+{
+	if (!c->t->slow && step_fast(c, e, l)) {
+		c->t->n_fast++;
+		return;
+	}
+	step_whole(c, e, l);
 }
 
 /* The fast path of a UNIX listener: only its accept queue to hold still. */
