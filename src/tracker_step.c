@@ -3,9 +3,9 @@
 #include "tracker_int.h"
 
 #include "alert.h"
-#include "lindex.h"
 #include "config.h"
 #include "history.h"
+#include "lindex.h"
 #include "queue_limits.h"
 #include "macro.h"
 #include "rules.h"
@@ -48,8 +48,8 @@ struct step_group {
 };
 
 static inline void step_group(const struct update_ctx *c, const struct sw_tracked *tr,
-		       const struct sw_listener *l, const struct sw_limits *lim,
-		       struct step_group *ret)
+			      const struct sw_listener *l, const struct sw_limits *lim,
+			      struct step_group *ret)
 {
 	const struct sw_snapshot *s = c->s;
 
@@ -201,7 +201,8 @@ static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first
 
 /* tr's level, and the counts behind tracker_any_at_warn() and
  * tracker_syn_at_warn(). */
-static inline void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct sw_thresholds *th)
+static inline void step_count(struct update_ctx *c, struct sw_tracked *tr,
+			      const struct sw_thresholds *th)
 {
 	bool syn_applies = tr->syn_mode != SW_SYN_COOKIES_ALWAYS;
 
