@@ -13,6 +13,12 @@ struct lindex_entry {
 	struct sw_tracked tr;       /* first: a tracked pointer is its entry's */
 	uint64_t seen_gen;          /* update that last found it in a snapshot */
 	uint64_t stepped_gen;       /* update that last stepped its rules */
+	/* What the update derived from the config, the namespace's name and
+	 * its sysctls, kept while none of them changed (the tracker's epoch):
+	 * the thresholds the filter chose and the limits of its wqueue. */
+	const struct sw_thresholds *th;
+	struct sw_limits lim;
+	uint32_t epoch;             /* the tracker's epoch of th and lim; 0: none */
 };
 
 /* Zero-initialised is empty. Linear probing over 2 * cap slots, so the load

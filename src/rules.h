@@ -80,6 +80,27 @@ enum sw_rule_action rules_step(struct sw_rule_state *st, double percent,
 			       uint64_t realert_usec, uint64_t now_usec,
 			       struct sw_rule_out *ret);
 
+/* Whether rules_step() with this sample would only count it (samples + 1,
+ * nothing else, SW_RULE_NONE): no alert open, no run at warn or critical
+ * in progress, the sample below both and not above the peak already held
+ * (so whatever sustain and realert say). The tracker's fast path asks this
+ * and then calls rules_step_idle() instead of rules_step(). */
+static inline bool rules_step_would_idle(const struct sw_rule_state *st, double percent,
+					 const struct sw_thresholds *th)
+{
+	/* The state rules_step leaves after a sample below warn and critical
+	 * while OK, with that sample (or a higher one) as the peak: stepping
+	 * an equal or lower one again finds nothing to raise, reset or keep. */
+	return st->level == SW_LEVEL_OK && st->n_warn == 0 && st->n_crit == 0 && st->has_peak &&
+	       !(percent > st->peak_percent) && percent < th->warn && percent < th->critical;
+}
+
+/* The one change rules_step() makes to an idle state (above). */
+static inline void rules_step_idle(struct sw_rule_state *st)
+{
+	st->samples++;
+}
+
 /* Something worse than the open alert's figures say happened (a UNIX
  * queue at critical became full: clients now fail): a re-alert now, with
  * the level raised, whatever realert says; SW_RULE_NONE when no alert is
@@ -112,6 +133,13 @@ struct sw_drops_rule {
  * or 0 when no entry is due. */
 uint64_t rules_drops_step(struct sw_drops_rule *st, uint64_t delta,
 			  uint64_t interval_usec, uint64_t now_usec);
+
+/* Whether rules_drops_step() with this delta would change nothing and
+ * return 0: no drops now and none waiting. */
+static inline bool rules_drops_would_idle(const struct sw_drops_rule *st, uint64_t delta)
+{
+	return delta == 0 && st->unreported == 0;
+}
 
 /* Last chance (listener vanishing): returns everything unreported, interval
  * or not; 0 when nothing is pending. */

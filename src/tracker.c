@@ -25,6 +25,7 @@ int tracker_new(struct sw_tracker **ret)
 		return -ENOMEM;
 	t->ns.sysctl = (struct sw_sysctl)SW_SYSCTL_UNKNOWN;
 	t->ns.info = (struct sw_nsinfo)SW_NSINFO_HOST;
+	t->epoch = 1;
 	*ret = t;
 	return 0;
 }
@@ -98,7 +99,20 @@ const struct sw_ns_state *tracker_ns(const struct sw_tracker *t)
 
 void tracker_set_ns(struct sw_tracker *t, const struct sw_nsinfo *info)
 {
+	/* The filter may name the namespace: a new name is a new choice. */
+	if (strcmp(nsinfo_name(&t->ns.info), nsinfo_name(info)) != 0)
+		t->renamed = true;
 	t->ns.info = *info;
+}
+
+void tracker_set_fast_path(struct sw_tracker *t, bool on)
+{
+	t->slow = !on;
+}
+
+size_t tracker_fast_steps(const struct sw_tracker *t)
+{
+	return t->n_fast;
 }
 
 size_t tracker_capacity(const struct sw_tracker *t)
@@ -212,6 +226,12 @@ static void tracker_ns_rule(struct update_ctx *c)
 
 /* ---- update ---------------------------------------------------------------------- */
 
+static bool tracker_same_sysctl(const struct sw_sysctl *a, const struct sw_sysctl *b)
+{
+	return a->somaxconn == b->somaxconn && a->max_syn_backlog == b->max_syn_backlog &&
+	       a->syncookies == b->syncookies;
+}
+
 /* Grows a scratch array to need entries, or shrinks it when a quarter would
  * do, so one huge snapshot does not pin its size. */
 static int tracker_scratch(void **p, size_t *cap, size_t need, size_t size)
@@ -239,15 +259,20 @@ static size_t update_listeners(const struct sw_snapshot *s, const struct sw_unix
 static int update_prepare(struct sw_tracker *t, const struct sw_snapshot *s,
 			  const struct sw_unix_snapshot *us)
 {
-	size_t n = update_listeners(s, us);
+	size_t n = update_listeners(s, us), grp_cap;
 	int r;
 
 	r = tracker_scratch((void **)&t->lth, &t->lth_cap, n, sizeof(*t->lth));
 	if (r < 0)
 		return r;
+	grp_cap = t->grp_cap;
 	r = tracker_scratch((void **)&t->grp, &t->grp_cap, s->n_groups, sizeof(*t->grp));
 	if (r < 0)
 		return r;
+	/* A group is this update's once stamped with its gen (pass_track):
+	 * only a new array needs clearing. */
+	if (t->grp_cap != grp_cap)
+		memset(t->grp, 0, t->grp_cap * sizeof(*t->grp));
 	r = tracker_scratch((void **)&t->hint, &t->hint_cap, n, sizeof(*t->hint));
 	if (r < 0)
 		return r;
@@ -256,8 +281,6 @@ static int update_prepare(struct sw_tracker *t, const struct sw_snapshot *s,
 	for (size_t i = t->hint_n; i < n; i++)
 		t->hint[i] = UINT32_MAX;
 	t->hint_n = n;
-	if (s->n_groups > 0)
-		memset(t->grp, 0, s->n_groups * sizeof(*t->grp));
 	return 0;
 }
 
@@ -376,41 +399,87 @@ static struct lindex_entry *pass_track_one(struct update_ctx *c, size_t i,
 	return e;
 }
 
+/* The entry the listener at i (cookie) was tracked in at an update of the
+ * same epoch, not yet found in this one: what the filter chose for it
+ * then stands if it is still the same socket. NULL: decide afresh (also
+ * always without the fast path). */
+static struct lindex_entry *pass_known(struct update_ctx *c, size_t i, uint64_t cookie)
+{
+	struct sw_tracker *t = c->t;
+	struct lindex_entry *e;
+
+	if (t->slow)
+		return NULL;
+	e = tracker_find_hinted(t, i, cookie);
+	if (!e || e->epoch != t->epoch || e->seen_gen == t->gen)
+		return NULL;
+	return e;
+}
+
+/* e, tracked afresh under th: its cache of this epoch. */
+static void pass_adopt(struct update_ctx *c, struct lindex_entry *e,
+		       const struct sw_thresholds *th, uint32_t wqueue)
+{
+	e->th = th;
+	e->epoch = c->t->epoch;
+	limits_compute(wqueue, &c->s->sysctl, e->tr.somaxconn_at_first, &e->lim);
+}
+
+/* Marks e found at i in this update. */
+static void pass_seen(struct update_ctx *c, struct lindex_entry *e, size_t i)
+{
+	struct sw_tracker *t = c->t;
+
+	e->seen_gen = t->gen;
+	t->n_seen++;
+	t->lth[i] = e->th;
+	t->hint[i] = (uint32_t)(e - t->idx.v);
+}
+
 /* Pass 1: decides which listeners are tracked, creates the new ones, marks
  * the present ones and totals each SYN group over its members. */
 static void pass_track(struct update_ctx *c)
 {
 	struct sw_tracker *t = c->t;
 	const struct sw_snapshot *s = c->s;
+	const char *netns = nsinfo_name(&t->ns.info);
 
 	for (size_t i = 0; i < s->n_listeners; i++) {
 		const struct sw_listener *l = &s->listeners[i];
-		const struct sw_thresholds *th;
-		struct lindex_entry *e;
-		struct sw_limits lim;
-		bool ignore = false;
+		struct lindex_entry *e = pass_known(c, i, l->cookie);
 
 		t->lth[i] = NULL;
-		if (!config_filter_match(c->cfg, nsinfo_name(&c->t->ns.info), l->family, l->addr, l->port))
-			continue;
-		th = config_thresholds_for(c->cfg, nsinfo_name(&c->t->ns.info), l->family, l->addr, l->port, &ignore);
-		if (ignore || !th)
-			continue;
-		e = pass_track_one(c, i, l, NULL);
-		if (!e)
-			continue;
-		e->seen_gen = t->gen;
-		t->lth[i] = th;
-		t->hint[i] = (uint32_t)(e - t->idx.v);
+		if (e && tracker_same_listener(&e->tr, l)) {
+			/* The limits follow wqueue; the rest of them is the
+			 * epoch's. */
+			if (e->lim.accept_limit != l->accept_limit)
+				limits_compute(l->accept_limit, &s->sysctl, e->tr.somaxconn_at_first,
+					       &e->lim);
+		} else {
+			const struct sw_thresholds *th;
+			bool ignore = false;
+
+			if (!config_filter_match(c->cfg, netns, l->family, l->addr, l->port))
+				continue;
+			th = config_thresholds_for(c->cfg, netns, l->family, l->addr, l->port, &ignore);
+			if (ignore || !th)
+				continue;
+			e = pass_track_one(c, i, l, NULL);
+			if (!e)
+				continue;
+			pass_adopt(c, e, th, l->accept_limit);
+		}
+		pass_seen(c, e, i);
 
 		if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
 			struct sw_group_scratch *gs = &t->grp[l->syn_group];
 
-			limits_compute(l->accept_limit, &s->sysctl, e->tr.somaxconn_at_first, &lim);
-			if (gs->members == 0 || l->cookie < gs->reporter)
+			if (gs->gen != t->gen)
+				*gs = (struct sw_group_scratch){ .gen = t->gen, .reporter = l->cookie };
+			else if (l->cookie < gs->reporter)
 				gs->reporter = l->cookie;
 			gs->members++;
-			gs->limit_sum += lim.syn_limit;
+			gs->limit_sum += e->lim.syn_limit;
 		}
 	}
 }
@@ -428,22 +497,30 @@ static void pass_track_unix(struct update_ctx *c)
 		return;
 	for (size_t j = 0; j < us->n_listeners; j++) {
 		const struct sw_unix_listener *ul = &us->listeners[j];
-		const struct sw_thresholds *th;
-		struct lindex_entry *e;
-		bool ignore = false;
+		struct lindex_entry *e = pass_known(c, base + j, ul->cookie);
 
 		t->lth[base + j] = NULL;
-		if (!c->cfg->watch_unix || !config_filter_match_path(c->cfg, netns, ul->path))
+		if (!c->cfg->watch_unix)
 			continue;
-		th = config_thresholds_for_path(c->cfg, netns, ul->path, &ignore);
-		if (ignore || !th)
-			continue;
-		e = pass_track_one(c, base + j, NULL, ul);
-		if (!e)
-			continue;
-		e->seen_gen = t->gen;
-		t->lth[base + j] = th;
-		t->hint[base + j] = (uint32_t)(e - t->idx.v);
+		if (e && tracker_same_unix(&e->tr, ul)) {
+			if (e->lim.accept_limit != ul->limit)
+				limits_compute(ul->limit, &c->s->sysctl, e->tr.somaxconn_at_first,
+					       &e->lim);
+		} else {
+			const struct sw_thresholds *th;
+			bool ignore = false;
+
+			if (!config_filter_match_path(c->cfg, netns, ul->path))
+				continue;
+			th = config_thresholds_for_path(c->cfg, netns, ul->path, &ignore);
+			if (ignore || !th)
+				continue;
+			e = pass_track_one(c, base + j, NULL, ul);
+			if (!e)
+				continue;
+			pass_adopt(c, e, th, ul->limit);
+		}
+		pass_seen(c, e, base + j);
 	}
 }
 
@@ -464,7 +541,9 @@ static void pass_vanish(struct update_ctx *c)
 {
 	struct lindex *x = &c->t->idx;
 
-	for (size_t i = x->n; i-- > 0;) {
+	/* Every entry was found (seen_gen marks are unique per entry): none
+	 * to visit. */
+	for (size_t i = !c->t->slow && c->t->n_seen == x->n ? 0 : x->n; i-- > 0;) {
 		if (x->v[i].seen_gen == c->t->gen)
 			continue;
 		if (pass_keeps_unseen(c, &x->v[i].tr)) {
@@ -496,7 +575,7 @@ static void pass_step(struct update_ctx *c)
 		if (!e || e->stepped_gen == t->gen)
 			continue;
 		e->stepped_gen = t->gen;
-		tracker_step(c, &e->tr, l, t->lth[i]);
+		tracker_step(c, e, l);
 	}
 	for (size_t j = 0; c->us && j < c->us->n_listeners; j++) {
 		const struct sw_unix_listener *ul = &c->us->listeners[j];
@@ -509,7 +588,7 @@ static void pass_step(struct update_ctx *c)
 		if (!e || e->stepped_gen == t->gen)
 			continue;
 		e->stepped_gen = t->gen;
-		tracker_step_unix(c, &e->tr, ul, t->lth[i]);
+		tracker_step_unix(c, e, ul);
 	}
 }
 
@@ -523,8 +602,18 @@ static int tracker_run(struct update_ctx *c)
 	if (r < 0)
 		return r;
 	c->births = t->ns.polls > 0 && !t->reloaded;
+	/* Before tracker_ns_update, while ns.sysctl is the last poll's. */
+	if (t->reloaded || t->renamed || c->cfg != t->epoch_cfg ||
+	    !tracker_same_sysctl(&s->sysctl, &t->ns.sysctl)) {
+		if (++t->epoch == 0)
+			t->epoch = 1;
+		t->epoch_cfg = c->cfg;
+	}
 	t->reloaded = false;
+	t->renamed = false;
 	t->gen++;
+	t->n_seen = 0;
+	t->n_fast = 0;
 	t->n_at_warn = 0;
 	t->n_syn_at_warn = 0;
 	tracker_ns_update(t, s, c->now_usec);

@@ -41,12 +41,14 @@ struct sw_queue_figures {
 };
 
 /* Memory per tracked listener (x86-64, gcc 12): an entry of the dense array
- * (struct sw_tracked and the tracker's own marks) is 376 bytes, the array
- * kept between 3/16 and fully used (doubling, halving), plus 8 bytes of index per array entry (two uint32 slots). The
- * detail (1416 bytes: history ring, top sources) exists only while a queue
- * was non-empty in the last 10 min or top sources are held. 10k idle
- * listeners: an array of 16384 entries, about 6 MiB, no detail. Per update,
- * scratch of 8 bytes per listener and 24 per SYN group of the snapshot. */
+ * (struct sw_tracked, 392 bytes, and the tracker's own marks and the fast
+ * path's cache, 56) is 448 bytes, the array kept between 3/16 and fully
+ * used (doubling, halving), plus 8 bytes of index per array entry (two
+ * uint32 slots). The detail (1416 bytes: history ring, top sources) exists
+ * only while a queue was non-empty in the last 10 min or top sources are
+ * held. 10k idle listeners: an array of 16384 entries, about 7 MiB, no
+ * detail. Per update,
+ * scratch of 12 bytes per listener and 32 per SYN group of the snapshot. */
 struct sw_tracked {
 	/* Identity, from the last listener dump. */
 	uint64_t cookie;
@@ -141,6 +143,10 @@ void tracker_free(struct sw_tracker *t);            /* NULL-safe */
  * drops and a cleared entry (listener_gone) for each raised level.
  * Returns 0, or -ENOMEM/-ENOBUFS when some listener or event could not be
  * stored; the tracker stays consistent and the rest of the poll is done.
+ * The filter's choice for a listener is kept while cfg is the same
+ * pointer: a config changed in place ([filter], [listener]) must be
+ * announced with tracker_reloaded(). (sustain, realert and unix are read
+ * at every update.)
  *
  * The events: accept-queue/syn-queue (warning, critical, re-alerts) and
  * cleared from the rules; listen-drops at level critical (connections were
@@ -205,3 +211,17 @@ size_t tracker_history(const struct sw_tracked *tr, struct sw_history_point ret[
 
 /* For tests and memory accounting: entries the dense array can hold now. */
 size_t tracker_capacity(const struct sw_tracker *t);
+
+/* For tests and benchmarks: the fast path on (the default) or off. With
+ * it, a listener found as it was at the last update (same socket, same
+ * config, namespace name and sysctls) keeps the filter's choice and its
+ * limits, and one whose depth, limit and drops did not move and that has
+ * nothing open (no alert, no run at warn, no drops waiting) only counts
+ * its samples; without it every listener goes the whole way. Everything
+ * tracker_update() gives and leaves is the same either way
+ * (check_tracker's equivalence test). */
+void tracker_set_fast_path(struct sw_tracker *t, bool on);
+
+/* For tests and benchmarks: listeners the last update took through the
+ * fast path's step. */
+size_t tracker_fast_steps(const struct sw_tracker *t);

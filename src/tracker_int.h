@@ -10,8 +10,10 @@
 #include "lindex.h"
 #include "tracker.h"
 
-/* Per SYN group of the snapshot, filled by the first pass of an update. */
+/* Per SYN group of the snapshot, filled by the first pass of an update:
+ * what a group holds is this update's when gen is (no clearing pass). */
 struct sw_group_scratch {
+	uint64_t gen;               /* the update that wrote it */
 	uint64_t reporter;          /* lowest cookie among tracked members */
 	uint64_t limit_sum;         /* their SYN limits, summed */
 	uint32_t members;
@@ -27,6 +29,18 @@ struct sw_tracker {
 	 * a reload changed the filter are not new sockets. */
 	bool reloaded;
 	bool syn_full_at_limit;     /* tracker_set_kernel() */
+	/* The fast path (tracker_set_fast_path): a listener found as it was
+	 * keeps the filter's choice and its limits (lindex_entry.epoch), and
+	 * one whose figures did not move and that has nothing open only
+	 * counts its samples (tracker_step). */
+	bool slow;                  /* tracker_set_fast_path(false): never */
+	/* Changes whenever what lindex_entry caches may have changed: a
+	 * reload, another config, the namespace's name, its sysctls. */
+	uint32_t epoch;
+	const struct sw_config *epoch_cfg;  /* the config of the last update */
+	bool renamed;               /* tracker_set_ns() changed the name */
+	size_t n_seen;              /* entries the passes found in this update */
+	size_t n_fast;              /* ... of them stepped by the fast path */
 
 	/* Scratch, bounded by the largest recent snapshot and shrunk back. */
 	/* Per snapshot listener, the inet ones first, then the UNIX ones. */
@@ -63,15 +77,17 @@ static inline void update_fail(struct update_ctx *c, int r)
 		c->sink.err = r;
 }
 
-/* One listener's step in an update: its figures from l, its history, both
- * queue rules and its drops against th, its level and the warn counts. */
-void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
-		  const struct sw_listener *l, const struct sw_thresholds *th);
+/* One listener's step in an update: its figures from l and e->lim, its
+ * history, both queue rules and its drops against e->th, its level and
+ * the warn counts. A listener whose figures did not move and that has
+ * nothing open (no alert, no run at warn, no drops waiting) takes the fast
+ * path: the same result, most of it left as it was. */
+void tracker_step(struct update_ctx *c, struct lindex_entry *e, const struct sw_listener *l);
 
 /* The same for a UNIX listener: only its accept queue, no drops; a queue
  * over its limit is critical at once (nothing counts what it refuses). */
-void tracker_step_unix(struct update_ctx *c, struct sw_tracked *tr,
-		       const struct sw_unix_listener *l, const struct sw_thresholds *th);
+void tracker_step_unix(struct update_ctx *c, struct lindex_entry *e,
+		       const struct sw_unix_listener *l);
 
 /* Frees what an entry owns (its detail, its path). */
 void tracker_entry_forget(struct sw_tracked *tr);

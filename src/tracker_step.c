@@ -5,6 +5,7 @@
 #include "alert.h"
 #include "config.h"
 #include "history.h"
+#include "lindex.h"
 #include "queue_limits.h"
 #include "macro.h"
 #include "rules.h"
@@ -36,49 +37,75 @@ static void step_accept(struct update_ctx *c, struct sw_tracked *tr, uint32_t de
 	step_full(c, tr);
 }
 
-/* This sample's figures: limits, both queues' depths (the SYN limit and
- * the group's membership from the dump alone, the SYN depth only from a
- * scan, kept from the last one otherwise) and the drops delta. Returns the
- * listener's SYN group when it was scanned in this update, else NULL. */
-static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_tracked *tr,
-					       const struct sw_listener *l)
+/* The SYN figures the dump alone gives a listener: its group's limit
+ * (summed over the members), membership and reporter; and the group when
+ * it was scanned in this update (g, else NULL). */
+struct step_group {
+	uint32_t limit;
+	uint32_t members;
+	bool reporter;
+	const struct sw_syn_group *g;
+};
+
+static inline void step_group(const struct update_ctx *c, const struct sw_tracked *tr,
+			      const struct sw_listener *l, const struct sw_limits *lim,
+			      struct step_group *ret)
 {
 	const struct sw_snapshot *s = c->s;
-	const struct sw_syn_group *g = NULL;
-	struct sw_limits lim;
-	uint64_t delta = 0;
 
-	limits_compute(l->accept_limit, &s->sysctl, tr->somaxconn_at_first, &lim);
+	if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
+		const struct sw_group_scratch *gs = &c->t->grp[l->syn_group];
+
+		ret->limit = (uint32_t)SW_MIN(gs->limit_sum, (uint64_t)UINT32_MAX);
+		ret->members = gs->members;
+		ret->reporter = gs->reporter == tr->cookie;
+		ret->g = s->syn_scanned ? &s->groups[l->syn_group] : NULL;
+	} else {
+		/* No groups built: the listener alone. */
+		ret->limit = lim->syn_limit;
+		ret->members = 1;
+		ret->reporter = true;
+		ret->g = NULL;
+	}
+}
+
+/* What every sample copies from the dump, moved or not. */
+static void step_seen(struct update_ctx *c, struct sw_tracked *tr, const struct sw_listener *l)
+{
 	tr->last_seen_usec = c->now_usec;
-	tr->netns = s->netns;
+	tr->netns = c->s->netns;
 	tr->v6only = l->v6only;
 	tr->ifindex = l->ifindex;
 	tr->uid = l->uid;
 	tr->cgroup_id = l->cgroup_id;
-	step_accept(c, tr, l->accept_depth, &lim);
+}
 
-	tr->syn.source = lim.syn_source;
-	if (l->syn_group >= 0 && (size_t)l->syn_group < s->n_groups) {
-		const struct sw_group_scratch *gs = &c->t->grp[l->syn_group];
+/* This sample's figures: limits (lim), both queues' depths (the SYN limit
+ * and the group's membership from the dump alone, the SYN depth only from
+ * a scan, kept from the last one otherwise) and the drops delta. Returns
+ * the listener's SYN group when it was scanned in this update, else NULL. */
+static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_tracked *tr,
+					       const struct sw_listener *l,
+					       const struct sw_limits *lim)
+{
+	struct step_group sg;
+	uint64_t delta = 0;
 
-		tr->syn.limit = (uint32_t)SW_MIN(gs->limit_sum, (uint64_t)UINT32_MAX);
-		tr->syn_members = gs->members;
-		tr->syn_reporter = gs->reporter == tr->cookie;
-		if (s->syn_scanned)
-			g = &s->groups[l->syn_group];
-	} else {
-		/* No groups built: the listener alone. */
-		tr->syn.limit = lim.syn_limit;
-		tr->syn_members = 1;
-		tr->syn_reporter = true;
-	}
-	if (g) {
-		tr->syn.depth = g->depth;
+	step_seen(c, tr, l);
+	step_accept(c, tr, l->accept_depth, lim);
+
+	tr->syn.source = lim->syn_source;
+	step_group(c, tr, l, lim, &sg);
+	tr->syn.limit = sg.limit;
+	tr->syn_members = sg.members;
+	tr->syn_reporter = sg.reporter;
+	if (sg.g) {
+		tr->syn.depth = sg.g->depth;
 		tr->syn.peak = SW_MAX(tr->syn.peak, tr->syn.depth);
 		tr->syn_scanned = true;
 	}
 	tr->syn.percent = limits_percent(tr->syn.depth, tr->syn.limit);
-	tr->syn_scanned_last = g != NULL;
+	tr->syn_scanned_last = sg.g != NULL;
 
 	if (l->has_drops) {
 		/* sk_drops is a u32 in the reply: unsigned subtraction is
@@ -93,7 +120,7 @@ static const struct sw_syn_group *step_figures(struct update_ctx *c, struct sw_t
 	if (delta > 0)
 		tr->drops.last_usec = c->now_usec;
 	c->t->ns.listener_drops_delta += delta;
-	return g;
+	return sg.g;
 }
 
 /* Steps the accept queue's rule, with sustain (a full UNIX queue is
@@ -174,7 +201,8 @@ static void step_drops(struct update_ctx *c, struct sw_tracked *tr, size_t first
 
 /* tr's level, and the counts behind tracker_any_at_warn() and
  * tracker_syn_at_warn(). */
-static void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct sw_thresholds *th)
+static inline void step_count(struct update_ctx *c, struct sw_tracked *tr,
+			      const struct sw_thresholds *th)
 {
 	bool syn_applies = tr->syn_mode != SW_SYN_COOKIES_ALWAYS;
 
@@ -187,36 +215,143 @@ static void step_count(struct update_ctx *c, struct sw_tracked *tr, const struct
 		c->t->n_syn_at_warn++;
 }
 
-void tracker_step(struct update_ctx *c, struct sw_tracked *tr,
-		  const struct sw_listener *l, const struct sw_thresholds *th)
+/* The fast path's test: the accept queue holds what it held at the last
+ * sample (so its percentage and peak stand), is not over its limit, and
+ * its rule would only count the sample. */
+static bool step_accept_still(const struct sw_tracked *tr, uint32_t depth,
+			      const struct sw_limits *lim, const struct sw_thresholds *th)
 {
-	const struct sw_syn_group *g = step_figures(c, tr, l);
+	return depth == tr->accept.depth && lim->accept_limit == tr->accept.limit &&
+	       tr->full.polls == 0 && rules_step_would_idle(&tr->accept_rule, tr->accept.percent, th);
+}
+
+/* The accept queue's part of a still sample (step_accept_still): the
+ * figures it would copy from lim, and the sample counted. */
+static void step_accept_idle(struct sw_tracked *tr, const struct sw_limits *lim)
+{
+	tr->syn_mode = lim->syn_mode;
+	tr->somaxconn_stale = lim->somaxconn_stale;
+	tr->accept.source = lim->accept_source;
+	rules_step_idle(&tr->accept_rule);
+}
+
+/* The fast path: a sample of the figures tr holds (accept depth and limit,
+ * the group's SYN limit and scanned depth, sk_drops) with nothing to
+ * raise, clear or carry (step_accept_still; the SYN rule idle too when it
+ * is stepped, no alert to close under cookies-always; no drops waiting).
+ * The full step would leave every rule as it is but for its sample count:
+ * this does only what it would change. Returns false, tr untouched, when
+ * the full step is needed. */
+static bool step_fast(struct update_ctx *c, struct lindex_entry *e, const struct sw_listener *l)
+{
+	struct sw_tracked *tr = &e->tr;
+	const struct sw_limits *lim = &e->lim;
+	const struct sw_thresholds *th = e->th;
+	bool syn_applies = lim->syn_mode != SW_SYN_COOKIES_ALWAYS;
+	struct step_group sg;
+	int r;
+
+	if (!step_accept_still(tr, l->accept_depth, lim, th))
+		return false;
+	if (l->has_drops && (!tr->drops.known || l->drops != tr->drops.last_raw))
+		return false;
+	if (!rules_drops_would_idle(&tr->drops_rule, 0))
+		return false;
+	step_group(c, tr, l, lim, &sg);
+	if (sg.limit != tr->syn.limit || (sg.g && sg.g->depth != tr->syn.depth))
+		return false;
+	if (syn_applies ? sg.g && !rules_step_would_idle(&tr->syn_rule, tr->syn.percent, th)
+			: tr->syn_rule.level != SW_LEVEL_OK)
+		return false;
+
+	step_seen(c, tr, l);
+	step_accept_idle(tr, lim);
+	tr->syn.source = lim->syn_source;
+	tr->syn_members = sg.members;
+	tr->syn_reporter = sg.reporter;
+	if (sg.g)
+		tr->syn_scanned = true;
+	tr->syn_scanned_last = sg.g != NULL;
+	tr->drops.delta = 0;
+	r = history_note(tr, sg.g, c->now_usec);
+	if (r < 0)
+		update_fail(c, r);
+	if (!syn_applies)
+		rules_state_init(&tr->syn_rule);    /* what rules_close leaves */
+	else if (sg.g)
+		rules_step_idle(&tr->syn_rule);
+	step_count(c, tr, th);
+	return true;
+}
+
+/* The whole step. Not inlined: the fast path's caller need not pay for
+ * its frame. */
+static __attribute__((noinline)) void step_whole(struct update_ctx *c, struct lindex_entry *e,
+						 const struct sw_listener *l)
+{
+	struct sw_tracked *tr = &e->tr;
+	const struct sw_syn_group *g;
 	size_t first, carrier;
 	int r;
 
+	g = step_figures(c, tr, l, &e->lim);
 	r = history_note(tr, g, c->now_usec);
 	if (r < 0)
 		update_fail(c, r);
 	first = c->sink.out->n;
-	carrier = step_rules(c, tr, th, g);
+	carrier = step_rules(c, tr, e->th, g);
 	step_drops(c, tr, first, carrier);
-	step_count(c, tr, th);
+	step_count(c, tr, e->th);
 }
 
-void tracker_step_unix(struct update_ctx *c, struct sw_tracked *tr,
-		       const struct sw_unix_listener *l, const struct sw_thresholds *th)
+void tracker_step(struct update_ctx *c, struct lindex_entry *e, const struct sw_listener *l)
 {
-	struct sw_limits lim;
+	if (!c->t->slow && step_fast(c, e, l)) {
+		c->t->n_fast++;
+		return;
+	}
+	step_whole(c, e, l);
+}
+
+/* The fast path of a UNIX listener: only its accept queue to hold still. */
+static bool step_fast_unix(struct update_ctx *c, struct lindex_entry *e,
+			   const struct sw_unix_listener *l)
+{
+	struct sw_tracked *tr = &e->tr;
 	int r;
 
-	/* wqueue is min(backlog, somaxconn) as for TCP: the same rule names
-	 * which binds. The SYN figures stay zero, never scanned. */
-	limits_compute(l->limit, &c->s->sysctl, tr->somaxconn_at_first, &lim);
+	if (!step_accept_still(tr, l->depth, &e->lim, e->th))
+		return false;
 	tr->last_seen_usec = c->now_usec;
 	tr->netns = c->s->netns;
 	tr->uid = l->uid;
 	tr->missed = 0;
-	step_accept(c, tr, l->depth, &lim);
+	step_accept_idle(tr, &e->lim);
+	r = history_note(tr, NULL, c->now_usec);
+	if (r < 0)
+		update_fail(c, r);
+	step_count(c, tr, e->th);
+	return true;
+}
+
+void tracker_step_unix(struct update_ctx *c, struct lindex_entry *e,
+		       const struct sw_unix_listener *l)
+{
+	struct sw_tracked *tr = &e->tr;
+	const struct sw_thresholds *th = e->th;
+	int r;
+
+	if (!c->t->slow && step_fast_unix(c, e, l)) {
+		c->t->n_fast++;
+		return;
+	}
+	/* wqueue is min(backlog, somaxconn) as for TCP: the same rule names
+	 * which binds (e->lim). The SYN figures stay zero, never scanned. */
+	tr->last_seen_usec = c->now_usec;
+	tr->netns = c->s->netns;
+	tr->uid = l->uid;
+	tr->missed = 0;
+	step_accept(c, tr, l->depth, &e->lim);
 
 	r = history_note(tr, NULL, c->now_usec);
 	if (r < 0)

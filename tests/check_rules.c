@@ -448,6 +448,56 @@ START_TEST(test_ns_rule_cookies_always)
 }
 END_TEST
 
+/* rules_step_would_idle against rules_step itself: every sample of every
+ * sequence below, at sustain 1..3 and with or without re-alerts, is asked
+ * first; where it says idle, rules_step must return NONE and change
+ * nothing but samples (+1). The sequence passes through every level, run
+ * and peak, so both answers come often. */
+START_TEST(test_rules_would_idle)
+{
+	static const double seq[] = { 0, 0, 10, 10, 5, 85, 85, 70, 96, 97, 59, 0, 0, 81, 50, 50,
+				      100, 100, 20, 20, 79.99, 79.99, 0 };
+	const struct sw_thresholds th = { .warn = 80, .critical = 95, .clear = 60 };
+	unsigned idle = 0, busy = 0;
+
+	for (unsigned sustain = 1; sustain <= 3; sustain++) {
+		for (int re = 0; re < 2; re++) {
+			struct sw_rule_state st;
+
+			rules_state_init(&st);
+			for (size_t i = 0; i < SW_ARRAY_SIZE(seq); i++) {
+				struct sw_rule_state before = st;
+				bool would = rules_step_would_idle(&st, seq[i], &th);
+				enum sw_rule_action a = rules_step(&st, seq[i], &th, sustain,
+								   re ? 2 * S : 0, (i + 1) * S, NULL);
+
+				if (would) {
+					idle++;
+					ck_assert_int_eq(a, NONE);
+					before.samples++;
+					ck_assert_msg(memcmp(&before, &st, sizeof(st)) == 0,
+						      "sample %zu (%.2f) changed more than samples", i, seq[i]);
+				} else {
+					busy++;
+				}
+			}
+		}
+	}
+	ck_assert_uint_gt(idle, 10);
+	ck_assert_uint_gt(busy, 10);
+
+	/* The drops rule: idle exactly when nothing moved or waits. */
+	{
+		struct sw_drops_rule d = { 0 };
+
+		ck_assert(rules_drops_would_idle(&d, 0));
+		ck_assert(!rules_drops_would_idle(&d, 1));
+		d.unreported = 3;
+		ck_assert(!rules_drops_would_idle(&d, 0));
+	}
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
@@ -457,6 +507,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_rules_peak);
 	tcase_add_test(tc, test_rules_close);
 	tcase_add_test(tc, test_rules_realert_now);
+	tcase_add_test(tc, test_rules_would_idle);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("drops");

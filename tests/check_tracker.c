@@ -16,7 +16,10 @@
 #include "addr.h"
 #include "checkrun.h"
 #include "config.h"
+#include "metrics.h"
+#include "status.h"
 #include "tracker.h"
+#include "usnap.h"
 
 #define S USEC_PER_SEC
 #define NETNS 4026532281ULL
@@ -1241,6 +1244,491 @@ START_TEST(test_unix_off_and_release)
 END_TEST
 
 
+/* ---- the fast path (issue 17) -------------------------------------------------
+ * Two trackers fed the same polls, one with the fast path and one without
+ * (tracker_set_fast_path): after every poll the same events, the same
+ * state field by field (listeners, details and history, the namespace),
+ * and the same status document and metrics. Each case is a script, one
+ * poll a line: its time in seconds, then what changed since the last poll
+ * (everything else stands still):
+ *   dN=V lN=V xN=V  accept depth, limit, sk_drops of listener N
+ *   -N +N sockN     N leaves the dump, comes back, is another socket now
+ *   gP=V            a SYN scan this poll, V requests at port P (from three
+ *                   sources); "scan" for a scan with none
+ *   cookies=V somax=V   the sysctls
+ *   ctrs=V lo=V     SyncookiesSent and TCPReqQFullDoCookies, or
+ *                   ListenOverflows, move by V
+ *   nounix          no UNIX dump this poll
+ *   conf=K reload rename   another config, a reload, a new namespace name
+ *   swap=K          another config, no tracker_reloaded()
+ *   warn=V sustain=N realert=S   the config changed in place (read live)
+ *   ignoreP         the config's [listener *:P] ignores it now, in place
+ *                   (then "reload" announces it, as the contract asks)
+ *   release         the namespace goes away (tracker_release)
+ *   fast=N          the fast tracker stepped N listeners the fast way */
+struct fp_listener {
+	uint64_t cookie;
+	const char *where;              /* endpoint, or a UNIX path */
+	uint32_t depth, limit, drops;
+	bool present;
+	uint32_t incarnation;           /* sockN: another socket, same cookie */
+};
+
+static const struct fp_listener fp_population[] = {
+	{ 1, "127.0.0.1:8080", 0, 100, 0, true, 0 },
+	{ 2, "0.0.0.0:9090", 0, 128, 7, true, 0 },      /* a reuseport pair */
+	{ 3, "0.0.0.0:9090", 0, 128, 0, true, 0 },
+	{ 4, "[::1]:443", 0, 4096, 0, true, 0 },
+	{ 5, "[::]:8443", 0, 64, 0, false, 0 },         /* comes later */
+	{ 901, "/run/a.sock", 0, 16, 0, true, 0 },
+	{ 902, "@pool", 0, 4, 0, true, 0 },
+};
+#define FP_N SW_ARRAY_SIZE(fp_population)
+
+static const char *const fp_confs[] = {
+	"",
+	"[filter]\nports = 8080,9090,443\n"
+	"[listener *:9090]\nwarn = 50%\ncritical = 60%\nclear = 40%\n"
+	"[listener @pool*]\nwarn = 10%\ncritical = 99%\nclear = 5%\n",
+	"[filter]\nnamespaces = blue\n",
+};
+
+static const struct {
+	const char *name;
+	const char *poll[16];
+} fp_cases[] = {
+	{ "steady, a depth moves and settles", {
+	  "1", "2 fast=6", "3 fast=6", "4 d1=5", "5 fast=6", "6 d1=0 fast=5", "7 fast=6",
+	  "8 d901=3", "9 fast=6", "10 d901=0 d4=1", "11 fast=6" } },
+	{ "limits and sysctls", {
+	  "1", "2 fast=6", "3 l1=50", "4 fast=6", "5 somax=64", "6 fast=6", "7 l4=10 l902=2",
+	  "8 cookies=0", "9 cookies=2 g9090=3", "10 g9090=3 fast=6", "11 cookies=1 g9090=3",
+	  "12 g9090=3", "13 g9090=3 fast=6", "14 fast=6" } },
+	{ "alerts open, re-alert, clear", {
+	  "1", "2 d1=85", "3 fast=5", "12", "13", "14 d1=50", "15", "16 fast=6",
+	  "17 d1=96", "20 d1=70", "27", "28 d1=10", "29 fast=5", "30 fast=6" } },
+	{ "drops: at once, held, flushed", {
+	  "1", "2 x1=5", "3 x1=8", "4 fast=5", "30", "63", "64 fast=6", "65 x2=9 x3=4",
+	  "66", "130", "131 fast=6" } },
+	{ "SYN scans of a reuseport pair", {
+	  "1", "2 g9090=5 g8080=1", "3 g9090=5 g8080=1 fast=6", "4 fast=6", "5 g9090=210",
+	  "6 g9090=250", "7", "8 g9090=250", "9 g9090=0", "10 -2 g9090=0", "11 g9090=0",
+	  "12 +2 scan", "13 scan", "14 scan fast=6" } },
+	{ "listeners come and go, a cookie reused", {
+	  "1", "2 +5", "3 fast=7", "4 -4", "5 fast=6", "6 sock1", "7 fast=6", "8 d1=99",
+	  "9 sock1", "10", "11 fast=5", "12 -901 -902 -1", "13", "14 fast=3" } },
+	{ "UNIX: missed dumps, full queues", {
+	  "1", "2 nounix fast=4", "3 -901", "4 -901", "5 +901", "6 fast=6", "7 d902=5",
+	  "8", "9 d902=4", "10 d902=5", "11 d902=0", "12", "13 fast=6" } },
+	{ "reload, another config, a new name, in-place changes", {
+	  "1", "2 fast=6", "3 conf=1", "4 fast=6", "5 d2=70", "6", "7 rename", "8 reload",
+	  "9 fast=5", "10 conf=0", "11 d1=2", "12 warn=1", "13 warn=80 d1=0", "14",
+	  "15 sustain=3 realert=0 fast=6", "16 release" } },
+	{ "a SYN alert open between scans, closed by cookies-always", {
+	  "1", "2 g8080=99", "3 fast=6", "4 g8080=99", "5 cookies=2", "6 fast=6",
+	  "7 cookies=1 g8080=99", "8", "9 g8080=0", "10 scan", "11 scan fast=6" } },
+	{ "the filter's choice kept, and changed", {
+	  "1 conf=1", "2 fast=6", "3 ignore9090 reload", "4 fast=4", "5", "6 conf=2",
+	  "7 fast=6", "8 rename", "9", "10 conf=0", "11 fast=6", "12 swap=2", "13 fast=0",
+	  "14 swap=0", "15", "16 fast=6" } },
+	{ "namespace counters", {
+	  "1", "2 ctrs=5", "3 fast=6", "4 lo=3", "5", "6 lo=2 x1=2", "7", "70 ctrs=1",
+	  "71 fast=6" } },
+};
+
+struct fp_run {
+	struct sw_tracker *fast, *slow;
+	struct sw_config *cfg;
+	struct fp_listener pop[FP_N];
+	struct sw_snapshot s;
+	struct sw_unix_snapshot us;
+	struct sw_events ev_fast, ev_slow;
+	uint64_t counters[_SW_CTR_MAX];
+	struct sw_sysctl sysctl;
+	unsigned renames;
+};
+
+static struct fp_listener *fp_find(struct fp_run *r, uint64_t cookie)
+{
+	for (size_t i = 0; i < FP_N; i++)
+		if (r->pop[i].cookie == cookie)
+			return &r->pop[i];
+	ck_abort_msg("no listener %llu in the population", (unsigned long long)cookie);
+	return NULL;
+}
+
+static void fp_config(struct fp_run *r, size_t k)
+{
+	struct sw_config_errors e = { 0 };
+
+	config_free(r->cfg);
+	r->cfg = NULL;
+	ck_assert_int_eq(config_load_string("fp.conf", fp_confs[k], &r->cfg, &e), 0);
+	r->cfg->realert_usec = 10 * S;
+	config_errors_clear(&e);
+}
+
+/* The SYN requests of a scan: n at the listener(s) of port p. */
+static void fp_requests(struct fp_run *r, uint16_t port, unsigned n)
+{
+	for (size_t i = 0; i < FP_N; i++) {
+		const struct fp_listener *p = &r->pop[i];
+		struct sw_request q = { .lport = port };
+		uint16_t lp;
+
+		if (!p->present || p->where[0] == '/' || p->where[0] == '@')
+			continue;
+		parse_ep(p->where, &q.family, q.laddr, &lp);
+		if (lp != port)
+			continue;
+		if (q.family == AF_INET && q.laddr[0] == 0)
+			q.laddr[0] = 127, q.laddr[3] = 1;    /* at the wildcard */
+		for (unsigned k = 0; k < n; k++) {
+			if (q.family == AF_INET) {
+				q.raddr[0] = 10, q.raddr[3] = (uint8_t)(1 + k % 3);
+			} else {
+				q.raddr[0] = 0x20, q.raddr[15] = (uint8_t)(1 + k % 3);
+			}
+			q.rport = (uint16_t)(40000 + k);
+			ck_assert_int_eq(snapshot_add_request(&r->s, &q), 0);
+		}
+		return;
+	}
+}
+
+/* The snapshots of one poll, from the population as it is now. */
+static void fp_snapshots(struct fp_run *r)
+{
+	snapshot_reset(&r->s);
+	usnap_reset(&r->us);
+	r->s.netns = r->us.netns = NETNS;
+	r->s.sysctl = r->sysctl;
+	r->s.netstat.present = (1u << _SW_CTR_MAX) - 1;
+	memcpy(r->s.netstat.value, r->counters, sizeof(r->counters));
+	for (size_t i = 0; i < FP_N; i++) {
+		const struct fp_listener *p = &r->pop[i];
+		uint32_t inode = (uint32_t)(1000 + p->cookie + 100000 * p->incarnation);
+
+		if (!p->present)
+			continue;
+		if (p->where[0] == '/' || p->where[0] == '@') {
+			struct sw_unix_listener u = {
+				.cookie = p->cookie, .inode = inode, .type = SOCK_STREAM,
+				.depth = p->depth, .limit = p->limit, .uid = 7,
+				.has_name = true, .has_rqlen = true, .has_uid = true,
+				.abstract = p->where[0] == '@',
+			};
+
+			snprintf(u.path, sizeof(u.path), "%s", p->where);
+			ck_assert_int_eq(usnap_add(&r->us, &u), 0);
+		} else {
+			struct sw_listener l = {
+				.cookie = p->cookie, .inode = inode, .uid = 7, .cgroup_id = 99,
+				.accept_depth = p->depth, .accept_limit = p->limit,
+				.drops = p->drops, .has_drops = true, .syn_group = -1,
+			};
+
+			parse_ep(p->where, &l.family, l.addr, &l.port);
+			ck_assert_int_eq(snapshot_add_listener(&r->s, &l), 0);
+		}
+	}
+	ck_assert_int_eq(snapshot_index(&r->s), 0);
+}
+
+#define FP_EQ(x) ck_assert_msg(a->x == b->x, "%s: " #x " differs", where)
+#define FP_MEM(x) ck_assert_msg(memcmp(&a->x, &b->x, sizeof(a->x)) == 0, "%s: " #x " differs", where)
+
+static void fp_rule_eq(const struct sw_rule_state *a, const struct sw_rule_state *b,
+		       const char *where)
+{
+	FP_EQ(level); FP_EQ(n_warn); FP_EQ(n_crit); FP_EQ(raised_usec);
+	FP_EQ(last_entry_usec); FP_EQ(peak_percent); FP_EQ(has_peak); FP_EQ(samples);
+}
+
+static void fp_queue_eq(const struct sw_queue_figures *a, const struct sw_queue_figures *b,
+			const char *where)
+{
+	FP_EQ(depth); FP_EQ(limit); FP_EQ(percent); FP_EQ(peak); FP_EQ(window_peak); FP_EQ(source);
+}
+
+static void fp_detail_eq(const struct sw_tracked_detail *a, const struct sw_tracked_detail *b,
+			 const char *where)
+{
+	ck_assert_msg(!a == !b, "%s: detail held by one only", where);
+	if (!a)
+		return;
+	for (size_t i = 0; i < SW_HISTORY_SLOTS; i++) {
+		FP_EQ(slot[i].epoch); FP_EQ(slot[i].accept_peak); FP_EQ(slot[i].syn_peak);
+		FP_EQ(slot[i].has_accept); FP_EQ(slot[i].has_syn);
+	}
+	FP_EQ(n_top);
+	FP_EQ(other_sources);
+	for (size_t i = 0; i < a->n_top; i++) {
+		FP_EQ(top[i].family); FP_MEM(top[i].addr); FP_EQ(top[i].count);
+	}
+	ck_assert_str_eq(a->top_sources, b->top_sources);
+}
+
+/* Every field of struct sw_tracked (the size check below says when one was
+ * added). */
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct sw_tracked) == 392,
+	       "struct sw_tracked changed: compare the new field in fp_tracked_eq");
+#endif
+
+static void fp_tracked_eq(const struct sw_tracked *a, const struct sw_tracked *b, const char *ctx)
+{
+	struct sw_history_point ha[SW_HISTORY_SLOTS], hb[SW_HISTORY_SLOTS];
+	char where[256];
+
+	snprintf(where, sizeof(where), "%s, listener %llu", ctx, (unsigned long long)a->cookie);
+	FP_EQ(cookie); FP_EQ(family); FP_EQ(v6only); FP_MEM(addr); FP_EQ(port); FP_EQ(ifindex);
+	FP_EQ(inode); FP_EQ(uid); FP_EQ(cgroup_id); FP_EQ(netns);
+	ck_assert_msg(!a->path == !b->path && (!a->path || strcmp(a->path, b->path) == 0),
+		      "%s: path differs", where);
+	FP_EQ(sock_type); FP_EQ(abstract); FP_EQ(relative); FP_EQ(missed);
+	fp_queue_eq(&a->accept, &b->accept, where);
+	FP_EQ(full.polls); FP_EQ(full.since_usec);
+	fp_queue_eq(&a->syn, &b->syn, where);
+	FP_EQ(syn_mode); FP_EQ(syn_scanned); FP_EQ(syn_scanned_last); FP_EQ(syn_members);
+	FP_EQ(syn_reporter); FP_EQ(somaxconn_stale); FP_EQ(somaxconn_at_first);
+	FP_EQ(drops.total); FP_EQ(drops.delta); FP_EQ(drops.last_raw); FP_EQ(drops.last_usec);
+	FP_EQ(drops.known);
+	FP_EQ(drops_rule.unreported); FP_EQ(drops_rule.last_entry_usec);
+	FP_EQ(drops_rule.has_entry); FP_EQ(drops_rule.entries);
+	FP_EQ(level);
+	fp_rule_eq(&a->accept_rule, &b->accept_rule, where);
+	fp_rule_eq(&a->syn_rule, &b->syn_rule, where);
+	FP_EQ(first_seen_usec); FP_EQ(last_seen_usec);
+	fp_detail_eq(a->detail, b->detail, where);
+	ck_assert_str_eq(tracker_top_sources(a), tracker_top_sources(b));
+	ck_assert_uint_eq(tracker_history(a, ha), tracker_history(b, hb));
+	for (size_t i = 0; i < SW_HISTORY_SLOTS; i++) {
+		const struct sw_history_point *pa = &ha[i], *pb = &hb[i];
+
+		ck_assert_msg(pa->start_usec == pb->start_usec && pa->accept_peak == pb->accept_peak &&
+			      pa->syn_peak == pb->syn_peak && pa->has_accept == pb->has_accept &&
+			      pa->has_syn == pb->has_syn, "%s: history slot %zu differs", where, i);
+	}
+}
+
+static void fp_ns_eq(const struct sw_ns_state *a, const struct sw_ns_state *b, const char *where)
+{
+	FP_EQ(netns); FP_EQ(info.id); FP_EQ(info.own);
+	ck_assert_str_eq(nsinfo_name(&a->info), nsinfo_name(&b->info));
+	FP_EQ(sysctl.somaxconn); FP_EQ(sysctl.max_syn_backlog); FP_EQ(sysctl.syncookies);
+	FP_MEM(counters.value); FP_EQ(counters.present); FP_MEM(delta); FP_EQ(delta_known);
+	FP_EQ(listener_drops_delta); FP_EQ(polls); FP_EQ(first_usec); FP_EQ(last_usec);
+	FP_MEM(rule.pending); FP_EQ(rule.pending_any); FP_EQ(rule.pending_critical);
+	FP_EQ(rule.last_entry_usec); FP_EQ(rule.has_entry); FP_EQ(rule.entries);
+	FP_EQ(rule.overflow_debt); FP_MEM(rule.held);
+}
+
+static void fp_events_eq(const struct sw_events *ea, const struct sw_events *eb, const char *ctx)
+{
+	char where[256];
+
+	ck_assert_msg(ea->n == eb->n, "%s: %zu events against %zu", ctx, ea->n, eb->n);
+	for (size_t i = 0; i < ea->n; i++) {
+		const struct sw_event *a = &ea->v[i], *b = &eb->v[i];
+
+		snprintf(where, sizeof(where), "%s, event %zu", ctx, i);
+		FP_EQ(kind); FP_EQ(level); FP_EQ(cleared_level); FP_EQ(queue); FP_EQ(listener_gone);
+		FP_EQ(ns.id); FP_EQ(has_listener); FP_EQ(family); FP_MEM(addr); FP_EQ(port);
+		ck_assert_str_eq(a->path, b->path);
+		FP_EQ(sock_type); FP_EQ(cookie); FP_EQ(inode); FP_EQ(cgroup_id);
+		FP_EQ(depth); FP_EQ(limit); FP_EQ(peak); FP_EQ(percent); FP_EQ(limit_source);
+		FP_EQ(syn_mode); FP_EQ(somaxconn_stale); FP_EQ(full_at_limit); FP_EQ(full_polls);
+		FP_EQ(full_usec); FP_EQ(drops); FP_EQ(drops_total); FP_EQ(somaxconn);
+		FP_EQ(max_syn_backlog); FP_EQ(syncookies); FP_MEM(counter_delta);
+		ck_assert_str_eq(a->top_sources, b->top_sources);
+	}
+}
+
+/* What a reader sees of tr: the status document and the metrics. */
+static void fp_outputs(const struct sw_tracker *tr, const struct sw_config *c, uint64_t now,
+		       char **ret_status, char **ret_metrics, size_t *ret_mlen)
+{
+	static const struct sw_status_daemon d = { .pid = 1, .syn_mode = "auto" };
+	struct sw_status_ns ns = { .tracker = tr, .age_ms = 5000, .syn_last_age_ms = UINT64_MAX };
+	struct sw_status_inputs in = { .daemon = &d, .ns = &ns, .n_ns = 1, .cfg = c, .now_usec = now };
+	struct sw_metrics_opts o = { .max_listeners = 100, .version = "test" };
+	size_t len;
+
+	ck_assert_int_eq(status_format(&in, NULL, SIZE_MAX, ret_status, &len, NULL), 0);
+	ck_assert_int_eq(metrics_format(&in, &o, ret_metrics, ret_mlen), 0);
+}
+
+static void fp_compare(struct fp_run *r, uint64_t now, const char *ctx)
+{
+	char *sa, *sb, *ma, *mb;
+	size_t la, lb;
+
+	fp_events_eq(&r->ev_fast, &r->ev_slow, ctx);
+	ck_assert_uint_eq(tracker_count(r->fast), tracker_count(r->slow));
+	ck_assert_uint_eq(tracker_capacity(r->fast), tracker_capacity(r->slow));
+	for (size_t i = 0; i < tracker_count(r->fast); i++)
+		fp_tracked_eq(tracker_get(r->fast, i), tracker_get(r->slow, i), ctx);
+	fp_ns_eq(tracker_ns(r->fast), tracker_ns(r->slow), ctx);
+	ck_assert_msg(tracker_any_at_warn(r->fast) == tracker_any_at_warn(r->slow), "%s: at warn", ctx);
+	ck_assert_uint_eq(tracker_syn_at_warn(r->fast), tracker_syn_at_warn(r->slow));
+	ck_assert_uint_eq(tracker_fast_steps(r->slow), 0);
+
+	fp_outputs(r->fast, r->cfg, now, &sa, &ma, &la);
+	fp_outputs(r->slow, r->cfg, now, &sb, &mb, &lb);
+	ck_assert_msg(strcmp(sa, sb) == 0, "%s: status differs:\n%s\n%s", ctx, sa, sb);
+	ck_assert_msg(la == lb && memcmp(ma, mb, la) == 0, "%s: metrics differ", ctx);
+	free(sa);
+	free(sb);
+	free(ma);
+	free(mb);
+}
+
+/* Applies one poll's line to the population and the trackers; returns
+ * its time, and in *ret_fast the fast= figure (-1: none). */
+static uint64_t fp_apply(struct fp_run *r, const char *line, long *ret_fast, bool *ret_unix,
+			 bool *ret_release)
+{
+	char buf[256], *save = NULL, *tok;
+	uint64_t now = 0;
+	bool scan = false;
+	unsigned long long a, b;
+	char c;
+
+	*ret_fast = -1;
+	*ret_unix = true;
+	*ret_release = false;
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (!now) {
+			now = strtoull(tok, NULL, 10) * S;
+		} else if (sscanf(tok, "%c%llu=%llu", &c, &a, &b) == 3 && strchr("dlxg", c)) {
+			if (c == 'g') {
+				scan = true;
+				continue;     /* after the snapshot is built */
+			}
+			struct fp_listener *p = fp_find(r, a);
+
+			if (c == 'd')
+				p->depth = (uint32_t)b;
+			else if (c == 'l')
+				p->limit = (uint32_t)b;
+			else
+				p->drops = (uint32_t)b;
+		} else if (tok[0] == '-' || tok[0] == '+') {
+			fp_find(r, strtoull(tok + 1, NULL, 10))->present = tok[0] == '+';
+		} else if (sscanf(tok, "sock%llu", &a) == 1) {
+			fp_find(r, a)->incarnation++;
+		} else if (strcmp(tok, "scan") == 0) {
+			scan = true;
+		} else if (sscanf(tok, "cookies=%llu", &a) == 1) {
+			r->sysctl.syncookies = (int32_t)a;
+		} else if (sscanf(tok, "somax=%llu", &a) == 1) {
+			r->sysctl.somaxconn = (int32_t)a;
+		} else if (sscanf(tok, "ctrs=%llu", &a) == 1) {
+			r->counters[SW_CTR_SYNCOOKIES_SENT] += a;
+			r->counters[SW_CTR_REQQ_FULL_COOKIES] += a;
+		} else if (sscanf(tok, "lo=%llu", &a) == 1) {
+			r->counters[SW_CTR_LISTEN_OVERFLOWS] += a;
+		} else if (strcmp(tok, "nounix") == 0) {
+			*ret_unix = false;
+		} else if (sscanf(tok, "conf=%llu", &a) == 1) {
+			fp_config(r, (size_t)a);
+			tracker_reloaded(r->fast);
+			tracker_reloaded(r->slow);
+		} else if (sscanf(tok, "swap=%llu", &a) == 1) {
+			fp_config(r, (size_t)a);
+		} else if (strcmp(tok, "reload") == 0) {
+			tracker_reloaded(r->fast);
+			tracker_reloaded(r->slow);
+		} else if (strcmp(tok, "rename") == 0) {
+			struct sw_nsinfo info = { .id = NETNS, .name = { .kind = NETNS_KIND_NETNS } };
+
+			snprintf(info.name.name, sizeof(info.name.name), "red%u", ++r->renames);
+			tracker_set_ns(r->fast, &info);
+			tracker_set_ns(r->slow, &info);
+		} else if (sscanf(tok, "warn=%llu", &a) == 1) {
+			r->cfg->th.warn = (double)a;
+		} else if (sscanf(tok, "sustain=%llu", &a) == 1) {
+			r->cfg->sustain = (unsigned)a;
+		} else if (sscanf(tok, "realert=%llu", &a) == 1) {
+			r->cfg->realert_usec = a * S;
+		} else if (strcmp(tok, "release") == 0) {
+			*ret_release = true;
+		} else if (sscanf(tok, "ignore%llu", &a) == 1) {
+			for (size_t i = 0; i < r->cfg->n_overrides; i++)
+				if (!r->cfg->overrides[i].is_path && r->cfg->overrides[i].port == a)
+					r->cfg->overrides[i].ignore = true;
+		} else if (sscanf(tok, "fast=%llu", &a) == 1) {
+			*ret_fast = (long)a;
+		} else {
+			ck_abort_msg("bad token '%s' in '%s'", tok, line);
+		}
+	}
+	fp_snapshots(r);
+	if (scan) {
+		snprintf(buf, sizeof(buf), "%s", line);
+		for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			if (sscanf(tok, "g%llu=%llu", &a, &b) == 2)
+				fp_requests(r, (uint16_t)a, (unsigned)b);
+		r->s.syn_scanned = true;
+	}
+	return now;
+}
+
+START_TEST(test_fast_path_equivalence)
+{
+	struct sw_nsinfo info = { .id = NETNS, .name = { .kind = NETNS_KIND_NETNS, .name = "blue" } };
+	struct fp_run r = { 0 };
+
+	memcpy(r.pop, fp_population, sizeof(r.pop));
+	for (int k = 0; k < _SW_CTR_MAX; k++)
+		r.counters[k] = 1000;
+	r.sysctl = (struct sw_sysctl){ .somaxconn = 4096, .max_syn_backlog = 2048, .syncookies = 1 };
+	snapshot_init(&r.s);
+	usnap_init(&r.us);
+	fp_config(&r, 0);
+	ck_assert_int_eq(tracker_new(&r.fast), 0);
+	ck_assert_int_eq(tracker_new(&r.slow), 0);
+	tracker_set_fast_path(r.slow, false);
+	tracker_set_ns(r.fast, &info);
+	tracker_set_ns(r.slow, &info);
+
+	for (size_t k = 0; k < SW_ARRAY_SIZE(fp_cases[_i].poll) && fp_cases[_i].poll[k]; k++) {
+		const char *line = fp_cases[_i].poll[k];
+		bool with_unix, release;
+		long want_fast;
+		uint64_t now = fp_apply(&r, line, &want_fast, &with_unix, &release);
+		char ctx[200];
+
+		snprintf(ctx, sizeof(ctx), "%s, poll '%s'", fp_cases[_i].name, line);
+		events_clear(&r.ev_fast);
+		events_clear(&r.ev_slow);
+		if (release) {
+			ck_assert_int_eq(tracker_release(r.fast, r.cfg, now, &r.ev_fast), 0);
+			ck_assert_int_eq(tracker_release(r.slow, r.cfg, now, &r.ev_slow), 0);
+		} else {
+			ck_assert_int_eq(tracker_update(r.fast, &r.s, with_unix ? &r.us : NULL, r.cfg,
+							now, &r.ev_fast), 0);
+			ck_assert_int_eq(tracker_update(r.slow, &r.s, with_unix ? &r.us : NULL, r.cfg,
+							now, &r.ev_slow), 0);
+		}
+		fp_compare(&r, now, ctx);
+		if (want_fast >= 0)
+			ck_assert_msg(tracker_fast_steps(r.fast) == (size_t)want_fast,
+				      "%s: %zu fast steps, want %ld", ctx, tracker_fast_steps(r.fast),
+				      want_fast);
+	}
+	tracker_free(r.fast);
+	tracker_free(r.slow);
+	events_free(&r.ev_fast);
+	events_free(&r.ev_slow);
+	snapshot_clear(&r.s);
+	usnap_clear(&r.us);
+	config_free(r.cfg);
+}
+END_TEST
+
 static Suite *tracker_suite(void)
 {
 	Suite *s = suite_create("tracker");
@@ -1273,6 +1761,7 @@ static Suite *tracker_suite(void)
 	tcase_add_test(tc, test_top_sources_bounded);
 	tcase_add_loop_test(tc, test_sequence_table, 0, (int)SW_ARRAY_SIZE(seq_cases));
 	tcase_add_test(tc, test_events_array);
+	tcase_add_loop_test(tc, test_fast_path_equivalence, 0, (int)SW_ARRAY_SIZE(fp_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
