@@ -9,7 +9,9 @@ void *grow_array(void *p, size_t *cap, size_t need, size_t elem, size_t first)
 	size_t ncap = *cap ? *cap : (first ? first : 1);
 	void *np;
 
-	if (need <= *cap)
+	/* A NULL array is allocated even when nothing is needed (need 0, cap
+	 * 0): NULL must mean out of memory, never "no growth needed". */
+	if (need <= *cap && (p || *cap))
 		return p;
 	while (ncap < need) {
 		if (ncap > SIZE_MAX / 2)
