@@ -35,10 +35,14 @@ P=$SW_TMP/proc
 mkdir -p "$P/net" "$P/sys/net/core" "$P/sys/net/ipv4" || sw_fail "mkdir $P"
 # set_file REL TEXT: replaces a file of the tree at once (rename), so the
 # daemon never reads half of it.
+# The file is replaced by rename(), atomically: a poll never finds it
+# missing, which would make the figure unknown for that poll and (rightly)
+# keep the next good reading from giving a delta. Only a directory put
+# there as garbage is removed first.
 set_file() {
 	rm -rf "$P/$1.new"
-	printf '%s' "$2" >"$P/$1.new" && rm -rf "${P:?}/$1" && mv "$P/$1.new" "$P/$1" ||
-		sw_fail "writing $P/$1"
+	{ [ ! -d "$P/$1" ] || rm -rf "${P:?}/$1"; } && printf '%s' "$2" >"$P/$1.new" &&
+		mv -f -T "$P/$1.new" "$P/$1" || sw_fail "writing $P/$1"
 }
 real_netstat=$(ip netns exec "$ns" cat /proc/net/netstat)
 # netstat_with VALUE: the real file with SyncookiesSent set to VALUE.
