@@ -8,7 +8,7 @@
  * bench/floor.c does), every byte received, nothing parsed but the netlink
  * headers that say where a dump ends.
  *
- *   nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D]
+ *   nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-i MS] [-p PREFIX] [-o] [-a] [-P] [-D]
  *           [-u] [-x] [NSFILE...]
  *
  * Namespaces: every NSFILE (an nsfs file: /run/netns/NAME,
@@ -47,6 +47,10 @@
  * states LISTEN, UDIAG_SHOW_NAME | RQLEN | UID, as src/diag.c asks), right
  * after its TCP dumps, as a poll with [daemon] unix = yes (the default)
  * issues it; "PREFIX.with_unix 1" says so.
+ * -i MS: sleep MS milliseconds before every sweep (after the chill): the
+ * dumps at a daemon's cadence, the CPU idle in between, as the daemon's
+ * own are (a dump woken once a second costs more than one of a tight
+ * loop, however cold its caches: measured, bench/README.md).
  * -D: the bare discovery walk (readlink of every /proc/PID/ns/net, the
  * mountinfo read and filtered), RUNS times: "PREFIX.discovery.cpu_us",
  * ".wall_us", ".pids", ".found". */
@@ -566,7 +570,7 @@ static int nsf_discovery(const char *prefix, int runs)
 
 static void nsf_usage(FILE *f)
 {
-	fputs("usage: nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-p PREFIX] [-o] [-a] [-P] [-D] [-u] [-x] [NSFILE...]\n",
+	fputs("usage: nsfloor [-n RUNS] [-w WARMUP] [-c MIB] [-i MS] [-p PREFIX] [-o] [-a] [-P] [-D] [-u] [-x] [NSFILE...]\n",
 	      f);
 }
 
@@ -574,15 +578,16 @@ int main(int argc, char **argv)
 {
 	static struct nsf_sweeps sw[_NSF_MODE_MAX];
 	const char *prefix = "nsfloor";
-	int runs = 21, warmup = 2, chill_mib = 0, c, home, r;
+	int runs = 21, warmup = 2, chill_mib = 0, pause_ms = 0, c, home, r;
 	bool own = false, all = false, proc = false, disc = false, compat = false;
 	uint64_t bytes = 0, msgs = 0, t0, clock_ns;
 	uint32_t seq = 1;
 	uint8_t *junk = NULL;
 	long pids;
 
-	while ((c = getopt(argc, argv, "n:w:c:p:oaPDuxh")) >= 0) {
+	while ((c = getopt(argc, argv, "n:w:c:i:p:oaPDuxh")) >= 0) {
 		switch (c) {
+		case 'i': pause_ms = atoi(optarg); break;
 		case 'n': runs = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 'c': chill_mib = atoi(optarg); break;
@@ -598,7 +603,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (runs < 1 || runs > NSF_MAX_RUNS || warmup < 0 || warmup > 100 || chill_mib < 0 ||
-	    chill_mib > 4096) {
+	    chill_mib > 4096 || pause_ms < 0 || pause_ms > 60000) {
 		nsf_usage(stderr);
 		return 2;
 	}
@@ -674,6 +679,12 @@ int main(int argc, char **argv)
 			if (m == NSF_COMPAT && !compat)
 				continue;
 			nsf_chill(junk, (size_t)chill_mib << 20);
+			if (pause_ms > 0) {
+				struct timespec ts = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };
+
+				while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+					;
+			}
 			r = nsf_sweep(m, proc && m == NSF_MMSG, k - warmup, &sw[m], &seq, &bytes, &msgs);
 			if (r < 0)
 				return 1;

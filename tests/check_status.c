@@ -749,6 +749,49 @@ START_TEST(test_three_document)
 }
 END_TEST
 
+/* Owner strings (comm, unit) are any bytes a process or a cgroup name
+ * can hold: every byte from 1 to 255 goes through the listeners' own
+ * writer, which must escape them as json-c does. */
+static unsigned char esc_start;
+
+static int esc_owner(void *userdata, const struct sw_tracked *tr, struct sw_owner *ret)
+{
+	*ret = (struct sw_owner){ .pid = 7, .holders = 1 };
+	for (unsigned k = 0; k < SW_COMM_MAX - 1; k++)
+		ret->comm[k] = (char)(esc_start + k ? esc_start + k : 1);
+	for (unsigned k = 0; k < 255; k++)
+		ret->unit[k] = (char)(255 - k);
+	return 0;
+}
+
+START_TEST(test_escapes_as_json_c)
+{
+	struct sw_status_inputs in = {
+		.daemon = &daemons[0], .ns = nsv, .n_ns = n_nsv, .cfg = cfg, .now_usec = NOW,
+		.owner = esc_owner,
+	};
+	struct json_object *doc = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t len = 0;
+
+	add(&snap, 42, "127.0.0.1:8080", 3, 16);
+	poll_at(1 * S);
+	for (unsigned start = 1; start < 256; start += SW_COMM_MAX - 1) {
+		esc_start = (unsigned char)start;
+		free(line);
+		line = NULL;
+		ck_assert_int_eq(status_format(&in, NULL, SIZE_MAX, &line, &len, NULL), 0);
+		ck_assert_str_eq(written_document(&in), line);
+		/* The owner is in the listener's text, escaped. */
+		if (start == 1)
+			ck_assert_ptr_nonnull(strstr(line, "\\u0001\\u0002"));
+		ck_assert_int_eq(protocol_parse_reply(line, len, &doc), 0);
+		same_as_json_c(doc, line);
+		json_object_put(doc);
+	}
+}
+END_TEST
+
 /* status_write writes in chunks of 64 KiB: a document of many of them is
  * the same text as status_format's line. */
 START_TEST(test_write_streams)
@@ -857,6 +900,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_empty, 0, (int)N_CASES);
 	tcase_add_test(tc, test_all_idle);
 	tcase_add_test(tc, test_write_streams);
+	tcase_add_test(tc, test_escapes_as_json_c);
 	tcase_add_test(tc, test_order);
 	tcase_add_test(tc, test_order_fuller);
 	tcase_add_test(tc, test_percent_below_threshold);
