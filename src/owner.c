@@ -234,11 +234,23 @@ int owner_add_holding(struct sw_owners *o, struct owner_ino *ino, int32_t pid)
 /* ------------------------------------------------------------------ */
 /* The wanted set                                                       */
 
+void owner_ino_set_unit(struct owner_ino *ino, const char *unit)
+{
+	if (unit && !*unit)
+		unit = NULL;
+	if (unit && ino->res_unit && strcmp(unit, ino->res_unit) == 0)
+		return;
+	free(ino->res_unit);
+	ino->res_unit = unit ? strndup(unit, SW_UNIT_MAX - 1) : NULL;
+}
+
 static void owner_free_ino(struct owner_ino *ino)
 {
 	free(ino->pids);
 	ino->pids = NULL;
 	ino->n_pids = ino->cap_pids = 0;
+	free(ino->res_unit);
+	ino->res_unit = NULL;
 }
 
 struct owner_want {
@@ -362,6 +374,7 @@ static int owner_sync_wanted(struct sw_owners *o, const uint32_t *inodes,
 			*dst = o->inos[j];
 			o->inos[j].pids = NULL;       /* moved */
 			o->inos[j].n_pids = 0;
+			o->inos[j].res_unit = NULL;
 			o->inos[j].inode = 0;          /* marks it kept */
 			j++;
 			if (dst->cgid != in[i].cgid)
@@ -600,7 +613,10 @@ int owners_lookup(const struct sw_owners *o, uint32_t inode, uint64_t cgroup_id,
 	if (ino) {
 		if (!ino->has_result)
 			return -ENOENT;
-		*ret = ino->result;
+		*ret = (struct sw_owner){ .pid = ino->res_pid, .holders = ino->res_holders };
+		memcpy(ret->comm, ino->res_comm, sizeof(ret->comm));
+		if (ino->res_unit)
+			memcpy(ret->unit, ino->res_unit, strnlen(ino->res_unit, sizeof(ret->unit) - 1));
 		return 0;
 	}
 	cg = cgroup_id ? owner_find_cg(o, cgroup_id) : NULL;

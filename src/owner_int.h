@@ -44,8 +44,15 @@ struct owner_ino {
 	/* The scan counters when it last had no holder: which scans have
 	 * looked for it since. */
 	uint64_t pend_scan_seq, pend_full_seq;
+	/* The owner chosen (owner_select): what owners_lookup() gives. The
+	 * unit is the entry's own heap copy, NULL when none: most units are a
+	 * few dozen bytes, and a sw_owner's fixed SW_UNIT_MAX per wanted
+	 * inode was most of the cache at 10k listeners. */
 	bool has_result;
-	struct sw_owner result;
+	int32_t res_pid;
+	uint32_t res_holders;
+	char res_comm[SW_COMM_MAX];
+	char *res_unit;
 };
 
 struct owner_cg {
@@ -119,6 +126,10 @@ struct owner_proc *owner_find_proc(const struct sw_owners *o, int32_t pid);
  * full scan has started since it lost them (else it is given up). */
 bool owner_ino_sought(const struct sw_owners *o, const struct owner_ino *ino);
 void owner_ino_remove_pid(struct sw_owners *o, struct owner_ino *ino, int32_t pid);
+/* ino's chosen unit becomes unit (NULL or "": none); kept when it is the
+ * same text. Out of memory leaves none: the unit is then unknown, not
+ * wrong. */
+void owner_ino_set_unit(struct owner_ino *ino, const char *unit);
 /* Forgets a process and everything it held: it exited, or its pid now
  * belongs to someone else. */
 void owner_drop_proc(struct sw_owners *o, int32_t pid);

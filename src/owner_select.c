@@ -59,7 +59,11 @@ static void owner_select(struct sw_owners *o, struct owner_ino *ino)
 	uint32_t n = ino->n_pids, n_cand = 0, best_anc = 0;
 	bool any_plain = false, any_same = false;
 
-	memset(&ino->result, 0, sizeof(ino->result));
+	const char *unit = NULL;
+
+	ino->res_pid = 0;
+	ino->res_holders = 0;
+	ino->res_comm[0] = 0;
 	ino->has_result = false;
 	if (n > 0) {
 		pr = calloc(n, sizeof(*pr));
@@ -112,20 +116,21 @@ static void owner_select(struct sw_owners *o, struct owner_ino *ino)
 	}
 
 	if (cg && cg->known && cg->unit[0])
-		memcpy(ino->result.unit, cg->unit, sizeof(ino->result.unit));
+		unit = cg->unit;
 	if (best) {
-		ino->result.pid = best->pid;
-		memcpy(ino->result.comm, best->comm, sizeof(ino->result.comm));
-		ino->result.holders = n;
+		ino->res_pid = best->pid;
+		memcpy(ino->res_comm, best->comm, sizeof(ino->res_comm));
+		ino->res_holders = n;
 		/* The process's own unit when it lives elsewhere than where the
 		 * socket was created (socket activation: the manager's
 		 * init.scope), or when the cgroup id told nothing. */
 		if (best->unit[0] &&
-		    (!ino->result.unit[0] || (cg && cg->manager && !best->manager) ||
+		    (!unit || (cg && cg->manager && !best->manager) ||
 		     (best->cgid && ino->cgid && best->cgid != ino->cgid)))
-			memcpy(ino->result.unit, best->unit, sizeof(ino->result.unit));
+			unit = best->unit;
 	}
-	ino->has_result = best || ino->result.unit[0];
+	owner_ino_set_unit(ino, unit);
+	ino->has_result = best || ino->res_unit;
 }
 
 void owner_select_all(struct sw_owners *o)
