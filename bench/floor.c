@@ -90,19 +90,6 @@ static bool floor_mmsg(enum floor_mode m)
 
 static uint8_t floor_buf[FLOOR_SLOTS][FLOOR_SLOT_SIZE];
 
-/* Evicts the caches: the buffer is written and read whole. */
-static void floor_chill(uint8_t *junk, size_t len)
-{
-	volatile uint8_t sink = 0;
-
-	if (!junk)
-		return;
-	memset(junk, (int)(len & 0xff) + 1, len);
-	for (size_t i = 0; i < len; i += 64)
-		sink ^= junk[i];
-	(void)sink;
-}
-
 static uint64_t floor_ts_usec(clockid_t clk)
 {
 	struct timespec ts;
@@ -420,7 +407,7 @@ int main(int argc, char **argv)
 			for (int m = 0; m < _FLOOR_MODE_MAX; m++) {
 				if (!use[m])
 					continue;
-				floor_chill(junk, (size_t)chill_mib << 20);
+				bench_chill(junk, (size_t)chill_mib << 20);
 				r = floor_measure(fd, (enum floor_mode)m, (enum floor_kind)k,
 						  with_unix, &seq, &sm[k][m], i - warmup);
 				if (r < 0) {

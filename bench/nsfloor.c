@@ -122,18 +122,6 @@ static uint64_t nsf_ns_now(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
-static void nsf_chill(uint8_t *junk, size_t len)
-{
-	volatile uint8_t sink = 0;
-
-	if (!junk)
-		return;
-	memset(junk, (int)(len & 0xff) + 1, len);
-	for (size_t i = 0; i < len; i += 64)
-		sink ^= junk[i];
-	(void)sink;
-}
-
 /* The collector's socket, made in the calling thread's namespace. */
 static int nsf_open_diag(void)
 {
@@ -678,7 +666,7 @@ int main(int argc, char **argv)
 
 			if (m == NSF_COMPAT && !compat)
 				continue;
-			nsf_chill(junk, (size_t)chill_mib << 20);
+			bench_chill(junk, (size_t)chill_mib << 20);
 			if (pause_ms > 0) {
 				struct timespec ts = { pause_ms / 1000, (long)(pause_ms % 1000) * 1000000L };
 

@@ -83,19 +83,6 @@ struct poll_ctx {
 	size_t cap;
 };
 
-/* Evicts the caches: the buffer is written and read whole. */
-static void poll_chill(uint8_t *junk, size_t len)
-{
-	volatile uint8_t sink = 0;
-
-	if (!junk)
-		return;
-	memset(junk, (int)(len & 0xff) + 1, len);
-	for (size_t i = 0; i < len; i += 64)
-		sink ^= junk[i];
-	(void)sink;
-}
-
 static void poll_start(struct poll_timer *t)
 {
 	getrusage(RUSAGE_SELF, &t->ru0);
@@ -298,7 +285,7 @@ int main(int argc, char **argv)
 	 * runs next, while a daemon's listener polls mostly follow one
 	 * another. */
 	for (int i = 0; i < warmup + runs; i++) {
-		poll_chill(junk, jlen);
+		bench_chill(junk, jlen);
 		poll_start(&t);
 		r = poll_listeners(&p, i - warmup);
 		poll_stop(&t, &sm[POLL_LISTEN], i - warmup);
@@ -308,7 +295,7 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int i = 0; syn && i < warmup + runs; i++) {
-		poll_chill(junk, jlen);
+		bench_chill(junk, jlen);
 		poll_start(&t);
 		r = diag_dump_synrecv(p.diag, &p.snap, 0);
 		poll_stop(&t, &sm[POLL_SYN], i - warmup);
@@ -323,7 +310,7 @@ int main(int argc, char **argv)
 		if (r < 0)
 			goto fail;
 		for (int i = 0; i < warmup + runs; i++) {
-			poll_chill(junk, jlen);
+			bench_chill(junk, jlen);
 			poll_start(&t);
 			r = poll_owners(&p);
 			poll_stop(&t, &sm[POLL_OWNERS], i - warmup);

@@ -1,4 +1,5 @@
-/* Small statistics shared by the benchmark programs. */
+/* Small statistics, and the cache eviction, shared by the benchmark
+ * programs. */
 #pragma once
 
 #include <stdint.h>
@@ -31,4 +32,18 @@ static inline uint64_t bench_median(const uint64_t *v, size_t n)
 static inline uint64_t bench_tv_usec(const struct timeval *tv)
 {
 	return (uint64_t)tv->tv_sec * 1000000 + (uint64_t)tv->tv_usec;
+}
+
+/* Evicts the caches, as a second of other work does between two polls:
+ * the buffer (NULL: nothing) is written and read whole. */
+static inline void bench_chill(uint8_t *junk, size_t len)
+{
+	volatile uint8_t sink = 0;
+
+	if (!junk)
+		return;
+	memset(junk, (int)(len & 0xff) + 1, len);
+	for (size_t i = 0; i < len; i += 64)
+		sink ^= junk[i];
+	(void)sink;
 }

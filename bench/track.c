@@ -142,19 +142,6 @@ static __attribute__((noipa)) int track_measured(struct track_ctx *p, uint64_t n
 			      &p->events);
 }
 
-/* Evicts the caches: the buffer is written and read whole. */
-static void track_chill(uint8_t *junk, size_t len)
-{
-	volatile uint8_t sink = 0;
-
-	if (!junk)
-		return;
-	memset(junk, (int)(len & 0xff) + 1, len);
-	for (size_t i = 0; i < len; i += 64)
-		sink ^= junk[i];
-	(void)sink;
-}
-
 static void track_free(struct track_ctx *p)
 {
 	tracker_free(p->tracker);
@@ -234,7 +221,7 @@ int main(int argc, char **argv)
 			goto fail;
 		now += p.cfg->interval_usec;
 		events_clear(&p.events);
-		track_chill(junk, (size_t)chill_mib << 20);
+		bench_chill(junk, (size_t)chill_mib << 20);
 		w0 = util_now_usec();
 		c0 = util_cpu_usec();
 		if (i < warmup)
