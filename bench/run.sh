@@ -341,23 +341,26 @@ kv ss_pair.cpu_us "$(calc "$(get ss_listen_p.cpu_us) + $(get ss_syn.cpu_us)" 0)"
 # the others (README, "Namespaces share the hash tables"), in ss as in
 # sockwatchd.
 other_ss=0 other_names=
-while read -r name kind; do
-	[ "$name" = "$NS" ] && continue
+# Its own namespace (the population's) is named "host" in its document;
+# the others by kind: an ip netns name, or pid:N (entered through that
+# process, as nsenter does).
+while read -r name kind own; do
+	[ "$own" = true ] && continue
 	case $kind in
-	host) run=() ;;
 	netns) run=(ip netns exec "$name") ;;
-	*) other_names+=" $name (not measured)"; continue ;;
+	pid) run=(nsenter -t "${name#pid:}" -n) ;;
+	*) other_names+=",$name(not measured)"; continue ;;
 	esac
 	"${run[@]}" "$B/cmdtime" -n "$RUNS" -p ss_o_l -- ss -tlnmp >"$TMP/ss_o.kv" || die "ss -tlnmp in $name"
 	"${run[@]}" "$B/cmdtime" -n "$RUNS" -p ss_o_s -- ss -tn state syn-recv >>"$TMP/ss_o.kv" ||
 		die "ss syn-recv in $name"
 	o=$(awk '$1 == "ss_o_l.cpu_us" || $1 == "ss_o_s.cpu_us" { n += $2 } END { print n + 0 }' "$TMP/ss_o.kv")
 	other_ss=$(calc "$other_ss + $o" 0)
-	other_names+=" $name"
-done < <(jq -r '.namespaces[] | "\(.name) \(.kind)"' "$TMP/once_def.json")
+	other_names+=",$name"
+done < <(jq -r '.namespaces[] | "\(.name) \(.kind) \(.own)"' "$TMP/once_def.json")
 kv ss_pair_all.cpu_us "$(calc "$(get ss_pair.cpu_us) + $other_ss" 0)"
 kv ss_pair_all.others_us "$other_ss"
-kv ss_pair_all.others "${other_names# }"
+kv ss_pair_all.others "${other_names#,}"
 kv ratio.once_def_ss "$(calc "$(get once_def.cpu_us) / $(get ss_pair_all.cpu_us)" 3)"
 kv ratio.once_own_ss "$(calc "$(get once_own.cpu_us) / $(get ss_pair.cpu_us)" 3)"
 kv ratio.ss_poll "$(calc "$(get ss_listen.cpu_us) / $(get inproc.c.poll.cpu_us)" 1)"
