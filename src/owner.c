@@ -343,9 +343,14 @@ static int owner_sync_wanted(struct sw_owners *o, const uint32_t *inodes,
 	r = owner_keep_input(o, inodes, cgids, n);
 	if (r < 0)
 		return r;
+	/* Kept as the last refresh's input from here on: a failure below must
+	 * forget it, or the next refresh with the same listeners would take
+	 * the wanted set, never updated, for up to date. */
 	in = malloc((n ? n : 1) * sizeof(*in));
-	if (!in)
+	if (!in) {
+		o->have_input = false;
 		return -ENOMEM;
+	}
 	for (i = 0; i < n; i++) {
 		in[i].inode = inodes[i];
 		in[i].cgid = cgids ? cgids[i] : 0;
@@ -360,8 +365,10 @@ static int owner_sync_wanted(struct sw_owners *o, const uint32_t *inodes,
 		return 1;
 
 	next = calloc(n ? n : 1, sizeof(*next));
-	if (!next)
+	if (!next) {
+		o->have_input = false;
 		return -ENOMEM;
+	}
 
 	/* Merge with the old set: keep the state of inodes seen before. */
 	for (i = 0, j = 0; i < n; i++) {
