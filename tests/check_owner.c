@@ -217,7 +217,11 @@ static uint64_t fk_cgroup(const char *rel)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s%s", cgdir, rel);
-	for (p = path + strlen(cgdir) + 1; *p; p++) {
+	/* Past rel's leading '/'; "" (the root itself) has none to skip. */
+	p = path + strlen(cgdir);
+	if (*p)
+		p++;
+	for (; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = 0;
