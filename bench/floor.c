@@ -53,6 +53,7 @@
 #include <linux/unix_diag.h>
 #include <netinet/tcp.h>
 
+#include "diagreq.h"
 #include "stats.h"
 
 #ifndef TCP_NEW_SYN_RECV
@@ -121,84 +122,6 @@ static int floor_open(void)
 	return fd;
 }
 
-/* The old request: no family (the kernel dumps both), TCP implied. */
-static int floor_send_compat(int fd, uint32_t states, uint8_t ext, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req r;
-	} req = {
-		.h = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = TCPDIAG_GETSOCK,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.r = {
-			.idiag_family = AF_INET,
-			.idiag_ext = ext,
-			.idiag_states = states,
-		},
-	};
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
-static int floor_send(int fd, int family, uint32_t states, uint8_t ext, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.h = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.r = {
-			.sdiag_family = (uint8_t)family,
-			.sdiag_protocol = IPPROTO_TCP,
-			.idiag_ext = ext,
-			.idiag_states = states,
-		},
-	};
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The UNIX listener dump, as src/diag.c's diag_dump_unix() asks for it. */
-static int floor_send_unix(int fd, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct unix_diag_req r;
-	} req = {
-		.h = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.r = {
-			.sdiag_family = AF_UNIX,
-			.udiag_states = 1u << TCP_LISTEN,
-			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID,
-		},
-	};
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
 /* Walks the headers of one datagram: 1 at NLMSG_DONE, -errno for an
  * NLMSG_ERROR or a bad length, else 0. Counts the messages. */
 static int floor_frame(const uint8_t *b, size_t len, uint64_t *msgs)
@@ -229,9 +152,9 @@ static int floor_dump(int fd, enum floor_mode mode, int family, uint32_t states,
 {
 	static struct iovec iov[FLOOR_SLOTS];
 	static struct mmsghdr mm[FLOOR_SLOTS];
-	int r = family == AF_UNIX   ? floor_send_unix(fd, seq)
-		: floor_compat(mode) ? floor_send_compat(fd, states, ext, seq)
-				     : floor_send(fd, family, states, ext, seq);
+	int r = family == AF_UNIX   ? bench_send_unix(fd, seq)
+		: floor_compat(mode) ? bench_send_walk(fd, states, ext, seq)
+				     : bench_send_inet(fd, family, states, ext, seq);
 
 	if (r < 0)
 		return r;

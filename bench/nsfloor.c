@@ -76,6 +76,7 @@
 #include <linux/unix_diag.h>
 #include <netinet/tcp.h>
 
+#include "diagreq.h"
 #include "stats.h"
 
 #define NSF_MAX_RUNS   1000
@@ -262,85 +263,6 @@ static int nsf_enter(struct nsf_ns *ns, int home, bool proc)
 	return r;
 }
 
-/* The old request, TCPDIAG_GETSOCK: no family, so the kernel answers both
- * from one walk of the listening hash (not what the collector issues). */
-static int nsf_send_compat(int fd, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req r;
-	} req = {
-		.h = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = TCPDIAG_GETSOCK,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.r = {
-			.idiag_family = AF_INET,
-			.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
-			.idiag_states = 1u << TCP_LISTEN,
-		},
-	};
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The UNIX listener dump, as src/diag.c's diag_dump_unix() asks for it. */
-static int nsf_send_unix(int fd, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct unix_diag_req r;
-	} req = {
-		.h = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.r = {
-			.sdiag_family = AF_UNIX,
-			.udiag_states = 1u << TCP_LISTEN,
-			.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID,
-		},
-	};
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
-static int nsf_send(int fd, int family, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req_v2 r;
-	} req = {
-		.h = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.r = {
-			.sdiag_family = (uint8_t)family,
-			.sdiag_protocol = IPPROTO_TCP,
-			.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
-			.idiag_states = 1u << TCP_LISTEN,
-		},
-	};
-	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
-
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
-		return -errno;
-	return 0;
-}
-
 /* 1 at NLMSG_DONE, -errno for an error or a bad length, else 0. */
 static int nsf_frame(const uint8_t *b, size_t len, uint64_t *msgs)
 {
@@ -368,9 +290,11 @@ static int nsf_dump(int fd, enum nsf_mode mode, int family, uint32_t seq, uint64
 {
 	static struct iovec iov[NSF_SLOTS];
 	static struct mmsghdr mm[NSF_SLOTS];
-	int r = family == AF_UNIX    ? nsf_send_unix(fd, seq)
-		: mode == NSF_COMPAT ? nsf_send_compat(fd, seq)
-				     : nsf_send(fd, family, seq);
+	const uint32_t states = 1u << TCP_LISTEN;
+	const uint8_t ext = 1 << (INET_DIAG_SKMEMINFO - 1);
+	int r = family == AF_UNIX    ? bench_send_unix(fd, seq)
+		: mode == NSF_COMPAT ? bench_send_walk(fd, states, ext, seq)
+				     : bench_send_inet(fd, family, states, ext, seq);
 
 	if (r < 0)
 		return r;

@@ -512,67 +512,59 @@ watch_stop slow_readers
 kv slow_readers.connects "$(sed -E 's/.*connects=([0-9]+).*/\1/' "$TMP/slow.out")"
 kv daemon.rss_after_slow_kb "$(proc_status_kb $D VmRSS)"
 
-# SYN-queue alert latency: a burst of SYNs at a probe listener (backlog
-# 16, SYN-ACKs dropped) overflows its SYN queue at once, so the SYN
-# counters move at once; timed from the burst to the daemon's syn-queue
-# line. Each trial waits for the alert to clear, then a random part of a
-# second, so the bursts fall at different points of the poll cycle.
-log "SYN-queue alert latency, $TRIALS trials"
-for ((i = 0; i < TRIALS; i++)); do
-	port=$((PROBE_PORT + i))
+# alert_trial KIND PORT KEY: a random part of a second, so the bursts fall
+# at different points of the poll cycle; then a burst of 64 connects at
+# PORT, timed to the daemon's first KIND line (syn-queue, accept-queue)
+# for it, in ms, as KEY. Leaves n0 (the daemon's stderr lines before it).
+alert_trial() {
+	local kind=$1 port=$2 key=$3 b0 bpid got= w
 	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
 	n0=$(wc -l <"$TMP/daemon.err")
 	b0=$(date +%s%N)
-	bg "$B/popgen" burst --to 127.0.0.1 --port $port --count 64
+	bg "$B/popgen" burst --to 127.0.0.1 --port "$port" --count 64
 	bpid=$BG_PID
-	got=
 	for ((w = 0; w < 1000; w++)); do
-		if tail -n +$((n0 + 1)) "$TMP/daemon.err" | grep -q "syn-queue: .*127\.0\.0\.1:$port\b"; then
+		if tail -n +$((n0 + 1)) "$TMP/daemon.err" | grep -q "$kind: .*127\.0\.0\.1:$port\b"; then
 			got=$(date +%s%N)
 			break
 		fi
 		sleep 0.01
 	done
-	[ -n "$got" ] || die "no syn-queue alert for port $port within 10 s: $(tail -n 5 "$TMP/daemon.err")"
-	kv "alert.$i.ms" "$(calc "($got - $b0) / 1e6" 0)"
-	kill -TERM $bpid; wait $bpid 2>/dev/null
+	[ -n "$got" ] || die "no $kind alert for port $port within 10 s: $(tail -n 5 "$TMP/daemon.err")"
+	kv "$key" "$(calc "($got - $b0) / 1e6" 0)"
+	kill -TERM $bpid
+	wait $bpid 2>/dev/null
+}
+# alert_summary PREFIX KIND: median, max and level of the trials.
+alert_summary() {
+	kv "$1.median_ms" "$(kv_median "^$1[.][0-9]+[.]ms\$")"
+	kv "$1.max_ms" "$(awk -v re="^$1[.][0-9]+[.]ms\$" '$1 ~ re && $2 > m { m = $2 } END { print m + 0 }' "$KV")"
+	kv "$1.level" "$(grep -m1 -o "[a-z]*: $2" "$TMP/daemon.err" | cut -d: -f1)"
+}
+
+# SYN-queue alert latency: the burst at a probe listener (backlog 16,
+# SYN-ACKs dropped) overflows its SYN queue at once, so the SYN counters
+# move at once. Each trial waits for the alert to clear before the next.
+log "SYN-queue alert latency, $TRIALS trials"
+for ((i = 0; i < TRIALS; i++)); do
+	port=$((PROBE_PORT + i))
+	alert_trial syn-queue $port "alert.$i.ms"
 	# Requests expire ~3 s after the burst's last SYN; then it clears.
 	wait_for 20 sh -c "tail -n +$((n0 + 1)) '$TMP/daemon.err' | grep -q 'cleared.*127\\.0\\.0\\.1:$port\\b'" ||
 		log "alert for port $port did not clear within 20 s"
 done
-kv alert.median_ms "$(kv_median '^alert\.[0-9]+\.ms$')"
-kv alert.max_ms "$(awk '$1 ~ /^alert\.[0-9]+\.ms$/ && $2 > m { m = $2 } END { print m + 0 }' "$KV")"
-kv alert.level "$(grep -m1 -o '[a-z]*: syn-queue' "$TMP/daemon.err" | cut -d: -f1)"
+alert_summary alert syn-queue
 
-# Accept-queue alert latency: 64 connects at a probe listener of backlog
-# 16 that never accepts (its SYN-ACKs go through): 17 handshakes complete
+# Accept-queue alert latency: the burst at a probe listener of backlog 16
+# that never accepts (its SYN-ACKs go through): 17 handshakes complete
 # into the accept queue at once, which is then full (and the rest of the
-# SYNs are dropped, ListenOverflows); timed from the burst to the daemon's
-# accept-queue line. The queue stays full (nobody accepts), so each trial
-# has a probe of its own.
+# SYNs are dropped, ListenOverflows). The queue stays full (nobody
+# accepts), so each trial has a probe of its own.
 log "accept-queue alert latency, $TRIALS trials"
 for ((i = 0; i < TRIALS; i++)); do
-	port=$((ACCEPT_PORT + i))
-	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
-	n0=$(wc -l <"$TMP/daemon.err")
-	b0=$(date +%s%N)
-	bg "$B/popgen" burst --to 127.0.0.1 --port $port --count 64
-	bpid=$BG_PID
-	got=
-	for ((w = 0; w < 1000; w++)); do
-		if tail -n +$((n0 + 1)) "$TMP/daemon.err" | grep -q "accept-queue: .*127\.0\.0\.1:$port\b"; then
-			got=$(date +%s%N)
-			break
-		fi
-		sleep 0.01
-	done
-	[ -n "$got" ] || die "no accept-queue alert for port $port within 10 s: $(tail -n 5 "$TMP/daemon.err")"
-	kv "aalert.$i.ms" "$(calc "($got - $b0) / 1e6" 0)"
-	kill -TERM $bpid; wait $bpid 2>/dev/null
+	alert_trial accept-queue $((ACCEPT_PORT + i)) "aalert.$i.ms"
 done
-kv aalert.median_ms "$(kv_median '^aalert\.[0-9]+\.ms$')"
-kv aalert.max_ms "$(awk '$1 ~ /^aalert\.[0-9]+\.ms$/ && $2 > m { m = $2 } END { print m + 0 }' "$KV")"
-kv aalert.level "$(grep -m1 -o '[a-z]*: accept-queue' "$TMP/daemon.err" | cut -d: -f1)"
+alert_summary aalert accept-queue
 
 kill -TERM $D
 wait $D 2>/dev/null
